@@ -1,7 +1,17 @@
 // The list of command modules. Each module exports `register(program)` and keeps its imports light:
 // heavy libraries are loaded inside the action so `kiln jobs` does not pay for `kiln publish`.
 import type { Command } from 'commander';
+import { register as configCommand } from './commands/config.js';
+import { register as imageCommand } from './commands/image.js';
+import { register as pruneCommand } from './commands/prune.js';
+import { register as debCommand } from './commands/deb.js';
+import { register as lintCommand } from './commands/lint.js';
+import { register as jobsCommand } from './commands/jobs.js';
+import { register as publishCommand } from './commands/publish.js';
+import { register as runCommand } from './commands/run.js';
+import { register as logsCommand } from './commands/logs.js';
+import { register as abiCommand } from './commands/abi.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commandModules: RegisterCommand[] = [];
+export const commandModules: RegisterCommand[] = [debCommand, publishCommand, configCommand, imageCommand, pruneCommand, lintCommand, jobsCommand, runCommand, logsCommand, abiCommand];

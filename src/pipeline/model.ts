@@ -174,4 +174,6 @@ export interface Pipeline {
   jobs: Job[];
   /** Jobs GitLab would not create in this context, with the reason. */
   excluded: ExcludedJob[];
+  /** Outcome of workflow:rules when the file has them (created: false → GitLab creates no pipeline, jobs is []). */
+  workflow?: { created: boolean; reason: string };
 }

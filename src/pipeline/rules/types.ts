@@ -49,4 +49,10 @@ export interface FileContext {
   changedFiles: string[] | 'all';
   /** True when a file matching the glob exists (relative to projectDir). */
   exists(glob: string): boolean;
+  /**
+   * Files changed between `ref` and the pipeline commit (rules:changes:compare_to); 'all' when GitLab treats
+   * changes as true for this pipeline (tags, schedules, web...). Throws when the ref does not exist.
+   * Optional: without it, compare_to falls back to changedFiles.
+   */
+  changedSince?(ref: string): string[] | 'all';
 }

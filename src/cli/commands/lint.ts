@@ -1,0 +1,43 @@
+// `kiln lint`: load .gitlab-ci.yml (includes, extends, rules...) and report every problem with file:line:col.
+import type { Command } from 'commander';
+
+interface LintFlags {
+  file?: string;
+  dir?: string;
+  ref?: string;
+  tag?: boolean;
+  source?: string;
+  defaultBranch?: string;
+  variable?: string[];
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('lint')
+    .description('check .gitlab-ci.yml and print every error (exit 1 when there is one)')
+    .option('-f, --file <file>', 'pipeline file, relative to the project directory', '.gitlab-ci.yml')
+    .option('-C, --dir <dir>', 'project directory (default: current directory)')
+    .option('--ref <ref>', 'branch or tag to evaluate rules for (default: the checked-out one)')
+    .option('--tag', 'the ref is a tag')
+    .option('--source <source>', 'CI_PIPELINE_SOURCE (default push)')
+    .option('--default-branch <branch>', 'CI_DEFAULT_BRANCH (default: from git)')
+    .option('--variable <K=V>', 'set a CI/CD variable (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--json', 'machine-readable output')
+    .action(async (flags: LintFlags) => {
+      const { lintPipeline } = await import('../../pipeline/load.js');
+      const { loadOptionsFromFlags } = await import('../../pipeline/options.js');
+      const errors = await lintPipeline(loadOptionsFromFlags(flags));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ valid: errors.length === 0, errors: errors.map((e) => ({
+          file: e.position?.file, line: e.position?.line, col: e.position?.col, path: e.keyPath.join(':'),
+          detail: e.detail, message: e.message })) }, null, 2)}\n`);
+      } else if (errors.length === 0) {
+        process.stdout.write(`${flags.file ?? '.gitlab-ci.yml'}: valid\n`);
+      } else {
+        for (const e of errors) process.stderr.write(`${e.message}\n`);
+        process.stderr.write(`${errors.length} error${errors.length === 1 ? '' : 's'}\n`);
+      }
+      if (errors.length) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,149 @@
+// Reads one kiln.toml into a "layer": every setting it sets, checked, with the place it was written.
+// `[runner]` + `[docker]` is kiln's native shape; a single `[[runners]]` entry with `[runners.docker]`
+// (GitLab Runner's config.toml shape) is accepted too.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { parse, TomlError } from 'smol-toml';
+import { ConfigError, ConfigErrors, type SourcePosition } from '../errors.js';
+import { indexPositions, positionOf, type PositionIndex } from './toml-positions.js';
+import { IGNORED_RUNNER_KEYS, SECTIONS, TOP_KEYS, type ValueParser } from './schema.js';
+import { ValueProblem } from './values.js';
+import type { VolumeSpec } from './types.js';
+
+export interface LayerValue {
+  value: unknown;
+  position?: SourcePosition;
+}
+
+/** Setting path ("docker.image") → value. */
+export type Layer = Map<string, LayerValue>;
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+class LayerBuilder {
+  readonly layer: Layer = new Map();
+  readonly errors: ConfigError[] = [];
+  constructor(private readonly index: PositionIndex, private readonly file: string) {}
+
+  error(detail: string, path: (string | number)[]): void {
+    this.errors.push(new ConfigError(detail, positionOf(this.index, path), path.map(String)));
+  }
+
+  /** Checks and records the keys of one table against a key schema. */
+  table(raw: Record<string, unknown>, schema: Record<string, ValueParser>, section: string, tomlPath: (string | number)[],
+    skip: Set<string> = new Set()): void {
+    for (const [key, value] of Object.entries(raw)) {
+      if (skip.has(key)) continue;
+      const parser = schema[key];
+      const path = [...tomlPath, key];
+      if (!parser) {
+        this.error(`unknown key "${key}"${suggest(key, Object.keys(schema))}`, path);
+        continue;
+      }
+      try {
+        let parsed = parser(value);
+        if (section === 'docker' && key === 'volumes') parsed = this.resolveVolumes(parsed as VolumeSpec[]);
+        const setting = section ? `${section}.${key}` : key;
+        this.layer.set(setting, { value: parsed, position: positionOf(this.index, path) });
+      } catch (e) {
+        if (!(e instanceof ValueProblem)) throw e;
+        this.error(e.message, [...path, ...e.subPath]);
+      }
+    }
+  }
+
+  /** Relative bind sources are relative to the config file's directory ("~/" to the home directory). */
+  private resolveVolumes(volumes: VolumeSpec[]): VolumeSpec[] {
+    return volumes.map((v) => {
+      if (v.kind !== 'bind' || v.source.startsWith('/')) return v;
+      const source = v.source.startsWith('~/') ? resolve(homedir(), v.source.slice(2)) : resolve(dirname(this.file), v.source);
+      return { ...v, source };
+    });
+  }
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+function suggest(key: string, known: string[]): string {
+  const norm = (s: string) => s.replace(/[-_]/g, '').toLowerCase();
+  const close = known.find((k) => norm(k) === norm(key)) ?? known.find((k) => distance(k, key) <= 2);
+  return close ? ` (did you mean "${close}"?)` : ` (known keys: ${known.join(', ')})`;
+}
+
+/** Parses TOML text into a layer; throws ConfigErrors listing every problem with file:line:col. */
+export function readConfigText(text: string, file: string): Layer {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parse(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const firstLine = e.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
+      throw new ConfigError(`invalid TOML: ${firstLine}`, { file, line: e.line, col: e.column });
+    }
+    throw e;
+  }
+  const b = new LayerBuilder(indexPositions(text, file), file);
+  for (const [key, value] of Object.entries(raw)) {
+    if (key in TOP_KEYS) {
+      b.table({ [key]: value }, TOP_KEYS, '', []);
+    } else if (key in SECTIONS) {
+      if (!isTable(value)) b.error(`expected a table [${key}]`, [key]);
+      else b.table(value, SECTIONS[key], key, [key]);
+    } else if (key === 'runners') {
+      readRunners(b, value);
+    } else {
+      b.error(`unknown key "${key}"${suggest(key, [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners'])}`, [key]);
+    }
+  }
+  if (raw.runners !== undefined && raw.runner !== undefined) {
+    b.error('use either [runner] or [[runners]], not both', ['runners']);
+  }
+  if (b.errors.length === 1) throw b.errors[0];
+  if (b.errors.length > 1) throw new ConfigErrors(b.errors);
+  return b.layer;
+}
+
+function readRunners(b: LayerBuilder, value: unknown): void {
+  if (!Array.isArray(value) || !value.every(isTable)) {
+    b.error('expected [[runners]] tables', ['runners']);
+    return;
+  }
+  if (value.length !== 1) {
+    b.error(`kiln uses one runner definition; found ${value.length} [[runners]] entries`, ['runners', 1]);
+    return;
+  }
+  const entry = value[0] as Record<string, unknown>;
+  const skip = new Set([...IGNORED_RUNNER_KEYS, 'docker']);
+  b.table(entry, SECTIONS.runner, 'runner', ['runners', 0], skip);
+  if (entry.docker !== undefined) {
+    if (!isTable(entry.docker)) b.error('expected a table [runners.docker]', ['runners', 0, 'docker']);
+    else b.table(entry.docker, SECTIONS.docker, 'docker', ['runners', 0, 'docker']);
+  }
+}
+
+/** Reads a config file; undefined when it does not exist. */
+export function readConfigFile(file: string): Layer | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read config file: ${(e as Error).message}`, { file, line: 1, col: 1 });
+  }
+  return readConfigText(text, file);
+}

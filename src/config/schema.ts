@@ -1,0 +1,47 @@
+// Which keys kiln.toml accepts, and how each value is checked. Keys use the TOML spelling (snake_case).
+import {
+  asBool, asByteSize, asCpus, asEnvironment, asExecutor, asPositiveInt, asPullPolicy, asString, asStringList,
+  asTargetTable, asVariableNames, asVolumes,
+} from './values.js';
+
+export type ValueParser = (raw: unknown) => unknown;
+
+export const TOP_KEYS: Record<string, ValueParser> = {
+  concurrent: asPositiveInt,
+  masked: asVariableNames,
+};
+
+export const RUNNER_KEYS: Record<string, ValueParser> = {
+  executor: asExecutor,
+  environment: asEnvironment,
+  pre_build_script: asString,
+  post_build_script: asString,
+  builds_dir: asString,
+  cache_dir: asString,
+  shell: asString,
+};
+
+export const DOCKER_KEYS: Record<string, ValueParser> = {
+  image: asString,
+  volumes: asVolumes,
+  privileged: asBool,
+  pull_policy: asPullPolicy,
+  allowed_images: asStringList,
+  network_mode: asString,
+  memory: asByteSize,
+  cpus: asCpus,
+  shm_size: asByteSize,
+};
+
+export const ABI_KEYS: Record<string, ValueParser> = {
+  targets: asTargetTable,
+};
+
+/** Keys of a `[[runners]]` entry that GitLab Runner has but kiln ignores (documentation only). */
+export const IGNORED_RUNNER_KEYS = new Set(['name']);
+
+export const SECTIONS: Record<string, Record<string, ValueParser>> = {
+  runner: RUNNER_KEYS,
+  docker: DOCKER_KEYS,
+  abi: ABI_KEYS,
+};

@@ -1,0 +1,213 @@
+// The Docker executor: each job in a container of its image, the workspace bind-mounted at
+// /builds/<namespace>/<project>, services on a per-job network. The main step runs as the job container's
+// command; after_script runs in a fresh container sharing its mounts (VolumesFrom), as GitLab runs it in a
+// fresh shell. Everything created carries io.kiln.* labels and is removed by cleanup (or `kiln prune`).
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { KilnConfig } from '../../config/types.js';
+import { DEFAULT_CONFIG } from '../../config/types.js';
+import type { Executor, JobSetup, PreparedJob, StepOptions, StepResult } from '../types.js';
+import { connectDocker, DockerError, dockerMessage, LABEL, ownerLabel } from './client.js';
+import { containerEnv, hostConfig, slugName, usesVarsDir, VARS_DIR } from './container-spec.js';
+import { checkAllowed, checkRunnable, ensureImage } from './image.js';
+import { stepCommand, stepScripts, STEPS_DIR } from './script.js';
+import { startService } from './services.js';
+import { trackLive, untrackLive } from './live.js';
+import { runContainer } from './step.js';
+import { handOver, isRootUser, resolveIds } from './user.js';
+
+/** GitLab gives after_script its own 5 minute limit. */
+const AFTER_SCRIPT_TIMEOUT_MS = 5 * 60 * 1000;
+
+export interface DockerState {
+  docker: Docker;
+  namePrefix: string;
+  labels: Record<string, string>;
+  stepsDir?: string;
+  networkId?: string;
+  serviceIds: string[];
+  containerIds: string[];
+  main?: Docker.Container;
+  mainUsed: boolean;
+  /** Options the after_script container is made from. */
+  base?: { image: string; user?: string; entrypoint?: string[]; platform?: string; networkMode?: string };
+  cleaned: boolean;
+  /** Host paths handed to the container user, with their original owner (given back by cleanup). */
+  handedOver: { path: string; uid: number; gid: number }[];
+}
+
+type ExecutorConfig = Pick<KilnConfig, 'docker'> & { runner?: Partial<KilnConfig['runner']> };
+
+export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): Executor {
+  const settings = config.docker;
+  const shell = config.runner?.shell ?? 'bash';
+  const buildsDir = (config.runner?.buildsDir ?? '/builds').replace(/\/+$/, '') || '/builds';
+  const images = new Map<string, Promise<Docker.ImageInspectInfo>>();
+
+  async function cleanupState(state: DockerState): Promise<void> {
+    if (state.cleaned) return;
+    state.cleaned = true;
+    const ids = [...state.containerIds, ...state.serviceIds];
+    await Promise.all(ids.map((id) => state.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+    if (state.networkId) await state.docker.getNetwork(state.networkId).remove().catch(() => undefined);
+    for (const id of [...ids, state.networkId ?? '']) untrackLive(id);
+    if (state.stepsDir) await rm(state.stepsDir, { recursive: true, force: true }).catch(() => undefined);
+    // Files the job wrote belong to the container user; give the tree back to the host user who owns it.
+    for (const h of state.handedOver) await handOver(h.path, { uid: h.uid, gid: h.gid }).catch(() => undefined);
+  }
+
+  async function prepare(setup: JobSetup, signal?: AbortSignal): Promise<PreparedJob> {
+    const docker = await connectDocker();
+    const job = setup.job;
+    const imageSpec = job.image ?? (settings.image ? { name: settings.image } : undefined);
+    if (!imageSpec) {
+      throw new DockerError(`job "${job.name}" has no image: (job or default) and kiln.toml [docker] image is not set`, 'E_NO_IMAGE');
+    }
+    checkAllowed(imageSpec.name, settings.allowedImages);
+    await checkBindSources(config);
+    const state: DockerState = {
+      docker,
+      namePrefix: `kiln-${slugName(setup.runId, 50)}-${randomBytes(3).toString('hex')}`,
+      labels: { [LABEL.run]: setup.runId, [LABEL.job]: job.name, [LABEL.owner]: ownerLabel() },
+      serviceIds: [],
+      containerIds: [],
+      mainUsed: false,
+      cleaned: false,
+      handedOver: [],
+    };
+    const ns = setup.env.CI_PROJECT_NAMESPACE || 'local';
+    const project = setup.env.CI_PROJECT_NAME || 'project';
+    const projectDir = `${buildsDir}/${ns}/${project}`;
+    const prepared: PreparedJob = { setup, projectDir, state };
+    try {
+      const policies = imageSpec.pullPolicy ?? settings.pullPolicy;
+      const key = `${imageSpec.name}|${imageSpec.platform ?? ''}|${policies.join(',')}`;
+      // One lookup per image per run (not with "always", which must pull for every job).
+      let lookup = policies.includes('always') ? undefined : images.get(key);
+      if (!lookup) {
+        lookup = ensureImage(docker, { name: imageSpec.name, policies, platform: imageSpec.platform, who: `job ${job.name}` });
+        if (!policies.includes('always')) images.set(key, lookup);
+        lookup.catch(() => images.delete(key));
+      }
+      const image = await lookup;
+      checkRunnable(image, imageSpec.name);
+      if (signal?.aborted) throw new DockerError('cancelled', 'E_CANCELLED');
+      state.stepsDir = await mkdtemp(join(tmpdir(), 'kiln-steps-'));
+      await chmod(state.stepsDir, 0o755);
+
+      const env = containerEnv(setup.env, { workspaceDir: setup.workspaceDir, projectDir, buildsDir }, new Set(Object.keys(job.variables)));
+      const binds = [`${setup.workspaceDir}:${projectDir}`, `${state.stepsDir}:${STEPS_DIR}:ro`];
+      const varsDir = `${setup.workspaceDir}.tmp`;
+      const withVars = usesVarsDir(setup.env, setup.workspaceDir);
+      if (withVars) binds.push(`${varsDir}:${VARS_DIR}:ro`);
+      const hc = hostConfig(settings, binds);
+
+      if (job.services.length) {
+        const net = await docker.createNetwork({
+          Name: `${state.namePrefix}-net`, Labels: { ...state.labels, [LABEL.role]: 'network' }, CheckDuplicate: true,
+        });
+        state.networkId = net.id;
+        trackLive('network', net.id);
+        hc.NetworkMode = `${state.namePrefix}-net`;
+        const ctx = {
+          docker, network: hc.NetworkMode, labels: state.labels, env, defaultPolicies: settings.pullPolicy,
+          namePrefix: state.namePrefix, signal,
+        };
+        for (let i = 0; i < job.services.length; i++) {
+          if (signal?.aborted) throw new DockerError('cancelled', 'E_CANCELLED');
+          await startService(ctx, job.services[i], i, state.serviceIds);
+        }
+      }
+      const user = imageSpec.user ?? (image.Config?.User || undefined);
+      state.base = { image: image.Id, user, entrypoint: imageSpec.entrypoint, platform: imageSpec.platform, networkMode: hc.NetworkMode };
+      state.main = await createStepContainer(state, 'main', env, projectDir, hc);
+      if (!isRootUser(user)) {
+        const ids = await resolveIds(state.main, user!);
+        for (const path of withVars ? [setup.workspaceDir, varsDir] : [setup.workspaceDir]) {
+          const st = await stat(path);
+          if (await handOver(path, ids) === 'chown') state.handedOver.push({ path, uid: st.uid, gid: st.gid });
+        }
+      }
+      return prepared;
+    } catch (e) {
+      await cleanupState(state);
+      throw e;
+    }
+  }
+
+  async function createStepContainer(state: DockerState, kind: 'main' | 'after', env: string[], projectDir: string,
+    hc: Docker.HostConfig): Promise<Docker.Container> {
+    const base = state.base!;
+    const body: Docker.ContainerCreateOptions = {
+      Image: base.image,
+      Cmd: stepCommand(kind, shell),
+      Env: env,
+      WorkingDir: projectDir,
+      Labels: { ...state.labels, [LABEL.role]: kind === 'main' ? 'job' : 'after-script' },
+      HostConfig: hc,
+      AttachStdout: true,
+      AttachStderr: true,
+    };
+    if (base.entrypoint) body.Entrypoint = base.entrypoint;
+    if (base.user) body.User = base.user;
+    const query: Record<string, string> = { name: `${state.namePrefix}-${kind}` };
+    if (base.platform) query.platform = base.platform;
+    try {
+      const c = await state.docker.createContainer({ _query: query, _body: body } as unknown as Docker.ContainerCreateOptions);
+      state.containerIds.push(c.id);
+      trackLive('container', c.id);
+      return c;
+    } catch (e) {
+      throw new DockerError(`cannot create the ${kind === 'main' ? 'job' : 'after_script'} container: ${dockerMessage(e)}`, 'E_DOCKER_CREATE');
+    }
+  }
+
+  async function runScript(prepared: PreparedJob, kind: 'main' | 'after', lines: string[], options: StepOptions): Promise<StepResult> {
+    const state = prepared.state as DockerState;
+    if (!state?.main || state.cleaned) throw new DockerError('job container is gone (cleanup already ran)');
+    const scripts = stepScripts(lines, prepared.projectDir);
+    await writeFile(join(state.stepsDir!, `${kind}.bash`), scripts.bash, { mode: 0o644 });
+    await writeFile(join(state.stepsDir!, `${kind}.sh`), scripts.sh, { mode: 0o644 });
+    let container: Docker.Container;
+    if (kind === 'main') {
+      if (state.mainUsed) throw new DockerError('the main step already ran for this job');
+      state.mainUsed = true;
+      container = state.main;
+    } else {
+      const env = containerEnv(prepared.setup.env, {
+        workspaceDir: prepared.setup.workspaceDir, projectDir: prepared.projectDir, buildsDir,
+      }, new Set(Object.keys(prepared.setup.job.variables)));
+      // Same mounts as the job container (workspace, steps, volumes) and the same limits.
+      const { Binds: _b, Mounts: _m, ...limits } = hostConfig(settings, []);
+      const hc: Docker.HostConfig = { ...limits, VolumesFrom: [state.main.id] };
+      if (state.base!.networkMode) hc.NetworkMode = state.base!.networkMode;
+      container = await createStepContainer(state, 'after', env, prepared.projectDir, hc);
+    }
+    const timeoutMs = kind === 'after'
+      ? Math.min(options.timeoutMs ?? AFTER_SCRIPT_TIMEOUT_MS, AFTER_SCRIPT_TIMEOUT_MS)
+      : options.timeoutMs;
+    return runContainer(state.docker, container, { ...options, timeoutMs }, settings.memory);
+  }
+
+  return {
+    name: 'docker',
+    prepare,
+    runScript,
+    async cleanup(prepared: PreparedJob): Promise<void> {
+      const state = prepared.state as DockerState | undefined;
+      if (state) await cleanupState(state);
+    },
+  };
+}
+
+/** Bind sources must exist: the engine would otherwise create an empty root-owned directory there. */
+async function checkBindSources(config: ExecutorConfig): Promise<void> {
+  for (const v of config.docker.volumes) {
+    if (v.kind !== 'bind') continue;
+    const ok = await stat(v.source).then(() => true, () => false);
+    if (!ok) throw new DockerError(`volume "${v.raw}" in kiln.toml: host path ${v.source} does not exist`, 'E_VOLUME');
+  }
+}

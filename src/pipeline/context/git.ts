@@ -1,0 +1,105 @@
+// Facts about the project's git checkout, read with `git` (execFile, no shell). Every probe tolerates a missing
+// git binary or a directory that is not a repository: the field is then left undefined.
+import { execFile } from 'node:child_process';
+
+export interface GitFacts {
+  /** True when projectDir is inside a git work tree. */
+  isRepo: boolean;
+  headSha?: string;
+  /** Current branch (undefined when detached). */
+  branch?: string;
+  /** A tag pointing at HEAD, if any. */
+  headTag?: string;
+  message?: string;
+  authorName?: string;
+  authorEmail?: string;
+  commitTimestamp?: string;
+  originUrl?: string;
+  /** Branch origin/HEAD points to. */
+  originHead?: string;
+  userName?: string;
+  userEmail?: string;
+}
+
+export function git(cwd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: gitEnv() }, (err, stdout) => {
+      resolve(err ? undefined : stdout);
+    });
+  });
+}
+
+export function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' };
+  delete env.GIT_DIR;
+  delete env.GIT_WORK_TREE;
+  delete env.GIT_INDEX_FILE;
+  return env;
+}
+
+const SEP = '\x1f';
+const LOG_FORMAT = `--format=%H${SEP}%an${SEP}%ae${SEP}%cI${SEP}%D${SEP}%B`;
+
+/** Reads what the pipeline context needs with at most three git processes, run in parallel. */
+export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: boolean } = {}): Promise<GitFacts> {
+  const [head, config, originHead] = await Promise.all([
+    git(projectDir, ['-c', 'log.showSignature=false', 'log', '-1', '--no-color', '--decorate=full', LOG_FORMAT, 'HEAD', '--']),
+    git(projectDir, ['config', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$']),
+    opts.wantOriginHead === false
+      ? Promise.resolve(undefined)
+      : git(projectDir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']),
+  ]);
+  const facts: GitFacts = { isRepo: head !== undefined };
+  if (head) {
+    const [sha, an, ae, ts, deco, ...msg] = head.split(SEP);
+    facts.headSha = sha.trim();
+    facts.authorName = an;
+    facts.authorEmail = ae;
+    facts.commitTimestamp = ts;
+    facts.message = msg.join(SEP).replace(/\n+$/, '');
+    for (const item of deco.split(', ').map((d) => d.trim())) {
+      if (item.startsWith('HEAD -> refs/heads/')) facts.branch = item.slice('HEAD -> refs/heads/'.length);
+      else if (item.startsWith('tag: refs/tags/') && !facts.headTag) facts.headTag = item.slice('tag: refs/tags/'.length);
+    }
+  }
+  if (!head) {
+    // No commit yet (or not a repository): the branch name may still be known.
+    const unborn = await git(projectDir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    if (unborn?.trim()) {
+      facts.isRepo = true;
+      facts.branch = unborn.trim();
+    }
+  }
+  if (config) {
+    for (const line of config.split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp < 0) continue;
+      const key = line.slice(0, sp).toLowerCase();
+      const val = line.slice(sp + 1);
+      if (key === 'remote.origin.url') facts.originUrl = val;
+      else if (key === 'user.name') facts.userName = val;
+      else if (key === 'user.email') facts.userEmail = val;
+    }
+  }
+  if (originHead?.trim()) facts.originHead = originHead.trim().replace(/^refs\/remotes\/origin\//, '');
+  return facts;
+}
+
+/** Resolve a branch or tag name: its commit and kind (a branch wins over a tag of the same name). */
+export async function resolveRef(projectDir: string, ref: string): Promise<{ sha?: string; kind?: 'tag' | 'branch' }> {
+  const out = await git(projectDir, ['for-each-ref', `--format=%(refname)${SEP}%(objectname)${SEP}%(*objectname)`,
+    `refs/heads/${ref}`, `refs/tags/${ref}`]);
+  let branchSha: string | undefined;
+  let tagSha: string | undefined;
+  for (const line of (out ?? '').split('\n')) {
+    const [name, obj, peeled] = line.split(SEP);
+    if (name === `refs/heads/${ref}`) branchSha = obj;
+    else if (name === `refs/tags/${ref}`) tagSha = peeled || obj;
+  }
+  return { sha: branchSha ?? tagSha, kind: branchSha ? 'branch' : tagSha ? 'tag' : undefined };
+}
+
+export async function commitMessage(projectDir: string, sha: string): Promise<string | undefined> {
+  const out = await git(projectDir, ['-c', 'log.showSignature=false', 'log', '-1', '--format=%B', sha, '--']);
+  return out?.replace(/\n+$/, '');
+}

@@ -1,0 +1,22 @@
+// CI/CD variable expressions (rules:if, only/except:variables), parsed and evaluated as GitLab does.
+import type { Expr } from './ast.js';
+import { evaluateTree } from './evaluate.js';
+import { parseExpression } from './parser.js';
+
+export type { Expr } from './ast.js';
+export { ExpressionError } from './errors.js';
+export { parseExpression } from './parser.js';
+export { compileRegex, RegexSyntaxError, type RegexDialect } from './regex.js';
+
+const cache = new Map<string, Expr>();
+
+/** Parse (cached) and evaluate. Throws ExpressionError for a malformed expression. */
+export function evaluateExpression(src: string, vars: Record<string, string | undefined>): boolean {
+  let tree = cache.get(src);
+  if (!tree) {
+    tree = parseExpression(src);
+    if (cache.size > 5000) cache.clear();
+    cache.set(src, tree);
+  }
+  return evaluateTree(tree, vars);
+}

@@ -1,0 +1,1 @@
+export { expandExisting, expandString, resolveVariables, referencedNames } from './expand.js';

@@ -1,0 +1,173 @@
+// Parses one YAML file into the loader's tree (node.ts) with file:line:col positions. Follows Ruby Psych, which
+// GitLab uses: duplicate keys are allowed (last wins), several `<<` merge keys may appear in one mapping (each
+// overrides what came before it), YAML 1.1 booleans yes/no/on/off, and the custom `!reference` tag.
+import { Alias, isAlias, isMap as isYamlMap, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, LineCounter,
+  parseAllDocuments, Scalar as YamlScalar } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { ConfigError, type SourcePosition } from '../../errors.js';
+import type { YEntry, YMap, YNode } from './node.js';
+
+/** Upper bound on the size of a document once aliases are expanded (guards against "billion laughs"). */
+const MAX_EXPANDED_NODES = 2_000_000;
+/** Deeper nesting than any real pipeline needs; keeps every later recursive pass far from the stack limit. */
+const MAX_DEPTH = 200;
+// Psych's YAML 1.1 booleans (case-insensitive); `y`/`n` stay strings.
+const YAML11_TRUE = /^(?:yes|true|on)$/i;
+const YAML11_FALSE = /^(?:no|false|off)$/i;
+
+type AnyDoc = ReturnType<typeof parseAllDocuments> extends infer R ? (R extends Array<infer D> ? D : never) : never;
+
+/**
+ * Parses `text` (the content of `file`, a display path relative to the project) and returns its root node, or
+ * undefined for an empty document. Syntax errors become ConfigErrors with the position of the problem.
+ */
+export function parseYaml(text: string, file: string): YNode | undefined {
+  const lc = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false, merge: false, schema: 'core',
+    prettyErrors: false, strict: false, intAsBigInt: false });
+  const where = (offset: number): SourcePosition => {
+    const p = lc.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { file, line: Math.max(1, p.line), col: Math.max(1, p.col) };
+  };
+  const docs = Array.isArray(parsed) ? parsed : [];
+  if (!Array.isArray(parsed)) {
+    // An EmptyStream: nothing to load.
+    return undefined;
+  }
+  for (const d of docs) {
+    const err = d.errors[0];
+    if (err) throw new ConfigError(`syntax error: ${firstLine(err.message)}`, where(err.pos[0]));
+  }
+  if (docs.length === 0) return undefined;
+  // GitLab files may start with a `spec:` header document; the pipeline is the last document.
+  const doc: AnyDoc = docs[docs.length - 1];
+  if (doc.contents === null || doc.contents === undefined) return undefined;
+  return new Converter(doc, where).convert(doc.contents as YamlNode);
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0] ?? s;
+  return line.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+class Converter {
+  private readonly done = new Map<YamlNode, YNode>();
+  private readonly active = new Set<YamlNode>();
+  private readonly sizes = new WeakMap<YNode, number>();
+
+  constructor(private readonly doc: AnyDoc, private readonly where: (offset: number) => SourcePosition) {}
+
+  convert(node: YamlNode): YNode {
+    const cached = this.done.get(node);
+    if (cached) return cached;
+    if (this.active.has(node)) throw new ConfigError('syntax error: recursive alias', this.pos(node));
+    if (this.active.size >= MAX_DEPTH) throw new ConfigError(`nested more than ${MAX_DEPTH} levels deep`, this.pos(node));
+    this.active.add(node);
+    const out = this.convertUncached(node);
+    this.active.delete(node);
+    this.done.set(node, out);
+    return out;
+  }
+
+  private pos(node: YamlNode | null | undefined, fallback?: SourcePosition): SourcePosition {
+    const r = node?.range;
+    if (r) return this.where(r[0]);
+    return fallback ?? this.where(0);
+  }
+
+  private convertUncached(node: YamlNode): YNode {
+    const pos = this.pos(node);
+    if (isAlias(node)) {
+      const target = (node as Alias).resolve(this.doc);
+      if (!target) throw new ConfigError(`syntax error: unknown alias *${(node as Alias).source}`, pos);
+      return this.convert(target as YamlNode);
+    }
+    if (isYamlScalar(node)) {
+      if (node.tag === '!reference') throw new ConfigError('!reference needs an array: !reference [job, key]', pos);
+      return { kind: 'scalar', value: scalarValue(node), pos };
+    }
+    if (isYamlSeq(node)) {
+      const items = node.items.map((it) => this.child(it as YamlNode | null, pos));
+      if (node.tag === '!reference') {
+        const path: string[] = [];
+        for (const it of items) {
+          if (it.kind !== 'scalar' || it.value === null || typeof it.value === 'object') {
+            throw new ConfigError('!reference items should be strings', it.pos);
+          }
+          path.push(String(it.value));
+        }
+        if (path.length === 0) throw new ConfigError('!reference needs at least one key', pos);
+        return { kind: 'ref', path, pos };
+      }
+      return this.sized({ kind: 'seq', items, pos }, items);
+    }
+    if (isYamlMap(node)) {
+      if (node.tag === '!reference') throw new ConfigError('!reference needs an array: !reference [job, key]', pos);
+      const map: YMap = { kind: 'map', entries: new Map(), pos };
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as YamlNode | null;
+        const keyPos = this.pos(keyNode, pos);
+        const key = this.keyString(keyNode, keyPos);
+        const isMerge = key === '<<' && isYamlScalar(keyNode) && keyNode.type === 'PLAIN';
+        const value = this.child(pair.value as YamlNode | null, keyPos);
+        if (isMerge && this.mergeInto(map, value)) continue;
+        map.entries.set(key, { key, keyPos, value });
+      }
+      return this.sized(map, [...map.entries.values()].map((e) => e.value));
+    }
+    throw new ConfigError('syntax error: unsupported YAML node', pos);
+  }
+
+  private child(node: YamlNode | null, fallback: SourcePosition): YNode {
+    if (node === null || node === undefined) return { kind: 'scalar', value: null, pos: fallback };
+    return this.convert(node);
+  }
+
+  private keyString(keyNode: YamlNode | null, pos: SourcePosition): string {
+    if (keyNode === null || keyNode === undefined) return '';
+    if (isAlias(keyNode)) {
+      const v = this.convert(keyNode);
+      if (v.kind === 'scalar') return v.value === null ? '' : String(v.value);
+    }
+    if (isYamlScalar(keyNode)) {
+      const v = scalarValue(keyNode);
+      return v === null ? '' : String(v);
+    }
+    throw new ConfigError('syntax error: mapping keys should be plain values', pos);
+  }
+
+  /** Applies a `<<` merge (Psych: the merged keys override earlier ones; in a list, earlier maps win). */
+  private mergeInto(map: YMap, value: YNode): boolean {
+    const sources: YMap[] = [];
+    if (value.kind === 'map') sources.push(value);
+    else if (value.kind === 'seq' && value.items.every((i) => i.kind === 'map')) {
+      sources.push(...(value.items as YMap[]).slice().reverse());
+    } else return false;
+    for (const src of sources) {
+      for (const e of src.entries.values()) map.entries.set(e.key, e as YEntry);
+    }
+    return true;
+  }
+
+  private sized<T extends YNode>(node: T, children: YNode[]): T {
+    let n = 1;
+    for (const c of children) n += this.sizes.get(c) ?? 1;
+    if (n > MAX_EXPANDED_NODES) throw new ConfigError('document too large once aliases are expanded', node.pos);
+    this.sizes.set(node, n);
+    return node;
+  }
+}
+
+function scalarValue(node: YamlScalar): string | number | boolean | null {
+  const v = node.value;
+  if (node.type === 'PLAIN' && typeof v === 'string' && !node.tag) {
+    if (YAML11_TRUE.test(v)) return true;
+    if (YAML11_FALSE.test(v)) return false;
+  }
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return String(v);
+}

@@ -1,0 +1,82 @@
+// How long published metadata stays valid. Either `--valid-for 14d` or a policy file with Bottlerocket's
+// repo-expirations.toml fields (TOML, or JSON when the file ends in .json):
+//
+//   snapshot_expiration = '2 weeks'
+//   targets_expiration = '1 week'
+//   timestamp_expiration = '3 days'
+//
+// apt has a single signed expiry (Release's Valid-Until) covering what TUF splits into three roles: the
+// timestamp (the signed Release itself), the snapshot (index hashes) and the targets (package hashes). So
+// Valid-Until = Date + the shortest of the three: no piece of metadata outlives its own policy.
+import { readFile } from 'node:fs/promises';
+import { PolicyError } from '../errors.js';
+import { UsageError } from '../../errors.js';
+
+export interface ExpirationPolicy {
+  /** Seconds from the publish Date until Valid-Until. */
+  validForSeconds: number;
+  /** Where the value came from, for messages. */
+  source: string;
+  roles?: { snapshot: number; targets: number; timestamp: number };
+}
+
+const UNITS: Record<string, number> = {
+  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
+  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
+  h: 3600, hour: 3600, hours: 3600,
+  d: 86400, day: 86400, days: 86400,
+  w: 604800, week: 604800, weeks: 604800,
+};
+
+/** Parses "14d", "12h", "2 weeks", "1 week 3 days", "90m". Returns seconds or undefined. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim().toLowerCase();
+  if (!s) return undefined;
+  const re = /(\d+)\s*([a-z]+)\s*/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(s)) !== null) {
+    const unit = UNITS[m[2]];
+    if (unit === undefined) return undefined;
+    total += Number.parseInt(m[1], 10) * unit;
+    consumed = re.lastIndex;
+  }
+  return consumed === s.length && total > 0 ? total : undefined;
+}
+
+export function policyFromFlag(validFor: string): ExpirationPolicy {
+  const secs = parseDuration(validFor);
+  if (secs === undefined) throw new UsageError(`--valid-for "${validFor}": expected a duration like 14d, 12h, 2w or "2 weeks"`);
+  return { validForSeconds: secs, source: `--valid-for ${validFor}` };
+}
+
+const ROLES = ['snapshot_expiration', 'targets_expiration', 'timestamp_expiration'] as const;
+
+export async function policyFromFile(file: string): Promise<ExpirationPolicy> {
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`--policy ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  let doc: Record<string, unknown>;
+  try {
+    if (file.endsWith('.json')) doc = JSON.parse(text) as Record<string, unknown>;
+    else doc = (await import('smol-toml')).parse(text) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as Error & { line?: number; column?: number };
+    throw new PolicyError(`cannot parse: ${err.message.split('\n')[0]}`, file);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new PolicyError('expected a table of fields', file);
+  for (const k of Object.keys(doc)) {
+    if (!(ROLES as readonly string[]).includes(k)) throw new PolicyError(`unknown field (expected ${ROLES.join(', ')})`, file, k);
+  }
+  const secs: Record<string, number> = {};
+  for (const role of ROLES) {
+    const v = doc[role];
+    if (v === undefined) throw new PolicyError('required field is missing', file, role);
+    const n = typeof v === 'string' ? parseDuration(v) : undefined;
+    if (n === undefined) throw new PolicyError(`"${String(v)}" is not a duration like '2 weeks' or '3 days'`, file, role);
+    secs[role] = n;
+  }
+  const roles = { snapshot: secs.snapshot_expiration, targets: secs.targets_expiration, timestamp: secs.timestamp_expiration };
+  return { validForSeconds: Math.min(roles.snapshot, roles.targets, roles.timestamp), source: file, roles };
+}

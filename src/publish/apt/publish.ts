@@ -1,0 +1,252 @@
+// `kiln publish apt`: adds .deb files to a signed apt repository, and `refresh`: re-signs with a new
+// Valid-Until without changing any index. See snapshot.ts for how a publish becomes visible atomically.
+import { copyFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from '../../util/atomic.js';
+import { UsageError } from '../../errors.js';
+import { DuplicatePackageError } from '../errors.js';
+import { compareVersions } from '../deb/version.js';
+import { loadDeb, mapLimit, type IncomingDeb } from './incoming.js';
+import { lockRepo } from './lock.js';
+import { packageKey, poolPath, sourceName, type PoolPackage } from './packages-index.js';
+import { indexFile, type IndexFile } from './release.js';
+import { readSuiteState, referencedPoolFiles } from './state.js';
+import { ensureCodenameLink, pruneSnapshots, swapSuite, writeSnapshot } from './snapshot.js';
+import { buildIndexes, buildRelease, hostDebArch } from './metadata.js';
+import { loadSigner, type Signer, type SigningKeySource } from '../sign/openpgp.js';
+import type { ExpirationPolicy } from './policy.js';
+
+export interface AptRepoOptions {
+  repo: string;
+  suite: string;
+  codename?: string;
+  origin?: string;
+  label?: string;
+  description?: string;
+  policy?: ExpirationPolicy;
+  signing?: SigningKeySource;
+  unsigned?: boolean;
+  lockTimeoutMs?: number;
+  /** Publish as of this time (default now). */
+  now?: Date;
+  /** Called once when the publish has to wait for another one's lock. */
+  onLockWait?: (holder: string) => void;
+}
+
+export interface AptPublishOptions extends AptRepoOptions {
+  component?: string;
+  architectures?: string[];
+  keep?: number;
+  force?: boolean;
+  debs: string[];
+}
+
+export interface AptPublishResult {
+  suite: string;
+  added: string[];
+  unchanged: string[];
+  replaced: string[];
+  removed: string[];
+  date: Date;
+  validUntil?: Date;
+  signedBy?: string;
+  snapshot: string;
+  warnings: string[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+function checkName(flag: string, v: string): void {
+  if (!NAME.test(v)) throw new UsageError(`${flag} "${v}": use letters, digits and . _ + - only`);
+}
+
+async function prepareSigner(o: AptRepoOptions, now: Date, warnings: string[]): Promise<Signer | undefined> {
+  if (o.unsigned) return undefined;
+  const signer = await loadSigner(o.signing ?? {}, now);
+  const validUntil = o.policy ? new Date(now.getTime() + o.policy.validForSeconds * 1000) : undefined;
+  if (signer.expires && validUntil && signer.expires < validUntil) {
+    warnings.push(`signing key ${signer.fingerprint} expires ${signer.expires.toISOString()}, before Valid-Until ${validUntil.toISOString()}`);
+  }
+  return signer;
+}
+
+/** Copies a .deb into the pool: copy (kernel copy_file_range/reflink where possible) to a temp name, rename. */
+async function copyToPool(src: string, path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await copyFile(src, tmp);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Flushes pool files to disk before any index naming them can become visible. */
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function existingPoolHash(path: string, size: number): Promise<string | 'absent' | 'different'> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return 'absent';
+  if (st.size !== size) return 'different';
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+function describe(p: { name: string; version: string; arch: string }): string {
+  return `${p.name} ${p.version} (${p.arch})`;
+}
+
+export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult> {
+  const now = o.now ?? new Date();
+  const component = o.component ?? 'main';
+  checkName('--suite', o.suite);
+  checkName('--component', component);
+  if (o.codename) checkName('--codename', o.codename);
+  if (o.keep !== undefined && (!Number.isInteger(o.keep) || o.keep < 1)) throw new UsageError('--keep must be a whole number >= 1');
+  if (o.debs.length === 0) throw new UsageError('no .deb files given');
+  const warnings: string[] = [];
+  const signer = await prepareSigner(o, now, warnings);
+
+  const incoming = await mapLimit(o.debs, 8, loadDeb);
+  const byKey = new Map<string, IncomingDeb>();
+  for (const d of incoming) {
+    const prev = byKey.get(packageKey(d));
+    if (prev && prev.sha256 !== d.sha256) {
+      throw new DuplicatePackageError(`${d.file} and ${prev.file} are both ${describe(d)} with different content`);
+    }
+    byKey.set(packageKey(d), d);
+  }
+
+  await mkdir(o.repo, { recursive: true });
+  const lock = await lockRepo(o.repo, o.lockTimeoutMs ?? 60_000, o.onLockWait);
+  try {
+    const state = await readSuiteState(o.repo, o.suite);
+    const comps = state.components;
+    if (!comps.has(component)) comps.set(component, new Map());
+    const target = comps.get(component)!;
+    const result: AptPublishResult = { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, snapshot: '', warnings };
+
+    const toWrite: { path: string; src: string }[] = [];
+    for (const d of byKey.values()) {
+      const key = packageKey(d);
+      const filename = poolPath(component, d.control);
+      const existing = target.get(key);
+      if (existing && existing.sha256 === d.sha256) { result.unchanged.push(describe(d)); continue; }
+      if (existing && !o.force) {
+        throw new DuplicatePackageError(`${d.file}: ${describe(d)} is already in suite ${o.suite}/${component} with different ` +
+          `content (sha256 ${existing.sha256.slice(0, 12)}…, new ${d.sha256.slice(0, 12)}…); bump the version or pass --force to replace it`);
+      }
+      const onDisk = await existingPoolHash(join(o.repo, filename), d.size);
+      if (onDisk !== 'absent' && onDisk !== d.sha256 && !o.force && !existing) {
+        throw new DuplicatePackageError(`${d.file}: ${filename} already exists in the pool with different content ` +
+          `(published in another suite?); bump the version or pass --force to replace it`);
+      }
+      if (onDisk !== d.sha256) toWrite.push({ path: join(o.repo, filename), src: d.file });
+      (existing ? result.replaced : result.added).push(describe(d));
+      target.set(key, {
+        name: d.name, version: d.version, arch: d.arch, source: sourceName(d.control), component, filename,
+        size: d.size, sha256: d.sha256, control: d.control,
+      });
+    }
+    await mapLimit(toWrite, 8, (w) => copyToPool(w.src, w.path));
+    await mapLimit(toWrite, 8, (w) => syncFile(w.path));
+    for (const dir of new Set(toWrite.map((w) => dirname(w.path)))) await fsyncDir(dir);
+
+    const pruned: PoolPackage[] = o.keep ? pruneVersions(target, o.keep) : [];
+    result.removed = pruned.map(describe);
+
+    const arches = new Set<string>([...(state.release?.architectures ?? []), ...(o.architectures ?? [])]);
+    for (const pkgs of comps.values()) for (const p of pkgs.values()) if (p.arch !== 'all') arches.add(p.arch);
+    if (arches.size === 0) arches.add(hostDebArch());
+    const architectures = [...arches].sort();
+    const componentLists = new Map([...comps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, m]) => [c, [...m.values()]]));
+    const indexes = await buildIndexes(componentLists, architectures);
+
+    const validUntil = o.policy ? new Date(now.getTime() + o.policy.validForSeconds * 1000) : undefined;
+    result.validUntil = validUntil;
+    const signed = await buildRelease({
+      origin: o.origin ?? state.release?.origin, label: o.label ?? state.release?.label, suite: o.suite,
+      codename: o.codename ?? state.release?.codename ?? o.suite, date: now, validUntil, architectures,
+      components: [...componentLists.keys()], description: o.description ?? state.release?.description,
+    }, indexes, signer);
+    result.signedBy = signer?.fingerprint;
+
+    const dir = await writeSnapshot(o.repo, o.suite, {
+      indexes, ...signed, previous: state.dir && state.release ? { dir: state.dir, sha256: state.release.sha256 } : undefined,
+    });
+    await swapSuite(o.repo, o.suite, dir);
+    await pruneSnapshots(o.repo, o.suite, [dir, state.dir]);
+    result.snapshot = dir;
+    const linkWarning = await ensureCodenameLink(o.repo, o.suite, o.codename ?? state.release?.codename ?? o.suite);
+    if (linkWarning) warnings.push(linkWarning);
+
+    if (pruned.length) {
+      const still = await referencedPoolFiles(o.repo);
+      for (const p of pruned) if (!still.has(p.filename)) await rm(join(o.repo, p.filename), { force: true });
+    }
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Keeps the newest `keep` versions of each name+arch; returns the dropped entries. */
+function pruneVersions(pkgs: Map<string, PoolPackage>, keep: number): PoolPackage[] {
+  const groups = new Map<string, PoolPackage[]>();
+  for (const p of pkgs.values()) {
+    const g = groups.get(`${p.name} ${p.arch}`) ?? [];
+    g.push(p);
+    groups.set(`${p.name} ${p.arch}`, g);
+  }
+  const dropped: PoolPackage[] = [];
+  for (const g of groups.values()) {
+    g.sort((a, b) => compareVersions(b.version, a.version));
+    for (const p of g.slice(keep)) {
+      pkgs.delete(packageKey(p));
+      dropped.push(p);
+    }
+  }
+  return dropped;
+}
+
+/** Re-signs the suite with a fresh Date/Valid-Until; every index file stays byte-identical. */
+export async function refreshApt(o: AptRepoOptions): Promise<AptPublishResult> {
+  const now = o.now ?? new Date();
+  checkName('--suite', o.suite);
+  const warnings: string[] = [];
+  const signer = await prepareSigner(o, now, warnings);
+  const lock = await lockRepo(o.repo, o.lockTimeoutMs ?? 60_000, o.onLockWait);
+  try {
+    const state = await readSuiteState(o.repo, o.suite);
+    if (!state.dir || !state.release) throw new UsageError(`${o.repo}: suite ${o.suite} does not exist yet; publish packages first`);
+    const indexes: IndexFile[] = [];
+    for (const path of state.release.sha256.keys()) {
+      indexes.push(indexFile(path, await readFile(join(state.dir, path))));
+    }
+    const validUntil = o.policy ? new Date(now.getTime() + o.policy.validForSeconds * 1000) : undefined;
+    const r = state.release;
+    const signed = await buildRelease({
+      origin: o.origin ?? r.origin, label: o.label ?? r.label, suite: o.suite, codename: o.codename ?? r.codename ?? o.suite,
+      date: now, validUntil, architectures: r.architectures, components: r.components, description: o.description ?? r.description,
+    }, indexes, signer);
+    const dir = await writeSnapshot(o.repo, o.suite, { indexes, ...signed, previous: { dir: state.dir, sha256: r.sha256 } });
+    await swapSuite(o.repo, o.suite, dir);
+    await pruneSnapshots(o.repo, o.suite, [dir, state.dir]);
+    const linkWarning = await ensureCodenameLink(o.repo, o.suite, o.codename ?? r.codename ?? o.suite);
+    if (linkWarning) warnings.push(linkWarning);
+    return { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, validUntil,
+      signedBy: signer?.fingerprint, snapshot: dir, warnings };
+  } finally {
+    await lock.release();
+  }
+}
+

@@ -1,0 +1,53 @@
+// Flag handling and output for `kiln publish aptly`.
+import { UsageError } from '../../errors.js';
+import { loadDeb, mapLimit } from '../apt/incoming.js';
+import { AptlyHttp } from './http.js';
+import { publishToAptly, type AptlyPublishResult } from './publish.js';
+
+export interface AptlyFlags {
+  url: string;
+  repo: string;
+  distribution: string;
+  prefix?: string;
+  component?: string;
+  signKey?: string;
+  skipSigning?: boolean;
+  gpgPassphraseEnv?: string;
+  forceReplace?: boolean;
+  retries?: string;
+  header?: string[];
+}
+
+export async function runPublishAptly(files: string[], f: AptlyFlags): Promise<AptlyPublishResult> {
+  if (f.signKey && f.skipSigning) throw new UsageError('use either --sign-key or --skip-signing, not both');
+  if (!/^https?:\/\//.test(f.url)) throw new UsageError(`--url "${f.url}": expected http://host:port or https://...`);
+  const retries = Number(f.retries ?? 4);
+  if (!Number.isInteger(retries) || retries < 0) throw new UsageError('--retries must be a whole number >= 0');
+  const headers: Record<string, string> = {};
+  for (const h of f.header ?? []) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new UsageError(`--header "${h}": expected "Name: value"`);
+    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  let passphrase: string | undefined;
+  if (f.gpgPassphraseEnv) {
+    passphrase = process.env[f.gpgPassphraseEnv];
+    if (passphrase === undefined) throw new UsageError(`--gpg-passphrase-env: $${f.gpgPassphraseEnv} is not set`);
+  }
+  const debs = await mapLimit(files, 8, loadDeb);
+  return publishToAptly({
+    http: new AptlyHttp({ baseUrl: f.url, headers, retries }),
+    repo: f.repo, distribution: f.distribution, prefix: f.prefix, component: f.component,
+    signKey: f.signKey, skipSigning: f.skipSigning, passphrase, forceReplace: f.forceReplace, debs,
+  });
+}
+
+export function formatAptlyResult(r: AptlyPublishResult): string {
+  const lines = [
+    ...(r.repoCreated ? ['created aptly repo'] : []),
+    ...r.added,
+    ...r.warnings.map((w) => `warning: ${w}`),
+    `${r.published} publication ${r.prefix}/${r.distribution}${r.signed ? '' : ' (unsigned)'}; upload dir ${r.uploadDir} removed`,
+  ];
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,105 @@
+// The body of `kiln run`: flags → user variables, config, pipeline, executor → run → summary and exit code.
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.js';
+import { UsageError } from '../errors.js';
+import type { Pipeline, Variables } from '../pipeline/model.js';
+import type { Executor } from '../executors/types.js';
+import { selectJobs } from '../plan/select.js';
+import { rm } from 'node:fs/promises';
+import type { RunFlags } from '../cli/commands/run.js';
+import { parseVariableFlag, readVariablesFile } from './variables-file.js';
+import { allocatePipeline } from './pipelines-dir.js';
+import { Console, wantColor } from './console.js';
+import { executorFactories } from './executors.js';
+import { runPipeline } from './pipeline.js';
+import { renderTable } from './summary.js';
+import { trace } from './trace.js';
+
+export function parseConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`--concurrency must be a positive integer, got "${value}"`);
+  const n = Number(value);
+  if (n < 1) throw new UsageError('--concurrency must be at least 1 (0 would run nothing)');
+  return n;
+}
+
+export async function runCommand(names: string[], flags: RunFlags): Promise<number> {
+  const projectDir = resolve(flags.dir);
+  if (!existsSync(projectDir) || !statSync(projectDir).isDirectory()) throw new UsageError(`project directory ${projectDir} does not exist`);
+  if (flags.source !== 'worktree' && flags.source !== 'committed') throw new UsageError(`--source must be worktree or committed, got "${flags.source}"`);
+  let concurrency = parseConcurrency(flags.concurrency);
+
+  const userVars: Variables = {};
+  for (const f of flags.variablesFile ?? []) Object.assign(userVars, await readVariablesFile(resolve(f)));
+  for (const v of flags.variable ?? []) {
+    const [k, value] = parseVariableFlag(v);
+    userVars[k] = { value, expand: true };
+  }
+
+  trace('flags parsed');
+  const { loadConfig } = await import('../config/load.js');
+  const loaded = loadConfig({ projectDir });
+  const config = loaded.config;
+  if (concurrency === undefined && loaded.origins.concurrent && loaded.origins.concurrent.source !== 'default') concurrency = config.concurrent;
+  const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
+  for (const env of config.runner.environment ?? []) {
+    const eq = env.indexOf('=');
+    if (eq > 0 && !(env.slice(0, eq) in userVars)) userVars[env.slice(0, eq)] = { value: env.slice(eq + 1), expand: true };
+  }
+
+  const executorName = flags.executor ?? config.runner.executor ?? 'shell';
+  const factory = executorFactories[executorName];
+  if (!factory) throw new UsageError(`unknown executor "${executorName}" (available: ${Object.keys(executorFactories).join(', ')})`);
+
+  const kilnDir = join(projectDir, '.kiln');
+  const storeDir = flags.store ? (isAbsolute(flags.store) ? flags.store : resolve(flags.store)) : join(kilnDir, 'store');
+  const { id, dir } = await allocatePipeline(kilnDir);
+
+  trace('config loaded');
+  const { loadPipeline } = await import('../pipeline/load.js');
+  trace('loader imported');
+  let pipeline: Pipeline;
+  let executor: Executor;
+  try {
+    pipeline = await loadPipeline({ projectDir, file: flags.file, ref: flags.ref, variables: userVars, pipelineId: id });
+    selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual });
+    trace('pipeline loaded');
+    executor = await factory({ config });
+  } catch (e) {
+    // Nothing ran: do not leave an empty pipeline behind.
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const out = flags.json ? process.stderr : process.stdout;
+  const console = new Console({ color: wantColor(out), out });
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.plain(`\nkiln: ${sig}: canceling the pipeline (stopping running jobs)...`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const summary = await runPipeline({
+      pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
+      select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
+      concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
+      signal: controller.signal, keepWorkspaces: flags.keepWorkspaces,
+    });
+    trace('pipeline finished');
+    await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else console.plain(`\n${renderTable(summary, console.color)}`);
+    if (summary.status === 'canceled' || interrupted) return 130;
+    return summary.status === 'passed' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

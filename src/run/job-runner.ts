@@ -1,0 +1,171 @@
+// One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
+// through the executor, then caches, artifacts and reports saved according to the job's outcome.
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Job, Pipeline } from '../pipeline/model.js';
+import type { Executor, PreparedJob, StepResult } from '../executors/types.js';
+import type { JobGraph } from '../plan/graph.js';
+import type { Store } from '../store/store.js';
+import { cloneSnapshot, type Snapshot } from '../workspace/snapshot.js';
+import { expandString } from '../pipeline/variables/expand.js';
+import { buildJobEnv } from './env.js';
+import { JobOutput } from './output.js';
+import type { Console } from './console.js';
+import { restoreCache, saveCache, shouldSaveCache, type CacheRestore } from './cache.js';
+import { artifactsKey, downloadArtifacts, shouldUploadArtifacts, uploadArtifacts, type ArtifactsResult } from './artifacts.js';
+import { untrackedFiles } from './untracked.js';
+import { artifactSources } from './dependencies.js';
+import type { AttemptResult } from './status.js';
+import { formatDuration } from './summary.js';
+import { trace } from './trace.js';
+
+export const DEFAULT_JOB_TIMEOUT_S = 3600;
+
+export interface JobInfo {
+  slug: string;
+  jobId: number;
+  logPath: string;
+  cache: string;
+  artifacts?: ArtifactsResult;
+}
+
+export interface RunContext {
+  pipeline: Pipeline;
+  pipelineId: number;
+  pipelineDir: string;
+  store: Store;
+  snapshot: Snapshot;
+  executor: Executor;
+  console: Console;
+  graph: JobGraph;
+  maskedNames: string[];
+  info: Map<string, JobInfo>;
+  /** Background removals of finished workspaces. */
+  cleanups: Promise<unknown>[];
+  keepWorkspaces: boolean;
+  /** Host environment inherited by shell jobs. */
+  hostEnv: Record<string, string | undefined>;
+}
+
+export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+  const info = ctx.info.get(job.name)!;
+  const out = new JobOutput(job.name, info.logPath, ctx.console, []);
+  const jobDir = join(ctx.pipelineDir, 'ws', `${info.slug}${attempt > 1 ? `-${attempt}` : ''}`);
+  const ws = join(jobDir, basename(ctx.pipeline.projectDir) || 'project');
+  let prepared: PreparedJob | undefined;
+  try {
+    out.info(`${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`, 'cyan');
+    out.sectionStart('prepare_workspace', 'Preparing workspace');
+    trace(`${job.name}: start`);
+    await cloneSnapshot(ctx.snapshot, ws);
+    trace(`${job.name}: workspace cloned`);
+    out.sectionEnd('prepare_workspace');
+
+    const node = ctx.graph.nodes.get(job.name)!;
+    const deps = await artifactSources({
+      store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), info: ctx.info,
+    });
+    const dotenv: Record<string, string> = {};
+    for (const d of deps) Object.assign(dotenv, d.dotenv);
+    const jobEnv = await buildJobEnv({
+      ctx: ctx.pipeline.context, job, jobId: info.jobId, projectDir: ws, fileVarDir: `${ws}.tmp`,
+      dotenv, maskedNames: ctx.maskedNames, hostEnv: ctx.hostEnv,
+    });
+    // From here on every line (ours and the job's) is masked.
+    out.setSecrets(jobEnv.secrets);
+    const o = out;
+    const sourceFiles = new Set(ctx.snapshot.entries.filter((e) => e.kind !== 'dir').map((e) => e.rel));
+    let untrackedMemo: Promise<string[]> | undefined;
+    const untracked = () => (untrackedMemo ??= untrackedFiles(ws, sourceFiles));
+
+    const restores: CacheRestore[] = [];
+    if (job.cache.length) {
+      o.sectionStart('restore_cache', 'Restoring cache');
+      for (const spec of job.cache) restores.push(await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked }));
+      o.sectionEnd('restore_cache');
+      info.cache = restores.map((r) => r.outcome).join(',');
+    }
+    if (deps.length) {
+      o.sectionStart('download_artifacts', 'Downloading artifacts');
+      await downloadArtifacts({ store: ctx.store, ws, out: o, from: deps.map((d) => ({ job: d.pipelineId === ctx.pipelineId ? d.job : `${d.job} (pipeline ${d.pipelineId})`, key: d.key })) });
+      o.sectionEnd('download_artifacts');
+    }
+
+    trace(`${job.name}: env, caches, artifacts ready`);
+    prepared = await ctx.executor.prepare({ job, workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
+    const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
+    o.sectionStart('step_script', 'Executing "step_script" stage of the job script');
+    const main = await ctx.executor.runScript(prepared, 'main', [...job.beforeScript, ...job.script], {
+      timeoutMs: timeoutS * 1000, signal, onOutput: (c, s) => o.write(c, s),
+    });
+    o.flushStreams();
+    trace(`${job.name}: script done`);
+    o.sectionEnd('step_script');
+    const succeeded = main.exitCode === 0 && !main.timedOut && !main.cancelled;
+
+    if (job.afterScript.length && !main.cancelled) {
+      o.sectionStart('after_script', 'Running after_script');
+      const env = prepared.setup.env;
+      env.CI_JOB_STATUS = succeeded ? 'success' : 'failed';
+      const after = await ctx.executor.runScript(prepared, 'after', job.afterScript, { signal, onOutput: (c, s) => o.write(c, s) });
+      o.flushStreams();
+      if (after.timedOut) o.info('WARNING: after_script timed out', 'yellow');
+      else if (after.exitCode !== 0) o.info(`WARNING: after_script failed with exit code ${after.exitCode}`, 'yellow');
+      o.sectionEnd('after_script');
+    }
+    if (main.cancelled || signal.aborted) {
+      o.info('ERROR: Job canceled', 'red');
+      return { exitCode: main.exitCode, cancelled: true, message: 'canceled' };
+    }
+
+    let uploadFailed: string | undefined;
+    if (job.cache.length) {
+      o.sectionStart('archive_cache', 'Saving cache');
+      for (let i = 0; i < job.cache.length; i++) {
+        const spec = job.cache[i];
+        if (!shouldSaveCache(spec, succeeded)) {
+          o.info(`Not saving cache (policy ${spec.policy}, when ${spec.when})`);
+          continue;
+        }
+        await saveCache(spec, restores[i], { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked });
+      }
+      o.sectionEnd('archive_cache');
+    }
+    if (job.artifacts && shouldUploadArtifacts(job.artifacts, succeeded)) {
+      o.sectionStart('upload_artifacts', 'Uploading artifacts');
+      const spec = job.artifacts.name ? { ...job.artifacts, name: expandString(job.artifacts.name, (n) => jobEnv.ci[n]) } : job.artifacts;
+      try {
+        info.artifacts = await uploadArtifacts(spec, { store: ctx.store, ws, out: o, key: artifactsKey(ctx.pipelineId, job.name), untracked, ci: jobEnv.ci });
+      } catch (e) {
+        uploadFailed = (e as Error).message;
+        o.info(`ERROR: Uploading artifacts failed: ${uploadFailed}`, 'red');
+      }
+      o.sectionEnd('upload_artifacts');
+    }
+    return finishAttempt(o, main, timeoutS, uploadFailed);
+  } catch (e) {
+    out.info(`ERROR: ${(e as Error).message}`, 'red');
+    return { exitCode: 1, cancelled: signal.aborted, failureReason: 'runner_system_failure', message: (e as Error).message };
+  } finally {
+    if (prepared) await ctx.executor.cleanup(prepared).catch(() => undefined);
+    await out.close();
+    trace(`${job.name}: closed`);
+    if (!ctx.keepWorkspaces) ctx.cleanups.push(rm(jobDir, { recursive: true, force: true }).catch(() => undefined));
+  }
+}
+
+function finishAttempt(o: JobOutput, main: StepResult, timeoutS: number, uploadFailed?: string): AttemptResult {
+  if (main.timedOut) {
+    const message = `job timed out after ${formatDuration(timeoutS * 1000)}`;
+    o.info(`ERROR: Job failed: ${message}`, 'red');
+    return { exitCode: main.exitCode, cancelled: false, failureReason: 'job_execution_timeout', message };
+  }
+  if (main.exitCode !== 0) {
+    const message = main.reason ? `exit code ${main.exitCode} (${main.reason})` : `exit code ${main.exitCode}`;
+    o.info(`ERROR: Job failed: ${message}`, 'red');
+    return { exitCode: main.exitCode, cancelled: false, failureReason: 'script_failure', message };
+  }
+  if (uploadFailed) return { exitCode: 1, cancelled: false, failureReason: 'unknown_failure', message: `artifacts: ${uploadFailed}` };
+  o.info('Job succeeded', 'green');
+  return { exitCode: 0, cancelled: false };
+}

@@ -1,0 +1,81 @@
+// Runs a loaded pipeline: selection, graph, sources snapshot, scheduler, summary.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { Pipeline } from '../pipeline/model.js';
+import type { Executor } from '../executors/types.js';
+import { selectJobs, type SelectOptions } from '../plan/select.js';
+import { buildGraph } from '../plan/graph.js';
+import { Store } from '../store/store.js';
+import { createSnapshot, type SourceMode } from '../workspace/snapshot.js';
+import { schedule } from './scheduler.js';
+import { runAttempt, type JobInfo, type RunContext } from './job-runner.js';
+import { Console } from './console.js';
+import { jobSlugs } from './slug.js';
+import { trace } from './trace.js';
+import { formatDuration, jobSummary, type PipelineSummary } from './summary.js';
+
+export interface RunPipelineOptions {
+  pipeline: Pipeline;
+  pipelineId: number;
+  pipelineDir: string;
+  storeDir: string;
+  executor: Executor;
+  console: Console;
+  select?: SelectOptions;
+  concurrency?: number;
+  source?: SourceMode;
+  maskedNames?: string[];
+  signal?: AbortSignal;
+  keepWorkspaces?: boolean;
+}
+
+export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummary> {
+  const t0 = Date.now();
+  const selection = selectJobs(o.pipeline, o.select);
+  const graph = buildGraph(selection.jobs, o.pipeline.jobs);
+  const store = new Store(o.storeDir);
+  await store.init();
+  const slugs = jobSlugs(o.pipeline.jobs.map((j) => j.name));
+  const info = new Map<string, JobInfo>();
+  o.pipeline.jobs.forEach((j, i) => {
+    const slug = slugs.get(j.name)!;
+    info.set(j.name, { slug, jobId: o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`), cache: '' });
+  });
+  o.console.setNames(selection.jobs.map((j) => j.name));
+
+  const snapshotDir = join(o.pipelineDir, 'snapshot', 'src');
+  const snapshot = await createSnapshot(o.pipeline.projectDir, snapshotDir, o.source ?? 'worktree');
+  trace('snapshot created');
+  const ctx: RunContext = {
+    pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
+    executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
+    cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, hostEnv: process.env,
+  };
+  const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
+  const result = await schedule(graph, {
+    runAttempt: (job, attempt, signal) => runAttempt(ctx, job, attempt, signal),
+    onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),
+    onRetry: (job, attempt, next) => o.console.line(job.name, `failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`, false, 'yellow'),
+    onDelay: (job, secs) => o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
+  }, { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal });
+  trace('jobs done');
+  await Promise.all(ctx.cleanups);
+  if (!o.keepWorkspaces) {
+    await rm(join(o.pipelineDir, 'snapshot'), { recursive: true, force: true }).catch(() => undefined);
+    await rm(join(o.pipelineDir, 'ws'), { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  const jobs = graph.order
+    .map((n) => result.records.get(n)!)
+    .filter(Boolean)
+    .sort((a, b) => o.pipeline.jobs.findIndex((j) => j.name === a.name) - o.pipeline.jobs.findIndex((j) => j.name === b.name))
+    .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name)));
+  return {
+    pipelineId: o.pipelineId,
+    status: result.cancelled ? 'canceled' : result.passed ? 'passed' : 'failed',
+    durationMs: Date.now() - t0,
+    jobs,
+    skipped: selection.skipped,
+  };
+}

@@ -1,0 +1,79 @@
+// The end-of-run summary: a table (job, status, duration, cache, artifacts) and its JSON form.
+import type { JobRecord } from './scheduler.js';
+import type { JobInfo } from './job-runner.js';
+import { formatBytes } from './artifacts.js';
+
+export interface JobSummary {
+  name: string;
+  stage: string;
+  status: string;
+  allowedFailure: boolean;
+  attempts: number;
+  exitCode?: number;
+  durationMs?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  cache?: string;
+  artifacts?: { files: number; bytes: number; dotenv: string[] };
+  junit?: { tests: number; failures: number; errors: number; skipped: number };
+  message?: string;
+  log?: string;
+}
+
+export interface PipelineSummary {
+  pipelineId: number;
+  status: 'passed' | 'failed' | 'canceled';
+  durationMs: number;
+  jobs: JobSummary[];
+  skipped: { name: string; reason: string }[];
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round(s - m * 60);
+  return rest ? `${m}m${rest}s` : `${m}m`;
+}
+
+export function jobSummary(rec: JobRecord, stage: string, info?: JobInfo): JobSummary {
+  const s: JobSummary = {
+    name: rec.name, stage, status: rec.status === 'failed' && rec.allowedFailure ? 'failed (allowed)' : rec.status,
+    allowedFailure: rec.allowedFailure, attempts: rec.attempts,
+  };
+  if (rec.exitCode !== undefined) s.exitCode = rec.exitCode;
+  if (rec.startedAt) s.startedAt = new Date(rec.startedAt).toISOString();
+  if (rec.finishedAt) s.finishedAt = new Date(rec.finishedAt).toISOString();
+  if (rec.startedAt && rec.finishedAt) s.durationMs = rec.finishedAt - rec.startedAt;
+  if (info?.cache) s.cache = info.cache;
+  if (info?.artifacts?.stored) s.artifacts = { files: info.artifacts.files, bytes: info.artifacts.bytes, dotenv: Object.keys(info.artifacts.dotenv) };
+  if (info?.artifacts?.junit) s.junit = info.artifacts.junit;
+  const msg = rec.message ?? rec.skipReason;
+  if (msg && rec.status !== 'success') s.message = msg;
+  if (info && rec.attempts > 0) s.log = info.logPath;
+  return s;
+}
+
+export function renderTable(summary: PipelineSummary, color: boolean): string {
+  const paint = (code: string, t: string) => (color ? `\x1b[${code}m${t}\x1b[0m` : t);
+  const statusColor = (st: string) => (st === 'success' ? '32' : st.startsWith('failed (allowed)') ? '33' : st === 'failed' ? '31' : '2');
+  const rows = summary.jobs.map((j) => {
+    const arts = j.artifacts ? `${j.artifacts.files} files, ${formatBytes(j.artifacts.bytes)}` : '-';
+    const tests = j.junit ? ` · tests ${j.junit.tests - j.junit.failures - j.junit.errors}/${j.junit.tests} passed` : '';
+    const retries = j.attempts > 1 ? ` (${j.attempts} attempts)` : '';
+    return [j.name, j.status + retries, j.durationMs !== undefined ? formatDuration(j.durationMs) : '-', j.cache ?? '-', arts + tests, j.message ?? ''];
+  });
+  const head = ['JOB', 'STATUS', 'DURATION', 'CACHE', 'ARTIFACTS', 'NOTE'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[], colorize?: (i: number, t: string) => string) =>
+    cells.map((c, i) => {
+      const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]);
+      return colorize ? colorize(i, padded) : padded;
+    }).join('  ').trimEnd();
+  const out = [paint('1', line(head))];
+  rows.forEach((r, idx) => out.push(line(r, (i, t) => (i === 1 ? paint(statusColor(summary.jobs[idx].status), t) : t))));
+  const word = summary.status === 'passed' ? paint('32;1', 'Pipeline passed') : summary.status === 'canceled' ? paint('33;1', 'Pipeline canceled') : paint('31;1', 'Pipeline failed');
+  out.push('', `${word} in ${formatDuration(summary.durationMs)} (pipeline ${summary.pipelineId})`);
+  return out.join('\n');
+}

@@ -1,0 +1,70 @@
+// Copying a tree of files cheaply: reflink (copy-on-write) where the filesystem supports it, otherwise a
+// kernel-side copy. Hardlinks are never used for workspace files: a job writing a file in place would change
+// the snapshot (and other jobs' files) behind their backs.
+import { constants as fsc } from 'node:fs';
+import { copyFile, lstat, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mapLimit } from '../store/pool.js';
+
+export interface TreeEntry {
+  rel: string;
+  kind: 'file' | 'dir' | 'symlink';
+}
+
+/** Lists a directory tree (parents before children). */
+export async function listTree(root: string, skipTop: string[] = []): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  const walk = async (rel: string) => {
+    const names = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
+    for (const d of names) {
+      if (!rel && skipTop.includes(d.name)) continue;
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isSymbolicLink()) out.push({ rel: r, kind: 'symlink' });
+      else if (d.isDirectory()) {
+        out.push({ rel: r, kind: 'dir' });
+        await walk(r);
+      } else if (d.isFile()) out.push({ rel: r, kind: 'file' });
+    }
+  };
+  await walk('');
+  return out;
+}
+
+/** Copies the listed entries from src to dest (dest is created). */
+export async function copyEntries(src: string, dest: string, entries: TreeEntry[]): Promise<void> {
+  await mkdir(dest, { recursive: true });
+  for (const e of entries) if (e.kind === 'dir') await mkdir(join(dest, e.rel), { recursive: true });
+  await mapLimit(entries.filter((e) => e.kind !== 'dir'), 32, async (e) => {
+    if (e.kind === 'symlink') await symlink(await readlink(join(src, e.rel)), join(dest, e.rel));
+    else await copyFile(join(src, e.rel), join(dest, e.rel), fsc.COPYFILE_FICLONE);
+  });
+}
+
+/** Copies listed files (paths relative to src, files or symlinks) creating parent directories. */
+export async function copyFiles(src: string, dest: string, rels: string[]): Promise<TreeEntry[]> {
+  const entries: TreeEntry[] = [];
+  const dirs = new Set<string>();
+  const kept: { rel: string; link: boolean }[] = [];
+  for (const rel of rels) {
+    let st;
+    try {
+      st = await lstat(join(src, rel));
+    } catch {
+      continue; // tracked but deleted in the working tree
+    }
+    if (!st.isFile() && !st.isSymbolicLink()) continue; // submodule directories, sockets...
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+    kept.push({ rel, link: st.isSymbolicLink() });
+  }
+  for (const d of [...dirs].sort()) {
+    entries.push({ rel: d, kind: 'dir' });
+    await mkdir(join(dest, d), { recursive: true });
+  }
+  await mapLimit(kept, 32, async (k) => {
+    if (k.link) await symlink(await readlink(join(src, k.rel)), join(dest, k.rel));
+    else await copyFile(join(src, k.rel), join(dest, k.rel), fsc.COPYFILE_FICLONE);
+  });
+  for (const k of kept) entries.push({ rel: k.rel, kind: k.link ? 'symlink' : 'file' });
+  return entries;
+}

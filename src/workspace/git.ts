@@ -1,0 +1,58 @@
+// Small git helpers for workspaces (git is run as a child process; kiln never changes the user's repository
+// state apart from listing .kiln/ in .git/info/exclude).
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+
+export interface GitRun {
+  stdout: Buffer;
+  stderr: string;
+  code: number;
+}
+
+export function git(cwd: string, args: string[], env?: Record<string, string>): Promise<GitRun> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024, env: env ? { ...process.env, ...env } : process.env },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
+        resolve({ stdout: stdout as Buffer, stderr: (stderr as Buffer).toString(), code });
+      });
+  });
+}
+
+export interface RepoInfo {
+  /** Top of the work tree. */
+  top: string;
+  /** Path of the project dir inside the repository ("" at the top, else "sub/dir/"). */
+  prefix: string;
+  /** The common git dir (holds info/exclude). */
+  commonDir: string;
+  /** HEAD resolves to a commit. */
+  hasHead: boolean;
+}
+
+export async function repoInfo(dir: string): Promise<RepoInfo | null> {
+  const [r, head] = await Promise.all([
+    git(dir, ['rev-parse', '--show-toplevel', '--show-prefix', '--git-common-dir']),
+    git(dir, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']),
+  ]);
+  if (r.code !== 0) return null;
+  const [top, prefix, common] = r.stdout.toString().split('\n');
+  if (!top) return null;
+  return { top, prefix: prefix ?? '', commonDir: isAbsolute(common) ? common : join(dir, common), hasHead: head.code === 0 };
+}
+
+/** Adds a line to the repository's info/exclude if it is not there yet. */
+export async function ensureExcluded(info: RepoInfo, pattern: string): Promise<void> {
+  const file = join(info.commonDir, 'info', 'exclude');
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    /* no exclude file yet */
+  }
+  if (text.split('\n').some((l) => l.trim() === pattern)) return;
+  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  await writeFileAtomic(file, `${text}${sep}${pattern}\n`);
+}

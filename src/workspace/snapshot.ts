@@ -1,0 +1,98 @@
+// One snapshot of the project's sources per pipeline, and cheap per-job clones of it. The snapshot holds the
+// working tree's tracked + untracked non-ignored files (or HEAD only with source "committed") and a `.git`
+// that shares the user's objects (git clone --shared), so `git describe`/`git log` work in jobs.
+import { spawn } from 'node:child_process';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KilnError } from '../errors.js';
+import { copyEntries, copyFiles, listTree, type TreeEntry } from './copy.js';
+import { ensureExcluded, git, repoInfo, type RepoInfo } from './git.js';
+
+export type SourceMode = 'worktree' | 'committed';
+
+export class WorkspaceError extends KilnError {
+  constructor(message: string) {
+    super(message, 'E_WORKSPACE', 1);
+  }
+}
+
+export interface Snapshot {
+  dir: string;
+  entries: TreeEntry[];
+  repo: RepoInfo | null;
+}
+
+/** Directory names never copied from the project dir. */
+const STATE_DIRS = ['.kiln', '.git'];
+
+export async function createSnapshot(projectDir: string, dest: string, source: SourceMode): Promise<Snapshot> {
+  await rm(dest, { recursive: true, force: true });
+  await mkdir(dest, { recursive: true });
+  const repo = await repoInfo(projectDir);
+  if (repo) await ensureExcluded(repo, '.kiln/').catch(() => undefined);
+  if (!repo) {
+    if (source === 'committed') throw new WorkspaceError(`--source committed needs a git repository, and ${projectDir} is not in one`);
+    const entries = await listTree(projectDir, STATE_DIRS);
+    await copyEntries(projectDir, dest, entries);
+    return { dir: dest, entries, repo };
+  }
+  // The sources and the .git are prepared side by side (separate git processes).
+  const gitDir = repo.hasHead ? addGitDir(repo, dest) : Promise.resolve();
+  if (source === 'committed') {
+    if (!repo.hasHead) throw new WorkspaceError(`--source committed: the repository at ${repo.top} has no commits yet`);
+    await extractHead(repo, dest);
+  } else {
+    const r = await git(projectDir, ['ls-files', '-co', '--exclude-standard', '-z']);
+    if (r.code !== 0) throw new WorkspaceError(`git ls-files failed in ${projectDir}: ${r.stderr.trim()}`);
+    const rels = r.stdout.toString().split('\0').filter((p) => p && !STATE_DIRS.some((s) => p === s || p.startsWith(`${s}/`)));
+    await copyFiles(projectDir, dest, [...new Set(rels)]);
+  }
+  await gitDir;
+  const entries = await listTree(dest);
+  return { dir: dest, entries, repo };
+}
+
+function extractHead(repo: RepoInfo, dest: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const treeish = repo.prefix ? `HEAD:${repo.prefix.replace(/\/$/, '')}` : 'HEAD';
+    const archive = spawn('git', ['archive', '--format=tar', treeish], { cwd: repo.top, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tar = spawn('tar', ['-x', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
+    archive.stdout.pipe(tar.stdin);
+    let err = '';
+    archive.stderr.on('data', (c) => (err += c));
+    tar.stderr.on('data', (c) => (err += c));
+    let pending = 2;
+    let failed = false;
+    const done = (code: number | null) => {
+      if (code !== 0) failed = true;
+      if (--pending === 0) failed ? reject(new WorkspaceError(`cannot extract HEAD: ${err.trim()}`)) : resolve();
+    };
+    archive.on('close', done);
+    tar.on('close', done);
+    archive.on('error', (e) => reject(new WorkspaceError(`cannot run git archive: ${e.message}`)));
+    tar.on('error', (e) => reject(new WorkspaceError(`cannot run tar: ${e.message}`)));
+  });
+}
+
+/** Parts of a fresh clone's .git that jobs never need (fewer files to copy per job). */
+const GIT_EXTRAS = ['hooks', 'logs', 'description', 'info', 'branches', 'FETCH_HEAD'];
+
+/** A .git for the snapshot that borrows the user's objects through alternates (no object copy). */
+async function addGitDir(repo: RepoInfo, dest: string): Promise<void> {
+  const tmp = `${dest}.gitclone`;
+  await rm(tmp, { recursive: true, force: true });
+  const c = await git(repo.top, ['clone', '-q', '--shared', '--no-checkout', '--template=', repo.top, tmp]);
+  if (c.code !== 0) throw new WorkspaceError(`cannot prepare .git for the workspace: ${c.stderr.trim()}`);
+  // Fill the index from HEAD so `git status` in a job shows only the job's changes.
+  const rt = await git(tmp, ['read-tree', 'HEAD']);
+  if (rt.code !== 0) throw new WorkspaceError(`cannot prepare the workspace index: ${rt.stderr.trim()}`);
+  await Promise.all(GIT_EXTRAS.map((x) => rm(join(tmp, '.git', x), { recursive: true, force: true })));
+  await rename(join(tmp, '.git'), join(dest, '.git'));
+  await rm(tmp, { recursive: true, force: true });
+}
+
+/** A job's private copy of the snapshot. */
+export async function cloneSnapshot(snapshot: Snapshot, dest: string): Promise<void> {
+  await rm(dest, { recursive: true, force: true });
+  await copyEntries(snapshot.dir, dest, snapshot.entries);
+}

@@ -1,0 +1,68 @@
+// Realistic pipelines written for kiln's tests (test/corpus/fixtures/<name>/): each folder's .gitlab-ci.yml must
+// expand to exactly the jobs in its expected.json (names, stage, when, needs), in the real-world corpus format.
+// The expected lists were worked out by hand from GitLab's documented semantics (see each NOTES.txt).
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadPipeline } from '../../src/pipeline/load.js';
+import type { Pipeline, Variables } from '../../src/pipeline/model.js';
+
+const FIXTURES = resolve(fileURLToPath(import.meta.url), '..', 'fixtures');
+
+interface ExpectedJob {
+  stage: string;
+  when: string;
+  needs: string[] | null;
+}
+
+interface Expected {
+  context: { ref: string; source: string; tag?: boolean; variables?: Record<string, string> };
+  jobs: Record<string, ExpectedJob>;
+}
+
+function jobTable(p: Pipeline): Record<string, ExpectedJob> {
+  const out: Record<string, ExpectedJob> = {};
+  for (const j of p.jobs) out[j.name] = { stage: j.stage, when: j.when, needs: j.needs ? j.needs.map((n) => n.job) : null };
+  return out;
+}
+
+const folders = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+
+test('the realistic corpus has at least 15 pipelines, each complete', () => {
+  assert.ok(folders.length >= 15, `only ${folders.length} folders`);
+  for (const f of folders) {
+    for (const file of ['.gitlab-ci.yml', 'expected.json', 'NOTES.txt']) {
+      assert.ok(existsSync(join(FIXTURES, f, file)), `${f}/${file} missing`);
+    }
+  }
+});
+
+for (const folder of folders) {
+  test(`realistic ${folder}: job list equals expected.json`, async () => {
+    const expected = JSON.parse(readFileSync(join(FIXTURES, folder, 'expected.json'), 'utf8')) as Expected;
+    const c = expected.context;
+    const variables: Variables = {};
+    for (const [k, v] of Object.entries(c.variables ?? {})) variables[k] = { value: v, expand: true };
+    const pipeline = await loadPipeline({
+      projectDir: join(FIXTURES, folder),
+      ref: c.ref,
+      source: c.source,
+      tag: c.tag ?? false,
+      defaultBranch: 'main',
+      projectUrl: `https://gitlab.example.com/group/${folder}`,
+      variables,
+    });
+    const actual = jobTable(pipeline);
+    const missing = Object.keys(expected.jobs).filter((n) => !(n in actual));
+    const extra = Object.keys(actual).filter((n) => !(n in expected.jobs));
+    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `${folder}: job names differ`);
+    for (const name of Object.keys(expected.jobs)) {
+      const e = expected.jobs[name];
+      const a = actual[name];
+      assert.deepEqual({ ...a, needs: a.needs?.slice().sort() ?? null },
+        { ...e, needs: e.needs?.slice().sort() ?? null }, `${folder}: job "${name}"`);
+    }
+  });
+}

@@ -1,0 +1,95 @@
+// A realistic pipeline through kiln's scheduler with the Docker executor: stages and needs, artifacts and a
+// dotenv report between jobs, a cache, a non-root job, a .deb built with dpkg-deb inside the image.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createDockerExecutor } from '../../src/executors/docker/executor.js';
+import { DEFAULT_CONFIG } from '../../src/config/types.js';
+import { loadPipeline } from '../../src/pipeline/load.js';
+import { allocatePipeline } from '../../src/run/pipelines-dir.js';
+import { runPipeline } from '../../src/run/pipeline.js';
+import { Console } from '../../src/run/console.js';
+import { makeProject } from '../run/helpers/project.js';
+import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
+
+function yaml(image: string): string {
+  return `
+stages: [build, test, package]
+default:
+  image: ${image}
+variables:
+  APP: hello
+build:
+  stage: build
+  cache:
+    key: deps-$CI_COMMIT_REF_SLUG
+    paths: [.deps/]
+  script:
+    - mkdir -p .deps out && test -f .deps/fetched || echo fetched > .deps/fetched
+    - printf '#!/bin/sh\\necho "%s says hi"\\n' "$APP" > out/$APP && chmod +x out/$APP
+    - echo "BUILD_ID=$CI_PIPELINE_ID-$(uname -m)" > build.env
+    - test "$CI_PROJECT_DIR" = "/builds/$CI_PROJECT_NAMESPACE/$CI_PROJECT_NAME" && pwd
+  artifacts:
+    paths: [out/]
+    reports:
+      dotenv: build.env
+test:
+  stage: test
+  needs: [build]
+  image:
+    name: ${image}
+    docker:
+      user: nobody
+  script:
+    - test "$(id -un)" = nobody
+    - ./out/$APP | tee result.txt
+    - grep -q "hello says hi" result.txt
+    - test -n "$BUILD_ID"
+    - echo "<testsuite tests='1'><testcase name='runs'/></testsuite>" > junit.xml
+  artifacts:
+    reports:
+      junit: junit.xml
+package:
+  stage: package
+  needs: [build, test]
+  script:
+    - mkdir -p pkg/DEBIAN pkg/usr/bin && cp out/$APP pkg/usr/bin/
+    - |
+      printf 'Package: %s\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: demo\\n' "$APP" > pkg/DEBIAN/control
+    - dpkg-deb --build --root-owner-group pkg $APP.deb
+    - |
+      dpkg-deb --info $APP.deb | grep -q "Package: hello"
+  after_script:
+    - echo "status $CI_JOB_STATUS"
+  artifacts:
+    paths: ["*.deb"]
+`;
+}
+
+test('realistic pipeline passes in Docker through the scheduler', async (t) => {
+  const docker = await dockerOrSkip(t);
+  if (!docker) return;
+  const image = await testImage(AMD64_SPEC);
+  const projectDir = await makeProject({ '.gitlab-ci.yml': yaml(image), 'README.md': 'demo\n' });
+  const kilnDir = join(projectDir, '.kiln');
+  const { id, dir } = await allocatePipeline(kilnDir);
+  const pipeline = await loadPipeline({ projectDir, pipelineId: id });
+  let log = '';
+  const out = { write: (s: string) => { log += s; return true; } } as unknown as NodeJS.WritableStream;
+  const summary = await runPipeline({
+    pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), executor: createDockerExecutor(DEFAULT_CONFIG),
+    console: new Console({ color: false, out }), concurrency: 2,
+  });
+  assert.equal(summary.status, 'passed', log);
+  assert.deepEqual(summary.jobs.map((j) => [j.name, j.status]), [['build', 'success'], ['test', 'success'], ['package', 'success']]);
+  assert.match(log, /\/builds\/.+\n/);
+  assert.match(log, /hello says hi/);
+  assert.match(log, /status success/);
+  const buildLog = await readFile(join(dir, 'build.log'), 'utf8').catch(() => '');
+  if (buildLog) assert.match(buildLog, /mkdir -p \.deps out/);
+  // Jobs ran in their own workspaces: nothing was written into the checkout.
+  assert.equal(existsSync(join(projectDir, 'hello.deb')), false);
+  assert.equal(existsSync(join(projectDir, 'out')), false);
+});

@@ -1,0 +1,33 @@
+// Shared helpers for the tests that read the real-world corpus (../shared/corpus/real-world from the repo root).
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Pipeline } from '../../src/pipeline/model.js';
+
+const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+export const CORPUS_DIR = resolve(repoRoot, '..', 'shared', 'corpus', 'real-world');
+
+export function corpusFolders(): string[] {
+  if (!existsSync(CORPUS_DIR)) {
+    throw new Error(`corpus folder missing: ${CORPUS_DIR} (expected ../shared/corpus/real-world next to the repo)`);
+  }
+  return readdirSync(CORPUS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+export function corpusOptions(folder: string) {
+  return { projectDir: join(CORPUS_DIR, folder), ref: 'main', source: 'push', defaultBranch: 'main',
+    projectUrl: `https://gitlab.example.com/group/${folder}` };
+}
+
+export interface ExpectedJob {
+  stage: string;
+  when: string;
+  needs: string[] | null;
+}
+
+/** The pipeline in expected.json's shape. */
+export function jobTable(p: Pipeline): Record<string, ExpectedJob> {
+  const out: Record<string, ExpectedJob> = {};
+  for (const j of p.jobs) out[j.name] = { stage: j.stage, when: j.when, needs: j.needs ? j.needs.map((n) => n.job) : null };
+  return out;
+}

@@ -1,0 +1,184 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { job, makeProject, parseSummary, readLog, runKiln } from '../helpers/project.js';
+import { Store } from '../../../src/store/store.js';
+import { restoreTree } from '../../../src/store/tree.js';
+
+test('cache persists across runs; key:files; fallback_keys; policy pull does not save', async () => {
+  const yaml = `
+counter:
+  cache:
+    key: counter-$CI_COMMIT_REF_SLUG
+    paths: [state/]
+  script:
+    - mkdir -p state
+    - echo run >> state/runs.txt
+    - echo "runs=$(wc -l < state/runs.txt)"
+deps:
+  cache:
+    key:
+      files: [lock.txt]
+      prefix: deps
+    fallback_keys: [deps-base]
+    paths: [vendor/]
+  script:
+    - mkdir -p vendor
+    - cat vendor/from.txt 2>/dev/null || echo "no vendor yet"
+    - echo "$(cat lock.txt)" > vendor/from.txt
+reader:
+  cache:
+    key: counter-$CI_COMMIT_REF_SLUG
+    paths: [state/]
+    policy: pull
+  script:
+    - echo extra >> state/runs.txt
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': yaml, 'lock.txt': 'lock-v1' });
+  const r1 = await runKiln(['run', '--dir', dir, '--json', '-j', '1', 'counter', 'deps']);
+  assert.equal(r1.code, 0, r1.stderr);
+  const s1 = parseSummary(r1.stdout);
+  assert.equal(job(s1, 'counter').cache, 'miss');
+  assert.match(await readLog(s1, 'counter'), /runs=1/);
+  const r2 = await runKiln(['run', '--dir', dir, '--json', '-j', '1']);
+  const s2 = parseSummary(r2.stdout);
+  assert.equal(job(s2, 'counter').cache, 'hit');
+  assert.match(await readLog(s2, 'counter'), /runs=2/);
+  assert.equal(job(s2, 'deps').cache, 'hit');
+  assert.match(await readLog(s2, 'deps'), /lock-v1/);
+  const r3 = await runKiln(['run', '--dir', dir, '--json', 'counter']);
+  assert.match(await readLog(parseSummary(r3.stdout), 'counter'), /runs=3/, 'the pull-policy reader did not save its change');
+  // A changed lock file is a new key: miss (no fallback entry exists yet).
+  await writeFile(join(dir, 'lock.txt'), 'lock-v2');
+  const r4 = await runKiln(['run', '--dir', dir, '--json', 'deps']);
+  const s4 = parseSummary(r4.stdout);
+  assert.equal(job(s4, 'deps').cache, 'miss');
+  assert.match(await readLog(s4, 'deps'), /no vendor yet/);
+});
+
+test('fallback_keys restore when the key misses', async () => {
+  const yaml = `
+seed:
+  cache: { key: base, paths: [c/] }
+  script: [mkdir -p c, echo seeded > c/f]
+use:
+  cache:
+    key: feature-$CI_JOB_ID
+    fallback_keys: [base]
+    paths: [c/]
+  script: [test "$(cat c/f)" = seeded]
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': yaml });
+  assert.equal((await runKiln(['run', '--dir', dir, '--json', 'seed'])).code, 0);
+  const r = await runKiln(['run', '--dir', dir, '--json', 'use']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(job(parseSummary(r.stdout), 'use').cache, 'fallback');
+});
+
+test('8 jobs racing on one cache key leave one complete, consistent entry', async () => {
+  const jobs = Array.from({ length: 8 }, (_, i) => `
+racer${i}:
+  needs: []
+  cache: { key: shared, paths: [c/] }
+  script:
+    - mkdir -p c
+    - for f in $(seq 1 40); do echo "racer${i}" > c/f$f; done
+`).join('');
+  const check = `
+check:
+  stage: deploy
+  cache: { key: shared, paths: [c/], policy: pull }
+  script:
+    - test "$(cat c/f* | sort -u | wc -l)" = 1
+    - test "$(ls c | wc -l)" = 40
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': `stages: [test, deploy]\n${jobs}${check}` });
+  const r = await runKiln(['run', '--dir', dir, '--json', '-j', '8']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(parseSummary(r.stdout).status, 'passed');
+  assert.deepEqual(await readdir(join(dir, '.kiln/store/tmp')), []);
+});
+
+test('kill -9 during cache save leaves the store usable with the old or the new entry', async () => {
+  const yaml = `
+big:
+  cache: { key: big, paths: [c/] }
+  script:
+    - mkdir -p c
+    - s=$(printf '%65536s' '' | tr ' ' "$VERSION")
+    - for f in $(seq 1 300); do printf '%s' "$s" > c/f$f; done
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': yaml });
+  assert.equal((await runKiln(['run', '--dir', dir, '--json', '--variable', 'VERSION=a'])).code, 0);
+  const store = new Store(join(dir, '.kiln/store'));
+  for (const [i, delay] of [5, 60].entries()) {
+    const version = 'bc'[i];
+    let pid = 0;
+    const run = runKiln(['run', '--dir', dir, '--variable', `VERSION=${version}`], { onSpawn: (p) => (pid = p) });
+    // Wait for the save to start, then kill kiln outright.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const logs = await readdir(join(dir, '.kiln/pipelines')).catch(() => [] as string[]);
+      const latest = Math.max(...logs.filter((n) => /^\d+$/.test(n)).map(Number));
+      const text = await readFile(join(dir, `.kiln/pipelines/${latest}/big.log`), 'utf8').catch(() => '');
+      if (latest >= i + 2 && text.includes('Creating cache big')) break;
+      if (Date.now() > deadline) throw new Error('the save never started');
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    await new Promise((res) => setTimeout(res, delay));
+    process.kill(pid, 'SIGKILL');
+    await run;
+    const entry = await store.readEntry('cache', 'big');
+    assert.ok(entry, 'an entry is still there');
+    const out = await mkdtemp(join(tmpdir(), 'kiln-kill-'));
+    await restoreTree(store, entry!.files, out);
+    const contents = new Set<string>();
+    for (const f of await readdir(join(out, 'c'))) contents.add((await readFile(join(out, 'c', f), 'utf8'))[0]);
+    assert.equal(contents.size, 1, `one version in the entry (delay ${delay})`);
+    assert.equal((await readdir(join(out, 'c'))).length, 300);
+  }
+  // The next run sweeps dead writers' temp files and works.
+  const r = await runKiln(['run', '--dir', dir, '--json', '--variable', 'VERSION=z']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(job(parseSummary(r.stdout), 'big').cache, 'hit');
+  assert.deepEqual(await readdir(join(dir, '.kiln/store/tmp')), []);
+});
+
+test('disk full during cache save: clear error, previous entry intact', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdirSync, rmSync } = await import('node:fs');
+  const storeDir = await mkdtemp(join(tmpdir(), 'kiln-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', storeDir], { stdio: 'ignore' });
+  } catch {
+    t.skip('cannot mount a small tmpfs here (needs root)');
+    return;
+  }
+  try {
+    mkdirSync(join(storeDir, 'store'));
+    const yaml = `
+fill:
+  cache: { key: k, paths: [c/] }
+  script:
+    - mkdir -p c
+    - cat c/small 2>/dev/null || echo "no cache"
+    - echo "$VERSION" > c/small
+    - head -c "$SIZE" /dev/urandom > c/big
+`;
+    const dir = await makeProject({ '.gitlab-ci.yml': yaml });
+    const run = (version: string, size: number) =>
+      runKiln(['run', '--dir', dir, '--json', '--store', join(storeDir, 'store'), '--variable', `VERSION=${version}`, '--variable', `SIZE=${size}`]);
+    assert.equal((await run('v1', 1000)).code, 0);
+    const full = await run('v2', 4 * 1024 * 1024);
+    assert.equal(full.code, 0, 'a failed cache save does not fail the job');
+    const log = await readLog(parseSummary(full.stdout), 'fill');
+    assert.match(log, /ERROR: cannot save cache k: .*(no space left|ENOSPC).*\(the previous entry is intact\)/i);
+    const after = await run('v3', 10);
+    assert.match(await readLog(parseSummary(after.stdout), 'fill'), /O v1$/m, 'the previous entry is restored');
+  } finally {
+    execFileSync('umount', [storeDir]);
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+});
