@@ -29,6 +29,8 @@ fi
 # 2. engine
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
+  # A pid file left by a killed dockerd stops a new one from starting.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then rm -f /var/run/docker.pid; fi
   mkdir -p /var/log
   nohup dockerd >/var/log/kiln-dockerd.log 2>&1 &
   for _ in $(seq 1 60); do

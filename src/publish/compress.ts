@@ -4,6 +4,9 @@
 import { gzipSync, gunzipSync, constants } from 'node:zlib';
 import { spawn, spawnSync } from 'node:child_process';
 import { EnvironmentError } from '../errors.js';
+import { XzBatcher } from './xz-batch.js';
+
+let xzBatcher: XzBatcher | undefined;
 
 export type Compression = 'gz' | 'xz' | 'zst' | 'none';
 
@@ -55,7 +58,8 @@ export async function decompress(data: Buffer, kind: Compression): Promise<Buffe
     case 'gz': return gunzipSync(data);
     case 'xz':
       if (!haveTool('xz')) throw new EnvironmentError('reading xz data needs the `xz` tool (apt-get install xz-utils)');
-      return pipeThrough('xz', ['-dc'], data);
+      xzBatcher ??= new XzBatcher((input) => pipeThrough('xz', ['-dc'], input));
+      return xzBatcher.decompress(data);
     case 'zst':
       if (!haveTool('zstd')) throw new EnvironmentError('reading zstd data needs the `zstd` tool (apt-get install zstd)');
       return pipeThrough('zstd', ['-dc', '-q'], data);

@@ -8,6 +8,7 @@ import { expandString } from '../pipeline/variables/expand.js';
 import type { FileRecord, Manifest, Store } from '../store/store.js';
 import { restoreTree, saveTree } from '../store/tree.js';
 import { mapLimit } from '../store/pool.js';
+import { trace } from './trace.js';
 import { resolvePaths } from './paths.js';
 import type { JobOutput } from './output.js';
 
@@ -76,8 +77,10 @@ export async function restoreCache(spec: CacheSpec, ctx: CacheContext): Promise<
       continue;
     }
     if (!entry) continue;
+    trace(`cache ${k}: entry read`);
     try {
       await restoreTree(ctx.store, entry.files, ctx.ws);
+      trace(`cache ${k}: files restored`);
     } catch (e) {
       ctx.out.info(`WARNING: cannot restore cache ${k}: ${(e as Error).message}`, 'yellow');
       return { key, outcome: 'error' };

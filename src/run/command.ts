@@ -44,9 +44,11 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   const config = loaded.config;
   if (concurrency === undefined && loaded.origins.concurrent && loaded.origins.concurrent.source !== 'default') concurrency = config.concurrent;
   const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
+  // kiln.toml runner environment: like GitLab Runner's, below the pipeline's own variables.
+  const runnerEnv: Record<string, string> = {};
   for (const env of config.runner.environment ?? []) {
     const eq = env.indexOf('=');
-    if (eq > 0 && !(env.slice(0, eq) in userVars)) userVars[env.slice(0, eq)] = { value: env.slice(eq + 1), expand: true };
+    if (eq > 0) runnerEnv[env.slice(0, eq)] = env.slice(eq + 1);
   }
 
   const executorName = flags.executor ?? config.runner.executor ?? 'shell';
@@ -54,7 +56,10 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   if (!factory) throw new UsageError(`unknown executor "${executorName}" (available: ${Object.keys(executorFactories).join(', ')})`);
 
   const kilnDir = join(projectDir, '.kiln');
-  const storeDir = flags.store ? (isAbsolute(flags.store) ? flags.store : resolve(flags.store)) : join(kilnDir, 'store');
+  // --store, else kiln.toml runner.cache_dir (relative to the project), else <project>/.kiln/store.
+  const cacheDir = config.runner.cacheDir;
+  const storeDir = flags.store ? resolve(flags.store)
+    : cacheDir ? (isAbsolute(cacheDir) ? cacheDir : join(projectDir, cacheDir)) : join(kilnDir, 'store');
   const { id, dir } = await allocatePipeline(kilnDir);
 
   trace('config loaded');
@@ -90,7 +95,8 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
       select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
       concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
-      signal: controller.signal, keepWorkspaces: flags.keepWorkspaces,
+      signal: controller.signal, keepWorkspaces: flags.keepWorkspaces, runnerEnv,
+      preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
     });
     trace('pipeline finished');
     await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

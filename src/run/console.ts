@@ -24,6 +24,8 @@ export class Console {
 
   constructor(private readonly options: ConsoleOptions) {
     this.out = options.out ?? process.stdout;
+    // A closed pipe (e.g. `kiln run | head`) must not crash the run: jobs go on, logs are still written.
+    this.out.on('error', () => undefined);
   }
 
   get color(): boolean {
@@ -35,7 +37,8 @@ export class Console {
     names.forEach((n, i) => this.colorOf.set(n, COLORS[i % COLORS.length]));
   }
 
-  line(job: string, text: string, isErr = false, color?: string): void {
+  /** One output line of a job (stderr lines are shown like stdout lines, as in GitLab's job log). */
+  line(job: string, text: string, _isErr = false, color?: string): void {
     if (this.options.quiet) return;
     const name = job.length > this.width ? job : job.padEnd(this.width);
     if (!this.options.color) {
@@ -43,7 +46,7 @@ export class Console {
       return;
     }
     const c = this.colorOf.get(job) ?? 36;
-    const body = color ? `${NAMED[color] ?? ''}${text}\x1b[0m` : isErr ? text : text;
+    const body = color ? `${NAMED[color] ?? ''}${text}\x1b[0m` : text;
     this.out.write(`\x1b[${c}m${name}\x1b[0m \x1b[2m|\x1b[0m ${body}\x1b[0m\n`);
   }
 

@@ -1,9 +1,10 @@
 // The environment a job's scripts see, with GitLab's precedence (lowest first): predefined pipeline and job
-// variables, YAML variables (global + job, already merged in the model), dotenv reports of the jobs it depends
-// on, then user variables (CLI / variables file / config). File-type variables become files holding the value.
+// variables, the runner config's environment, YAML variables (global + job, already merged in the model),
+// dotenv reports of the jobs it depends on, then user variables (CLI / variables file). File-type variables
+// become files holding the value.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Job, PipelineContext, Variables } from '../pipeline/model.js';
+import type { Job, PipelineContext } from '../pipeline/model.js';
 import { resolveVariables } from '../pipeline/variables/expand.js';
 import { jobPredefined } from '../pipeline/context/predefined.js';
 
@@ -21,6 +22,8 @@ export interface JobEnvInput {
   maskedNames: string[];
   /** Host environment to inherit (shell executor); not used for expansion. */
   hostEnv?: Record<string, string | undefined>;
+  /** Runner config environment (kiln.toml), above predefined variables, below YAML ones. */
+  runnerEnv?: Record<string, string>;
 }
 
 export interface JobEnv {
@@ -37,6 +40,7 @@ export async function buildJobEnv(input: JobEnvInput): Promise<JobEnv> {
   const base: Record<string, string> = {
     ...ctx.predefined,
     ...jobPredefined(ctx, job, input.jobId),
+    ...input.runnerEnv,
     CI_PROJECT_DIR: input.projectDir,
     CI_BUILDS_DIR: join(input.projectDir, '..'),
     CI_JOB_STATUS: 'running',

@@ -45,6 +45,11 @@ export interface RunContext {
   keepWorkspaces: boolean;
   /** Host environment inherited by shell jobs. */
   hostEnv: Record<string, string | undefined>;
+  /** kiln.toml runner environment. */
+  runnerEnv: Record<string, string>;
+  /** Runner config scripts around the job's own (GitLab Runner's pre_build_script / post_build_script). */
+  preBuildScript?: string;
+  postBuildScript?: string;
 }
 
 export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
@@ -69,7 +74,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     for (const d of deps) Object.assign(dotenv, d.dotenv);
     const jobEnv = await buildJobEnv({
       ctx: ctx.pipeline.context, job, jobId: info.jobId, projectDir: ws, fileVarDir: `${ws}.tmp`,
-      dotenv, maskedNames: ctx.maskedNames, hostEnv: ctx.hostEnv,
+      dotenv, maskedNames: ctx.maskedNames, hostEnv: ctx.hostEnv, runnerEnv: ctx.runnerEnv,
     });
     // From here on every line (ours and the job's) is masked.
     out.setSecrets(jobEnv.secrets);
@@ -95,7 +100,11 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     prepared = await ctx.executor.prepare({ job, workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     o.sectionStart('step_script', 'Executing "step_script" stage of the job script');
-    const main = await ctx.executor.runScript(prepared, 'main', [...job.beforeScript, ...job.script], {
+    const lines = [
+      ...(ctx.preBuildScript ? [ctx.preBuildScript] : []), ...job.beforeScript, ...job.script,
+      ...(ctx.postBuildScript ? [ctx.postBuildScript] : []),
+    ];
+    const main = await ctx.executor.runScript(prepared, 'main', lines, {
       timeoutMs: timeoutS * 1000, signal, onOutput: (c, s) => o.write(c, s),
     });
     o.flushStreams();

@@ -5,14 +5,12 @@ export const MASK = Buffer.from('[MASKED]');
 
 export class StreamMasker {
   private readonly secrets: Buffer[];
-  private readonly maxLen: number;
   private carry: Buffer = Buffer.alloc(0);
 
   constructor(secrets: Iterable<string>) {
     const uniq = [...new Set([...secrets].filter((s) => s.length > 0))];
     // Longest first, so a secret that contains another one is masked whole.
     this.secrets = uniq.map((s) => Buffer.from(s)).sort((a, b) => b.length - a.length);
-    this.maxLen = this.secrets.reduce((m, s) => Math.max(m, s.length), 0);
   }
 
   get active(): boolean {

@@ -4,6 +4,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { StreamMasker } from './mask.js';
 import type { Console } from './console.js';
 
+/** Longest line kept in memory before it is written out as is. */
+const MAX_LINE = 64 * 1024;
+
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;
 
 export function stripAnsi(text: string): string {
@@ -63,7 +66,13 @@ export class JobOutput {
   private addText(text: string, stream: 'stdout' | 'stderr'): void {
     const all = this.partial[stream] + text;
     const lines = all.split('\n');
-    this.partial[stream] = lines.pop()!;
+    let rest = lines.pop()!;
+    // Output without newlines (progress bars, binary data) is cut into lines instead of piling up.
+    while (rest.length > MAX_LINE) {
+      lines.push(rest.slice(0, MAX_LINE));
+      rest = rest.slice(MAX_LINE);
+    }
+    this.partial[stream] = rest;
     for (const l of lines) this.emit(l.replace(/\r$/, ''), stream === 'stdout' ? 'O' : 'E');
   }
 

@@ -28,6 +28,11 @@ export interface RunPipelineOptions {
   maskedNames?: string[];
   signal?: AbortSignal;
   keepWorkspaces?: boolean;
+  /** Variables from the runner config (lowest precedence after predefined ones). */
+  runnerEnv?: Record<string, string>;
+  /** kiln.toml runner pre_build_script / post_build_script. */
+  preBuildScript?: string;
+  postBuildScript?: string;
 }
 
 export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummary> {
@@ -50,7 +55,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const ctx: RunContext = {
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
-    cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, hostEnv: process.env,
+    cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript,
   };
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
   const result = await schedule(graph, {

@@ -37,13 +37,16 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
     if (f.dir) dirs.add(join(destDir, f.path));
     else dirs.add(dirname(join(destDir, f.path)));
   }
-  for (const d of [...dirs].sort((a, b) => a.length - b.length)) {
+  // Only the deepest directories need a (recursive) mkdir; they go in parallel.
+  const parents = new Set([...dirs].map((d) => dirname(d)));
+  const leaves = [...dirs].filter((d) => !parents.has(d));
+  await mapLimit(leaves.length ? leaves : [destDir], PARALLEL, async (d) => {
     try {
       await mkdir(d, { recursive: true });
     } catch (e) {
       throw new StoreError(`cannot create ${d}: ${(e as Error).message}`, { cause: e });
     }
-  }
+  });
   let count = 0;
   await mapLimit(files, PARALLEL, async (f) => {
     if (f.dir) return;

@@ -30,10 +30,20 @@ export async function listTree(root: string, skipTop: string[] = []): Promise<Tr
   return out;
 }
 
+/** Creates dest and the given subdirectories: only the deepest ones, recursively and in parallel. */
+async function mkdirLeaves(dest: string, dirs: string[]): Promise<void> {
+  const parents = new Set(dirs.map((d) => d.slice(0, Math.max(0, d.lastIndexOf('/')))));
+  const leaves = dirs.filter((d) => !parents.has(d));
+  if (leaves.length === 0) {
+    await mkdir(dest, { recursive: true });
+    return;
+  }
+  await mapLimit(leaves, 16, (d) => mkdir(join(dest, d), { recursive: true }));
+}
+
 /** Copies the listed entries from src to dest (dest is created). */
 export async function copyEntries(src: string, dest: string, entries: TreeEntry[]): Promise<void> {
-  await mkdir(dest, { recursive: true });
-  for (const e of entries) if (e.kind === 'dir') await mkdir(join(dest, e.rel), { recursive: true });
+  await mkdirLeaves(dest, entries.filter((e) => e.kind === 'dir').map((e) => e.rel));
   await mapLimit(entries.filter((e) => e.kind !== 'dir'), 32, async (e) => {
     if (e.kind === 'symlink') await symlink(await readlink(join(src, e.rel)), join(dest, e.rel));
     else await copyFile(join(src, e.rel), join(dest, e.rel), fsc.COPYFILE_FICLONE);

@@ -161,3 +161,18 @@ test('timeout and cancel kill the container and leave nothing behind', async (t)
   assert.deepEqual(await containersOf(docker, id2), []);
   assert.equal(existsSync('/nonexistent'), false);
 });
+
+test('image entrypoint override wraps the step; an empty entrypoint clears it', async (t) => {
+  const docker = await dockerOrSkip(t);
+  if (!docker) return;
+  const image = await testImage(AMD64_SPEC);
+  const wrapped = await runJob(createDockerExecutor(config()), makeJob({
+    image: { name: image, entrypoint: ['/bin/sh', '-c', 'echo "entrypoint saw $# args"; exec "$@"', 'ep'] },
+    script: ['echo step-ran'],
+  }));
+  assert.equal(wrapped.main.exitCode, 0, wrapped.output);
+  assert.match(wrapped.output, /^entrypoint saw 3 args\n[^]*step-ran\n/);
+  const cleared = await runJob(createDockerExecutor(config()), makeJob({ image: { name: image, entrypoint: [''] }, script: ['echo plain'] }));
+  assert.equal(cleared.main.exitCode, 0, cleared.output);
+  assert.match(cleared.output, /\$ echo plain\nplain\n/);
+});

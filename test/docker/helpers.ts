@@ -1,7 +1,7 @@
 // Shared helpers for the Docker integration tests: engine check (fail under CI=true, skip otherwise), the
 // bootstrapped test images (built once, cached by spec tag), synthetic jobs and a one-job runner.
 import type { TestContext } from 'node:test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -84,6 +84,7 @@ export async function runJob(executor: Executor, job: Job, o: { workspaceDir?: s
     return { main, after, output: output.replace(/\x1b\[[0-9;]*m/g, ''), projectDir: prepared.projectDir };
   } finally {
     await executor.cleanup(prepared);
+    if (!o.workspaceDir) rmSync(workspaceDir, { recursive: true, force: true });
   }
 }
 

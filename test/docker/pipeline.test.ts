@@ -2,7 +2,8 @@
 // dotenv report between jobs, a cache, a non-root job, a .deb built with dpkg-deb inside the image.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDockerExecutor } from '../../src/executors/docker/executor.js';
@@ -11,7 +12,7 @@ import { loadPipeline } from '../../src/pipeline/load.js';
 import { allocatePipeline } from '../../src/run/pipelines-dir.js';
 import { runPipeline } from '../../src/run/pipeline.js';
 import { Console } from '../../src/run/console.js';
-import { makeProject } from '../run/helpers/project.js';
+import { job, makeProject, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
 import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
 
 function yaml(image: string): string {
@@ -59,8 +60,7 @@ package:
     - |
       printf 'Package: %s\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@t>\\nDescription: demo\\n' "$APP" > pkg/DEBIAN/control
     - dpkg-deb --build --root-owner-group pkg $APP.deb
-    - |
-      dpkg-deb --info $APP.deb | grep -q "Package: hello"
+    - test "$(dpkg-deb --field $APP.deb Package)" = hello
   after_script:
     - echo "status $CI_JOB_STATUS"
   artifacts:
@@ -92,4 +92,49 @@ test('realistic pipeline passes in Docker through the scheduler', async (t) => {
   // Jobs ran in their own workspaces: nothing was written into the checkout.
   assert.equal(existsSync(join(projectDir, 'hello.deb')), false);
   assert.equal(existsSync(join(projectDir, 'out')), false);
+});
+
+test('`kiln run` with executor and image from kiln.toml; Ctrl-C leaves no containers', async (t) => {
+  const docker = await dockerOrSkip(t);
+  if (!docker) return;
+  const image = await testImage(AMD64_SPEC);
+  const toolchain = mkdtempSync(join(tmpdir(), 'kiln-tc-'));
+  writeFileSync(join(toolchain, 'VERSION'), 'tc-9\n');
+  const projectDir = await makeProject({
+    'kiln.toml': `[runner]\nexecutor = "docker"\nenvironment = ["FROM_CONFIG=yes", "KILN_FROM_SOURCE=1"]\n\n[docker]\nimage = "${image}"\nvolumes = ["${toolchain}:/opt/tc:ro"]\n`,
+    '.gitlab-ci.yml': [
+      'build:',
+      '  script:',
+      '    - test "$FROM_CONFIG" = yes',
+      '    - test "$KILN_FROM_SOURCE" = 1',
+      '    - test -z "$HOST_ONLY_SETTING" && test "$PATH" != "$HOST_PATH_SEEN"',
+      '    - cat /opt/tc/VERSION',
+      '    - echo "in $CI_PROJECT_DIR as $(id -un)"',
+      'slow:',
+      '  script: [sleep 120]',
+      '  when: manual',
+    ].join('\n') + '\n',
+  });
+  // Host variables (passed through for the shell executor) stay out of the container; kiln.toml's do not,
+  // even when the host has the same value (KILN_FROM_SOURCE=1 is set for kiln itself here).
+  const r = await runKiln(['run', '--json', 'build'], { cwd: projectDir, env: { HOST_ONLY_SETTING: 'leaked', HOST_PATH_SEEN: process.env.PATH ?? '' } });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const summary = parseSummary(r.stdout);
+  assert.equal(job(summary, 'build').status, 'success');
+  const log = await readLog(summary, 'build');
+  assert.match(log, /with the docker executor/);
+  assert.match(log, /tc-9/);
+  assert.match(log, /in \/builds\/.+ as root/);
+
+  let pid = 0;
+  const running = runKiln(['run', '--manual', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
+  const deadline = Date.now() + 30_000;
+  const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.kiln.job=slow'] }) }))
+    .filter((c) => c.Labels['io.kiln.owner']?.endsWith(`:${pid}`));
+  while ((await mine()).length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+  assert.equal((await mine()).length, 1, 'job container started');
+  process.kill(pid, 'SIGINT');
+  const cancelled = await running;
+  assert.equal(cancelled.code, 130, cancelled.stderr + cancelled.stdout);
+  assert.deepEqual(await mine(), []);
 });

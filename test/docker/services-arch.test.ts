@@ -85,3 +85,28 @@ test('a crashing kiln removes its running job container on exit', async (t) => {
   assert.match(r.stderr, /simulated kiln crash/);
   assert.deepEqual(await containersOf(docker, id), []);
 });
+
+test('a service exposing a port is waited for before the job starts', async (t) => {
+  const docker = await dockerOrSkip(t);
+  if (!docker) return;
+  const image = await testImage(AMD64_SPEC);
+  const tmp = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: { 'io.kiln.test': 'commit' } });
+  const exposed = `kiln-test/exposed:${image.split(':')[1]}`;
+  try {
+    await tmp.commit({ repo: exposed.split(':')[0], tag: image.split(':')[1], changes: 'EXPOSE 8080' });
+  } finally {
+    await tmp.remove({ force: true });
+  }
+  const slowStart = 'sleep 2; mkdir -p /tmp/w && echo ready > /tmp/w/index.html && exec busybox httpd -f -p 8080 -h /tmp/w';
+  try {
+    const r = await runJob(createDockerExecutor(DEFAULT_CONFIG), makeJob({
+      image: { name: image },
+      services: [{ name: exposed, alias: ['slow'], entrypoint: ['sh', '-c'], command: [slowStart], variables: {} }],
+      script: ['busybox wget -qO- http://slow:8080/'],
+    }));
+    assert.equal(r.main.exitCode, 0, r.output);
+    assert.match(r.output, /\nready\n/);
+  } finally {
+    await docker.getImage(exposed).remove().catch(() => undefined);
+  }
+});

@@ -45,8 +45,26 @@ export function jobLog(run: PipelineRun, name: string): string {
   if (!job.log || !existsSync(job.log)) throw new Error(`job "${name}" has no log file (${job.log ?? 'none'})`);
   return readFileSync(job.log, 'utf8')
     .split('\n')
+    .filter((l) => !/^\S+ section_(start|end):/.test(l))
     .map((l) => l.replace(/^\S+ [OEK] /, ''))
     .join('\n');
+}
+
+/**
+ * Seconds between the first log line containing `from` and the next one containing `to` (kiln's log lines carry
+ * an ISO timestamp), e.g. how long `make` took inside a build job. undefined when a marker is missing.
+ */
+export function stepSeconds(run: PipelineRun, name: string, from: string, to: string): number | undefined {
+  const file = run.jobs.get(name)?.log;
+  if (!file || !existsSync(file)) return undefined;
+  let start: number | undefined;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const at = Date.parse(line.slice(0, line.indexOf(' ')));
+    if (Number.isNaN(at)) continue;
+    if (start === undefined && line.includes(from)) start = at;
+    else if (start !== undefined && line.includes(to)) return (at - start) / 1000;
+  }
+  return undefined;
 }
 
 /** "name: status" for every job, for assertion messages. */

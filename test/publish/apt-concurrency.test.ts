@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile, mkdir, realpath } from 'node:fs/promises';
+import { readFile, readdir, writeFile, mkdir, realpath } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -37,10 +37,15 @@ test('a lock held by a live process fails after --lock-timeout naming the holder
     holder.kill();
   }
   await new Promise((r) => holder.once('exit', r));
-  // The holder is gone now: its lock is stale and the next publish takes it over.
+  // The holder is gone now: its lock is stale and the next publish takes it over. A staging dir left by that
+  // (killed) publish is cleaned up too.
+  const leftover = join(repo, 'pool', `.kiln-staging-${holder.pid}-deadbeef`);
+  await mkdir(leftover, { recursive: true });
+  await writeFile(join(leftover, 'half.deb'), 'partial');
   const r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--unsigned', '--lock-timeout', '1', deb]);
   assert.equal(r.code, 0, r.stderr);
   await assert.rejects(readFile(join(repo, '.kiln-publish.lock')), /ENOENT/, 'lock released');
+  assert.deepEqual(await readdir(join(repo, 'pool')), ['main'], 'no staging dirs left');
 });
 
 function signedText(inRelease: string): string {

@@ -69,6 +69,15 @@ test('deb build: reproducible output accepted by dpkg-deb, with modes, owners, m
     assert.equal(createHash('md5').update(await readFile(join(x, path))).digest('hex'), sum, path);
   }
 
+  // --preserve-modes keeps the tree's bits (0775 script, 0600 secret) instead of normalising them
+  await writeFile(join(root, 'usr/share/doc/kiln-hello/secret'), 's');
+  await chmod(join(root, 'usr/share/doc/kiln-hello/secret'), 0o600);
+  const p = await kiln(['deb', 'build', '--root', root, ...FLAGS, '--preserve-modes', '-o', join(dir, 'p.deb')], env);
+  assert.equal(p.code, 0, p.stderr);
+  const pl = run('dpkg-deb', ['-c', join(dir, 'p.deb')]).stdout;
+  assert.match(pl, /-rwxrwxr-x root\/root\s+21 .* \.\/usr\/bin\/kiln-hello/);
+  assert.match(pl, /-rw------- root\/root\s+1 .* \.\/usr\/share\/doc\/kiln-hello\/secret/);
+
   // a different SOURCE_DATE_EPOCH changes the bytes
   const c = await kiln(['deb', 'build', '--root', root, ...FLAGS, '-o', join(dir, 'c.deb')], { SOURCE_DATE_EPOCH: '1700000001' });
   assert.equal(c.code, 0, c.stderr);
@@ -173,4 +182,33 @@ test('bad input: not a .deb, broken control files (with file:line), missing flag
   await writeFile(join(dir, 'control'), 'Package: ok\nVersion: 1.0\nArchitecture: amd64\nMaintainer: m\nDescription: d\n');
   r = await kiln(['deb', 'build', '--root', join(dir, 'nope'), '--control', join(dir, 'control'), '-o', dir]);
   assert.match(r.stderr, /not a directory|no such file/);
+});
+
+test('reprepro and dpkg accept kiln-built packages', { skip: !have('reprepro') && 'reprepro not installed' }, async () => {
+  const dir = await tmp('deb');
+  const root = await tree(dir);
+  const r = await kiln(['deb', 'build', '--root', root, ...FLAGS, '-o', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const deb = join(dir, 'kiln-hello_2.0-1_amd64.deb');
+  const rr = join(dir, 'rr');
+  await mkdir(join(rr, 'conf'), { recursive: true });
+  await writeFile(join(rr, 'conf/distributions'), 'Codename: s\nArchitectures: amd64\nComponents: main\n');
+  const inc = run('reprepro', ['-b', rr, 'includedeb', 's', deb]);
+  assert.equal(inc.code, 0, inc.stderr);
+  const list = run('reprepro', ['-b', rr, 'list', 's']);
+  assert.match(list.stdout, /s\|main\|amd64: kiln-hello 1:2\.0-1/);
+  // dpkg itself installs it into a scratch admin dir and instdir, then verifies the md5sums.
+  const admin = join(dir, 'admin');
+  await mkdir(join(admin, 'info'), { recursive: true });
+  await mkdir(join(admin, 'updates'), { recursive: true });
+  await writeFile(join(admin, 'status'), '');
+  const inst = join(dir, 'inst');
+  await mkdir(inst);
+  const dpkg = ['--admindir', admin, '--instdir', inst, '--force-not-root', '--force-bad-path', '--force-depends', '--log=/dev/null'];
+  const i = run('dpkg', [...dpkg, '-i', deb]);
+  assert.equal(i.code, 0, i.stderr);
+  assert.equal(await readFile(join(inst, 'usr/bin/kiln-hello'), 'utf8'), '#!/bin/sh\necho hello\n');
+  const v = run('dpkg', [...dpkg, '--verify', 'kiln-hello']);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+  assert.equal(v.stdout.trim(), '');
 });

@@ -84,3 +84,35 @@ test('aptly prefix encoding for URLs', async () => {
   assert.deepEqual(splitStorage('s3:bucket:pre'), { storage: 's3:bucket', prefix: 'pre' });
   assert.deepEqual(splitStorage('pre'), { storage: '', prefix: 'pre' });
 });
+
+test('xz: sizes from the xz index, batched decompression, and per-input errors', async () => {
+  const { compress, decompress } = await import('../../src/publish/compress.js');
+  const { xzUncompressedSize, XzBatcher } = await import('../../src/publish/xz-batch.js');
+  const inputs = [Buffer.from('alpha\n'.repeat(100)), Buffer.from(''), Buffer.from('x'.repeat(70000) + 'end')];
+  const packed = await Promise.all(inputs.map((b) => compress(b, 'xz')));
+  assert.deepEqual(packed.map((p) => xzUncompressedSize(p)), inputs.map((b) => b.length));
+  assert.equal(xzUncompressedSize(Buffer.concat([packed[0], packed[2]])), inputs[0].length + inputs[2].length);
+  assert.equal(xzUncompressedSize(Buffer.from('not xz at all, no')), undefined);
+
+  let runs = 0;
+  const { spawnSync } = await import('node:child_process');
+  const batcher = new XzBatcher(async (input) => {
+    runs++;
+    const r = spawnSync('xz', ['-dc'], { input });
+    if (r.status !== 0) throw new Error(String(r.stderr));
+    return r.stdout;
+  });
+  const out = await Promise.all(packed.map((p) => batcher.decompress(p)));
+  assert.deepEqual(out, inputs);
+  assert.equal(runs, 1, 'one xz process for the whole batch');
+
+  runs = 0;
+  const corrupt = Buffer.from(packed[2]);
+  corrupt[corrupt.length - 30] ^= 0xff;
+  const results = await Promise.allSettled([batcher.decompress(packed[0]), batcher.decompress(corrupt)]);
+  assert.equal(results[0].status, 'fulfilled');
+  assert.deepEqual((results[0] as PromiseFulfilledResult<Buffer>).value, inputs[0]);
+  assert.equal(results[1].status, 'rejected');
+  // And through the module-level decompressor used by .deb reading.
+  assert.deepEqual(await decompress(packed[2], 'xz'), inputs[2]);
+});

@@ -24,9 +24,10 @@ test('precedence: predefined < YAML < dotenv < user; CI_PROJECT_DIR is the works
   });
   const env = await buildJobEnv({
     ctx: p.context, job: p.jobs[0], jobId: 7, projectDir: ws, fileVarDir: `${ws}.tmp`,
-    dotenv: { B: 'dotenv', C: 'dotenv' }, maskedNames: ['TOKEN'], hostEnv: { PATH: '/usr/bin', A: 'host' },
+    dotenv: { B: 'dotenv', C: 'dotenv' }, maskedNames: ['TOKEN'], hostEnv: { PATH: '/usr/bin', A: 'host' }, runnerEnv: { A: 'runner', R: 'runner' },
   });
   assert.equal(env.env.A, 'yaml');
+  assert.equal(env.env.R, 'runner');
   assert.equal(env.env.B, 'dotenv');
   assert.equal(env.env.C, 'user');
   assert.equal(env.env.RAW, '$A');

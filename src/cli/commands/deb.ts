@@ -22,6 +22,7 @@ export function register(program: Command): void {
     .option('--priority <priority>', 'Priority')
     .option('--homepage <url>', 'Homepage')
     .option('--scripts <dir>', 'directory with preinst/postinst/prerm/postrm/conffiles/triggers')
+    .option('--preserve-modes', 'keep permission bits from the tree (default: 0755 if executable, else 0644)')
     .option('--compression <kind>', 'gz, xz, zst or none (default xz if the xz tool exists, else gz)')
     .requiredOption('-o, --output <path>', 'output file, or a directory for name_version_arch.deb')
     .option('--json', 'print the result as JSON')

@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option('--source <mode>', 'sources for the jobs: worktree (tracked + untracked non-ignored) or committed (HEAD)', 'worktree')
     .option('--ref <ref>', 'branch or tag the pipeline runs for (default: the current branch)')
     .option('--json', 'print the summary as JSON (live output goes to stderr)')
-    .option('--store <dir>', 'cache and artifact store directory (default: <project>/.kiln/store)')
+    .option('--store <dir>', 'cache and artifact store directory (default: kiln.toml runner.cache_dir, else <project>/.kiln/store)')
     .option('--executor <name>', 'executor: shell or docker (default from kiln.toml, else shell)')
     .option('--keep-workspaces', 'keep job workspaces under .kiln/pipelines/<id>/ws for inspection')
     .action(async (jobs: string[], flags: RunFlags) => {

@@ -46,6 +46,9 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
   const shell = config.runner?.shell ?? 'bash';
   const buildsDir = (config.runner?.buildsDir ?? '/builds').replace(/\/+$/, '') || '/builds';
   const images = new Map<string, Promise<Docker.ImageInspectInfo>>();
+  /** Names kiln itself sets (kiln.toml environment, job variables): never mistaken for pass-through host variables. */
+  const configNames = (config.runner?.environment ?? []).map((e) => e.slice(0, e.indexOf('=')));
+  const ownNames = (job: JobSetup['job']) => new Set([...configNames, ...Object.keys(job.variables)]);
 
   async function cleanupState(state: DockerState): Promise<void> {
     if (state.cleaned) return;
@@ -98,7 +101,7 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
       state.stepsDir = await mkdtemp(join(tmpdir(), 'kiln-steps-'));
       await chmod(state.stepsDir, 0o755);
 
-      const env = containerEnv(setup.env, { workspaceDir: setup.workspaceDir, projectDir, buildsDir }, new Set(Object.keys(job.variables)));
+      const env = containerEnv(setup.env, { workspaceDir: setup.workspaceDir, projectDir, buildsDir }, ownNames(job));
       const binds = [`${setup.workspaceDir}:${projectDir}`, `${state.stepsDir}:${STEPS_DIR}:ro`];
       const varsDir = `${setup.workspaceDir}.tmp`;
       const withVars = usesVarsDir(setup.env, setup.workspaceDir);
@@ -153,6 +156,8 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
     };
     if (base.entrypoint) body.Entrypoint = base.entrypoint;
     if (base.user) body.User = base.user;
+    // The Engine takes name and platform as query parameters and the rest as the JSON body; dockerode's
+    // _query/_body split sends each where it belongs (otherwise every option lands in the URL as well).
     const query: Record<string, string> = { name: `${state.namePrefix}-${kind}` };
     if (base.platform) query.platform = base.platform;
     try {
@@ -179,7 +184,7 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
     } else {
       const env = containerEnv(prepared.setup.env, {
         workspaceDir: prepared.setup.workspaceDir, projectDir: prepared.projectDir, buildsDir,
-      }, new Set(Object.keys(prepared.setup.job.variables)));
+      }, ownNames(prepared.setup.job));
       // Same mounts as the job container (workspace, steps, volumes) and the same limits.
       const { Binds: _b, Mounts: _m, ...limits } = hostConfig(settings, []);
       const hc: Docker.HostConfig = { ...limits, VolumesFrom: [state.main.id] };

@@ -24,12 +24,13 @@ export interface ServiceContext {
   signal?: AbortSignal;
 }
 
-function probe(host: string, port: number): Promise<boolean> {
+/** 'open', 'refused' (reachable, nothing listening yet) or 'unreachable' (the host cannot reach the IP). */
+function probe(host: string, port: number): Promise<'open' | 'refused' | 'unreachable'> {
   return new Promise((resolve) => {
-    const s = connect({ host, port, timeout: 500 });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => { s.destroy(); resolve(false); });
+    const s = connect({ host, port, timeout: 1000 });
+    s.once('connect', () => { s.destroy(); resolve('open'); });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'));
+    s.once('timeout', () => { s.destroy(); resolve('unreachable'); });
   });
 }
 
@@ -41,8 +42,10 @@ async function waitForPorts(container: Docker.Container, network: string, timeou
   if (!ports.length || !ip) return;
   const deadline = Date.now() + timeoutMs;
   for (const port of ports) {
-    while (!(await probe(ip, port))) {
-      if (Date.now() > deadline || signal?.aborted) return;
+    for (;;) {
+      const state = await probe(ip, port);
+      // Open, or the host cannot see container IPs (remote or rootless engine): stop waiting.
+      if (state !== 'refused' || Date.now() > deadline || signal?.aborted) break;
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -1,13 +1,12 @@
 // `kiln publish apt`: adds .deb files to a signed apt repository, and `refresh`: re-signs with a new
 // Valid-Until without changing any index. See snapshot.ts for how a publish becomes visible atomically.
-import { copyFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fsyncDir } from '../../util/atomic.js';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { DuplicatePackageError } from '../errors.js';
 import { compareVersions } from '../deb/version.js';
-import { loadDeb, mapLimit, type IncomingDeb } from './incoming.js';
+import { stageDebs, type IncomingDeb } from './incoming.js';
+import { commitToPool, createStaging, existingPoolHash } from './pool.js';
 import { lockRepo } from './lock.js';
 import { packageKey, poolPath, sourceName, type PoolPackage } from './packages-index.js';
 import { indexFile, type IndexFile } from './release.js';
@@ -71,36 +70,6 @@ async function prepareSigner(o: AptRepoOptions, now: Date, warnings: string[]): 
   return signer;
 }
 
-/** Copies a .deb into the pool: copy (kernel copy_file_range/reflink where possible) to a temp name, rename. */
-async function copyToPool(src: string, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await copyFile(src, tmp);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** Flushes pool files to disk before any index naming them can become visible. */
-async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function existingPoolHash(path: string, size: number): Promise<string | 'absent' | 'different'> {
-  const st = await stat(path).catch(() => undefined);
-  if (!st) return 'absent';
-  if (st.size !== size) return 'different';
-  return createHash('sha256').update(await readFile(path)).digest('hex');
-}
-
 function describe(p: { name: string; version: string; arch: string }): string {
   return `${p.name} ${p.version} (${p.arch})`;
 }
@@ -116,7 +85,17 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
   const warnings: string[] = [];
   const signer = await prepareSigner(o, now, warnings);
 
-  const incoming = await mapLimit(o.debs, 8, loadDeb);
+  await mkdir(o.repo, { recursive: true });
+  const staging = await createStaging(o.repo);
+  try {
+    return await publishStaged(o, component, now, signer, warnings, await stageDebs(o.debs, staging));
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function publishStaged(o: AptPublishOptions, component: string, now: Date, signer: Signer | undefined,
+  warnings: string[], incoming: IncomingDeb[]): Promise<AptPublishResult> {
   const byKey = new Map<string, IncomingDeb>();
   for (const d of incoming) {
     const prev = byKey.get(packageKey(d));
@@ -126,7 +105,6 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
     byKey.set(packageKey(d), d);
   }
 
-  await mkdir(o.repo, { recursive: true });
   const lock = await lockRepo(o.repo, o.lockTimeoutMs ?? 60_000, o.onLockWait);
   try {
     const state = await readSuiteState(o.repo, o.suite);
@@ -135,7 +113,7 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
     const target = comps.get(component)!;
     const result: AptPublishResult = { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, snapshot: '', warnings };
 
-    const toWrite: { path: string; src: string }[] = [];
+    const toWrite: { path: string; staged: string }[] = [];
     for (const d of byKey.values()) {
       const key = packageKey(d);
       const filename = poolPath(component, d.control);
@@ -150,16 +128,14 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
         throw new DuplicatePackageError(`${d.file}: ${filename} already exists in the pool with different content ` +
           `(published in another suite?); bump the version or pass --force to replace it`);
       }
-      if (onDisk !== d.sha256) toWrite.push({ path: join(o.repo, filename), src: d.file });
+      if (onDisk !== d.sha256) toWrite.push({ path: join(o.repo, filename), staged: d.staged });
       (existing ? result.replaced : result.added).push(describe(d));
       target.set(key, {
         name: d.name, version: d.version, arch: d.arch, source: sourceName(d.control), component, filename,
         size: d.size, sha256: d.sha256, control: d.control,
       });
     }
-    await mapLimit(toWrite, 8, (w) => copyToPool(w.src, w.path));
-    await mapLimit(toWrite, 8, (w) => syncFile(w.path));
-    for (const dir of new Set(toWrite.map((w) => dirname(w.path)))) await fsyncDir(dir);
+    await commitToPool(toWrite);
 
     const pruned: PoolPackage[] = o.keep ? pruneVersions(target, o.keep) : [];
     result.removed = pruned.map(describe);

@@ -1,6 +1,8 @@
 // Flag handling and output for `kiln publish aptly`.
 import { UsageError } from '../../errors.js';
-import { loadDeb, mapLimit } from '../apt/incoming.js';
+import { mapLimit } from '../apt/incoming.js';
+import { readDebControl } from '../deb/read.js';
+import { getField } from '../deb/control.js';
 import { AptlyHttp } from './http.js';
 import { publishToAptly, type AptlyPublishResult } from './publish.js';
 
@@ -34,7 +36,10 @@ export async function runPublishAptly(files: string[], f: AptlyFlags): Promise<A
     passphrase = process.env[f.gpgPassphraseEnv];
     if (passphrase === undefined) throw new UsageError(`--gpg-passphrase-env: $${f.gpgPassphraseEnv} is not set`);
   }
-  const debs = await mapLimit(files, 8, loadDeb);
+  const debs = await mapLimit(files, 64, async (file) => {
+    const { control } = await readDebControl(file);
+    return { file, name: getField(control, 'Package')!, version: getField(control, 'Version')!, arch: getField(control, 'Architecture')! };
+  });
   return publishToAptly({
     http: new AptlyHttp({ baseUrl: f.url, headers, retries }),
     repo: f.repo, distribution: f.distribution, prefix: f.prefix, component: f.component,

@@ -22,6 +22,7 @@ export interface DebBuildFlags {
   homepage?: string;
   scripts?: string;
   compression?: string;
+  preserveModes?: boolean;
   output: string;
 }
 
@@ -63,7 +64,7 @@ export async function debBuild(f: DebBuildFlags): Promise<{ path: string; contro
   if (compression && !['gz', 'xz', 'zst', 'none'].includes(compression)) {
     throw new UsageError(`--compression must be gz, xz, zst or none, got "${compression}"`);
   }
-  const built = await buildDeb({ root: f.root, control, controlFile, scriptsDir: scripts, compression });
+  const built = await buildDeb({ root: f.root, control, controlFile, scriptsDir: scripts, compression, preserveModes: f.preserveModes });
   let out = f.output;
   if (await isDir(out) || out.endsWith('/')) {
     out = join(out, canonicalDebName(getField(built.control, 'Package')!, getField(built.control, 'Version')!,

@@ -20,6 +20,8 @@ export interface BuildDebOptions {
   compression?: Compression;
   /** Seconds since the epoch for every mtime. Default: SOURCE_DATE_EPOCH or 0. */
   mtime?: number;
+  /** Keep permission bits (incl. setuid/setgid/sticky) from the tree instead of normalising to 0755/0644. */
+  preserveModes?: boolean;
 }
 
 export interface BuiltDeb {
@@ -42,7 +44,7 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-async function walk(root: string, rel: string, mtime: number, out: TarEntry[]): Promise<void> {
+async function walk(root: string, rel: string, mtime: number, out: TarEntry[], keepModes: boolean): Promise<void> {
   const names = (await readdir(join(root, rel))).sort(byteOrder);
   for (const name of names) {
     if (rel === '' && name === 'DEBIAN') continue;
@@ -50,12 +52,13 @@ async function walk(root: string, rel: string, mtime: number, out: TarEntry[]): 
     const abs = join(root, relPath);
     const st = await lstat(abs);
     if (st.isDirectory()) {
-      out.push({ path: `./${relPath}/`, type: 'dir', mode: 0o755, mtime });
-      await walk(root, relPath, mtime, out);
+      out.push({ path: `./${relPath}/`, type: 'dir', mode: keepModes ? st.mode & 0o7777 : 0o755, mtime });
+      await walk(root, relPath, mtime, out, keepModes);
     } else if (st.isSymbolicLink()) {
       out.push({ path: `./${relPath}`, type: 'symlink', mode: 0o777, mtime, linkname: await readlink(abs) });
     } else if (st.isFile()) {
-      const mode = st.mode & 0o111 ? 0o755 : 0o644;
+      // Default: only the executable bit matters (what git keeps), so checkouts with different umasks agree.
+      const mode = keepModes ? st.mode & 0o7777 : st.mode & 0o111 ? 0o755 : 0o644;
       out.push({ path: `./${relPath}`, type: 'file', mode, mtime, data: await readFile(abs) });
     } else {
       throw new UsageError(`${abs}: only regular files, directories and symlinks can go into a .deb`);
@@ -79,7 +82,7 @@ export async function buildDeb(opts: BuildDebOptions): Promise<BuiltDeb> {
   if (!rootStat?.isDirectory()) throw new UsageError(`--root ${opts.root}: not a directory`);
 
   const data: TarEntry[] = [{ path: './', type: 'dir', mode: 0o755, mtime }];
-  await walk(opts.root, '', mtime, data);
+  await walk(opts.root, '', mtime, data, !!opts.preserveModes);
 
   let sizeKb = 0;
   const md5Lines: string[] = [];

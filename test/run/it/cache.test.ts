@@ -75,6 +75,13 @@ use:
   const r = await runKiln(['run', '--dir', dir, '--json', 'use']);
   assert.equal(r.code, 0, r.stdout);
   assert.equal(job(parseSummary(r.stdout), 'use').cache, 'fallback');
+  // An unreadable entry is a warning and a miss, never a crash.
+  await writeFile(new Store(join(dir, '.kiln/store')).entryPath('cache', 'base'), '{"version": 1, "files": [');
+  const broken = await runKiln(['run', '--dir', dir, '--json', 'use']);
+  assert.equal(broken.code, 1, 'the job itself fails: its script needs the cache');
+  const s = parseSummary(broken.stdout);
+  assert.equal(job(s, 'use').cache, 'miss');
+  assert.match(await readLog(s, 'use'), /WARNING: unreadable cache entry "base" .*; ignoring this cache/);
 });
 
 test('8 jobs racing on one cache key leave one complete, consistent entry', async () => {
