@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const built = join(root, 'dist', 'cli', 'main.js');
+const built = join(root, 'dist', 'main.js');
 if (existsSync(built) && !process.env.KILN_FROM_SOURCE) {
   const { main } = await import(pathToFileURL(built).href);
   await main(process.argv);

@@ -1,10 +1,9 @@
 // The target database: data/abi-targets.json (shipped with kiln) plus user targets from kiln.toml
 // ([abi.targets.<id>], optionally `extends = "<id>"`). Rows are validated; bad rows name their key path.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AbiTargetError } from './errors.js';
 import { compareVersions, isVersionString } from './families.js';
+import { kilnDataFile } from '../util/package-root.js';
 
 export interface Target {
   id: string;
@@ -39,7 +38,7 @@ export interface TargetDb {
 
 type Raw = Record<string, unknown>;
 
-export const DEFAULT_DB_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'abi-targets.json');
+export const DEFAULT_DB_PATH = kilnDataFile('abi-targets.json');
 
 let cached: TargetDb | undefined;
 

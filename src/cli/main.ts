@@ -7,7 +7,9 @@ export function buildProgram(): Command {
   const program = new Command('kiln')
     .description('Build portable native packages with GitLab-CI-compatible pipelines')
     .version('0.1.0')
-    .option('--debug', 'print stack traces for errors')
+    .option('--debug', 'print stack traces for errors (accepted anywhere on the command line)')
+    // Root options only before the subcommand, so subcommands may define their own --version (kiln deb build).
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   for (const register of commandModules) register(program);
@@ -18,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(argv.filter((a, i) => i < 2 || a !== '--debug'));
   } catch (err) {
     process.exitCode = reportError(err, debug);
   }

@@ -199,7 +199,10 @@ test('duplicates: same content is a no-op, different content refused unless --fo
   const pool = join(repo, 'pool/main/d/dup/dup_1.0_amd64.deb');
   assert.deepEqual(await readFile(pool), await readFile(rebuilt));
 
-  for (const v of ['1.1', '1.2', '2.0~rc1']) assert.equal((await pub(await sampleDeb(dir, { name: 'dup', version: v }))).code, 0);
+  for (const v of ['1.1', '1.2', '2.0~rc1']) {
+    const res = await pub(await sampleDeb(dir, { name: 'dup', version: v }));
+    assert.equal(res.code, 0, res.stderr);
+  }
   r = await pub('--keep', '2', await sampleDeb(dir, { name: 'dup', version: '2.0' }));
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /removed\s+dup 1\.0 /);

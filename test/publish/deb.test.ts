@@ -137,7 +137,7 @@ test('lintian accepts the archive structure of a built package', { skip: !have('
   await writeFile(join(root, 'usr/share/kiln-lint/data.txt'), 'some data\n');
   await writeFile(join(root, 'usr/share/doc/kiln-lint/copyright'), 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n' +
     'Upstream-Name: kiln-lint\n\nFiles: *\nCopyright: 2026 Kiln\nLicense: MIT\n');
-  const r = await kiln(['deb', 'build', '--root', root, '--name', 'kiln-lint', '--pkg-version', '1.0', '--arch', 'all',
+  const r = await kiln(['deb', 'build', '--root', root, '--name', 'kiln-lint', '--version', '1.0', '--arch', 'all',
     '--maintainer', 'Kiln Maintainers <maint@debian.org>', '--description', 'lint test\nA package used to test kiln.',
     '--section', 'misc', '--priority', 'optional', '-o', dir], { SOURCE_DATE_EPOCH: '1700000000' });
   assert.equal(r.code, 0, r.stderr);
@@ -178,7 +178,7 @@ test('bad input: not a .deb, broken control files (with file:line), missing flag
   }
   r = await kiln(['deb', 'build', '--root', root, '--name', 'x1', '-o', dir]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /required: --pkg-version, --arch, --maintainer, --description/);
+  assert.match(r.stderr, /required: --version, --arch, --maintainer, --description/);
   await writeFile(join(dir, 'control'), 'Package: ok\nVersion: 1.0\nArchitecture: amd64\nMaintainer: m\nDescription: d\n');
   r = await kiln(['deb', 'build', '--root', join(dir, 'nope'), '--control', join(dir, 'control'), '-o', dir]);
   assert.match(r.stderr, /not a directory|no such file/);

@@ -1,6 +1,7 @@
 // Shared helpers for the publish tests: run the kiln CLI, make throwaway keys and packages, drive apt-get
 // against a throwaway root (no root privileges or system state touched).
 import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -34,8 +35,16 @@ export function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+const tempDirs: string[] = [];
+// Each test file runs in its own process: its temp dirs go when it exits.
+process.on('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
 export async function tmp(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `kiln-${prefix}-`));
+  const dir = await mkdtemp(join(tmpdir(), `kiln-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export interface TestKey { priv: string; pub: string; fingerprint: string; passphrase?: string }

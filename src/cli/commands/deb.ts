@@ -13,7 +13,8 @@ export function register(program: Command): void {
     .requiredOption('--root <dir>', 'directory whose contents become the installed files')
     .option('--control <file>', 'control file (else DIR/DEBIAN/control, else the flags below)')
     .option('--name <name>', 'Package')
-    .option('--pkg-version <version>', 'Version (the top-level --version flag prints kiln\'s own)')
+    .option('--version <version>', 'Version (e.g. 1:2.0-1)')
+    .option('--pkg-version <version>', 'same as --version')
     .option('--arch <arch>', 'Architecture (amd64, arm64, all, ...)')
     .option('--maintainer <who>', 'Maintainer, e.g. "Team <team@example.com>"')
     .option('--description <text>', 'Description (first line synopsis, further lines the long text)')
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const { debBuild } = await import('../../publish/deb/actions.js');
+      if (opts.version !== undefined && opts.pkgVersion === undefined) opts.pkgVersion = opts.version;
       const r = await debBuild(opts);
       if (opts.json) {
         const fields: Record<string, string> = {};

@@ -29,7 +29,7 @@ export interface DebBuildFlags {
 function paragraphFromFlags(f: DebBuildFlags): Paragraph {
   const missing = (['name', 'pkgVersion', 'arch', 'maintainer', 'description'] as const).filter((k) => !f[k]);
   if (missing.length) {
-    throw new UsageError(`without --control, these flags are required: ${missing.map((m) => (m === 'pkgVersion' ? '--pkg-version' : `--${m}`)).join(', ')}`);
+    throw new UsageError(`without --control, these flags are required: ${missing.map((m) => (m === 'pkgVersion' ? '--version' : `--${m}`)).join(', ')}`);
   }
   const fields: [string, string | undefined][] = [
     ['Package', f.name], ['Version', f.pkgVersion], ['Architecture', f.arch], ['Maintainer', f.maintainer],
