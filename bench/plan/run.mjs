@@ -13,9 +13,9 @@ const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
 
-if (args.includes('--build') || !existsSync(join(root, 'dist', 'cli', 'main.js'))) {
-  console.log('building dist/ (tsc -p tsconfig.build.json)...');
-  const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (args.includes('--build') || !existsSync(join(root, 'dist', 'main.js'))) {
+  console.log('building dist/ (npm run build)...');
+  const b = spawnSync(process.execPath, ['scripts/build.mjs', '--no-check'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(1);
 }
 

@@ -23,15 +23,12 @@ function log(msg) {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
-// kiln compiled to JS (what users run), so the numbers do not include TypeScript transpiling.
+// kiln as users run it: the bundled dist/ (npm run build), so the numbers do not include TypeScript transpiling.
 function buildKiln() {
-  const out = join(results, 'run-dist');
-  log('building kiln into bench/results/run-dist ...');
-  spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'ignore' });
-  if (!existsSync(join(out, 'cli/main.js'))) throw new Error('kiln build failed');
-  const entry = join(out, 'kiln-entry.mjs');
-  writeFileSync(entry, "import { main } from './cli/main.js';\nawait main(process.argv);\n");
-  return entry;
+  log('building kiln (dist/) ...');
+  spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--no-check'], { cwd: root, stdio: 'ignore' });
+  if (!existsSync(join(root, 'dist/main.js'))) throw new Error('kiln build failed');
+  return join(root, 'bin/kiln.js');
 }
 
 function installPeer() {
@@ -175,7 +172,6 @@ async function main() {
   const table = lines.map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
   process.stdout.write(`\nkiln run benchmark (best of ${runs}; ${availableParallelism()} CPUs; load ${(await import('node:os')).loadavg()[0].toFixed(1)})\n${table}\n`);
   writeFileSync(join(results, 'run-bench.json'), JSON.stringify({ date: new Date().toISOString(), runs, rows }, null, 2));
-  rmSync(join(results, 'run-dist'), { recursive: true, force: true });
 }
 
 main().catch((e) => {

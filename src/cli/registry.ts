@@ -14,4 +14,7 @@ import { register as abiCommand } from './commands/abi.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commandModules: RegisterCommand[] = [debCommand, publishCommand, configCommand, imageCommand, pruneCommand, lintCommand, jobsCommand, runCommand, logsCommand, abiCommand];
+export const commandModules: RegisterCommand[] = [
+  lintCommand, jobsCommand, runCommand, logsCommand, configCommand, imageCommand, pruneCommand,
+  abiCommand, debCommand, publishCommand,
+];

@@ -14,6 +14,7 @@ import { runPipeline } from '../../src/run/pipeline.js';
 import { Console } from '../../src/run/console.js';
 import { job, makeProject, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
 import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
+import { Writable } from 'node:stream';
 
 function yaml(image: string): string {
   return `
@@ -77,7 +78,7 @@ test('realistic pipeline passes in Docker through the scheduler', async (t) => {
   const { id, dir } = await allocatePipeline(kilnDir);
   const pipeline = await loadPipeline({ projectDir, pipelineId: id });
   let log = '';
-  const out = { write: (s: string) => { log += s; return true; } } as unknown as NodeJS.WritableStream;
+  const out = new Writable({ write(chunk, _enc, done) { log += String(chunk); done(); } });
   const summary = await runPipeline({
     pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), executor: createDockerExecutor(DEFAULT_CONFIG),
     console: new Console({ color: false, out }), concurrency: 2,

@@ -1,28 +1,15 @@
 // `kiln lint`: load .gitlab-ci.yml (includes, extends, rules...) and report every problem with file:line:col.
 import type { Command } from 'commander';
+import { addPipelineFlags, type PipelineFlags } from './pipeline-flags.js';
 
-interface LintFlags {
-  file?: string;
-  dir?: string;
-  ref?: string;
-  tag?: boolean;
-  source?: string;
-  defaultBranch?: string;
-  variable?: string[];
+interface LintFlags extends PipelineFlags {
   json?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  addPipelineFlags(program
     .command('lint')
-    .description('check .gitlab-ci.yml and print every error (exit 1 when there is one)')
-    .option('-f, --file <file>', 'pipeline file, relative to the project directory', '.gitlab-ci.yml')
-    .option('-C, --dir <dir>', 'project directory (default: current directory)')
-    .option('--ref <ref>', 'branch or tag to evaluate rules for (default: the checked-out one)')
-    .option('--tag', 'the ref is a tag')
-    .option('--source <source>', 'CI_PIPELINE_SOURCE (default push)')
-    .option('--default-branch <branch>', 'CI_DEFAULT_BRANCH (default: from git)')
-    .option('--variable <K=V>', 'set a CI/CD variable (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .description('check .gitlab-ci.yml and print every error (exit 1 when there is one)'))
     .option('--json', 'machine-readable output')
     .action(async (flags: LintFlags) => {
       const { lintPipeline } = await import('../../pipeline/load.js');
