@@ -4,15 +4,7 @@
 import { openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../util/process-alive.js';
 
 export async function withSpecLock<T>(hash: string, onWait: () => void, fn: () => Promise<T>): Promise<T> {
   const path = join(tmpdir(), `kiln-bootstrap-${hash.slice(0, 24)}.lock`);
@@ -26,7 +18,7 @@ export async function withSpecLock<T>(hash: string, onWait: () => void, fn: () =
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(path, 'utf8').trim() || 'NaN');
-      if (Number.isInteger(pid) && !alive(pid)) {
+      if (Number.isInteger(pid) && !processAlive(pid)) {
         rmSync(path, { force: true });
         continue;
       }

@@ -7,7 +7,6 @@ import type { Executor, PreparedJob, StepResult } from '../executors/types.js';
 import type { JobGraph } from '../plan/graph.js';
 import type { Store } from '../store/store.js';
 import { cloneSnapshot, type Snapshot } from '../workspace/snapshot.js';
-import { expandString } from '../pipeline/variables/expand.js';
 import { buildJobEnv } from './env.js';
 import { JobOutput } from './output.js';
 import type { Console } from './console.js';
@@ -18,6 +17,7 @@ import { artifactSources } from './dependencies.js';
 import type { AttemptResult } from './status.js';
 import { formatDuration } from './summary.js';
 import { trace } from './trace.js';
+import { expandArtifacts, expandJobForExecutor } from './expand-job.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 
@@ -97,7 +97,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     }
 
     trace(`${job.name}: env, caches, artifacts ready`);
-    prepared = await ctx.executor.prepare({ job, workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
+    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     o.sectionStart('step_script', 'Executing "step_script" stage of the job script');
     const lines = [
@@ -142,7 +142,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     }
     if (job.artifacts && shouldUploadArtifacts(job.artifacts, succeeded)) {
       o.sectionStart('upload_artifacts', 'Uploading artifacts');
-      const spec = job.artifacts.name ? { ...job.artifacts, name: expandString(job.artifacts.name, (n) => jobEnv.ci[n]) } : job.artifacts;
+      const spec = expandArtifacts(job.artifacts, (n) => jobEnv.ci[n]);
       try {
         info.artifacts = await uploadArtifacts(spec, { store: ctx.store, ws, out: o, key: artifactsKey(ctx.pipelineId, job.name), untracked, ci: jobEnv.ci });
       } catch (e) {

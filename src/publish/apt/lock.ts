@@ -5,19 +5,11 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { RepoLockedError } from '../errors.js';
+import { processAlive } from '../../util/process-alive.js';
 
 export const LOCK_NAME = '.kiln-publish.lock';
 
 interface LockInfo { pid: number; host: string; started: string }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readInfo(path: string): Promise<LockInfo | undefined> {
   try {
@@ -45,7 +37,7 @@ export async function lockRepo(repo: string, timeoutMs: number, onWait?: (holder
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const info = await readInfo(path);
-    if (info && info.host === hostname() && !alive(info.pid)) {
+    if (info && info.host === hostname() && !processAlive(info.pid)) {
       await rm(path, { force: true });
       continue;
     }

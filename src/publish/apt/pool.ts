@@ -4,22 +4,14 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../../util/atomic.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../../util/process-alive.js';
 
 /** A private staging directory under pool/; staging dirs left by dead processes (killed publishes) are removed. */
 export async function createStaging(repo: string): Promise<string> {
   const pool = join(repo, 'pool');
   for (const name of await readdir(pool).catch(() => [] as string[])) {
     const m = /^\.kiln-staging-(\d+)-/.exec(name);
-    if (m && !alive(Number(m[1]))) await rm(join(pool, name), { recursive: true, force: true });
+    if (m && !processAlive(Number(m[1]))) await rm(join(pool, name), { recursive: true, force: true });
   }
   const dir = join(pool, `.kiln-staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true });

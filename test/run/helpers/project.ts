@@ -4,6 +4,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { JobSummary, PipelineSummary } from '../../../src/run/summary.js';
 
 export const KILN_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/kiln.js');
 
@@ -57,26 +58,9 @@ export function runKiln(args: string[], o: { cwd?: string; env?: Record<string, 
   });
 }
 
-export interface SummaryJob {
-  name: string;
-  status: string;
-  allowedFailure: boolean;
-  attempts: number;
-  exitCode?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  cache?: string;
-  artifacts?: { files: number; bytes: number; dotenv: string[] };
-  junit?: { tests: number; failures: number; errors: number; skipped: number };
-  message?: string;
-  log?: string;
-}
-
-export interface Summary {
-  pipelineId: number;
-  status: string;
-  jobs: SummaryJob[];
-}
+/** The `--json` summary kiln run prints (the same type the runner writes). */
+export type Summary = PipelineSummary;
+export type SummaryJob = JobSummary;
 
 export function parseSummary(stdout: string): Summary {
   return JSON.parse(stdout) as Summary;

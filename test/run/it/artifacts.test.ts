@@ -130,3 +130,33 @@ use:
   assert.equal(r.code, 0, r.stdout);
   assert.match(await readLog(parseSummary(r.stdout), 'use'), /Downloaded artifacts of build \(pipeline 2\)/);
 });
+
+test('artifact paths, exclude and name expand variables, matrix values included', async () => {
+  const dir = await makeProject({ '.gitlab-ci.yml': `
+build:
+  stage: build
+  parallel:
+    matrix:
+      - ARCH: [amd64, arm64]
+  variables:
+    OUT: out
+  script:
+    - mkdir -p $OUT/$ARCH && echo "bin for $ARCH" > $OUT/$ARCH/app && echo junk > $OUT/$ARCH/app.o
+  artifacts:
+    name: app-$ARCH
+    paths: [$OUT/$ARCH/]
+    exclude: ["$OUT/$ARCH/*.o"]
+check:
+  stage: test
+  script:
+    - test "$(cat out/amd64/app)" = "bin for amd64"
+    - test "$(cat out/arm64/app)" = "bin for arm64"
+    - test ! -e out/amd64/app.o
+` });
+  const r = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = parseSummary(r.stdout);
+  for (const j of s.jobs) assert.equal(j.status, 'success', `${j.name}: ${j.message}`);
+  assert.equal(job(s, 'build: [amd64]').artifacts!.files, 1);
+  assert.match(await readLog(s, 'build: [arm64]'), /as "app-arm64"/);
+});
