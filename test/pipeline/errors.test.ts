@@ -1,6 +1,8 @@
 // One test per class of bad input: the error names file:line:col and the key path, and nothing crashes.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ConfigError, ConfigErrors } from '../../src/errors.js';
@@ -59,4 +61,13 @@ test('an optional need on an excluded job is dropped, not an error', async () =>
 test('a missing pipeline file is a ConfigError naming it', async () => {
   await assert.rejects(loadPipeline({ projectDir: FIX, file: 'nope.yml', ref: 'main' }),
     (e: unknown) => e instanceof ConfigError && /nope\.yml/.test(e.message));
+});
+
+test('an invalid global image is reported at its own key even when every job sets its own image', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-img-'));
+  writeFileSync(join(dir, '.gitlab-ci.yml'), 'image:\n  stage: build\n  script: [x]\nbuild:\n  image: alpine\n  script: [y]\ntest:\n  script: [z]\n');
+  const errors = await lintPipeline({ projectDir: dir, ref: 'main' });
+  const messages = errors.map((e) => e.message);
+  assert.ok(messages.includes('.gitlab-ci.yml:2:3: image: unknown key "stage" (allowed: name, entrypoint, pull_policy, docker, kubernetes)'), messages.join('\n'));
+  assert.equal(messages.filter((m) => m.includes('unknown key "stage"')).length, 1, 'reported once, not once per inheriting job');
 });

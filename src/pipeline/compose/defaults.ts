@@ -3,6 +3,7 @@
 import { ConfigError } from '../../errors.js';
 import { checkKeys, type Problems } from '../spec/check.js';
 import { readInheritValue } from '../spec/job.js';
+import { readImage, readServices } from '../spec/fields.js';
 import { newMap, type YEntry, type YMap } from '../yaml/node.js';
 
 export const DEFAULT_KEYS = ['after_script', 'artifacts', 'before_script', 'cache', 'hooks', 'id_tokens', 'image',
@@ -29,6 +30,11 @@ export function collectDefaults(root: YMap, p: Problems): Map<string, YEntry> {
       for (const e of d.value.entries.values()) out.set(e.key, e);
     }
   }
+  // Checked here once, under their own key, even when every job overrides them (GitLab rejects the file either way).
+  const image = out.get('image');
+  if (image) readImage(p, image.value, d && out.get('image') !== root.entries.get('image') ? ['default', 'image'] : ['image']);
+  const services = out.get('services');
+  if (services) readServices(p, services.value, d && services !== root.entries.get('services') ? ['default', 'services'] : ['services']);
   return out;
 }
 

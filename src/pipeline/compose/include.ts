@@ -42,7 +42,7 @@ export function readConfigFile(projectDir: string, rel: string, at?: YNode, path
   try {
     text = content ?? readFileSync(join(projectDir, rel), 'utf8');
   } catch {
-    throw new ConfigError(`file \`${rel}\` does not exist`, at?.pos, path);
+    throw new ConfigError(at ? `file \`${rel}\` does not exist` : `${join(projectDir, rel)}: no such file (is this the project directory? use --dir)`, at?.pos, path);
   }
   const root = parseYaml(text, rel);
   if (root === undefined) return newMap({ file: rel, line: 1, col: 1 });

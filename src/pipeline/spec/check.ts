@@ -5,12 +5,20 @@ import { describe, type YMap, type YNode } from '../yaml/node.js';
 
 export class Problems {
   readonly errors: ConfigError[] = [];
+  /** A value inherited by many jobs (default:, extends) is reported once, where it is written. */
+  private readonly seen = new Set<string>();
 
   add(node: { pos: YNode['pos'] } | undefined, path: string[], detail: string): void {
-    this.errors.push(new ConfigError(detail, node?.pos, path));
+    this.push(new ConfigError(detail, node?.pos, path));
   }
 
   push(err: ConfigError): void {
+    const pos = err.position;
+    const id = pos ? `${pos.file}:${pos.line}:${pos.col}:${err.detail}` : undefined;
+    if (id !== undefined) {
+      if (this.seen.has(id)) return;
+      this.seen.add(id);
+    }
     this.errors.push(err);
   }
 }
