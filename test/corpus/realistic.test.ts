@@ -2,7 +2,8 @@
 // expand to exactly the jobs in its expected.json (names, stage, when, needs), in the real-world corpus format.
 // The expected lists were worked out by hand from GitLab's documented semantics (see each NOTES.txt).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +46,11 @@ for (const folder of folders) {
     const c = expected.context;
     const variables: Variables = {};
     for (const [k, v] of Object.entries(c.variables ?? {})) variables[k] = { value: v, expand: true };
+    // A private copy outside kiln's own git checkout: the context must not depend on kiln's HEAD commit.
+    const projectDir = join(mkdtempSync(join(tmpdir(), 'kiln-corpus-')), folder);
+    cpSync(join(FIXTURES, folder), projectDir, { recursive: true });
     const pipeline = await loadPipeline({
-      projectDir: join(FIXTURES, folder),
+      projectDir,
       ref: c.ref,
       source: c.source,
       tag: c.tag ?? false,
