@@ -8,25 +8,14 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadPipeline } from '../../src/pipeline/load.js';
-import type { Pipeline, Variables } from '../../src/pipeline/model.js';
+import type { Variables } from '../../src/pipeline/model.js';
+import { assertJobList, type ExpectedJob } from '../pipeline/corpus-helpers.js';
 
 const FIXTURES = resolve(fileURLToPath(import.meta.url), '..', 'fixtures');
-
-interface ExpectedJob {
-  stage: string;
-  when: string;
-  needs: string[] | null;
-}
 
 interface Expected {
   context: { ref: string; source: string; tag?: boolean; variables?: Record<string, string> };
   jobs: Record<string, ExpectedJob>;
-}
-
-function jobTable(p: Pipeline): Record<string, ExpectedJob> {
-  const out: Record<string, ExpectedJob> = {};
-  for (const j of p.jobs) out[j.name] = { stage: j.stage, when: j.when, needs: j.needs ? j.needs.map((n) => n.job) : null };
-  return out;
 }
 
 const folders = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -58,15 +47,6 @@ for (const folder of folders) {
       projectUrl: `https://gitlab.example.com/group/${folder}`,
       variables,
     });
-    const actual = jobTable(pipeline);
-    const missing = Object.keys(expected.jobs).filter((n) => !(n in actual));
-    const extra = Object.keys(actual).filter((n) => !(n in expected.jobs));
-    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `${folder}: job names differ`);
-    for (const name of Object.keys(expected.jobs)) {
-      const e = expected.jobs[name];
-      const a = actual[name];
-      assert.deepEqual({ ...a, needs: a.needs?.slice().sort() ?? null },
-        { ...e, needs: e.needs?.slice().sort() ?? null }, `${folder}: job "${name}"`);
-    }
+    assertJobList(pipeline, expected.jobs, folder);
   });
 }

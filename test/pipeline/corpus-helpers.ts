@@ -1,4 +1,5 @@
 // Shared helpers for the tests that read the real-world corpus (../shared/corpus/real-world from the repo root).
+import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,4 +31,18 @@ export function jobTable(p: Pipeline): Record<string, ExpectedJob> {
   const out: Record<string, ExpectedJob> = {};
   for (const j of p.jobs) out[j.name] = { stage: j.stage, when: j.when, needs: j.needs ? j.needs.map((n) => n.job) : null };
   return out;
+}
+
+/** Asserts a loaded pipeline creates exactly the expected jobs (names, stage, when, needs in any order). */
+export function assertJobList(pipeline: Pipeline, expected: Record<string, ExpectedJob>, label: string): void {
+  const actual = jobTable(pipeline);
+  const missing = Object.keys(expected).filter((n) => !(n in actual));
+  const extra = Object.keys(actual).filter((n) => !(n in expected));
+  assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `${label}: job names differ`);
+  for (const name of Object.keys(expected)) {
+    const e = expected[name];
+    const a = actual[name];
+    assert.deepEqual({ ...a, needs: a.needs?.slice().sort() ?? null },
+      { ...e, needs: e.needs?.slice().sort() ?? null }, `${label}: job "${name}"`);
+  }
 }

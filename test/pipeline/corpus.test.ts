@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadPipeline } from '../../src/pipeline/load.js';
-import { corpusFolders, corpusOptions, CORPUS_DIR, jobTable, type ExpectedJob } from './corpus-helpers.js';
+import { assertJobList, corpusFolders, corpusOptions, CORPUS_DIR, type ExpectedJob } from './corpus-helpers.js';
 
 const folders = corpusFolders();
 
@@ -18,15 +18,6 @@ for (const folder of folders) {
       jobs: Record<string, ExpectedJob>;
     };
     const pipeline = await loadPipeline(corpusOptions(folder));
-    const actual = jobTable(pipeline);
-    const missing = Object.keys(expected.jobs).filter((n) => !(n in actual));
-    const extra = Object.keys(actual).filter((n) => !(n in expected.jobs));
-    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `${folder}: job names differ`);
-    for (const name of Object.keys(expected.jobs)) {
-      const e = expected.jobs[name];
-      const a = actual[name];
-      assert.deepEqual({ ...a, needs: a.needs?.slice().sort() ?? null },
-        { ...e, needs: e.needs?.slice().sort() ?? null }, `${folder}: job "${name}"`);
-    }
+    assertJobList(pipeline, expected.jobs, folder);
   });
 }
