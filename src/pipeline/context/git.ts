@@ -1,6 +1,8 @@
 // Facts about the project's git checkout, read with `git` (execFile, no shell). Every probe tolerates a missing
 // git binary or a directory that is not a repository: the field is then left undefined.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export interface GitFacts {
   /** True when projectDir is inside a git work tree. */
@@ -35,6 +37,17 @@ export function gitEnv(): NodeJS.ProcessEnv {
   delete env.GIT_WORK_TREE;
   delete env.GIT_INDEX_FILE;
   return env;
+}
+
+/**
+ * Whether dir is inside a git work tree, judged by a `.git` entry in it or a parent, without spawning git: outside
+ * a repository every git probe would fail anyway, and `kiln jobs` should not pay for three failing processes.
+ */
+export function insideGitWorkTree(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
 }
 
 const SEP = '\x1f';

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ParallelInfo, PipelineContext, Variables } from '../model.js';
-import { commitMessage, readGitFacts, resolveRef } from './git.js';
+import { commitMessage, insideGitWorkTree, readGitFacts, resolveRef, type GitFacts } from './git.js';
 import { localIdentity, parseProjectUrl, type ProjectIdentity } from './project.js';
 import { slugify } from './slug.js';
 
@@ -33,10 +33,13 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
     throw new UsageError(`unknown pipeline source "${source}" (one of: ${PIPELINE_SOURCES.join(', ')})`);
   }
   const hasRef = o.ref !== undefined && o.ref !== '';
-  const [facts, refInfo] = await Promise.all([
-    readGitFacts(projectDir, { wantOriginHead: !o.defaultBranch }),
-    hasRef ? resolveRef(projectDir, o.ref!) : Promise.resolve(undefined),
-  ]);
+  const repo = insideGitWorkTree(projectDir);
+  const [facts, refInfo]: [GitFacts, Awaited<ReturnType<typeof resolveRef>> | undefined] = repo
+    ? await Promise.all([
+      readGitFacts(projectDir, { wantOriginHead: !o.defaultBranch }),
+      hasRef ? resolveRef(projectDir, o.ref!) : Promise.resolve(undefined),
+    ])
+    : [{ isRepo: false }, undefined];
 
   let ref: string;
   let isTag: boolean;
