@@ -7,7 +7,7 @@ import type { CacheSpec } from '../pipeline/model.js';
 import { expandString } from '../pipeline/variables/expand.js';
 import type { FileRecord, Manifest, Store } from '../store/store.js';
 import { restoreTree, saveTree } from '../store/tree.js';
-import { mapLimit } from '../store/pool.js';
+import { mapLimit } from '../util/map-limit.js';
 import { trace } from './trace.js';
 import { resolvePaths } from './paths.js';
 import type { JobOutput } from './output.js';

@@ -1,7 +1,7 @@
 // Saving a set of workspace paths into the store and restoring them into another directory.
 import { chmod, lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/map-limit.js';
 import { BLOB_MODE, type FileRecord, type Store } from './store.js';
 import { StoreError } from './errors.js';
 

@@ -4,7 +4,7 @@
 import { constants as fsc } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapLimit } from '../store/pool.js';
+import { mapLimit } from '../util/map-limit.js';
 
 export interface TreeEntry {
   rel: string;

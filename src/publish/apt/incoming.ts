@@ -4,6 +4,7 @@ import { constants, copyFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readDebControl } from '../deb/read.js';
 import { getField, type Paragraph } from '../deb/control.js';
+import { mapLimit } from '../../util/map-limit.js';
 
 export interface IncomingDeb {
   file: string;
@@ -52,30 +53,6 @@ async function hashFile(path: string, flush: boolean): Promise<{ size: number; s
     await fh.close();
     spareBuffers.push(buf);
   }
-}
-
-/** Runs `fn` over items with at most `limit` in flight, keeping result order; stops starting new ones after a failure. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>,
-  stop: () => boolean = () => false): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (!failed && next < items.length) {
-      if (stop()) throw new Error('stopped');
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  });
-  const settled = await Promise.allSettled(workers);
-  const err = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (err) throw err.reason;
-  return out;
 }
 
 /**

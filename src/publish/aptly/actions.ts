@@ -1,6 +1,6 @@
 // Flag handling and output for `kiln publish aptly`.
 import { UsageError } from '../../errors.js';
-import { mapLimit } from '../apt/incoming.js';
+import { mapLimit } from '../../util/map-limit.js';
 import { readDebControl } from '../deb/read.js';
 import { getField } from '../deb/control.js';
 import { AptlyHttp } from './http.js';
