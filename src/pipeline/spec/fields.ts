@@ -6,7 +6,10 @@ import { readExitCodes } from './rules.js';
 
 const PULL: readonly PullPolicy[] = ['always', 'never', 'if-not-present'];
 
-export function readImage(p: Problems, n: YNode, path: string[]): ImageSpec | undefined {
+type YMapNode = Extract<YNode, { kind: 'map' }>;
+
+/** A keyword written either as a string (its name) or as a hash with a required `name` among `keys`. */
+function readNameOrHash(p: Problems, n: YNode, path: string[], keys: string[]): { name: string; map?: YMapNode } | undefined {
   if (n.kind === 'scalar') {
     const s = readString(p, n, path);
     return s === undefined ? undefined : { name: s };
@@ -15,17 +18,23 @@ export function readImage(p: Problems, n: YNode, path: string[]): ImageSpec | un
     p.add(n, path, 'should be a string or a hash');
     return undefined;
   }
-  checkKeys(p, n, path, ['name', 'entrypoint', 'pull_policy', 'docker', 'kubernetes']);
-  return imageFields(p, n, path);
-}
-
-function imageFields(p: Problems, n: Extract<YNode, { kind: 'map' }>, path: string[]): ImageSpec | undefined {
+  checkKeys(p, n, path, keys);
   const nameNode = n.entries.get('name')?.value;
   if (!nameNode) {
     p.add(n, path, 'name is required');
     return undefined;
   }
-  const spec: ImageSpec = { name: readString(p, nameNode, [...path, 'name']) ?? '' };
+  return { name: readString(p, nameNode, [...path, 'name']) ?? '', map: n };
+}
+
+export function readImage(p: Problems, n: YNode, path: string[]): ImageSpec | undefined {
+  const named = readNameOrHash(p, n, path, ['name', 'entrypoint', 'pull_policy', 'docker', 'kubernetes']);
+  if (!named?.map) return named && { name: named.name };
+  return imageFields(p, named.map, path, named.name);
+}
+
+function imageFields(p: Problems, n: YMapNode, path: string[], name: string): ImageSpec {
+  const spec: ImageSpec = { name };
   const ep = n.entries.get('entrypoint')?.value;
   if (ep) spec.entrypoint = readStrings(p, ep, [...path, 'entrypoint']);
   const pp = n.entries.get('pull_policy')?.value;
@@ -55,24 +64,19 @@ export function readServices(p: Problems, n: YNode, path: string[]): ServiceSpec
   const out: ServiceSpec[] = [];
   n.items.forEach((it, i) => {
     const sp = [...path, String(i)];
-    if (it.kind === 'scalar') {
-      const s = readString(p, it, sp);
-      if (s !== undefined) out.push({ name: s, alias: [], variables: {} });
+    const named = readNameOrHash(p, it, sp, ['name', 'alias', 'entrypoint', 'command', 'variables', 'pull_policy', 'docker', 'kubernetes']);
+    if (!named) return;
+    const entry = named.map;
+    if (!entry) {
+      out.push({ name: named.name, alias: [], variables: {} });
       return;
     }
-    if (it.kind !== 'map') {
-      p.add(it, sp, 'should be a string or a hash');
-      return;
-    }
-    checkKeys(p, it, sp, ['name', 'alias', 'entrypoint', 'command', 'variables', 'pull_policy', 'docker', 'kubernetes']);
-    const img = imageFields(p, it, sp);
-    if (!img) return;
-    const svc: ServiceSpec = { ...img, alias: [], variables: {} };
-    const alias = it.entries.get('alias')?.value;
+    const svc: ServiceSpec = { ...imageFields(p, entry, sp, named.name), alias: [], variables: {} };
+    const alias = entry.entries.get('alias')?.value;
     if (alias) svc.alias = (readString(p, alias, [...sp, 'alias']) ?? '').split(',').map((a) => a.trim()).filter(Boolean);
-    const cmd = it.entries.get('command')?.value;
+    const cmd = entry.entries.get('command')?.value;
     if (cmd) svc.command = readStrings(p, cmd, [...sp, 'command']);
-    const vars = it.entries.get('variables')?.value;
+    const vars = entry.entries.get('variables')?.value;
     if (vars?.kind === 'map') {
       for (const e of vars.entries.values()) svc.variables[e.key] = scalarText(e.value) ?? '';
     } else if (vars) p.add(vars, [...sp, 'variables'], 'should be a hash');
@@ -204,24 +208,12 @@ export function readRetry(p: Problems, n: YNode, path: string[]): RetrySpec {
 }
 
 export function readEnvironment(p: Problems, n: YNode, path: string[]): EnvironmentSpec | undefined {
-  if (n.kind === 'scalar') {
-    const s = readString(p, n, path);
-    return s === undefined ? undefined : { name: s };
-  }
-  if (n.kind !== 'map') {
-    p.add(n, path, 'should be a string or a hash');
-    return undefined;
-  }
-  checkKeys(p, n, path, ['name', 'url', 'action', 'on_stop', 'auto_stop_in', 'deployment_tier', 'kubernetes']);
-  const name = n.entries.get('name')?.value;
-  if (!name) {
-    p.add(n, path, 'name is required');
-    return undefined;
-  }
-  const env: EnvironmentSpec = { name: readString(p, name, [...path, 'name']) ?? '' };
-  const url = n.entries.get('url')?.value;
-  const action = n.entries.get('action')?.value;
-  const onStop = n.entries.get('on_stop')?.value;
+  const named = readNameOrHash(p, n, path, ['name', 'url', 'action', 'on_stop', 'auto_stop_in', 'deployment_tier', 'kubernetes']);
+  if (!named?.map) return named && { name: named.name };
+  const env: EnvironmentSpec = { name: named.name };
+  const url = named.map.entries.get('url')?.value;
+  const action = named.map.entries.get('action')?.value;
+  const onStop = named.map.entries.get('on_stop')?.value;
   if (url) env.url = readString(p, url, [...path, 'url']);
   if (action) env.action = readEnum(p, action, [...path, 'action'], ['start', 'prepare', 'stop', 'verify', 'access']);
   if (onStop) env.onStop = readString(p, onStop, [...path, 'on_stop']);
