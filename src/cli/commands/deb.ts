@@ -1,9 +1,6 @@
 // `kiln deb build` and `kiln deb show`: write and inspect reproducible .deb packages.
 import type { Command } from 'commander';
-
-function collect(value: string, prev: string[] = []): string[] {
-  return [...prev, value];
-}
+import { collect } from '../collect.js';
 
 export function register(program: Command): void {
   const deb = program.command('deb').description('build and inspect .deb packages');

@@ -1,9 +1,6 @@
 // `kiln image bootstrap <distro>:<suite>`: build a base image from a distro mirror and load it into Docker.
 import type { Command } from 'commander';
-
-function collect(value: string, prev: string[] = []): string[] {
-  return [...prev, value];
-}
+import { collect } from '../collect.js';
 
 interface BootstrapFlags {
   arch?: string;

@@ -1,6 +1,7 @@
 // The flags `kiln lint` and `kiln jobs` share: which file, and the pipeline context rules are evaluated in.
 import type { Command } from 'commander';
 import type { PipelineFlags } from '../../pipeline/options.js';
+import { collect } from '../collect.js';
 
 export type { PipelineFlags };
 
@@ -12,5 +13,5 @@ export function addPipelineFlags(command: Command): Command {
     .option('--tag', 'the ref is a tag')
     .option('--source <source>', 'CI_PIPELINE_SOURCE (default push)')
     .option('--default-branch <branch>', 'CI_DEFAULT_BRANCH (default: from git)')
-    .option('--variable <K=V>', 'set a CI/CD variable (repeatable)', (v: string, prev: string[] = []) => [...prev, v]);
+    .option('--variable <K=V>', 'set a CI/CD variable (repeatable)', collect);
 }

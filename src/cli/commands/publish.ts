@@ -1,6 +1,7 @@
 // `kiln publish apt` (signed apt repository in a directory), `kiln publish apt refresh` and
 // `kiln publish aptly` (push to an aptly server through its REST API).
 import type { Command } from 'commander';
+import { collect } from '../collect.js';
 
 function repoFlags(cmd: Command): Command {
   return cmd
@@ -19,10 +20,6 @@ function repoFlags(cmd: Command): Command {
     .option('--lock-timeout <seconds>', 'how long to wait for another publish to finish', '60')
     .option('--date <iso>', 'publish as of this time instead of now')
     .option('--json', 'print the result as JSON');
-}
-
-function collect(value: string, prev: string[] = []): string[] {
-  return [...prev, value];
 }
 
 export function register(program: Command): void {

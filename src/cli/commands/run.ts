@@ -1,7 +1,6 @@
 // `kiln run [JOB...]`: runs the pipeline (or the named jobs) locally.
 import type { Command } from 'commander';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from '../collect.js';
 
 export interface RunFlags {
   dir: string;
