@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs kiln's test suite with Node's built-in test runner (TypeScript through tsx).
 // Usage: node scripts/test.mjs [substring...]  — only test files whose path contains one of the substrings.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -25,5 +26,10 @@ if (files.length === 0) {
 const concurrency = process.env.KILN_TEST_CONCURRENCY ?? '2';
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=900000',
   ...files.map((f) => relative('.', f))];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+// Every temp dir the tests (and the kiln processes they start) make goes under one TMPDIR for this run, removed
+// at the end, so repeated runs never fill the machine's /tmp. KILN_KEEP_TMP=1 keeps it for a post-mortem.
+const runTmp = mkdtempSync(join(tmpdir(), 'kiln-test-'));
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, TMPDIR: runTmp } });
+if (process.env.KILN_KEEP_TMP) console.error(`test temp files kept in ${runTmp}`);
+else rmSync(runTmp, { recursive: true, force: true, maxRetries: 3 });
 process.exit(r.status ?? 1);
