@@ -66,7 +66,7 @@ export async function uploadArtifacts(
   const now = Date.now();
   const expireAt = spec.expireInSeconds === null ? null : new Date(now + (spec.expireInSeconds ?? 30 * 86400) * 1000).toISOString();
   await o.store.writeEntry({
-    version: 1, kind: 'artifacts', key: o.key, createdAt: new Date(now).toISOString(), files,
+    version: 2, kind: 'artifacts', key: o.key, createdAt: new Date(now).toISOString(), files,
     meta: { name: spec.name ?? 'artifacts', expireAt, dotenv: result.dotenv, junit: result.junit ?? null },
   });
   result.stored = true;
@@ -78,7 +78,7 @@ export async function downloadArtifacts(o: { store: Store; ws: string; out: JobO
   for (const src of o.from) {
     const entry = await o.store.readEntry('artifacts', src.key);
     if (!entry) continue;
-    const n = await restoreTree(o.store, entry.files, o.ws);
+    const { count: n } = await restoreTree(o.store, entry.files, o.ws);
     o.out.info(`Downloaded artifacts of ${src.job} (${n} files)`, 'green');
   }
 }

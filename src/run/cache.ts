@@ -1,13 +1,14 @@
 // Job caches: key expansion (key:files hashes file contents, prefix), restore with fallback keys before the
 // scripts, save by policy and `when` after them. Entries live in the content-addressed store.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheSpec } from '../pipeline/model.js';
 import { expandString } from '../pipeline/variables/expand.js';
 import type { FileRecord, Manifest, Store } from '../store/store.js';
-import { restoreTree, saveTree } from '../store/tree.js';
-import { mapLimit } from '../util/map-limit.js';
+import { restoreTree, saveTree, type KnownFile } from '../store/tree.js';
+import { StoreDamagedError } from '../store/errors.js';
+import { claim, dropParked, sameFilesystem, treeIdOf } from '../store/pool.js';
 import { trace } from './trace.js';
 import { resolvePaths } from './paths.js';
 import type { JobOutput } from './output.js';
@@ -18,6 +19,8 @@ export interface CacheContext {
   ci: Record<string, string>;
   out: JobOutput;
   untracked: () => Promise<string[]>;
+  /** Take parked trees (see store/pool.ts) when restoring. */
+  pool?: boolean;
 }
 
 export type CacheOutcome = 'hit' | 'fallback' | 'miss' | 'error';
@@ -25,9 +28,9 @@ export type CacheOutcome = 'hit' | 'fallback' | 'miss' | 'error';
 export interface CacheRestore {
   key: string;
   outcome: CacheOutcome;
-  /** Manifest restored (to skip re-saving an unchanged cache). */
+  /** The entry restored (the key's or a fallback key's): to skip re-saving an unchanged cache, and to park it. */
   restored?: Manifest;
-  /** stat identity of restored files, path → "ino:size:mtime". */
+  /** stat identity of restored files (see identityOf). */
   identity?: Map<string, string>;
 }
 
@@ -54,10 +57,6 @@ export async function cacheKey(spec: CacheSpec, ws: string, ci: Record<string, s
   return prefix ? `${prefix}-${digest}` : digest;
 }
 
-function identityOf(st: { ino: number; size: number; mtimeMs: number }): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}`;
-}
-
 export async function restoreCache(spec: CacheSpec, ctx: CacheContext): Promise<CacheRestore> {
   const key = await cacheKey(spec, ctx.ws, ctx.ci);
   if (spec.policy === 'push') {
@@ -78,23 +77,27 @@ export async function restoreCache(spec: CacheSpec, ctx: CacheContext): Promise<
     }
     if (!entry) continue;
     trace(`cache ${k}: entry read`);
+    let identity: Map<string, string> | null = null;
+    let parked = false;
     try {
-      await restoreTree(ctx.store, entry.files, ctx.ws);
+      // A tree parked by an earlier job is taken with a rename; otherwise the files are written from the store.
+      if (ctx.pool && sameFilesystem(ctx.store, ctx.ws)) identity = claim(ctx.store, ctx.ws, entry.files);
+      parked = identity !== null;
+      if (!identity) ({ identity } = await restoreTree(ctx.store, entry.files, ctx.ws));
       trace(`cache ${k}: files restored`);
     } catch (e) {
+      if (e instanceof StoreDamagedError) {
+        // Damaged content is never restored; the entry is dropped so the next save writes it afresh.
+        ctx.out.info(`WARNING: cache ${k} is damaged (${e.message}); dropping it`, 'yellow');
+        await ctx.store.dropDamaged(entry);
+        continue;
+      }
       ctx.out.info(`WARNING: cannot restore cache ${k}: ${(e as Error).message}`, 'yellow');
       return { key, outcome: 'error' };
     }
-    const identity = new Map<string, string>();
-    await mapLimit(entry.files.filter((f) => f.sha256), 32, async (f) => {
-      try {
-        identity.set(f.path, identityOf(await stat(join(ctx.ws, f.path))));
-      } catch {
-        /* gone */
-      }
-    });
-    ctx.out.info(`Successfully extracted cache ${k} (${entry.files.filter((f) => f.sha256).length} files)`, 'green');
-    return { key, outcome: i === 0 ? 'hit' : 'fallback', restored: i === 0 ? entry : undefined, identity: i === 0 ? identity : undefined };
+    const count = entry.files.filter((f) => f.sha256).length;
+    ctx.out.info(`Successfully extracted cache ${k} (${count} files${parked ? ', a parked tree moved in' : ''})`, 'green');
+    return { key, outcome: i === 0 ? 'hit' : 'fallback', restored: entry, identity };
   }
   ctx.out.info(`WARNING: cache ${key} not found; continuing without it`, 'yellow');
   return { key, outcome: 'miss' };
@@ -106,7 +109,24 @@ export function shouldSaveCache(spec: CacheSpec, jobSucceeded: boolean): boolean
   return spec.when === 'on_success' ? jobSucceeded : !jobSucceeded;
 }
 
-export async function saveCache(spec: CacheSpec, restore: CacheRestore, ctx: CacheContext): Promise<'saved' | 'unchanged' | 'empty' | 'error'> {
+/** A cache tree in a finished job's workspace and the identities its files should still have (see pool.ts). */
+export interface CacheTree {
+  files: FileRecord[];
+  identity: Map<string, string>;
+}
+
+export interface CacheSave {
+  status: 'saved' | 'unchanged' | 'empty' | 'error';
+  /** What the workspace now holds of this cache, when it is exactly an entry's content. */
+  tree?: CacheTree;
+}
+
+/** The restored tree, for jobs that do not save (policy pull, `when` not met). */
+export function restoredTree(restore: CacheRestore): CacheTree | undefined {
+  return restore.restored && restore.identity ? { files: restore.restored.files, identity: restore.identity } : undefined;
+}
+
+export async function saveCache(spec: CacheSpec, restore: CacheRestore, ctx: CacheContext): Promise<CacheSave> {
   const key = await cacheKey(spec, ctx.ws, ctx.ci);
   ctx.out.info(`Creating cache ${key}...`);
   try {
@@ -115,40 +135,32 @@ export async function saveCache(spec: CacheSpec, restore: CacheRestore, ctx: Cac
     for (const u of unmatched) ctx.out.info(`WARNING: ${u}: no matching files. Ensure that the cache path is relative to the project directory`, 'yellow');
     if (paths.length === 0) {
       ctx.out.info('WARNING: no files to cache; not saving', 'yellow');
-      return 'empty';
+      return { status: 'empty', tree: restoredTree(restore) };
     }
-    // Files restored from this very key and untouched since keep their known hash: no re-read.
-    const known = new Map<string, FileRecord>();
-    if (restore.restored && restore.key === key) for (const f of restore.restored.files) known.set(f.path, f);
-    const fresh: string[] = [];
-    const reused: FileRecord[] = [];
-    await mapLimit(paths, 32, async (p) => {
-      const k = known.get(p);
-      const id = restore.identity?.get(p);
-      if (k?.sha256 && id) {
-        try {
-          const st = await stat(join(ctx.ws, p));
-          if (identityOf(st) === id && st.isFile()) {
-            reused.push({ ...k, mode: st.mode & 0o7777 });
-            return;
-          }
-        } catch {
-          /* changed */
-        }
+    // Files restored from this very key and untouched since keep their stored record: no re-read.
+    const known = new Map<string, KnownFile>();
+    const same = restore.restored?.key === key ? restore.restored : undefined;
+    if (same && restore.identity) {
+      for (const f of same.files) {
+        const identity = restore.identity.get(f.path);
+        if (identity && f.sha256) known.set(f.path, { record: f, identity });
       }
-      fresh.push(p);
-    });
-    const files = [...reused, ...(await saveTree(ctx.store, ctx.ws, fresh))].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    if (restore.restored && restore.key === key && sameFiles(restore.restored.files, files)) {
-      ctx.out.info(`Cache ${key} is unchanged; not saving`, 'green');
-      return 'unchanged';
     }
-    await ctx.store.writeEntry({ version: 1, kind: 'cache', key, createdAt: new Date().toISOString(), files });
+    const identity = new Map<string, string>();
+    const files = (await saveTree(ctx.store, ctx.ws, paths, known, identity)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (same && sameFiles(same.files, files)) {
+      ctx.out.info(`Cache ${key} is unchanged; not saving`, 'green');
+      return { status: 'unchanged', tree: { files: same.files, identity } };
+    }
+    const previous = await ctx.store.readEntry('cache', key).catch(() => null);
+    await ctx.store.writeEntry({ version: 2, kind: 'cache', key, createdAt: new Date().toISOString(), files });
+    // Trees parked for the replaced content would never be asked for again.
+    if (previous && treeIdOf(previous.files) !== treeIdOf(files)) await dropParked(ctx.store, previous.files);
     ctx.out.info(`Created cache ${key} (${files.filter((f) => f.sha256).length} files)`, 'green');
-    return 'saved';
+    return { status: 'saved', tree: { files, identity } };
   } catch (e) {
     ctx.out.info(`ERROR: cannot save cache ${key}: ${(e as Error).message} (the previous entry is intact)`, 'red');
-    return 'error';
+    return { status: 'error' };
   }
 }
 

@@ -10,7 +10,8 @@ import { cloneSnapshot, type Snapshot } from '../workspace/snapshot.js';
 import { buildJobEnv } from './env.js';
 import { JobOutput } from './output.js';
 import type { Console } from './console.js';
-import { restoreCache, saveCache, shouldSaveCache, type CacheRestore } from './cache.js';
+import { restoreCache, restoredTree, saveCache, shouldSaveCache, type CacheRestore, type CacheTree } from './cache.js';
+import { park } from '../store/pool.js';
 import { artifactsKey, downloadArtifacts, shouldUploadArtifacts, uploadArtifacts, type ArtifactsResult } from './artifacts.js';
 import { untrackedFiles } from './untracked.js';
 import { artifactSources } from './dependencies.js';
@@ -58,6 +59,8 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
   const jobDir = join(ctx.pipelineDir, 'ws', `${info.slug}${attempt > 1 ? `-${attempt}` : ''}`);
   const ws = join(jobDir, basename(ctx.pipeline.projectDir) || 'project');
   let prepared: PreparedJob | undefined;
+  /** Cache trees left in the workspace that may be parked for later jobs instead of deleted. */
+  const trees: CacheTree[] = [];
   try {
     out.info(`${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`, 'cyan');
     out.sectionStart('prepare_workspace', 'Preparing workspace');
@@ -86,7 +89,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     const restores: CacheRestore[] = [];
     if (job.cache.length) {
       o.sectionStart('restore_cache', 'Restoring cache');
-      for (const spec of job.cache) restores.push(await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked }));
+      for (const spec of job.cache) restores.push(await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked, pool: true }));
       o.sectionEnd('restore_cache');
       info.cache = restores.map((r) => r.outcome).join(',');
     }
@@ -134,9 +137,12 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
         const spec = job.cache[i];
         if (!shouldSaveCache(spec, succeeded)) {
           o.info(`Not saving cache (policy ${spec.policy}, when ${spec.when})`);
+          const tree = restoredTree(restores[i]);
+          if (tree) trees.push(tree);
           continue;
         }
-        await saveCache(spec, restores[i], { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked });
+        const saved = await saveCache(spec, restores[i], { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked });
+        if (saved.tree) trees.push(saved.tree);
       }
       o.sectionEnd('archive_cache');
     }
@@ -157,6 +163,8 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     return { exitCode: 1, cancelled: signal.aborted, failureReason: 'runner_system_failure', message: (e as Error).message };
   } finally {
     if (prepared) await ctx.executor.cleanup(prepared).catch(() => undefined);
+    // Only once the job's processes are gone: park() checks that the trees are still exactly their entries.
+    if (!ctx.keepWorkspaces) for (const t of trees) park(ctx.store, ws, t.files, t.identity);
     await out.close();
     trace(`${job.name}: closed`);
     if (!ctx.keepWorkspaces) ctx.cleanups.push(rm(jobDir, { recursive: true, force: true }).catch(() => undefined));

@@ -6,3 +6,6 @@ export class StoreError extends KilnError {
     super(message, 'E_STORE', 1, options);
   }
 }
+
+/** A store entry whose content is gone or does not match its hashes: it should be dropped, not retried. */
+export class StoreDamagedError extends StoreError {}

@@ -1,22 +1,28 @@
-// Content-addressed store for caches and artifacts. Files are blobs named by their sha256; an entry (a cache
-// key, a job's artifacts) is a JSON manifest listing paths → blobs. Blobs are complete before they get their
-// name (temp → rename), manifests are written temp → fsync → rename, so a reader sees an old entry or a new
-// one, never a partial one; writers of one key each write a complete manifest and the last rename wins.
+// Content-addressed store for caches and artifacts. An entry (a cache key, a job's artifacts) is a JSON manifest
+// listing paths → contents. Small files live in packs (their contents back to back, see pack-writer.ts), large
+// ones in blobs named by their sha256. Packs and blobs are complete before they get their name (temp → rename),
+// manifests are written temp → fsync → rename, so a reader sees an old entry or a new one, never a partial one;
+// writers of one key each write a complete manifest and the last rename wins. Blobs are fsynced before their
+// rename; packs are not, instead every file read from a pack is checked against its hash, so a pack torn by a
+// power loss (or changed behind the store's back) is refused, never restored.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
-import { StoreError } from './errors.js';
+import { StoreDamagedError, StoreError } from './errors.js';
 
 export type EntryKind = 'cache' | 'artifacts';
 
 export interface FileRecord {
   path: string;
-  /** Regular file: blob hash, size and mode. */
+  /** Regular file: content hash, size and mode. */
   sha256?: string;
   size?: number;
   mode?: number;
+  /** Where the content is: in this pack at this offset, else in the blob named by sha256. */
+  pack?: string;
+  offset?: number;
   /** Symlink target (kept as is; restore refuses targets that escape the destination). */
   symlink?: string;
   /** Directory (kept so empty directories survive). */
@@ -24,7 +30,8 @@ export interface FileRecord {
 }
 
 export interface Manifest {
-  version: 1;
+  /** 1: every file is a blob; 2: files may live in packs. Both are read. */
+  version: 1 | 2;
   kind: EntryKind;
   key: string;
   createdAt: string;
@@ -47,6 +54,10 @@ export class Store {
 
   constructor(root: string) {
     this.root = root;
+  }
+
+  packPath(id: string): string {
+    return join(this.root, 'packs', id.slice(0, 2), `${id}.pack`);
   }
 
   blobPath(sha: string): string {
@@ -103,44 +114,35 @@ export class Store {
     return removed;
   }
 
-  /**
-   * Adds a file's content as a blob; returns its hash and size. Files that fit one pooled buffer are read once
-   * and written from memory; larger ones are hashed in chunks and copied by the kernel.
-   */
+  /** Adds a large file's content as a blob (hashed in chunks, copied by the kernel); returns its hash and size. */
   async putFile(src: string): Promise<{ sha256: string; size: number }> {
-    const buf = freeBuffers.pop() ?? Buffer.allocUnsafe(BUFFER_SIZE);
+    let sha256: string;
+    let size: number;
     try {
-      let sha256: string;
-      let size: number;
-      let whole: Buffer | undefined;
-      try {
-        ({ sha256, size, whole } = await hashFile(src, buf));
-      } catch (e) {
-        throw new StoreError(`cannot read ${src}: ${(e as Error).message}`, { cause: e });
-      }
-      const dest = this.blobPath(sha256);
-      if (await exists(dest)) return { sha256, size };
-      const tmp = this.tempPath();
-      try {
-        if (whole) await writeFile(tmp, whole, { mode: BLOB_MODE, flag: 'wx' });
-        else {
-          await copyFile(src, tmp, fsc.COPYFILE_FICLONE);
-          await chmod(tmp, BLOB_MODE);
-        }
-        // Same name means same content: replacing a blob that appeared meanwhile changes nothing.
-        await rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
-          if (e.code !== 'ENOENT') throw e;
-          await mkdir(join(this.root, 'blobs', sha256.slice(0, 2)), { recursive: true });
-          await rename(tmp, dest);
-        });
-      } catch (e) {
-        await rm(tmp, { force: true });
-        throw new StoreError(`cannot write to the store at ${this.root}: ${(e as Error).message}`, { cause: e });
-      }
-      return { sha256, size };
-    } finally {
-      if (freeBuffers.length < 64) freeBuffers.push(buf);
+      ({ sha256, size } = await hashFile(src));
+    } catch (e) {
+      throw new StoreError(`cannot read ${src}: ${(e as Error).message}`, { cause: e });
     }
+    const dest = this.blobPath(sha256);
+    if (await exists(dest)) return { sha256, size };
+    const tmp = this.tempPath();
+    try {
+      await copyFile(src, tmp, fsc.COPYFILE_FICLONE);
+      await chmod(tmp, BLOB_MODE);
+      // Blobs are few and large: they are made durable before they get their name, and trusted when read.
+      const fh = await open(tmp, 'r');
+      await fh.sync().finally(() => fh.close());
+      // Same name means same content: replacing a blob that appeared meanwhile changes nothing.
+      await rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+        await mkdir(join(this.root, 'blobs', sha256.slice(0, 2)), { recursive: true });
+        await rename(tmp, dest);
+      });
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw new StoreError(`cannot write to the store at ${this.root}: ${(e as Error).message}`, { cause: e });
+    }
+    return { sha256, size };
   }
 
   /** Copies a blob out (reflink where the filesystem can share blocks, else a kernel-side copy). */
@@ -156,7 +158,7 @@ export class Store {
         await copyFile(src, dest, fsc.COPYFILE_FICLONE | fsc.COPYFILE_EXCL);
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreError(`store entry refers to a missing blob ${rec.sha256} (${rec.path})`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreDamagedError(`store entry refers to a missing blob ${rec.sha256} (${rec.path})`);
       throw new StoreError(`cannot restore ${rec.path}: ${(e as Error).message}`, { cause: e });
     }
   }
@@ -181,11 +183,23 @@ export class Store {
     }
     try {
       const m = JSON.parse(text) as Manifest;
-      if (m.version !== 1 || !Array.isArray(m.files) || m.key !== key) throw new Error('not a kiln store entry');
+      if ((m.version !== 1 && m.version !== 2) || !Array.isArray(m.files) || m.key !== key) throw new Error('not a kiln store entry');
       return m;
     } catch (e) {
       throw new StoreError(`unreadable ${kind} entry "${key}" (${path}): ${(e as Error).message}`, { cause: e });
     }
+  }
+
+  /** Removes a damaged entry, unless another writer has replaced it with a new one meanwhile. */
+  async dropDamaged(manifest: Manifest): Promise<void> {
+    let now: Manifest | null = null;
+    try {
+      now = await this.readEntry(manifest.kind, manifest.key);
+    } catch {
+      /* unreadable: drop it */
+    }
+    if (now && (now.createdAt !== manifest.createdAt || now.files.length !== manifest.files.length)) return;
+    await this.removeEntry(manifest.kind, manifest.key);
   }
 
   async removeEntry(kind: EntryKind, key: string): Promise<void> {
@@ -200,24 +214,21 @@ export class Store {
   }
 }
 
-const BUFFER_SIZE = 256 * 1024;
-const freeBuffers: Buffer[] = [];
+const HASH_CHUNK = 256 * 1024;
 
-/** Hashes a file; `whole` is its content when it fit in the buffer (a view of `buf`). */
-async function hashFile(path: string, buf: Buffer): Promise<{ sha256: string; size: number; whole?: Buffer }> {
+async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
   const fh = await open(path, 'r');
   try {
+    const buf = Buffer.allocUnsafe(HASH_CHUNK);
     const h = createHash('sha256');
     let size = 0;
-    let first = 0;
-    for (let round = 0; ; round++) {
+    for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
-      if (round === 0) first = bytesRead;
       h.update(buf.subarray(0, bytesRead));
       size += bytesRead;
     }
-    return { sha256: h.digest('hex'), size, whole: size === first ? buf.subarray(0, size) : undefined };
+    return { sha256: h.digest('hex'), size };
   } finally {
     await fh.close();
   }

@@ -1,11 +1,17 @@
-// Saving a set of workspace paths into the store and restoring them into another directory.
-import { chmod, lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
+// Saving a set of workspace paths into the store and restoring them into another directory. Small files go
+// into one pack per save, large ones into blobs. Files restored earlier and untouched since (same inode, size,
+// mtime and ctime) keep their stored record without being read again.
+import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, writeSync, type BigIntStats } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { mapLimit } from '../util/map-limit.js';
 import { BLOB_MODE, type FileRecord, type Store } from './store.js';
-import { StoreError } from './errors.js';
+import { StoreDamagedError, StoreError } from './errors.js';
+import { PACK_FILE_MAX, PackWriter } from './pack-writer.js';
+import { readPack, type PackSlice } from './pack-reader.js';
+import { Slicer } from './slicer.js';
 
-const PARALLEL = 32;
+/** An entry referring to more packs than this is written afresh into one pack (compaction). */
+const MAX_PACKS = 4;
 
 /** Whether a relative path stays inside its base directory. */
 export function isContained(rel: string): boolean {
@@ -14,53 +20,181 @@ export function isContained(rel: string): boolean {
   return n !== '..' && !n.startsWith(`..${sep}`);
 }
 
-/** Stores the given paths (relative to baseDir; files, directories and symlinks, as listed) as blobs. */
-export async function saveTree(store: Store, baseDir: string, paths: string[]): Promise<FileRecord[]> {
-  await store.init();
-  return mapLimit(paths, PARALLEL, async (rel): Promise<FileRecord> => {
-    const abs = join(baseDir, rel);
-    const st = await lstat(abs);
-    if (st.isSymbolicLink()) return { path: rel, symlink: await readlink(abs) };
-    if (st.isDirectory()) return { path: rel, dir: true, mode: st.mode & 0o7777 };
-    const { sha256, size } = await store.putFile(abs);
-    return { path: rel, sha256, size, mode: st.mode & 0o7777 };
-  });
+/** What identifies a file's content without reading it: any write, chmod or utime changes the ctime. */
+export function identityOf(st: BigIntStats): string {
+  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
-/** Restores records into destDir (existing files are replaced). Returns the number of files restored. */
-export async function restoreTree(store: Store, files: FileRecord[], destDir: string): Promise<number> {
+export interface KnownFile {
+  record: FileRecord;
+  identity: string;
+}
+
+/**
+ * Stores the given paths (relative to baseDir; files, directories and symlinks, as listed). Records come back
+ * in the order of `paths`. `known` files whose identity is unchanged are not read again.
+ */
+export async function saveTree(
+  store: Store, baseDir: string, paths: string[], known?: Map<string, KnownFile>, identityOut?: Map<string, string>,
+): Promise<FileRecord[]> {
+  await store.init();
+  const slicer = new Slicer();
+  const records: FileRecord[] = new Array(paths.length);
+  const small: number[] = [];
+  const large: number[] = [];
+  const reused: number[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const rel = paths[i];
+    const abs = join(baseDir, rel);
+    let st: BigIntStats;
+    try {
+      st = lstatSync(abs, { bigint: true });
+    } catch (e) {
+      throw new StoreError(`cannot read ${abs}: ${(e as Error).message}`, { cause: e });
+    }
+    const mode = Number(st.mode & 0o7777n);
+    if (!st.isDirectory()) identityOut?.set(rel, identityOf(st));
+    if (st.isSymbolicLink()) records[i] = { path: rel, symlink: readlinkSync(abs) };
+    else if (st.isDirectory()) records[i] = { path: rel, dir: true, mode };
+    else {
+      const k = known?.get(rel);
+      if (k?.record.sha256 && k.identity === identityOf(st)) {
+        records[i] = { ...k.record, path: rel, mode };
+        reused.push(i);
+      } else {
+        records[i] = { path: rel, mode };
+        (st.size > BigInt(PACK_FILE_MAX) ? large : small).push(i);
+      }
+    }
+    await slicer.tick();
+  }
+  // Too many packs behind the reused records: write everything afresh into one pack.
+  const packs = new Set(reused.map((i) => records[i].pack).filter(Boolean));
+  if (packs.size + (small.length ? 1 : 0) > MAX_PACKS) {
+    for (const i of reused) (records[i].size! > PACK_FILE_MAX ? large : small).push(i);
+    reused.length = 0;
+  }
+  if (small.length) {
+    const writer = new PackWriter(store);
+    try {
+      for (const i of small) {
+        const r = records[i];
+        const { sha256, size, offset } = writer.add(join(baseDir, r.path));
+        records[i] = { path: r.path, sha256, size, mode: r.mode, offset };
+        await slicer.tick();
+      }
+      const id = writer.finish()!;
+      for (const i of small) records[i].pack = id;
+    } catch (e) {
+      writer.abort();
+      throw e;
+    }
+  }
+  for (const i of large) {
+    const r = records[i];
+    const { sha256, size } = await store.putFile(join(baseDir, r.path));
+    records[i] = { path: r.path, sha256, size, mode: r.mode };
+  }
+  return records;
+}
+
+export interface RestoreResult {
+  /** Files and symlinks restored. */
+  count: number;
+  /** identityOf() of each restored file and symlink, right after it was written. */
+  identity: Map<string, string>;
+}
+
+/**
+ * Restores records into destDir (existing files are replaced, never written through). When any content is
+ * missing or damaged, the files restored so far are removed again and a StoreError is thrown.
+ */
+export async function restoreTree(store: Store, files: FileRecord[], destDir: string): Promise<RestoreResult> {
   for (const f of files) {
     if (!isContained(f.path)) throw new StoreError(`store entry has a path outside its directory: ${f.path}`);
   }
-  const dirs = new Set<string>();
-  for (const f of files) {
-    if (f.dir) dirs.add(join(destDir, f.path));
-    else dirs.add(dirname(join(destDir, f.path)));
+  mkdirLeaves(destDir, files);
+  const slicer = new Slicer();
+  const identity = new Map<string, string>();
+  const written: string[] = [];
+  const byPack = new Map<string, PackSlice[]>();
+  const byRecord = new Map<PackSlice, FileRecord>();
+  try {
+    for (const f of files) {
+      const dest = join(destDir, f.path);
+      if (f.dir) continue;
+      if (f.symlink !== undefined) {
+        rmSync(dest, { recursive: true, force: true });
+        symlinkSync(f.symlink, dest);
+        written.push(dest);
+        identity.set(f.path, identityOf(lstatSync(dest, { bigint: true })));
+      } else if (f.pack) {
+        const slice = { path: f.path, sha256: f.sha256!, size: f.size ?? 0, offset: f.offset ?? 0 };
+        byRecord.set(slice, f);
+        const list = byPack.get(f.pack) ?? [];
+        list.push(slice);
+        byPack.set(f.pack, list);
+      } else {
+        await store.copyBlobTo(f, dest);
+        written.push(dest);
+        await chmod(dest, fileMode(f));
+        const st = lstatSync(dest, { bigint: true });
+        if (f.size !== undefined && st.size !== BigInt(f.size)) throw new StoreDamagedError(`damaged store blob ${f.sha256}: ${f.path} has the wrong size`);
+        identity.set(f.path, identityOf(st));
+      }
+    }
+    for (const [id, slices] of byPack) {
+      await readPack(store.packPath(id), slices, slicer, (slice, data) => {
+        const dest = join(destDir, slice.path);
+        const st = writeNewFile(dest, data, fileMode(byRecord.get(slice)!));
+        written.push(dest);
+        identity.set(slice.path, identityOf(st));
+      });
+    }
+  } catch (e) {
+    for (const p of written) rmSync(p, { force: true });
+    if (e instanceof StoreError) throw e;
+    throw new StoreError(`cannot restore into ${destDir}: ${(e as Error).message}`, { cause: e });
   }
-  // Only the deepest directories need a (recursive) mkdir; they go in parallel.
+  for (const f of files) if (f.dir && f.mode !== undefined) await chmod(join(destDir, f.path), f.mode | 0o700).catch(() => undefined);
+  return { count: written.length, identity };
+}
+
+function fileMode(f: FileRecord): number {
+  return (f.mode ?? BLOB_MODE) | 0o200;
+}
+
+/** Creates dest with data (replacing whatever is there) and returns its stat after the last change. */
+function writeNewFile(dest: string, data: Buffer, mode: number): BigIntStats {
+  let fd: number;
+  try {
+    fd = openSync(dest, 'wx', mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    rmSync(dest, { recursive: true, force: true });
+    fd = openSync(dest, 'wx', mode);
+  }
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fchmodSync(fd, mode);
+    return fstatSync(fd, { bigint: true });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Creates destDir and every directory the records need; only the deepest ones need a recursive mkdir. */
+function mkdirLeaves(destDir: string, files: FileRecord[]): void {
+  const dirs = new Set<string>();
+  for (const f of files) dirs.add(f.dir ? join(destDir, f.path) : dirname(join(destDir, f.path)));
   const parents = new Set([...dirs].map((d) => dirname(d)));
   const leaves = [...dirs].filter((d) => !parents.has(d));
-  await mapLimit(leaves.length ? leaves : [destDir], PARALLEL, async (d) => {
+  for (const d of leaves.length ? leaves : [destDir]) {
     try {
-      await mkdir(d, { recursive: true });
+      mkdirSync(d, { recursive: true });
     } catch (e) {
       throw new StoreError(`cannot create ${d}: ${(e as Error).message}`, { cause: e });
     }
-  });
-  let count = 0;
-  await mapLimit(files, PARALLEL, async (f) => {
-    if (f.dir) return;
-    const dest = join(destDir, f.path);
-    if (f.symlink !== undefined) {
-      await rm(dest, { recursive: true, force: true });
-      await symlink(f.symlink, dest);
-    } else {
-      await store.copyBlobTo(f, dest);
-      const mode = (f.mode ?? BLOB_MODE) | 0o200;
-      if (mode !== BLOB_MODE) await chmod(dest, mode);
-    }
-    count++;
-  });
-  for (const f of files) if (f.dir && f.mode !== undefined) await chmod(join(destDir, f.path), f.mode | 0o700).catch(() => undefined);
-  return count;
+  }
 }

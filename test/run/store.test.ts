@@ -24,8 +24,9 @@ test('save and restore a tree: content, modes, symlinks, empty dirs, dedupe by c
   const store = new Store(join(root, 'store'));
   const files = await saveTree(store, src, ['a', 'a/b', 'a/b/x.txt', 'a/y.txt', 'empty', 'run.sh', 'link']);
   await store.writeEntry({ version: 1, kind: 'cache', key: 'k1', createdAt: 'now', files });
-  const blobs = (await readdir(join(root, 'store/blobs'), { recursive: true })).filter((p) => p.length > 10);
-  assert.equal(blobs.length, 2, 'two distinct contents → two blobs');
+  const packs = (await readdir(join(root, 'store/packs'), { recursive: true })).filter((p) => p.endsWith('.pack'));
+  assert.equal(packs.length, 1, 'small files go into one pack');
+  assert.equal((await stat(join(root, 'store/packs', packs[0]))).size, 'same'.length + '#!/bin/sh\n'.length, 'equal contents stored once');
   const entry = await store.readEntry('cache', 'k1');
   const dest = join(root, 'dest');
   await restoreTree(store, entry!.files, dest);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { job, makeProject, parseSummary, readLog, runKiln } from '../helpers/project.js';
@@ -188,4 +188,60 @@ fill:
     execFileSync('umount', [storeDir]);
     rmSync(storeDir, { recursive: true, force: true });
   }
+});
+
+test('a damaged cache entry is dropped with a warning and the job runs as on a miss', async () => {
+  const yaml = `
+gen:
+  cache: { key: gen, paths: [c/] }
+  script:
+    - test -f c/data && echo "had=$(cat c/data | head -c 5)" || echo "had=nothing"
+    - mkdir -p c && printf 'fresh-content' > c/data
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': yaml });
+  assert.equal((await runKiln(['run', '--dir', dir, '--json'])).code, 0);
+  const store = new Store(join(dir, '.kiln/store'));
+  const entry = (await store.readEntry('cache', 'gen'))!;
+  const rec = entry.files.find((f) => f.path === 'c/data')!;
+  // Overwrite the stored bytes behind the store's back (and drop the parked tree, which would be taken first).
+  await writeFile(store.packPath(rec.pack!), 'XXXXXXXXXXXXX');
+  await rm(join(dir, '.kiln/store/pool'), { recursive: true, force: true });
+  const r2 = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r2.code, 0, r2.stderr);
+  const s2 = parseSummary(r2.stdout);
+  const log2 = await readLog(s2, 'gen');
+  assert.match(log2, /WARNING: cache gen is damaged \(damaged store pack .* c\/data does not match its hash\); dropping it/);
+  assert.match(log2, /had=nothing/, 'damaged content was not restored');
+  assert.equal(job(s2, 'gen').cache, 'miss');
+  const r3 = await runKiln(['run', '--dir', dir, '--json']);
+  const s3 = parseSummary(r3.stdout);
+  assert.equal(job(s3, 'gen').cache, 'hit', 'the next save wrote a good entry');
+  assert.match(await readLog(s3, 'gen'), /had=fresh/);
+});
+
+test('a cache tree is parked after the job and moved into the next job that restores it', async () => {
+  const yaml = `
+stages: [a, b]
+fill:
+  stage: a
+  cache: { key: tree, paths: [t/] }
+  script:
+    - test -d t || (mkdir -p t/x && for i in $(seq 1 30); do echo "v$i" > t/x/f$i; done)
+use:
+  stage: b
+  cache: { key: tree, paths: [t/], policy: pull }
+  script:
+    - test "$(cat t/x/f7)" = v7
+    - echo changed > t/x/f7
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': yaml });
+  const r1 = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r1.code, 0, r1.stdout + r1.stderr);
+  assert.match(await readLog(parseSummary(r1.stdout), 'use'), /Successfully extracted cache tree \(30 files, a parked tree moved in\)/, 'the tree fill saved was parked and taken');
+  // `use` changed its copy: that one was not parked, so the next run's first job writes the files from the store.
+  const r2 = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r2.code, 0, r2.stdout + r2.stderr);
+  const s2 = parseSummary(r2.stdout);
+  assert.match(await readLog(s2, 'fill'), /Successfully extracted cache tree \(30 files\)/);
+  assert.match(await readLog(s2, 'use'), /a parked tree moved in/, 'fill returned its unchanged tree');
 });
