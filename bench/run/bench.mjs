@@ -136,6 +136,10 @@ async function main() {
     pcold = await peerRun(pdag);
     pwarm = await measure('peer dag warm', () => peerRun(pdag));
   }
+  // One more run with the parked trees removed: its first job restores from the store's packs.
+  rmSync(join(kdag, '.kiln/store/pool'), { recursive: true, force: true });
+  const unparked = await kilnRun(kdag);
+  if (unparked.code !== 0) log(`kiln dag run without parked trees failed:\n${unparked.out.slice(-3000)}`);
   add('9-job DAG, cold cache (wall)', { ms: cold.ms, peakMb: cold.peakMb }, pcold ? { ms: pcold.ms, peakMb: pcold.peakMb } : null);
   add('9-job DAG, warm cache (wall)', warm, pwarm);
 
@@ -150,13 +154,18 @@ async function main() {
     for (const name of ['setup', 'build-1', 'build-2', 'build-3']) restores.push(sectionMs(logOf(id, name), 'restore_cache'));
     unchangedSaves.push(sectionMs(logOf(id, 'setup'), 'archive_cache'));
   }
+  // The last pipeline ran without parked trees: its setup job restored from packs (its builds are left out).
+  const packRestore = sectionMs(logOf(ids[ids.length - 1], 'setup'), 'restore_cache');
+  restores.splice(restores.length - 4, 4);
   const restoreWarm = best(restores.filter((x) => !Number.isNaN(x)));
   const saveWarm = best(unchangedSaves.filter((x) => !Number.isNaN(x)));
   const restoreMedian = [...restores].sort((a, b) => a - b)[Math.floor(restores.length / 2)];
   rows.push({ name: 'cache save, new 50 MB / 2000 files (kiln log)', kiln: { ms: saveCold }, peer: null });
-  rows.push({ name: 'cache restore 50 MB / 2000 files, best (kiln logs)', kiln: { ms: restoreWarm }, peer: null });
-  rows.push({ name: 'cache restore 50 MB / 2000 files, median (kiln logs)', kiln: { ms: restoreMedian }, peer: null });
-  rows.push({ name: 'cache save + restore (new save + restore)', kiln: { ms: saveCold + restoreWarm }, peer: null, target: '<= 300 ms' });
+  rows.push({ name: 'cache restore, parked tree, best (kiln logs)', kiln: { ms: restoreWarm }, peer: null });
+  rows.push({ name: 'cache restore, parked tree, median (kiln logs)', kiln: { ms: restoreMedian }, peer: null });
+  rows.push({ name: 'cache restore from packs, no parked tree (kiln log)', kiln: { ms: packRestore }, peer: null });
+  rows.push({ name: 'cache save + restore (new save + parked tree)', kiln: { ms: saveCold + restoreWarm }, peer: null, target: '<= 300 ms' });
+  rows.push({ name: 'cache save + restore (new save + from packs)', kiln: { ms: saveCold + packRestore }, peer: null, target: '<= 300 ms' });
   rows.push({ name: 'cache save, unchanged (kiln log)', kiln: { ms: saveWarm }, peer: null });
   const peak = Math.max(...rows.map((r) => r.kiln.peakMb ?? 0));
   const peerPeak = peer ? Math.max(...rows.map((r) => r.peer?.peakMb ?? 0)) : null;

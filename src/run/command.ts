@@ -1,6 +1,6 @@
 // The body of `kiln run`: flags → user variables, config, pipeline, executor → run → summary and exit code.
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UsageError } from '../errors.js';
@@ -16,6 +16,7 @@ import { executorFactories } from './executors.js';
 import { runPipeline } from './pipeline.js';
 import { renderTable } from './summary.js';
 import { trace } from './trace.js';
+import { storeDirFor } from './store-dir.js';
 
 export function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -56,10 +57,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   if (!factory) throw new UsageError(`unknown executor "${executorName}" (available: ${Object.keys(executorFactories).join(', ')})`);
 
   const kilnDir = join(projectDir, '.kiln');
-  // --store, else kiln.toml runner.cache_dir (relative to the project), else <project>/.kiln/store.
-  const cacheDir = config.runner.cacheDir;
-  const storeDir = flags.store ? resolve(flags.store)
-    : cacheDir ? (isAbsolute(cacheDir) ? cacheDir : join(projectDir, cacheDir)) : join(kilnDir, 'store');
+  const storeDir = storeDirFor(projectDir, flags.store, config.runner.cacheDir);
   const { id, dir } = await allocatePipeline(kilnDir);
 
   trace('config loaded');
@@ -102,10 +100,25 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else console.plain(`\n${renderTable(summary, console.color)}`);
+    if (!interrupted) await collectStoreGarbage(storeDir, (m) => console.plain(m));
     if (summary.status === 'canceled' || interrupted) return 130;
     return summary.status === 'passed' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Once an hour, a run ends by removing what the store no longer needs (see store/gc.ts). */
+async function collectStoreGarbage(storeDir: string, say: (m: string) => void): Promise<void> {
+  const { collectGarbageIfDue } = await import('../store/gc.js');
+  const { Store } = await import('../store/store.js');
+  try {
+    const r = await collectGarbageIfDue(new Store(storeDir), 60 * 60 * 1000);
+    if (r && r.packs + r.blobs + r.expiredEntries.length > 0) {
+      say(`kiln: store: removed ${r.expiredEntries.length} expired artifact entries and ${r.packs + r.blobs} unused files (${(r.bytes / 1048576).toFixed(1)} MiB)`);
+    }
+  } catch (e) {
+    say(`kiln: store garbage collection failed: ${(e as Error).message}`);
   }
 }

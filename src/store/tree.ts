@@ -1,7 +1,7 @@
 // Saving a set of workspace paths into the store and restoring them into another directory. Small files go
 // into one pack per save, large ones into blobs. Files restored earlier and untouched since (same inode, size,
 // mtime and ctime) keep their stored record without being read again.
-import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { BLOB_MODE, type FileRecord, type Store } from './store.js';
@@ -68,9 +68,21 @@ export async function saveTree(
     }
     await slicer.tick();
   }
-  // Too many packs behind the reused records: write everything afresh into one pack.
-  const packs = new Set(reused.map((i) => records[i].pack).filter(Boolean));
-  if (packs.size + (small.length ? 1 : 0) > MAX_PACKS) {
+  // Too many packs behind the reused records: write everything afresh into one pack. Reused packs are touched,
+  // so garbage collection (which spares young files) cannot take them before the new manifest names them; one
+  // that is already gone means writing afresh too.
+  const packs = new Set(reused.map((i) => records[i].pack).filter((p): p is string => Boolean(p)));
+  const blobs = new Set(reused.filter((i) => !records[i].pack).map((i) => records[i].sha256!));
+  const now = new Date();
+  const gone = [...[...packs].map((p) => store.packPath(p)), ...[...blobs].map((b) => store.blobPath(b))].some((p) => {
+    try {
+      utimesSync(p, now, now);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (gone || packs.size + (small.length ? 1 : 0) > MAX_PACKS) {
     for (const i of reused) (records[i].size! > PACK_FILE_MAX ? large : small).push(i);
     reused.length = 0;
   }
