@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 import { copyEntries, copyFiles, listTree, type TreeEntry } from './copy.js';
 import { ensureExcluded, git, repoInfo, type RepoInfo } from './git.js';
+import { trace } from '../run/trace.js';
 
 export type SourceMode = 'worktree' | 'committed';
 
@@ -29,6 +30,7 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
   await rm(dest, { recursive: true, force: true });
   await mkdir(dest, { recursive: true });
   const repo = await repoInfo(projectDir);
+  trace('snapshot: repository found');
   if (repo) await ensureExcluded(repo, '.kiln/').catch(() => undefined);
   if (!repo) {
     if (source === 'committed') throw new WorkspaceError(`--source committed needs a git repository, and ${projectDir} is not in one`);
@@ -45,9 +47,12 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
     const r = await git(projectDir, ['ls-files', '-co', '--exclude-standard', '-z']);
     if (r.code !== 0) throw new WorkspaceError(`git ls-files failed in ${projectDir}: ${r.stderr.trim()}`);
     const rels = r.stdout.toString().split('\0').filter((p) => p && !STATE_DIRS.some((s) => p === s || p.startsWith(`${s}/`)));
+    trace('snapshot: files listed');
     await copyFiles(projectDir, dest, [...new Set(rels)]);
+    trace('snapshot: files copied');
   }
   await gitDir;
+  trace('snapshot: .git ready');
   const entries = await listTree(dest);
   return { dir: dest, entries, repo };
 }
@@ -84,6 +89,7 @@ async function addGitDir(repo: RepoInfo, dest: string): Promise<void> {
   const c = await git(repo.top, ['clone', '-q', '--shared', '--no-checkout', '--template=', repo.top, tmp]);
   if (c.code !== 0) throw new WorkspaceError(`cannot prepare .git for the workspace: ${c.stderr.trim()}`);
   // Fill the index from HEAD so `git status` in a job shows only the job's changes.
+  trace('snapshot: cloned');
   const rt = await git(tmp, ['read-tree', 'HEAD']);
   if (rt.code !== 0) throw new WorkspaceError(`cannot prepare the workspace index: ${rt.stderr.trim()}`);
   await Promise.all(GIT_EXTRAS.map((x) => rm(join(tmp, '.git', x), { recursive: true, force: true })));
