@@ -173,15 +173,24 @@ fill:
     - cat c/small 2>/dev/null || echo "no cache"
     - echo "$VERSION" > c/small
     - head -c "$SIZE" /dev/urandom > c/big
+    - for i in 1 2 3; do head -c "$PART" /dev/urandom > c/part$i; done
 `;
     const dir = await makeProject({ '.gitlab-ci.yml': yaml });
-    const run = (version: string, size: number) =>
-      runKiln(['run', '--dir', dir, '--json', '--store', join(storeDir, 'store'), '--variable', `VERSION=${version}`, '--variable', `SIZE=${size}`]);
+    const run = (version: string, size: number, part = 10) =>
+      runKiln(['run', '--dir', dir, '--json', '--store', join(storeDir, 'store'), '--variable', `VERSION=${version}`,
+        '--variable', `SIZE=${size}`, '--variable', `PART=${part}`]);
     assert.equal((await run('v1', 1000)).code, 0);
-    const full = await run('v2', 4 * 1024 * 1024);
-    assert.equal(full.code, 0, 'a failed cache save does not fail the job');
-    const log = await readLog(parseSummary(full.stdout), 'fill');
-    assert.match(log, /ERROR: cannot save cache k: .*(no space left|ENOSPC).*\(the previous entry is intact\)/i);
+    // One large file (a blob of its own), then several small ones that overflow the pack.
+    for (const [version, size, part] of [['v2', 4 * 1024 * 1024, 10], ['v2b', 10, 900 * 1024]] as const) {
+      const full = await run(version, size, part);
+      assert.equal(full.code, 0, 'a failed cache save does not fail the job');
+      const log = await readLog(parseSummary(full.stdout), 'fill');
+      assert.match(log, /ERROR: cannot save cache k: .*(no space left|ENOSPC).*\(the previous entry is intact\)/i, `${version}: ${log}`);
+      assert.deepEqual(await readdir(join(storeDir, 'store/tmp')), [], 'no temp file left behind');
+      // The failed save's tree is no entry's content: nothing was parked for it.
+      const parked = await readdir(join(storeDir, 'store/pool'), { recursive: true }).catch(() => [] as string[]);
+      assert.deepEqual(parked.filter((p) => p.endsWith('meta.json')), []);
+    }
     const after = await run('v3', 10);
     assert.match(await readLog(parseSummary(after.stdout), 'fill'), /O v1$/m, 'the previous entry is restored');
   } finally {
