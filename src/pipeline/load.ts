@@ -11,6 +11,7 @@ import { buildFileContext } from './context/files.js';
 import { buildPipelineContext } from './context/predefined.js';
 import { createInstances, type Created } from './create/instances.js';
 import { buildIndex, findNeedCycles, resolveNeeds } from './create/needs.js';
+import { checkNeedsLimit } from './create/needs-limit.js';
 import type { ExcludedJob, Pipeline, PipelineContext, Variables } from './model.js';
 import { evaluateRules } from './rules/evaluate.js';
 import type { FileContext, RuleSpec } from './rules/types.js';
@@ -167,6 +168,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
     if (r.created.length === 0) excludedBases.push(def.name);
   }
   const idx = buildIndex(created, excluded, definedBases, excludedBases, invalid);
+  checkNeedsLimit(created, defs, p);
   resolveNeeds(created, idx, p);
   findNeedCycles(created, p);
   pipeline.jobs = created.map((c) => c.job);
