@@ -81,11 +81,18 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   const out = flags.json ? process.stderr : process.stdout;
   const console = new Console({ color: wantColor(out), out });
   const controller = new AbortController();
+  const hardStop = new AbortController();
   let interrupted = false;
+  // First signal: cancel (running jobs stop, their after_script runs). Second: stop after_script too.
   const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
+    if (interrupted) {
+      if (hardStop.signal.aborted) return;
+      console.plain(`\nkiln: ${sig} again: stopping after_script of canceled jobs...`);
+      hardStop.abort();
+      return;
+    }
     interrupted = true;
-    console.plain(`\nkiln: ${sig}: canceling the pipeline (stopping running jobs)...`);
+    console.plain(`\nkiln: ${sig}: canceling the pipeline (stopping running jobs; after_script still runs, ${sig} again stops it)...`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -95,7 +102,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
       select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
       concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
-      signal: controller.signal, keepWorkspaces: flags.keepWorkspaces, runnerEnv,
+      signal: controller.signal, hardStop: hardStop.signal, keepWorkspaces: flags.keepWorkspaces, runnerEnv,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
     });
     trace('pipeline finished');

@@ -27,6 +27,8 @@ export interface RunPipelineOptions {
   source?: SourceMode;
   maskedNames?: string[];
   signal?: AbortSignal;
+  /** Second stage of cancellation: also stop the after_script of canceled jobs. */
+  hardStop?: AbortSignal;
   keepWorkspaces?: boolean;
   /** Variables from the runner config (lowest precedence after predefined ones). */
   runnerEnv?: Record<string, string>;
@@ -56,7 +58,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
     cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript,
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
   };
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
   const result = await schedule(graph, {

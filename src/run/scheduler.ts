@@ -84,7 +84,7 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
         if (ctl) {
           if (!ctl.signal.aborted) {
             cancelReason.set(name, reason);
-            ctl.abort();
+            ctl.abort(reason);
           }
         } else if (delayedJobs.has(name)) {
           delayedJobs.get(name)!(reason);
@@ -115,8 +115,6 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       job: nodes.get(name)!.job,
       state: records.get(name)?.status ?? (running.has(name) ? 'running' : 'pending'),
     }));
-    options.control?.attach({ states, cancel: cancelJobs, cancelAll });
-
     const maybeDone = () => {
       if (running.size > 0 || delayedJobs.size > 0 || waiting.size > 0 || ready.length > 0) return;
       outer?.removeEventListener('abort', onAbort);
@@ -242,6 +240,7 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       return rec;
     };
 
+    options.control?.attach({ states, cancel: cancelJobs, cancelAll });
     pump();
   });
 }
