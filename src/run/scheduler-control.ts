@@ -17,10 +17,14 @@ interface Attached {
 
 export class SchedulerControl {
   private impl?: Attached;
+  private queued: Array<() => void> = [];
 
-  /** Called by the scheduler when it starts and ends. */
+  /** Called by the scheduler when it starts (before any job starts) and ends. */
   attach(impl: Attached): void {
     this.impl = impl;
+    const queued = this.queued;
+    this.queued = [];
+    for (const fn of queued) fn();
   }
 
   detach(): void {
@@ -30,6 +34,12 @@ export class SchedulerControl {
   /** True while the schedule runs. */
   get active(): boolean {
     return this.impl !== undefined;
+  }
+
+  /** Runs fn now if the schedule runs, else when it starts (before any job starts). */
+  whenActive(fn: () => void): void {
+    if (this.impl) fn();
+    else this.queued.push(fn);
   }
 
   states(): JobState[] {
