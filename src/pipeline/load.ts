@@ -11,12 +11,14 @@ import { buildFileContext } from './context/files.js';
 import { buildPipelineContext } from './context/predefined.js';
 import { createInstances, type Created } from './create/instances.js';
 import { buildIndex, findNeedCycles, resolveNeeds } from './create/needs.js';
-import type { ExcludedJob, Pipeline, PipelineContext, Variables } from './model.js';
+import { checkNeedsLimit } from './create/needs-limit.js';
+import type { AutoCancelSpec, ExcludedJob, Pipeline, PipelineContext, Variables } from './model.js';
 import { evaluateRules } from './rules/evaluate.js';
 import type { FileContext, RuleSpec } from './rules/types.js';
 import { Problems } from './spec/check.js';
 import { readJob, type JobDef } from './spec/job.js';
 import { isHidden, isJobKey, readStages, readWorkflow } from './spec/top.js';
+import { resolveAutoCancel } from './spec/auto-cancel.js';
 import { readVariables } from './spec/variables.js';
 import { expandString, resolveVariables } from './variables/expand.js';
 
@@ -138,12 +140,13 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
   if (definedBases.length === 0) p.add(root, [], 'jobs config should contain at least one visible job');
 
   const pipeline: Pipeline = { file: resolve(projectDir, rel), projectDir, stages, variables: globals,
-    workflowName: workflow.name, context: ctx, jobs: [], excluded: [] };
+    workflowName: workflow.name, context: ctx, jobs: [], excluded: [], autoCancel: resolveAutoCancel(workflow.autoCancel) };
 
   // workflow:rules decide whether there is a pipeline at all.
   if (workflow.rules && p.errors.length === 0) {
     const out = evaluateWorkflow(workflow.rules, pipelineVars(ctx, globals), files, p);
     pipeline.workflow = { created: out.created, reason: out.reason };
+    pipeline.autoCancel = resolveAutoCancel(workflow.autoCancel, out.autoCancel);
     if (!out.created) return pipeline;
     if (out.variables) {
       globals = { ...globals, ...out.variables };
@@ -167,6 +170,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
     if (r.created.length === 0) excludedBases.push(def.name);
   }
   const idx = buildIndex(created, excluded, definedBases, excludedBases, invalid);
+  checkNeedsLimit(created, defs, p);
   resolveNeeds(created, idx, p);
   findNeedCycles(created, p);
   pipeline.jobs = created.map((c) => c.job);
@@ -175,12 +179,13 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
 }
 
 function evaluateWorkflow(rules: RuleSpec[], vars: Record<string, string>, files: FileContext, p: Problems):
-  { created: boolean; reason: string; variables?: Variables } {
+  { created: boolean; reason: string; variables?: Variables; autoCancel?: AutoCancelSpec } {
   try {
     const out = evaluateRules(rules, vars, files);
     if (!out.matched) return { created: false, reason: `workflow:rules: ${out.explanation}` };
     if (out.when === 'never') return { created: false, reason: `workflow:rules: ${out.explanation} (when: never)` };
-    return { created: true, reason: `workflow:rules: ${out.explanation}`, variables: out.rule?.variables };
+    return { created: true, reason: `workflow:rules: ${out.explanation}`, variables: out.rule?.variables,
+      autoCancel: out.rule?.autoCancel };
   } catch (err) {
     if (!(err instanceof KilnError)) throw err;
     p.push(err instanceof ConfigError ? err : new ConfigError(err.message, rules[0]?.position, ['workflow', 'rules']));

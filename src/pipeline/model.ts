@@ -130,6 +130,7 @@ export interface Job {
   tags: string[];
   retry: RetrySpec;
   timeoutSeconds?: number;
+  /** May be canceled when a newer pipeline for the same ref starts (job or default value, or rules:interruptible). */
   interruptible: boolean;
   resourceGroup?: string;
   environment?: EnvironmentSpec;
@@ -160,6 +161,16 @@ export interface PipelineContext {
   userVariables: Variables;
 }
 
+/** workflow:auto_cancel:on_new_commit — what a newer pipeline for the same ref cancels in this one. */
+export type OnNewCommit = 'conservative' | 'interruptible' | 'none';
+/** workflow:auto_cancel:on_job_failure — cancel the whole pipeline when a job fails. */
+export type OnJobFailure = 'none' | 'all';
+
+export interface AutoCancelSpec {
+  onNewCommit?: OnNewCommit;
+  onJobFailure?: OnJobFailure;
+}
+
 export interface Pipeline {
   /** Absolute path of the main .gitlab-ci.yml. */
   file: string;
@@ -176,4 +187,6 @@ export interface Pipeline {
   excluded: ExcludedJob[];
   /** Outcome of workflow:rules when the file has them (created: false → GitLab creates no pipeline, jobs is []). */
   workflow?: { created: boolean; reason: string };
+  /** workflow:auto_cancel (with workflow:rules:auto_cancel applied); defaults conservative / none. */
+  autoCancel: Required<AutoCancelSpec>;
 }

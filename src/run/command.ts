@@ -14,6 +14,8 @@ import { allocatePipeline } from './pipelines-dir.js';
 import { Console, wantColor } from './console.js';
 import { executorFactories } from './executors.js';
 import { runPipeline } from './pipeline.js';
+import { SchedulerControl } from './scheduler-control.js';
+import { watchRedundancy, type Redundancy } from './redundant.js';
 import { renderTable } from './summary.js';
 import { trace } from './trace.js';
 import { storeDirFor } from './store-dir.js';
@@ -79,23 +81,41 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   const out = flags.json ? process.stderr : process.stdout;
   const console = new Console({ color: wantColor(out), out });
   const controller = new AbortController();
+  const hardStop = new AbortController();
   let interrupted = false;
+  // First signal: cancel (running jobs stop, their after_script runs). Second: stop after_script too.
   const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
+    if (interrupted) {
+      if (hardStop.signal.aborted) return;
+      console.plain(`\nkiln: ${sig} again: stopping after_script of canceled jobs...`);
+      hardStop.abort();
+      return;
+    }
     interrupted = true;
-    console.plain(`\nkiln: ${sig}: canceling the pipeline (stopping running jobs)...`);
+    console.plain(`\nkiln: ${sig}: canceling the pipeline (stopping running jobs; after_script still runs, ${sig} again stops it)...`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const control = new SchedulerControl();
+  let redundancy: Redundancy | undefined;
   try {
+    if (pipeline.workflow?.created !== false) {
+      redundancy = await watchRedundancy({
+        kilnDir, pipelineId: id, pipelineDir: dir, ref: pipeline.context.ref, onNewCommit: pipeline.autoCancel.onNewCommit,
+        control, console, cancelOlder: flags.autoCancel !== false,
+      });
+    }
     const summary = await runPipeline({
       pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
       select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
       concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
-      signal: controller.signal, keepWorkspaces: flags.keepWorkspaces, runnerEnv,
+      signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
     });
+    redundancy?.stop();
+    const canceledBy = redundancy?.canceledBy();
+    if (canceledBy !== undefined) summary.canceledBy = canceledBy;
     trace('pipeline finished');
     await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -104,6 +124,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     if (summary.status === 'canceled' || interrupted) return 130;
     return summary.status === 'passed' ? 0 : 1;
   } finally {
+    redundancy?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

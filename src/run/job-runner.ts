@@ -51,6 +51,8 @@ export interface RunContext {
   /** Runner config scripts around the job's own (GitLab Runner's pre_build_script / post_build_script). */
   preBuildScript?: string;
   postBuildScript?: string;
+  /** Stops after_script of canceled jobs too (a second Ctrl-C); a cancel alone lets after_script run. */
+  hardStop?: AbortSignal;
 }
 
 export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
@@ -102,6 +104,8 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     trace(`${job.name}: env, caches, artifacts ready`);
     prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
+    // Canceled before its script started: canceled at once, like a pending job (no after_script).
+    if (signal.aborted) return canceled(o, signal, 1);
     o.sectionStart('step_script', 'Executing "step_script" stage of the job script');
     const lines = [
       ...(ctx.preBuildScript ? [ctx.preBuildScript] : []), ...job.beforeScript, ...job.script,
@@ -114,21 +118,25 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     trace(`${job.name}: script done`);
     o.sectionEnd('step_script');
     const succeeded = main.exitCode === 0 && !main.timedOut && !main.cancelled;
+    const wasCanceled = main.cancelled || signal.aborted;
 
-    if (job.afterScript.length && !main.cancelled) {
+    // As in GitLab 17+: after_script also runs for a canceled job (CI_JOB_STATUS=canceled), with its own time
+    // limit; only a hard stop (second Ctrl-C) ends it early.
+    if (job.afterScript.length) {
+      if (wasCanceled) o.info('Job canceled: running after_script (a second Ctrl-C stops it)', 'yellow');
       o.sectionStart('after_script', 'Running after_script');
       const env = prepared.setup.env;
-      env.CI_JOB_STATUS = succeeded ? 'success' : 'failed';
-      const after = await ctx.executor.runScript(prepared, 'after', job.afterScript, { signal, onOutput: (c, s) => o.write(c, s) });
+      env.CI_JOB_STATUS = wasCanceled ? 'canceled' : succeeded ? 'success' : 'failed';
+      const after = await ctx.executor.runScript(prepared, 'after', job.afterScript, {
+        signal: ctx.hardStop, onOutput: (c, s) => o.write(c, s),
+      });
       o.flushStreams();
-      if (after.timedOut) o.info('WARNING: after_script timed out', 'yellow');
+      if (after.cancelled) o.info('WARNING: after_script stopped', 'yellow');
+      else if (after.timedOut) o.info('WARNING: after_script timed out', 'yellow');
       else if (after.exitCode !== 0) o.info(`WARNING: after_script failed with exit code ${after.exitCode}`, 'yellow');
       o.sectionEnd('after_script');
     }
-    if (main.cancelled || signal.aborted) {
-      o.info('ERROR: Job canceled', 'red');
-      return { exitCode: main.exitCode, cancelled: true, message: 'canceled' };
-    }
+    if (wasCanceled || signal.aborted) return canceled(o, signal, main.exitCode);
 
     let uploadFailed: string | undefined;
     if (job.cache.length) {
@@ -169,6 +177,12 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     trace(`${job.name}: closed`);
     if (!ctx.keepWorkspaces) ctx.cleanups.push(rm(jobDir, { recursive: true, force: true }).catch(() => undefined));
   }
+}
+
+function canceled(o: JobOutput, signal: AbortSignal, exitCode: number): AttemptResult {
+  const why = typeof signal.reason === 'string' ? signal.reason : undefined;
+  o.info(`ERROR: Job canceled${why ? `: ${why}` : ''}`, 'red');
+  return { exitCode, cancelled: true, message: why ?? 'canceled' };
 }
 
 function finishAttempt(o: JobOutput, main: StepResult, timeoutS: number, uploadFailed?: string): AttemptResult {

@@ -8,7 +8,7 @@ import { selectJobs, type SelectOptions } from '../plan/select.js';
 import { buildGraph } from '../plan/graph.js';
 import { Store } from '../store/store.js';
 import { createSnapshot, type SourceMode } from '../workspace/snapshot.js';
-import { schedule } from './scheduler.js';
+import { schedule, SchedulerControl, type JobRecord } from './scheduler.js';
 import { runAttempt, type JobInfo, type RunContext } from './job-runner.js';
 import { Console } from './console.js';
 import { jobSlugs } from './slug.js';
@@ -27,6 +27,10 @@ export interface RunPipelineOptions {
   source?: SourceMode;
   maskedNames?: string[];
   signal?: AbortSignal;
+  /** Second stage of cancellation: also stop the after_script of canceled jobs. */
+  hardStop?: AbortSignal;
+  /** Job states and cancellation while the pipeline runs (auto-cancel by a newer pipeline). */
+  control?: SchedulerControl;
   keepWorkspaces?: boolean;
   /** Variables from the runner config (lowest precedence after predefined ones). */
   runnerEnv?: Record<string, string>;
@@ -56,15 +60,22 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
     cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript,
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
   };
+  const control = o.control ?? new SchedulerControl();
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
   const result = await schedule(graph, {
     runAttempt: (job, attempt, signal) => runAttempt(ctx, job, attempt, signal),
     onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),
     onRetry: (job, attempt, next) => o.console.line(job.name, `failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`, false, 'yellow'),
     onDelay: (job, secs) => o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
-  }, { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal });
+    onFinish: (job, rec) => {
+      // workflow:auto_cancel:on_job_failure: all — a failure (not allowed) cancels the rest of the pipeline.
+      if (o.pipeline.autoCancel.onJobFailure === 'all' && rec.status === 'failed' && !rec.allowedFailure) {
+        control.cancelAll(`auto-canceled: job ${job.name} failed (workflow:auto_cancel:on_job_failure: all)`);
+      }
+    },
+  }, { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal, control });
   trace('jobs done');
   await Promise.all(ctx.cleanups);
   if (!o.keepWorkspaces) {
@@ -79,9 +90,16 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name)));
   return {
     pipelineId: o.pipelineId,
-    status: result.cancelled ? 'canceled' : result.passed ? 'passed' : 'failed',
+    status: pipelineStatus([...result.records.values()], result.cancelled),
     durationMs: Date.now() - t0,
     jobs,
     skipped: selection.skipped,
   };
+}
+
+/** GitLab's composite status: a failure (not allowed) makes the pipeline failed, else any cancel makes it canceled. */
+export function pipelineStatus(records: JobRecord[], cancelled: boolean): PipelineSummary['status'] {
+  if (records.some((r) => r.status === 'failed' && !r.allowedFailure)) return 'failed';
+  if (cancelled || records.some((r) => r.status === 'canceled')) return 'canceled';
+  return 'passed';
 }

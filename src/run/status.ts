@@ -15,17 +15,25 @@ export interface AttemptResult {
   message?: string;
 }
 
-/** Whether a job whose waited-for jobs are done should run, given whether a failure happened upstream. */
-export function shouldRun(job: Job, upstreamFailed: boolean): boolean {
+/**
+ * What the jobs a job waits for ended as, GitLab's composite: a failure (not allowed) anywhere before wins, then a
+ * cancellation, else success.
+ */
+export type Upstream = 'success' | 'failed' | 'canceled';
+
+/**
+ * Whether a job whose waited-for jobs are done should run. GitLab runs on_success jobs after success, on_failure
+ * jobs after a failure, always jobs after either; after a canceled job (and nothing failed) none of them runs.
+ */
+export function shouldRun(job: Job, upstream: Upstream): boolean {
+  if (job.when === 'never' || upstream === 'canceled') return false;
   switch (job.when) {
     case 'always':
       return true;
     case 'on_failure':
-      return upstreamFailed;
-    case 'never':
-      return false;
+      return upstream === 'failed';
     default: // on_success, manual (when selected), delayed
-      return !upstreamFailed;
+      return upstream === 'success';
   }
 }
 

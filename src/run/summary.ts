@@ -26,6 +26,8 @@ export interface PipelineSummary {
   durationMs: number;
   jobs: JobSummary[];
   skipped: { name: string; reason: string }[];
+  /** The newer pipeline (same ref) whose start auto-canceled jobs of this one. */
+  canceledBy?: number;
 }
 
 export function formatDuration(ms: number): string {
@@ -74,6 +76,7 @@ export function renderTable(summary: PipelineSummary, color: boolean): string {
   const out = [paint('1', line(head))];
   rows.forEach((r, idx) => out.push(line(r, (i, t) => (i === 1 ? paint(statusColor(summary.jobs[idx].status), t) : t))));
   const word = summary.status === 'passed' ? paint('32;1', 'Pipeline passed') : summary.status === 'canceled' ? paint('33;1', 'Pipeline canceled') : paint('31;1', 'Pipeline failed');
-  out.push('', `${word} in ${formatDuration(summary.durationMs)} (pipeline ${summary.pipelineId})`);
+  const by = summary.canceledBy !== undefined ? `; auto-canceled by pipeline ${summary.canceledBy}` : '';
+  out.push('', `${word} in ${formatDuration(summary.durationMs)} (pipeline ${summary.pipelineId}${by})`);
   return out.join('\n');
 }

@@ -1,5 +1,7 @@
-// Git-untracked files of a job workspace (artifacts:untracked, cache:untracked). GitLab includes ignored
-// files here; without a .git, every file that was not part of the sources counts as untracked.
+// Git-untracked files of a job workspace (artifacts:untracked, cache:untracked): what the job (or its restored
+// caches and downloaded artifacts) put there. GitLab includes ignored files here. The user's untracked source files
+// are in the workspace index as intent-to-add (workspace/intent.ts), so git does not list them; they are also left
+// out by name, and without a .git every file that was not part of the sources counts as untracked.
 import { git } from '../workspace/git.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,21 +1,19 @@
 // One snapshot of the project's sources per pipeline, and cheap per-job clones of it. The snapshot holds the
 // working tree's tracked + untracked non-ignored files (or HEAD only with source "committed") and a `.git`
-// that shares the user's objects (git clone --shared), so `git describe`/`git log` work in jobs.
+// that shares the user's objects (git clone --shared), so `git describe`/`git log` work in jobs; its index lists
+// the untracked source files as intent-to-add, so jobs see them as sources, not as untracked output.
 import { spawn } from 'node:child_process';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KilnError } from '../errors.js';
 import { copyEntries, copyFiles, listTree, type TreeEntry } from './copy.js';
+import { WorkspaceError } from './errors.js';
 import { ensureExcluded, git, repoInfo, type RepoInfo } from './git.js';
+import { addIntentToAdd, splitTagged } from './intent.js';
 import { trace } from '../run/trace.js';
 
-export type SourceMode = 'worktree' | 'committed';
+export { WorkspaceError };
 
-export class WorkspaceError extends KilnError {
-  constructor(message: string) {
-    super(message, 'E_WORKSPACE', 1);
-  }
-}
+export type SourceMode = 'worktree' | 'committed';
 
 export interface Snapshot {
   dir: string;
@@ -40,19 +38,26 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
   }
   // The sources and the .git are prepared side by side (separate git processes).
   const gitDir = repo.hasHead ? addGitDir(repo, dest) : Promise.resolve();
+  let untracked: string[] = [];
   if (source === 'committed') {
     if (!repo.hasHead) throw new WorkspaceError(`--source committed: the repository at ${repo.top} has no commits yet`);
     await extractHead(repo, dest);
   } else {
-    const r = await git(projectDir, ['ls-files', '-co', '--exclude-standard', '-z']);
+    const r = await git(projectDir, ['ls-files', '-co', '-t', '--exclude-standard', '-z']);
     if (r.code !== 0) throw new WorkspaceError(`git ls-files failed in ${projectDir}: ${r.stderr.trim()}`);
-    const rels = r.stdout.toString().split('\0').filter((p) => p && !STATE_DIRS.some((s) => p === s || p.startsWith(`${s}/`)));
     trace('snapshot: files listed');
-    await copyFiles(projectDir, dest, [...new Set(rels)]);
+    const listed = splitTagged(r.stdout.toString());
+    const keep = (p: string) => !STATE_DIRS.some((s) => p === s || p.startsWith(`${s}/`));
+    untracked = listed.untracked.filter(keep);
+    const copied = await copyFiles(projectDir, dest, [...new Set([...listed.tracked, ...untracked].filter(keep))]);
+    const present = new Set(copied.map((e) => e.rel));
+    untracked = untracked.filter((p) => present.has(p));
     trace('snapshot: files copied');
   }
   await gitDir;
   trace('snapshot: .git ready');
+  // Untracked sources are sources inside the job, not job output (see intent.ts).
+  if (repo.hasHead) await addIntentToAdd(dest, untracked);
   const entries = await listTree(dest);
   return { dir: dest, entries, repo };
 }

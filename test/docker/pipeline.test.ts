@@ -95,7 +95,7 @@ test('realistic pipeline passes in Docker through the scheduler', async (t) => {
   assert.equal(existsSync(join(projectDir, 'out')), false);
 });
 
-test('`kiln run` with executor and image from kiln.toml; Ctrl-C leaves no containers', async (t) => {
+test('`kiln run` with executor and image from kiln.toml; Ctrl-C runs after_script and leaves no containers', async (t) => {
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const image = await testImage(AMD64_SPEC);
@@ -113,6 +113,7 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C leaves no contai
       '    - echo "in $CI_PROJECT_DIR as $(id -un)"',
       'slow:',
       '  script: [sleep 120]',
+      '  after_script: [\'echo "after_script sees $CI_JOB_STATUS"\']',
       '  when: manual',
     ].join('\n') + '\n',
   });
@@ -128,7 +129,7 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C leaves no contai
   assert.match(log, /in \/builds\/.+ as root/);
 
   let pid = 0;
-  const running = runKiln(['run', '--manual', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
+  const running = runKiln(['run', '--json', '--manual', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
   const deadline = Date.now() + 30_000;
   const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.kiln.job=slow'] }) }))
     .filter((c) => c.Labels['io.kiln.owner']?.endsWith(`:${pid}`));
@@ -138,4 +139,7 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C leaves no contai
   const cancelled = await running;
   assert.equal(cancelled.code, 130, cancelled.stderr + cancelled.stdout);
   assert.deepEqual(await mine(), []);
+  const slow = parseSummary(cancelled.stdout);
+  assert.equal(job(slow, 'slow').status, 'canceled');
+  assert.match(await readLog(slow, 'slow'), /after_script sees canceled/, 'after_script ran in its own container');
 });

@@ -64,3 +64,15 @@ test('rules see matrix variables, per instance', async () => {
   assert.ok(p.jobs.some((j) => j.name === 'matrix-rules: [keep]'));
   assert.deepEqual(p.excluded.map((e) => e.name), ['matrix-rules: [drop]']);
 });
+
+test('workflow:auto_cancel, workflow:rules:auto_cancel (key by key) and rules:interruptible', async () => {
+  const main = await load('auto-cancel');
+  assert.deepEqual(main.autoCancel, { onNewCommit: 'interruptible', onJobFailure: 'all' });
+  assert.equal(job(main, 'build').interruptible, true, 'default: interruptible');
+  assert.equal(job(main, 'deploy').interruptible, false, 'rules:interruptible overrides it');
+  const release = await load('auto-cancel', { ref: 'release' });
+  assert.deepEqual(release.autoCancel, { onNewCommit: 'none', onJobFailure: 'all' });
+  assert.equal(job(release, 'deploy').interruptible, true, 'a rule without interruptible keeps the job value');
+  const plain = await load('rules');
+  assert.deepEqual(plain.autoCancel, { onNewCommit: 'conservative', onJobFailure: 'none' }, 'GitLab defaults');
+});

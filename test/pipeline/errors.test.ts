@@ -28,6 +28,12 @@ const cases: Array<[string, string[]]> = [
   ['needs-later-stage', ['.gitlab-ci.yml:4:11: jobs:build:needs: job "deploy" is not defined in current or prior stages']],
   ['extends-cycle', ['.gitlab-ci.yml:6:12: jobs:.c:extends: circular dependency detected in extends: .a -> .b -> .c -> .a']],
   ['needs-excluded', ['.gitlab-ci.yml:9:11: jobs:test:needs: job "release" is not created in this pipeline']],
+  // 51 matrix instances of build + lint; picky's 50 (needs:parallel:matrix combinations + lint) is allowed.
+  ['needs-too-many', ['.gitlab-ci.yml:16:5: jobs:test:needs: one job can only need 50 others, but you have listed 52']],
+  ['bad-auto-cancel', [
+    '.gitlab-ci.yml:4:5: workflow:auto_cancel: unknown key "on_failure"',
+    '.gitlab-ci.yml:3:20: workflow:auto_cancel:on_new_commit: auto cancel on new commit must be one of: conservative, interruptible, none',
+    '.gitlab-ci.yml:8:22: jobs:build:rules:0:interruptible: should be a boolean value']],
   ['matrix-too-big', ['.gitlab-ci.yml:5:7: jobs:build:parallel:matrix: generates too many jobs (maximum is 200, got 225)']],
   ['include-missing', ['.gitlab-ci.yml:2:12: include:0:local: local file `ci/missing.yml` does not exist']],
   ['bad-regex', ['.gitlab-ci.yml:4:11: jobs:build:rules:0:if: invalid expression: invalid regular expression /release-(/']],

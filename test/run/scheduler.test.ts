@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { schedule, type SchedulerHooks } from '../../src/run/scheduler.js';
+import { schedule, SchedulerControl, type SchedulerHooks } from '../../src/run/scheduler.js';
 import { buildGraph } from '../../src/plan/graph.js';
 import type { AttemptResult } from '../../src/run/status.js';
 import type { Job } from '../../src/pipeline/model.js';
@@ -164,4 +164,64 @@ test('cancel: running jobs get the abort, nothing new starts, pending jobs are c
   assert.equal(res.records.get('long')!.status, 'canceled');
   assert.equal(res.records.get('next')!.status, 'canceled');
   assert.equal(res.records.get('later')!.status, 'canceled');
+});
+
+test('control: cancel some jobs; running ones stop, pending ones are canceled, what needs them is skipped', async () => {
+  const p = makePipeline([
+    makeJob('a', { stage: 'build', needs: [] }),
+    makeJob('b', { stage: 'build', needs: [] }),
+    makeJob('after-a', { stage: 'test', needs: needs('a'), when: 'always' }),
+    makeJob('d', { stage: 'test', needs: needs('b') }),
+    makeJob('e', { stage: 'test', needs: needs('b') }),
+    makeJob('f', { stage: 'deploy', needs: needs('after-a') }),
+  ]);
+  const control = new SchedulerControl();
+  let releaseB!: () => void;
+  const bGate = new Promise<void>((r) => (releaseB = r));
+  const started = new Set<string>();
+  const r = recorder(async (job, _a, signal) => {
+    started.add(job.name);
+    if (started.has('a') && started.has('b') && job.name !== 'e') {
+      const st = Object.fromEntries(control.states().map((s) => [s.job.name, s.state]));
+      assert.deepEqual(st, { a: 'running', b: 'running', 'after-a': 'pending', d: 'pending', e: 'pending', f: 'pending' });
+      control.cancel(['a', 'd'], 'canceled by pipeline 9');
+      releaseB();
+    }
+    if (job.name === 'a') {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      return { exitCode: 143, cancelled: true, message: 'canceled' };
+    }
+    if (job.name === 'b') await bGate;
+    return ok;
+  });
+  const res = await schedule(buildGraph(p.jobs), r.hooks, { concurrency: 4, control });
+  const st = (n: string) => res.records.get(n)!;
+  assert.equal(res.cancelled, false, 'the pipeline itself was not canceled');
+  assert.equal(res.passed, false);
+  assert.equal(st('a').status, 'canceled');
+  assert.equal(st('a').message, 'canceled by pipeline 9');
+  assert.equal(st('b').status, 'success');
+  assert.equal(st('d').status, 'canceled');
+  assert.equal(st('d').skipReason, 'canceled by pipeline 9');
+  assert.equal(st('d').attempts, 0);
+  assert.equal(st('e').status, 'success', 'a job that was not canceled still runs');
+  assert.equal(st('after-a').status, 'skipped', 'GitLab runs no job after a canceled one, not even when: always');
+  assert.equal(st('after-a').skipReason, 'an earlier job was canceled');
+  assert.equal(st('f').status, 'skipped');
+  assert.equal(control.active, false);
+});
+
+test('control: cancelAll stops everything with the given reason', async () => {
+  const p = makePipeline([makeJob('long', { stage: 'build' }), makeJob('next', { stage: 'test' })]);
+  const control = new SchedulerControl();
+  const r = recorder(async (_job, _a, signal) => {
+    control.cancelAll('canceled by pipeline 3');
+    assert.equal(signal.aborted, true, 'the running job got the abort at once');
+    return { exitCode: 143, cancelled: true };
+  });
+  const res = await schedule(buildGraph(p.jobs), r.hooks, { concurrency: 2, control });
+  assert.equal(res.cancelled, true);
+  assert.equal(res.records.get('long')!.message, 'canceled by pipeline 3');
+  assert.equal(res.records.get('next')!.status, 'canceled');
+  assert.equal(res.records.get('next')!.skipReason, 'canceled by pipeline 3');
 });

@@ -18,6 +18,8 @@ export interface RunFlags {
   store?: string;
   executor?: string;
   keepWorkspaces?: boolean;
+  /** false with --no-auto-cancel. */
+  autoCancel?: boolean;
 }
 
 export function register(program: Command): void {
@@ -40,6 +42,7 @@ export function register(program: Command): void {
     .option('--store <dir>', 'cache and artifact store directory (default: kiln.toml runner.cache_dir, else <project>/.kiln/store)')
     .option('--executor <name>', 'executor: shell or docker (default from kiln.toml, else shell)')
     .option('--keep-workspaces', 'keep job workspaces under .kiln/pipelines/<id>/ws for inspection')
+    .option('--no-auto-cancel', 'do not ask older runs of the same ref to auto-cancel (workflow:auto_cancel:on_new_commit)')
     .action(async (jobs: string[], flags: RunFlags) => {
       const { runCommand } = await import('../../run/command.js');
       process.exitCode = await runCommand(jobs, flags);

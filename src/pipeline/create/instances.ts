@@ -126,6 +126,7 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
     let allowFailure: AllowFailureSpec | undefined = def.allowFailure;
     let needRefs = def.needs;
     let startIn = def.startIn;
+    let interruptible = def.interruptible;
     let variables = jobVars;
     let ruleOutcome: string | undefined;
     let manualFromRule = false;
@@ -149,6 +150,7 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
         }
         if (rule?.variables) variables = { ...variables, ...rule.variables };
         if (rule?.startIn) startIn = rule.startIn;
+        if (rule?.interruptible !== undefined) interruptible = rule.interruptible;
         if (rule?.needs) needRefs = readNeeds(env.problems, { kind: 'seq', items: rule.needs as never, pos: rule.position },
           ['jobs', def.name, 'rules', 'needs']);
       } else {
@@ -177,7 +179,7 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
       allowFailure, needs: null, dependencies: def.dependencies, image: def.image, services: def.services,
       beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache: def.cache,
       artifacts: def.artifacts, tags: def.tags, retry: def.retry, timeoutSeconds: def.timeoutSeconds,
-      interruptible: def.interruptible, resourceGroup: def.resourceGroup, environment: def.environment,
+      interruptible, resourceGroup: def.resourceGroup, environment: def.environment,
       coverage: def.coverage, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
     };
     if (when === 'delayed' && startIn) job.startInSeconds = parseDuration(startIn);

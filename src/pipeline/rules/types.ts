@@ -1,7 +1,7 @@
 // Normalised forms of `rules:` and `only:`/`except:` entries, shared by the loader (which builds them from YAML)
 // and the evaluators (which decide whether a job is created).
 import type { SourcePosition } from '../../errors.js';
-import type { When, Variables } from '../model.js';
+import type { AutoCancelSpec, When, Variables } from '../model.js';
 
 export interface RuleSpec {
   position: SourcePosition;
@@ -15,6 +15,10 @@ export interface RuleSpec {
   variables?: Variables;
   /** rules:needs, raw (the loader resolves names). */
   needs?: unknown[];
+  /** rules:interruptible (job rules). */
+  interruptible?: boolean;
+  /** workflow:rules:auto_cancel. */
+  autoCancel?: AutoCancelSpec;
 }
 
 export interface RuleOutcome {

@@ -7,6 +7,7 @@ import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import type { YNode } from '../yaml/node.js';
 import { checkKeys, flattenSeq, Problems, readBool, readEnum, readInt, readString, readStrings } from './check.js';
 import { readVariables } from './variables.js';
+import { readAutoCancel } from './auto-cancel.js';
 
 export const WHEN_VALUES: readonly When[] = ['on_success', 'on_failure', 'always', 'manual', 'delayed', 'never'];
 
@@ -100,6 +101,14 @@ export function readRules(p: Problems, n: YNode, path: string[], flavor: RuleFla
         case 'needs':
           if (v.kind !== 'seq') p.add(v, kp, 'should be an array');
           else rule.needs = v.items;
+          break;
+        case 'interruptible': {
+          const b = readBool(p, v, kp);
+          if (b !== undefined) rule.interruptible = b;
+          break;
+        }
+        case 'auto_cancel':
+          rule.autoCancel = readAutoCancel(p, v, kp);
           break;
         default:
           break;

@@ -3,6 +3,8 @@ import type { RuleSpec } from '../rules/types.js';
 import type { YMap } from '../yaml/node.js';
 import { checkKeys, Problems, readString, readStrings } from './check.js';
 import { readRules } from './rules.js';
+import { readAutoCancel } from './auto-cancel.js';
+import type { AutoCancelSpec } from '../model.js';
 
 export const RESERVED_TOP_KEYS = ['image', 'services', 'stages', 'types', 'before_script', 'after_script', 'variables',
   'cache', 'include', 'workflow', 'default', 'spec'];
@@ -33,6 +35,7 @@ export function readStages(p: Problems, root: YMap): string[] {
 export interface WorkflowSpec {
   name?: string;
   rules?: RuleSpec[];
+  autoCancel?: AutoCancelSpec;
 }
 
 export function readWorkflow(p: Problems, root: YMap): WorkflowSpec {
@@ -49,5 +52,7 @@ export function readWorkflow(p: Problems, root: YMap): WorkflowSpec {
   if (name) out.name = readString(p, name, ['workflow', 'name']);
   const rules = w.entries.get('rules')?.value;
   if (rules) out.rules = readRules(p, rules, ['workflow', 'rules'], 'workflow');
+  const autoCancel = w.entries.get('auto_cancel')?.value;
+  if (autoCancel) out.autoCancel = readAutoCancel(p, autoCancel, ['workflow', 'auto_cancel']);
   return out;
 }

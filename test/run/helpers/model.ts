@@ -39,6 +39,7 @@ export function makePipeline(jobs: Job[], over: Partial<Pipeline> = {}, userVari
     context: { ref: 'main', isTag: false, source: 'push', predefined: { CI: 'true' }, userVariables },
     jobs: jobs.map((j) => ({ ...j, stageIndex: stages.indexOf(j.stage) })),
     excluded: [],
+    autoCancel: { onNewCommit: 'conservative', onJobFailure: 'none' },
     ...over,
   };
 }

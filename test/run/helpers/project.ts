@@ -39,15 +39,35 @@ export interface KilnRun {
   stderr: string;
 }
 
-export function runKiln(args: string[], o: { cwd?: string; env?: Record<string, string>; onSpawn?: (pid: number) => void; timeoutMs?: number } = {}): Promise<KilnRun> {
+export interface RunKilnOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  onSpawn?: (pid: number) => void;
+  /** Everything printed so far (stdout + stderr), after each chunk. */
+  onOutput?: (soFar: string) => void;
+  timeoutMs?: number;
+}
+
+export function runKiln(args: string[], o: RunKilnOptions = {}): Promise<KilnRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KILN_BIN, ...args], {
       cwd: o.cwd, env: { ...process.env, KILN_FROM_SOURCE: '1', NO_COLOR: '1', ...GIT_ENV, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    let all = '';
+    const seen = (c: Buffer) => {
+      all += c;
+      o.onOutput?.(all);
+    };
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      seen(c);
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      seen(c);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
     if (child.pid) o.onSpawn?.(child.pid);
     child.on('error', reject);
@@ -74,4 +94,38 @@ export function job(s: Summary, name: string): SummaryJob {
 
 export async function readLog(s: Summary, name: string): Promise<string> {
   return readFile(job(s, name).log!, 'utf8');
+}
+
+/** Follows a kiln run's output: `waitFor` resolves when a pattern shows up, and fails if the run ends first. */
+export function outputWatch(): { onOutput: (soFar: string) => void; waitFor: (re: RegExp, run: Promise<KilnRun>) => Promise<void> } {
+  let text = '';
+  const waiters: Array<{ re: RegExp; resolve: () => void }> = [];
+  return {
+    onOutput(soFar) {
+      text = soFar;
+      for (const w of [...waiters]) {
+        if (w.re.test(text)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    },
+    waitFor(re, run) {
+      if (re.test(text)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ re, resolve });
+        void run.then((r) => reject(new Error(`the run ended (code ${r.code}) without printing ${re}:\n${r.stdout}${r.stderr}`)));
+      });
+    },
+  };
+}
+
+/** Waits for a file to exist (a job's marker); fails after `limitMs` so a broken run cannot hang the suite. */
+export async function waitForFile(path: string, limitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

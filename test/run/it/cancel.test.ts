@@ -58,3 +58,61 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     assert.equal(existsSync(marker), false, 'nothing new started');
   });
 }
+
+const AFTER_YAML = `
+job:
+  script:
+    - echo $$ > "$PIDS/main"
+    - sleep 60
+  after_script:
+    - echo "$CI_JOB_STATUS" > "$PIDS/status"
+    - echo $$ > "$PIDS/after"
+    - (trap "" TERM INT; sleep 300) & echo $! > "$PIDS/after-child"
+    - if [ "$SLOW_AFTER" = 1 ]; then sleep 300; fi
+`;
+
+async function waitFile(path: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('Ctrl-C: after_script of a canceled job runs (CI_JOB_STATUS=canceled) and leaves no process', async () => {
+  const dir = await makeProject({ '.gitlab-ci.yml': AFTER_YAML });
+  const pids = join(dir, '.kiln', 'test-pids');
+  await import('node:fs/promises').then((f) => f.mkdir(pids, { recursive: true }));
+  let pid = 0;
+  const run = runKiln(['run', '--dir', dir, '--variable', `PIDS=${pids}`], { onSpawn: (p) => (pid = p) });
+  await waitFile(join(pids, 'main'));
+  process.kill(pid, 'SIGINT');
+  const r = await run;
+  assert.equal(r.code, 130, r.stdout + r.stderr);
+  assert.equal((await readFile(join(pids, 'status'), 'utf8')).trim(), 'canceled');
+  assert.match(r.stdout, /Job canceled: running after_script/);
+  for (const n of ['main', 'after', 'after-child']) {
+    const p = Number((await readFile(join(pids, n), 'utf8')).trim());
+    assert.equal(alive(p), false, `${n} process ${p} is gone`);
+  }
+});
+
+test('a second Ctrl-C stops a long after_script too and leaves no process', async () => {
+  const dir = await makeProject({ '.gitlab-ci.yml': AFTER_YAML });
+  const pids = join(dir, '.kiln', 'test-pids');
+  await import('node:fs/promises').then((f) => f.mkdir(pids, { recursive: true }));
+  let pid = 0;
+  const run = runKiln(['run', '--dir', dir, '--variable', `PIDS=${pids}`, '--variable', 'SLOW_AFTER=1'], { onSpawn: (p) => (pid = p) });
+  await waitFile(join(pids, 'main'));
+  process.kill(pid, 'SIGINT');
+  await waitFile(join(pids, 'after-child'));
+  process.kill(pid, 'SIGINT');
+  const r = await run;
+  assert.equal(r.code, 130, r.stdout + r.stderr);
+  assert.match(r.stdout, /SIGINT again: stopping after_script/);
+  assert.match(r.stdout, /WARNING: after_script stopped/);
+  for (const n of ['main', 'after', 'after-child']) {
+    const p = Number((await readFile(join(pids, n), 'utf8')).trim());
+    assert.equal(alive(p), false, `${n} process ${p} is gone`);
+  }
+});
