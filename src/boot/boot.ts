@@ -5,14 +5,19 @@
 //      time, after the command finished, whenever no cache was found or V8 rejected the one found (another node
 //      binary, other V8 flags).
 // Every cache problem degrades to a normal compile; KILN_NO_CODE_CACHE=1 turns the cache off, KILN_DEBUG_BOOT=1
-// reports on stderr what happened.
+// reports on stderr what happened. V8 flags for the command (v8-flags.ts) are set once the bundle's top level has
+// run and put back before a cache is made: V8 checks its flags against cached data, its own and Node.js's (the
+// built-in modules the bundle loads at its top level would otherwise compile from source), so both the bundle and
+// those modules are compiled under the default flags.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { readCacheFile, writeCacheFile } from './cache-file.js';
 import { bundleBuildId, cacheFileName, currentRuntime } from './cache-key.js';
+import { v8FlagsFor } from './v8-flags.js';
 
 type Main = (argv: string[]) => Promise<void>;
 
@@ -20,6 +25,8 @@ export type CacheState = 'off' | 'missing' | 'accepted' | 'rejected';
 
 export interface BootReport {
   state: CacheState;
+  /** V8 flags set for this command. */
+  flags?: string;
   /** The cache file read (accepted or rejected). */
   read?: string;
   /** The cache file written after the run. */
@@ -31,7 +38,7 @@ export async function boot(root: string, argv: string[]): Promise<void> {
   const report = await runBundle(root, argv, process.env);
   if (process.env.KILN_DEBUG_BOOT) {
     process.stderr.write(`kiln boot: code cache ${report.state}${report.read ? ` (${report.read})` : ''}` +
-      `${report.wrote ? `; wrote ${report.wrote}` : ''}\n`);
+      `${report.wrote ? `; wrote ${report.wrote}` : ''}${report.flags ? `; v8 flags ${report.flags}` : ''}\n`);
   }
 }
 
@@ -56,7 +63,10 @@ export async function runBundle(root: string, argv: string[], env: NodeJS.Proces
   const mod = { exports: {} as { main?: Main } };
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
   fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  const flags = v8FlagsFor(argv);
+  if (flags) setFlagsFromString(flags.set);
   await mod.exports.main!(argv);
+  if (flags) setFlagsFromString(flags.reset);
 
   let wrote: string | undefined;
   if (name && dirs.write && (state === 'missing' || state === 'rejected')) {
@@ -64,7 +74,7 @@ export async function runBundle(root: string, argv: string[], env: NodeJS.Proces
     const target = join(dirs.write, name);
     if (writeCacheFile(target, script.createCachedData())) wrote = target;
   }
-  return { state, read, wrote };
+  return { state, flags: flags?.set, read, wrote };
 }
 
 /** Where caches are looked for, in order, and where a new one is written (none when no user directory is known). */

@@ -33,8 +33,9 @@ function run(bin: string, args: string[], env: Record<string, string | undefined
   const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args], {
     encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: undefined, KILN_DEBUG_BOOT: '1', ...env },
   });
-  const report = /kiln boot: code cache (\w+)(?: \(([^)]*)\))?(?:; wrote (.*))?\n/.exec(r.stderr);
-  return { code: r.status, out: r.stdout, err: r.stderr, state: report?.[1], read: report?.[2], wrote: report?.[3] };
+  const report = /kiln boot: code cache (\w+)(?: \(([^)]*)\))?(?:; wrote ([^;\n]*))?(?:; v8 flags (\S+))?\n/.exec(r.stderr);
+  return { code: r.status, out: r.stdout, err: r.stderr, state: report?.[1], read: report?.[2], wrote: report?.[3],
+    flags: report?.[4] };
 }
 
 const fromSource = (() => {
@@ -58,7 +59,11 @@ test('the build makes a code cache that the next run accepts; output equals the 
   assert.equal(r.state, 'accepted');
   assert.equal(r.read, join(root, 'dist', 'cache', caches[0]));
   assert.equal(r.wrote, undefined);
+  assert.equal(r.flags, '--no-opt', 'a one-shot command runs without the optimizing compiler');
   assert.equal(r.out, fromSource());
+  const other = run(join(root, 'bin', 'kiln.js'), ['--version'], { KILN_CODE_CACHE_DIR: userDir });
+  assert.deepEqual([other.out, other.state, other.flags], ['0.1.0\n', 'accepted', undefined],
+    'the cache made by a one-shot command fits every command');
 
   await t.test('a damaged cache file is not handed to V8: a normal start, then a fresh cache', () => {
     const file = join(root, 'dist', 'cache', caches[0]);
