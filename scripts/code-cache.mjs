@@ -39,11 +39,12 @@ deploy:
   only: [main]
 `;
 
-/** Builds `<root>/dist/cache` using `<root>/bin/kiln.js`; never throws. */
+/** Builds `<root>/dist/cache` using `<root>/bin/kiln.js`; never throws (the cache only makes kiln start faster). */
 export function makeCodeCache(root) {
-  const dir = mkdtempSync(join(tmpdir(), 'kiln-code-cache-'));
-  const cacheDir = join(root, 'dist', 'cache');
+  let dir;
   try {
+    dir = mkdtempSync(join(tmpdir(), 'kiln-code-cache-'));
+    const cacheDir = join(root, 'dist', 'cache');
     writeFileSync(join(dir, '.gitlab-ci.yml'), SAMPLE);
     spawnSync('git', ['init', '-q', '-b', 'main', dir], { stdio: 'ignore' });
     const env = { ...process.env, KILN_CODE_CACHE_DIR: cacheDir };
@@ -54,7 +55,9 @@ export function makeCodeCache(root) {
     if (r.status !== 0) return { ok: false, reason: `kiln jobs exited with ${r.status}: ${(r.stderr || '').trim()}` };
     const made = existsSync(cacheDir) && readdirSync(cacheDir).some((n) => n.endsWith('.v8cache'));
     return made ? { ok: true } : { ok: false, reason: 'this node has no zlib.crc32 (Node.js < 20.15)' };
+  } catch (err) {
+    return { ok: false, reason: err.message };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }

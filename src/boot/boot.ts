@@ -63,7 +63,7 @@ export async function runBundle(root: string, argv: string[], env: NodeJS.Proces
   const mod = { exports: {} as { main?: Main } };
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
   fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
-  const flags = v8FlagsFor(argv);
+  const flags = v8FlagsFor(argv, [...process.execArgv, env.NODE_OPTIONS ?? ''].join(' '));
   if (flags) setFlagsFromString(flags.set);
   await mod.exports.main!(argv);
   if (flags) setFlagsFromString(flags.reset);
