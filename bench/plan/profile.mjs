@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// In-process phase timing of loadPipeline on the generated 1000-job pipeline (needs dist/): where the time goes,
-// separate from process start-up. Usage: node bench/plan/profile.mjs
+// In-process phase timing of loadPipeline on the generated 1000-job pipeline: where the time goes, separate from
+// process start-up. Runs the sources through tsx (the bundle exports only the CLI), so "imports" includes
+// transpiling. Usage: node bench/plan/profile.mjs
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { register } from 'tsx/esm/api';
 import { bigPipeline } from './generate.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
+const src = (p) => pathToFileURL(join(root, 'src', p)).href;
+register();
 const t0 = performance.now();
-const { loadWithContext } = await import(dist('pipeline/load.js'));
-const { buildPipelineContext } = await import(dist('pipeline/context/predefined.js'));
-const { buildFileContext } = await import(dist('pipeline/context/files.js'));
+const { loadWithContext } = await import(src('pipeline/load.ts'));
+const { buildPipelineContext } = await import(src('pipeline/context/predefined.ts'));
+const { buildFileContext } = await import(src('pipeline/context/files.ts'));
 const t1 = performance.now();
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-prof-'));
 try {

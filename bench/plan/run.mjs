@@ -13,7 +13,7 @@ const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
 
-if (args.includes('--build') || !existsSync(join(root, 'dist', 'main.js'))) {
+if (args.includes('--build') || !existsSync(join(root, 'dist', 'kiln.cjs'))) {
   console.log('building dist/ (npm run build)...');
   const b = spawnSync(process.execPath, ['scripts/build.mjs', '--no-check'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(1);

@@ -27,7 +27,7 @@ function log(msg) {
 function buildKiln() {
   log('building kiln (dist/) ...');
   spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--no-check'], { cwd: root, stdio: 'ignore' });
-  if (!existsSync(join(root, 'dist/main.js'))) throw new Error('kiln build failed');
+  if (!existsSync(join(root, 'dist/kiln.cjs'))) throw new Error('kiln build failed');
   return join(root, 'bin/kiln.js');
 }
 

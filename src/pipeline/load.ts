@@ -21,6 +21,7 @@ import { isHidden, isJobKey, readStages, readWorkflow } from './spec/top.js';
 import { resolveAutoCancel } from './spec/auto-cancel.js';
 import { readVariables } from './spec/variables.js';
 import { expandString, resolveVariables } from './variables/expand.js';
+import type { YMap } from './yaml/node.js';
 
 export interface LoadOptions {
   projectDir: string;
@@ -54,16 +55,31 @@ export async function lintPipeline(options: LoadOptions): Promise<ConfigError[]>
 export async function loadCollecting(options: LoadOptions): Promise<{ pipeline?: Pipeline; errors: ConfigError[] }> {
   const projectDir = resolve(options.projectDir);
   const rel = (options.file ?? '.gitlab-ci.yml').replace(/^\.\//, '');
-  const ctx = await buildPipelineContext({ projectDir, ref: options.ref, tag: options.tag, source: options.source,
+  // The context's git queries start here and run in a child process while the main file is parsed below; a
+  // context error (a bad --source) still wins over a problem in the file, as when the two ran one after the other.
+  const pending = buildPipelineContext({ projectDir, ref: options.ref, tag: options.tag, source: options.source,
     defaultBranch: options.defaultBranch, pipelineId: options.pipelineId, projectUrl: options.projectUrl,
     userVariables: options.variables });
+  const main = readMain(projectDir, rel);
+  const ctx = await pending;
   const files = await buildFileContext(projectDir, ctx);
-  return loadWithContext({ projectDir, file: rel, ctx, files, vendorDir: options.vendorDir });
+  return loadWithContext({ projectDir, file: rel, ctx, files, vendorDir: options.vendorDir, main });
+}
+
+/** The main file read ahead of the context, or what reading it threw (thrown again where build() reads it). */
+type ReadMain = { ok: true; map: YMap } | { ok: false; error: unknown };
+
+function readMain(projectDir: string, rel: string): ReadMain {
+  try {
+    return { ok: true, map: readConfigFile(projectDir, rel) };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 /** The synchronous part of loading, for a context built once (tests, fuzzing); `content` replaces the main file. */
 export function loadWithContext(o: { projectDir: string; file: string; ctx: PipelineContext; files: FileContext;
-  content?: string; vendorDir?: string }): { pipeline?: Pipeline; errors: ConfigError[] } {
+  content?: string; vendorDir?: string; main?: ReadMain }): { pipeline?: Pipeline; errors: ConfigError[] } {
   const p = new Problems();
   try {
     const pipeline = build(o, p);
@@ -85,9 +101,10 @@ function pipelineVars(ctx: PipelineContext, globals: Variables): Record<string, 
 }
 
 function build(o: { projectDir: string; file: string; ctx: PipelineContext; files: FileContext; content?: string;
-  vendorDir?: string }, p: Problems): Pipeline {
+  vendorDir?: string; main?: ReadMain }, p: Problems): Pipeline {
   const { projectDir, file: rel, ctx, files } = o;
-  const main = readConfigFile(projectDir, rel, undefined, [], o.content);
+  if (o.main && !o.main.ok) throw o.main.error;
+  const main = o.main?.ok ? o.main.map : readConfigFile(projectDir, rel, undefined, [], o.content);
   // include:rules see predefined, user and the main file's global variables.
   const mainVarsNode = main.entries.get('variables')?.value;
   const mainGlobals = mainVarsNode ? readVariables(new Problems(), mainVarsNode, ['variables']) : {};

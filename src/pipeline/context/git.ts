@@ -1,8 +1,9 @@
-// Facts about the project's git checkout, read with `git` (execFile, no shell). Every probe tolerates a missing
-// git binary or a directory that is not a repository: the field is then left undefined.
+// Facts about the project's git checkout, read with `git` (no shell parses any argument: see git-batch.ts). Every
+// probe tolerates a missing git binary or a directory that is not a repository: the field is then left undefined.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { gitBatch } from './git-batch.js';
 
 export interface GitFacts {
   /** True when projectDir is inside a git work tree. */
@@ -53,15 +54,32 @@ export function insideGitWorkTree(dir: string): boolean {
 const SEP = '\x1f';
 const LOG_FORMAT = `--format=%H${SEP}%an${SEP}%ae${SEP}%cI${SEP}%D${SEP}%B`;
 
-/** Reads what the pipeline context needs with at most three git processes, run in parallel. */
-export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: boolean } = {}): Promise<GitFacts> {
-  const [head, config, originHead] = await Promise.all([
-    git(projectDir, ['-c', 'log.showSignature=false', 'log', '-1', '--no-color', '--decorate=full', LOG_FORMAT, 'HEAD', '--']),
-    git(projectDir, ['config', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$']),
-    opts.wantOriginHead === false
-      ? Promise.resolve(undefined)
-      : git(projectDir, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']),
-  ]);
+export interface RefInfo {
+  sha?: string;
+  kind?: 'tag' | 'branch';
+}
+
+/**
+ * Reads what the pipeline context needs with one child process (see git-batch.ts): HEAD's commit, the config
+ * values, origin/HEAD (unless the caller knows the default branch), the unborn branch of a repository without
+ * commits, and `ref` (a branch or tag name) when given.
+ */
+export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: boolean; ref?: string } = {}):
+  Promise<{ facts: GitFacts; refInfo?: RefInfo }> {
+  const commands = [
+    ['-c', 'log.showSignature=false', 'log', '-1', '--no-color', '--decorate=full', LOG_FORMAT, 'HEAD', '--'],
+    ['config', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$'],
+    // Only used when HEAD has no commit; cheaper to ask now than to start another process later.
+    ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+  ];
+  const wantOriginHead = opts.wantOriginHead !== false;
+  if (wantOriginHead) commands.push(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+  if (opts.ref !== undefined) commands.push(refQuery(opts.ref));
+  const out = await gitBatch(projectDir, commands, gitEnv());
+  const [head, config, unborn] = out;
+  const originHead = wantOriginHead ? out[3] : undefined;
+  const refOut = opts.ref !== undefined ? out[commands.length - 1] : undefined;
+
   const facts: GitFacts = { isRepo: head !== undefined };
   if (head) {
     const [sha, an, ae, ts, deco, ...msg] = head.split(SEP);
@@ -74,14 +92,10 @@ export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: 
       if (item.startsWith('HEAD -> refs/heads/')) facts.branch = item.slice('HEAD -> refs/heads/'.length);
       else if (item.startsWith('tag: refs/tags/') && !facts.headTag) facts.headTag = item.slice('tag: refs/tags/'.length);
     }
-  }
-  if (!head) {
-    // No commit yet (or not a repository): the branch name may still be known.
-    const unborn = await git(projectDir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
-    if (unborn?.trim()) {
-      facts.isRepo = true;
-      facts.branch = unborn.trim();
-    }
+  } else if (unborn?.trim()) {
+    // No commit yet: the branch name is still known.
+    facts.isRepo = true;
+    facts.branch = unborn.trim();
   }
   if (config) {
     for (const line of config.split('\n')) {
@@ -95,13 +109,15 @@ export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: 
     }
   }
   if (originHead?.trim()) facts.originHead = originHead.trim().replace(/^refs\/remotes\/origin\//, '');
-  return facts;
+  return { facts, refInfo: opts.ref !== undefined ? parseRefQuery(opts.ref, refOut) : undefined };
 }
 
-/** Resolve a branch or tag name: its commit and kind (a branch wins over a tag of the same name). */
-export async function resolveRef(projectDir: string, ref: string): Promise<{ sha?: string; kind?: 'tag' | 'branch' }> {
-  const out = await git(projectDir, ['for-each-ref', `--format=%(refname)${SEP}%(objectname)${SEP}%(*objectname)`,
-    `refs/heads/${ref}`, `refs/tags/${ref}`]);
+/** `for-each-ref` for a branch or tag name: its commit and kind (a branch wins over a tag of the same name). */
+function refQuery(ref: string): string[] {
+  return ['for-each-ref', `--format=%(refname)${SEP}%(objectname)${SEP}%(*objectname)`, `refs/heads/${ref}`, `refs/tags/${ref}`];
+}
+
+function parseRefQuery(ref: string, out: string | undefined): RefInfo {
   let branchSha: string | undefined;
   let tagSha: string | undefined;
   for (const line of (out ?? '').split('\n')) {

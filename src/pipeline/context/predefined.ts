@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ParallelInfo, PipelineContext, Variables } from '../model.js';
-import { commitMessage, insideGitWorkTree, readGitFacts, resolveRef, type GitFacts } from './git.js';
+import { commitMessage, insideGitWorkTree, readGitFacts, type GitFacts, type RefInfo } from './git.js';
 import { localIdentity, parseProjectUrl, type ProjectIdentity } from './project.js';
 import { slugify } from './slug.js';
 
@@ -34,12 +34,9 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
   }
   const hasRef = o.ref !== undefined && o.ref !== '';
   const repo = insideGitWorkTree(projectDir);
-  const [facts, refInfo]: [GitFacts, Awaited<ReturnType<typeof resolveRef>> | undefined] = repo
-    ? await Promise.all([
-      readGitFacts(projectDir, { wantOriginHead: !o.defaultBranch }),
-      hasRef ? resolveRef(projectDir, o.ref!) : Promise.resolve(undefined),
-    ])
-    : [{ isRepo: false }, undefined];
+  const { facts, refInfo }: { facts: GitFacts; refInfo?: RefInfo } = repo
+    ? await readGitFacts(projectDir, { wantOriginHead: !o.defaultBranch, ref: hasRef ? o.ref : undefined })
+    : { facts: { isRepo: false } };
 
   let ref: string;
   let isTag: boolean;

@@ -10,13 +10,21 @@ export { compileRegex, RegexSyntaxError, type RegexDialect } from './regex.js';
 
 const cache = new Map<string, Expr>();
 
-/** Parse (cached) and evaluate. Throws ExpressionError for a malformed expression. */
-export function evaluateExpression(src: string, vars: Record<string, string | undefined>): boolean {
+/**
+ * parseExpression, remembered per source text: a rule inherited through `extends` is checked and evaluated once
+ * per job and per parallel/matrix instance, with the same text each time. Throws ExpressionError (not remembered).
+ */
+export function parseCached(src: string): Expr {
   let tree = cache.get(src);
   if (!tree) {
     tree = parseExpression(src);
     if (cache.size > 5000) cache.clear();
     cache.set(src, tree);
   }
-  return evaluateTree(tree, vars);
+  return tree;
+}
+
+/** Parse (cached) and evaluate. Throws ExpressionError for a malformed expression. */
+export function evaluateExpression(src: string, vars: Record<string, string | undefined>): boolean {
+  return evaluateTree(parseCached(src), vars);
 }

@@ -1,7 +1,7 @@
 // Builds RuleSpec (rules:, workflow:rules, include:rules) and OnlyExceptSpec (only:/except:) from YAML, checking
 // every key and the syntax of each `if:` expression.
 import { ConfigError } from '../../errors.js';
-import { compileRegex, ExpressionError, parseExpression, RegexSyntaxError } from '../expr/index.js';
+import { compileRegex, ExpressionError, parseCached, RegexSyntaxError } from '../expr/index.js';
 import type { When } from '../model.js';
 import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import type { YNode } from '../yaml/node.js';
@@ -22,7 +22,7 @@ const RULE_KEYS: Record<RuleFlavor, readonly string[]> = {
 /** Checks an expression's syntax; reports it at the node's position. */
 export function checkExpression(p: Problems, n: YNode, path: string[], src: string): void {
   try {
-    parseExpression(src);
+    parseCached(src);
   } catch (err) {
     if (err instanceof ExpressionError) p.push(new ConfigError(`invalid expression: ${err.message}`, n.pos, path));
     else throw err;

@@ -1,0 +1,17 @@
+// V8 flags per command. `kiln jobs` and `kiln lint` load one pipeline and exit: measured on the 1000-job bench file,
+// V8's optimizing compiler (TurboFan) spends more time compiling and deoptimizing the YAML parser than its code
+// saves before the process ends (the cold lexer pass: ~25 ms without it, 40-150 ms with it on this 2-core machine,
+// slower still under load), and a 5000-job file is still faster without it. Commands that run for long (run,
+// publish, abi, deb) keep V8's defaults, and so does a node started with its own choice about the JIT tiers.
+const ONE_SHOT = new Set(['jobs', 'lint']);
+const JIT_FLAGS = /--(?:no-)?(?:opt|turbofan|jitless|max-opt)\b/;
+
+/**
+ * The flags to set while the command in `argv` runs and those that put V8's defaults back afterwards, or undefined.
+ * `nodeFlags`: the node's own flags (execArgv and NODE_OPTIONS).
+ */
+export function v8FlagsFor(argv: readonly string[], nodeFlags: string): { set: string; reset: string } | undefined {
+  if (JIT_FLAGS.test(nodeFlags)) return undefined;
+  const command = argv.slice(2).find((a) => !a.startsWith('-'));
+  return command !== undefined && ONE_SHOT.has(command) ? { set: '--no-opt', reset: '--opt' } : undefined;
+}
