@@ -63,7 +63,7 @@ function identitiesHold(root: string, files: FileRecord[], identity: (path: stri
     const want = identity(f.path);
     if (!want) return false;
     try {
-      if (identityOf(lstatSync(join(root, f.path), { bigint: true })) !== want) return false;
+      if (identityOf(lstatSync(join(root, f.path))) !== want) return false;
     } catch {
       return false;
     }
@@ -124,7 +124,7 @@ export function park(store: Store, ws: string, files: FileRecord[], identity: Ma
       renameSync(join(ws, item), join(tree, item));
     }
     const meta: ParkedMeta = { version: 1, moved, identity: {} };
-    for (const f of files) if (!f.dir) meta.identity[f.path] = identityOf(lstatSync(join(tree, f.path), { bigint: true }));
+    for (const f of files) if (!f.dir) meta.identity[f.path] = identityOf(lstatSync(join(tree, f.path)));
     writeFileSync(join(staging, 'meta.json'), JSON.stringify(meta));
     mkdirSync(pool, { recursive: true });
     renameSync(staging, join(pool, `${process.pid}-${randomBytes(6).toString('hex')}`));
@@ -181,7 +181,7 @@ function moveIn(taken: string, ws: string, files: FileRecord[]): Map<string, str
     for (const item of meta.moved) moveInto(join(tree, item), join(ws, item));
     for (const f of files) if (f.dir && f.mode !== undefined) chmodQuiet(join(ws, f.path), f.mode | 0o700);
     const identity = new Map<string, string>();
-    for (const f of files) if (!f.dir) identity.set(f.path, identityOf(lstatSync(join(ws, f.path), { bigint: true })));
+    for (const f of files) if (!f.dir) identity.set(f.path, identityOf(lstatSync(join(ws, f.path))));
     return identity;
   } catch {
     return null;

@@ -1,7 +1,7 @@
 // Saving a set of workspace paths into the store and restoring them into another directory. Small files go
 // into one pack per save, large ones into blobs. Files restored earlier and untouched since (same inode, size,
 // mtime and ctime) keep their stored record without being read again.
-import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { BLOB_MODE, type FileRecord, type Store } from './store.js';
@@ -20,9 +20,12 @@ export function isContained(rel: string): boolean {
   return n !== '..' && !n.startsWith(`..${sep}`);
 }
 
-/** What identifies a file's content without reading it: any write, chmod or utime changes the ctime. */
-export function identityOf(st: BigIntStats): string {
-  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+/**
+ * What identifies a file's content without reading it: any write, chmod or utime changes the ctime. Times as
+ * float milliseconds keep a fraction of a microsecond, and plain stats cost far less than BigInt ones.
+ */
+export function identityOf(st: Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
 
 export interface KnownFile {
@@ -46,13 +49,13 @@ export async function saveTree(
   for (let i = 0; i < paths.length; i++) {
     const rel = paths[i];
     const abs = join(baseDir, rel);
-    let st: BigIntStats;
+    let st: Stats;
     try {
-      st = lstatSync(abs, { bigint: true });
+      st = lstatSync(abs);
     } catch (e) {
       throw new StoreError(`cannot read ${abs}: ${(e as Error).message}`, { cause: e });
     }
-    const mode = Number(st.mode & 0o7777n);
+    const mode = st.mode & 0o7777;
     if (!st.isDirectory()) identityOut?.set(rel, identityOf(st));
     if (st.isSymbolicLink()) records[i] = { path: rel, symlink: readlinkSync(abs) };
     else if (st.isDirectory()) records[i] = { path: rel, dir: true, mode };
@@ -63,7 +66,7 @@ export async function saveTree(
         reused.push(i);
       } else {
         records[i] = { path: rel, mode };
-        (st.size > BigInt(PACK_FILE_MAX) ? large : small).push(i);
+        (st.size > PACK_FILE_MAX ? large : small).push(i);
       }
     }
     await slicer.tick();
@@ -139,7 +142,7 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
         rmSync(dest, { recursive: true, force: true });
         symlinkSync(f.symlink, dest);
         written.push(dest);
-        identity.set(f.path, identityOf(lstatSync(dest, { bigint: true })));
+        identity.set(f.path, identityOf(lstatSync(dest)));
       } else if (f.pack) {
         const slice = { path: f.path, sha256: f.sha256!, size: f.size ?? 0, offset: f.offset ?? 0 };
         byRecord.set(slice, f);
@@ -150,8 +153,8 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
         await store.copyBlobTo(f, dest);
         written.push(dest);
         await chmod(dest, fileMode(f));
-        const st = lstatSync(dest, { bigint: true });
-        if (f.size !== undefined && st.size !== BigInt(f.size)) throw new StoreDamagedError(`damaged store blob ${f.sha256}: ${f.path} has the wrong size`);
+        const st = lstatSync(dest);
+        if (f.size !== undefined && st.size !== f.size) throw new StoreDamagedError(`damaged store blob ${f.sha256}: ${f.path} has the wrong size`);
         identity.set(f.path, identityOf(st));
       }
     }
@@ -177,7 +180,7 @@ function fileMode(f: FileRecord): number {
 }
 
 /** Creates dest with data (replacing whatever is there) and returns its stat after the last change. */
-function writeNewFile(dest: string, data: Buffer, mode: number): BigIntStats {
+function writeNewFile(dest: string, data: Buffer, mode: number): Stats {
   let fd: number;
   try {
     fd = openSync(dest, 'wx', mode);
@@ -190,7 +193,7 @@ function writeNewFile(dest: string, data: Buffer, mode: number): BigIntStats {
     let off = 0;
     while (off < data.length) off += writeSync(fd, data, off, data.length - off);
     fchmodSync(fd, mode);
-    return fstatSync(fd, { bigint: true });
+    return fstatSync(fd);
   } finally {
     closeSync(fd);
   }
