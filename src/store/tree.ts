@@ -192,6 +192,9 @@ function writeNewFile(dest: string, data: Buffer, mode: number): Stats {
   try {
     let off = 0;
     while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    // The umask may have taken bits off the mode given to open(); only then is a chmod needed.
+    const st = fstatSync(fd);
+    if ((st.mode & 0o7777) === mode) return st;
     fchmodSync(fd, mode);
     return fstatSync(fd);
   } finally {

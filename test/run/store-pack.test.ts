@@ -116,3 +116,20 @@ test('a file replaced by a symlink or a directory in the destination is replaced
   assert.equal(await readFile(join(out, 'p/file'), 'utf8'), 'stored');
   assert.equal(await readFile(join(root, 'outside'), 'utf8'), 'untouched');
 });
+
+test('file modes come back exactly, also those the umask would trim', async () => {
+  const { root, src, store, paths } = await project({ 'm/group-writable': 'g', 'm/private': 'p', 'm/tool': 't' });
+  const { chmod: chmodP } = await import('node:fs/promises');
+  await chmodP(join(src, 'm/group-writable'), 0o664);
+  await chmodP(join(src, 'm/private'), 0o600);
+  await chmodP(join(src, 'm/tool'), 0o775);
+  const old = process.umask(0o022);
+  try {
+    await restoreTree(store, await saveTree(store, src, paths), join(root, 'out'));
+  } finally {
+    process.umask(old);
+  }
+  for (const [p, mode] of [['m/group-writable', 0o664], ['m/private', 0o600], ['m/tool', 0o775]] as const) {
+    assert.equal((await stat(join(root, 'out', p))).mode & 0o777, mode, p);
+  }
+});
