@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
+import { gitBatch } from '../util/git-batch.js';
 
 export interface GitRun {
   stdout: Buffer;
@@ -32,15 +33,25 @@ export interface RepoInfo {
   hasHead: boolean;
 }
 
-export async function repoInfo(dir: string): Promise<RepoInfo | null> {
-  const [r, head] = await Promise.all([
-    git(dir, ['rev-parse', '--show-toplevel', '--show-prefix', '--git-common-dir']),
-    git(dir, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']),
-  ]);
-  if (r.code !== 0) return null;
-  const [top, prefix, common] = r.stdout.toString().split('\n');
-  if (!top) return null;
-  return { top, prefix: prefix ?? '', commonDir: isAbsolute(common) ? common : join(dir, common), hasHead: head.code === 0 };
+export interface RepoProbe {
+  repo: RepoInfo | null;
+  /** `git ls-files -co -t --exclude-standard -z` output, when asked for and it ran. */
+  listing?: string;
+}
+
+/** What the snapshot needs to know about a directory's repository, with one child process (see git-batch.ts). */
+export async function probeRepo(dir: string, withListing: boolean): Promise<RepoProbe> {
+  const commands = [
+    ['rev-parse', '--show-toplevel', '--show-prefix', '--git-common-dir'],
+    ['rev-parse', '--verify', '-q', 'HEAD^{commit}'],
+    ...(withListing ? [['ls-files', '-co', '-t', '--exclude-standard', '-z']] : []),
+  ];
+  const [where, head, listing] = await gitBatch(dir, commands, process.env);
+  if (where === undefined) return { repo: null };
+  const [top, prefix, common] = where.split('\n');
+  if (!top) return { repo: null };
+  const repo = { top, prefix: prefix ?? '', commonDir: isAbsolute(common) ? common : join(dir, common), hasHead: head !== undefined };
+  return { repo, listing };
 }
 
 /** Adds a line to the repository's info/exclude if it is not there yet. */

@@ -7,7 +7,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyEntries, copyFiles, listTree, type TreeEntry } from './copy.js';
 import { WorkspaceError } from './errors.js';
-import { ensureExcluded, git, repoInfo, type RepoInfo } from './git.js';
+import { ensureExcluded, git, probeRepo, type RepoInfo } from './git.js';
+import { gitBatch } from '../util/git-batch.js';
 import { addIntentToAdd, splitTagged } from './intent.js';
 import { trace } from '../run/trace.js';
 
@@ -27,7 +28,7 @@ const STATE_DIRS = ['.kiln', '.git'];
 export async function createSnapshot(projectDir: string, dest: string, source: SourceMode): Promise<Snapshot> {
   await rm(dest, { recursive: true, force: true });
   await mkdir(dest, { recursive: true });
-  const repo = await repoInfo(projectDir);
+  const { repo, listing } = await probeRepo(projectDir, source === 'worktree');
   trace('snapshot: repository found');
   if (repo) await ensureExcluded(repo, '.kiln/').catch(() => undefined);
   if (!repo) {
@@ -43,10 +44,14 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
     if (!repo.hasHead) throw new WorkspaceError(`--source committed: the repository at ${repo.top} has no commits yet`);
     await extractHead(repo, dest);
   } else {
-    const r = await git(projectDir, ['ls-files', '-co', '-t', '--exclude-standard', '-z']);
-    if (r.code !== 0) throw new WorkspaceError(`git ls-files failed in ${projectDir}: ${r.stderr.trim()}`);
-    trace('snapshot: files listed');
-    const listed = splitTagged(r.stdout.toString());
+    let out = listing;
+    if (out === undefined) {
+      // Run again on its own for git's own words about the failure.
+      const r = await git(projectDir, ['ls-files', '-co', '-t', '--exclude-standard', '-z']);
+      if (r.code !== 0) throw new WorkspaceError(`git ls-files failed in ${projectDir}: ${r.stderr.trim()}`);
+      out = r.stdout.toString();
+    }
+    const listed = splitTagged(out);
     const keep = (p: string) => !STATE_DIRS.some((s) => p === s || p.startsWith(`${s}/`));
     untracked = listed.untracked.filter(keep);
     const copied = await copyFiles(projectDir, dest, [...new Set([...listed.tracked, ...untracked].filter(keep))]);
@@ -91,12 +96,18 @@ const GIT_EXTRAS = ['hooks', 'logs', 'description', 'info', 'branches', 'FETCH_H
 async function addGitDir(repo: RepoInfo, dest: string): Promise<void> {
   const tmp = `${dest}.gitclone`;
   await rm(tmp, { recursive: true, force: true });
-  const c = await git(repo.top, ['clone', '-q', '--shared', '--no-checkout', '--template=', repo.top, tmp]);
-  if (c.code !== 0) throw new WorkspaceError(`cannot prepare .git for the workspace: ${c.stderr.trim()}`);
-  // Fill the index from HEAD so `git status` in a job shows only the job's changes.
-  trace('snapshot: cloned');
-  const rt = await git(tmp, ['read-tree', 'HEAD']);
-  if (rt.code !== 0) throw new WorkspaceError(`cannot prepare the workspace index: ${rt.stderr.trim()}`);
+  const clone = ['clone', '-q', '--shared', '--no-checkout', '--template=', repo.top, tmp];
+  // The index is filled from HEAD so `git status` in a job shows only the job's changes. Both in one process.
+  const [cloned, indexed] = await gitBatch(repo.top, [clone, ['-C', tmp, 'read-tree', 'HEAD']], process.env);
+  if (cloned === undefined) {
+    await rm(tmp, { recursive: true, force: true });
+    const c = await git(repo.top, clone);
+    throw new WorkspaceError(`cannot prepare .git for the workspace: ${c.stderr.trim() || `git exited ${c.code}`}`);
+  }
+  if (indexed === undefined) {
+    const rt = await git(tmp, ['read-tree', 'HEAD']);
+    if (rt.code !== 0) throw new WorkspaceError(`cannot prepare the workspace index: ${rt.stderr.trim()}`);
+  }
   await Promise.all(GIT_EXTRAS.map((x) => rm(join(tmp, '.git', x), { recursive: true, force: true })));
   await rename(join(tmp, '.git'), join(dest, '.git'));
   await rm(tmp, { recursive: true, force: true });

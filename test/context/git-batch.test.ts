@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { batchScript, gitBatch, splitBatchOutput } from '../../src/pipeline/context/git-batch.js';
+import { batchScript, gitBatch, splitBatchOutput } from '../../src/util/git-batch.js';
 import { git, initRepo, removeDir, tempDir } from './helpers/repo.js';
 
 const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };

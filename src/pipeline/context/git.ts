@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { gitBatch } from './git-batch.js';
+import { gitBatch } from '../../util/git-batch.js';
 
 export interface GitFacts {
   /** True when projectDir is inside a git work tree. */
