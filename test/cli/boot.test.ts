@@ -4,30 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeCacheFile } from '../../src/boot/cache-file.js';
+import { build, makeCopy, ROOT } from './helpers/built-copy.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = join(ROOT, 'test', 'pipeline', 'fixtures', 'features', 'rules');
 const JOBS = ['jobs', '--json', '--dir', FIXTURE, '--ref', 'main', '--default-branch', 'main'];
-
-/** A kiln installation in a temp dir: copied bin/ and package.json, the checkout's sources and modules linked. */
-function makeCopy(): string {
-  const root = mkdtempSync(join(tmpdir(), 'kiln-boot-'));
-  mkdirSync(join(root, 'bin'));
-  for (const f of readdirSync(join(ROOT, 'bin'))) copyFileSync(join(ROOT, 'bin', f), join(root, 'bin', f));
-  copyFileSync(join(ROOT, 'package.json'), join(root, 'package.json'));
-  for (const d of ['src', 'node_modules', 'data']) symlinkSync(join(ROOT, d), join(root, d));
-  return root;
-}
-
-function build(root: string): void {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--no-check', '--root', root], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
 
 function run(bin: string, args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []) {
   const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args], {
