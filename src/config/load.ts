@@ -30,7 +30,7 @@ export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
 /** TOML key → field name of the typed settings. */
 const FIELD: Record<string, string> = {
   pre_build_script: 'preBuildScript', post_build_script: 'postBuildScript', builds_dir: 'buildsDir',
-  cache_dir: 'cacheDir', pull_policy: 'pullPolicy', allowed_images: 'allowedImages', network_mode: 'networkMode',
+  cache_dir: 'cacheDir', cache_pool: 'cachePool', pull_policy: 'pullPolicy', allowed_images: 'allowedImages', network_mode: 'networkMode',
   shm_size: 'shmSize',
 };
 const TOML_KEY: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([k, v]) => [v, k]));

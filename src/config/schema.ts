@@ -1,6 +1,6 @@
 // Which keys kiln.toml accepts, and how each value is checked. Keys use the TOML spelling (snake_case).
 import {
-  asBool, asByteSize, asCpus, asEnvironment, asExecutor, asPositiveInt, asPullPolicy, asString, asStringList,
+  asBool, asByteSize, asCount, asCpus, asEnvironment, asExecutor, asPositiveInt, asPullPolicy, asString, asStringList,
   asTargetTable, asVariableNames, asVolumes,
 } from './values.js';
 
@@ -18,6 +18,7 @@ export const RUNNER_KEYS: Record<string, ValueParser> = {
   post_build_script: asString,
   builds_dir: asString,
   cache_dir: asString,
+  cache_pool: asCount,
   shell: asString,
 };
 

@@ -18,6 +18,8 @@ export interface RunnerSettings {
   postBuildScript?: string;
   buildsDir?: string;
   cacheDir?: string;
+  /** Cache trees parked per content after jobs (see store/pool.ts); 0 turns parking off. */
+  cachePool: number;
   shell: string;
 }
 
@@ -72,7 +74,7 @@ export interface CliConfigOverrides {
 
 export const DEFAULT_CONFIG: KilnConfig = {
   concurrent: 4,
-  runner: { executor: 'shell', environment: [], shell: 'bash' },
+  runner: { executor: 'shell', environment: [], cachePool: 4, shell: 'bash' },
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],
   abiTargets: {},

@@ -36,6 +36,14 @@ export function asPositiveInt(v: unknown): number {
   return v;
 }
 
+export function asCount(v: unknown): number {
+  if (typeof v === 'bigint') v = Number(v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new ValueProblem(`expected a whole number (0 or more), got ${typeName(v) === 'number' ? String(v) : typeName(v)}`);
+  }
+  return v;
+}
+
 export function asStringList(v: unknown): string[] {
   if (!Array.isArray(v)) throw new ValueProblem(`expected an array of strings, got ${typeName(v)}`);
   return v.map((item, i) => {

@@ -110,7 +110,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
       select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
       concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
-      signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv,
+      signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
     });
     redundancy?.stop();

@@ -51,6 +51,8 @@ export interface RunContext {
   /** Runner config scripts around the job's own (GitLab Runner's pre_build_script / post_build_script). */
   preBuildScript?: string;
   postBuildScript?: string;
+  /** Cache trees parked per content (kiln.toml runner.cache_pool); 0: never park, never claim. */
+  cachePool: number;
   /** Stops after_script of canceled jobs too (a second Ctrl-C); a cancel alone lets after_script run. */
   hardStop?: AbortSignal;
 }
@@ -91,7 +93,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     const restores: CacheRestore[] = [];
     if (job.cache.length) {
       o.sectionStart('restore_cache', 'Restoring cache');
-      for (const spec of job.cache) restores.push(await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked, pool: true }));
+      for (const spec of job.cache) restores.push(await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked, pool: ctx.cachePool > 0 }));
       o.sectionEnd('restore_cache');
       info.cache = restores.map((r) => r.outcome).join(',');
     }
@@ -172,7 +174,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
   } finally {
     if (prepared) await ctx.executor.cleanup(prepared).catch(() => undefined);
     // Only once the job's processes are gone: park() checks that the trees are still exactly their entries.
-    if (!ctx.keepWorkspaces) for (const t of trees) park(ctx.store, ws, t.files, t.identity);
+    if (!ctx.keepWorkspaces) for (const t of trees) park(ctx.store, ws, t.files, t.identity, ctx.cachePool);
     await out.close();
     trace(`${job.name}: closed`);
     if (!ctx.keepWorkspaces) ctx.cleanups.push(rm(jobDir, { recursive: true, force: true }).catch(() => undefined));

@@ -7,6 +7,7 @@ import type { Executor } from '../executors/types.js';
 import { selectJobs, type SelectOptions } from '../plan/select.js';
 import { buildGraph } from '../plan/graph.js';
 import { Store } from '../store/store.js';
+import { POOL_MAX } from '../store/pool.js';
 import { createSnapshot, type SourceMode } from '../workspace/snapshot.js';
 import { schedule, SchedulerControl, type JobRecord } from './scheduler.js';
 import { runAttempt, type JobInfo, type RunContext } from './job-runner.js';
@@ -32,6 +33,8 @@ export interface RunPipelineOptions {
   /** Job states and cancellation while the pipeline runs (auto-cancel by a newer pipeline). */
   control?: SchedulerControl;
   keepWorkspaces?: boolean;
+  /** kiln.toml runner.cache_pool (default POOL_MAX). */
+  cachePool?: number;
   /** Variables from the runner config (lowest precedence after predefined ones). */
   runnerEnv?: Record<string, string>;
   /** kiln.toml runner pre_build_script / post_build_script. */
@@ -59,7 +62,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const ctx: RunContext = {
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
-    cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
+    cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
     preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
   };
   const control = o.control ?? new SchedulerControl();

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import type { FileRecord, Store } from './store.js';
 import { identityOf } from './tree.js';
 
-/** Parked trees kept per entry content (one per job that used it at the same time). */
+/** Parked trees kept per entry content by default (one per job that used it at the same time); kiln.toml
+ * `runner.cache_pool` changes it. */
 export const POOL_MAX = 4;
 
 interface ParkedMeta {
@@ -108,12 +109,12 @@ function topItems(files: FileRecord[], whole: Set<string>): string[] {
  * Moves the entry's tree out of the workspace into the pool, if it is still exactly the entry's content.
  * Returns whether it was parked. Never throws: a tree that cannot be parked is simply left for deletion.
  */
-export function park(store: Store, ws: string, files: FileRecord[], identity: Map<string, string>): boolean {
+export function park(store: Store, ws: string, files: FileRecord[], identity: Map<string, string>, max = POOL_MAX): boolean {
   const treeId = treeIdOf(files);
   const pool = poolDir(store, treeId);
   let staging: string | undefined;
   try {
-    if (existsSync(pool) && readdirSync(pool).length >= POOL_MAX) return false;
+    if (max <= 0 || (existsSync(pool) && readdirSync(pool).length >= max)) return false;
     if (!identitiesHold(ws, files, (p) => identity.get(p))) return false;
     const moved = topItems(files, wholeDirs(ws, files));
     staging = store.tempPath();

@@ -214,3 +214,13 @@ test('`kiln config --json` prints effective values and their origins; bad files 
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /kiln: .*project\/kiln\.toml:3:1: docker:network: unknown key "network"/);
 });
+
+test('runner.cache_pool: a whole number, default 4, 0 allowed; anything else is a positioned error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-config-pool-'));
+  const env = { XDG_CONFIG_HOME: join(dir, 'no-user-config') };
+  assert.equal(loadConfig({ projectDir: dir, env }).config.runner.cachePool, 4);
+  writeFileSync(join(dir, 'kiln.toml'), '[runner]\ncache_pool = 0\n');
+  assert.equal(loadConfig({ projectDir: dir, env }).config.runner.cachePool, 0);
+  writeFileSync(join(dir, 'kiln.toml'), '[runner]\ncache_pool = -1\n');
+  assert.throws(() => loadConfig({ projectDir: dir, env }), /kiln\.toml:2:\d+: runner:cache_pool: expected a whole number \(0 or more\), got -1/);
+});

@@ -254,3 +254,22 @@ use:
   assert.match(await readLog(s2, 'fill'), /Successfully extracted cache tree \(30 files\)/);
   assert.match(await readLog(s2, 'use'), /a parked tree moved in/, 'fill returned its unchanged tree');
 });
+
+test('runner.cache_pool = 0 in kiln.toml turns parking off', async () => {
+  const yaml = `
+stages: [a, b]
+fill:
+  stage: a
+  cache: { key: p, paths: [t/] }
+  script: [mkdir -p t, echo x > t/f]
+use:
+  stage: b
+  cache: { key: p, paths: [t/], policy: pull }
+  script: [test "$(cat t/f)" = x]
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': yaml, 'kiln.toml': '[runner]\ncache_pool = 0\n' });
+  const r = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(await readLog(parseSummary(r.stdout), 'use'), /Successfully extracted cache p \(1 files\)$/m);
+  assert.deepEqual(await readdir(join(dir, '.kiln/store/pool')).catch(() => [] as string[]), []);
+});
