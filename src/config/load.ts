@@ -65,7 +65,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const config: KilnConfig = structuredClone(DEFAULT_CONFIG);
   const origins: Record<string, ValueOrigin> = {};
   for (const key of ['concurrent', 'masked']) origins[key] = { source: 'default' };
-  for (const key of ['executor', 'environment', 'shell']) origins[`runner.${key}`] = { source: 'default' };
+  for (const key of ['executor', 'environment', 'cache_pool', 'shell']) origins[`runner.${key}`] = { source: 'default' };
   for (const key of ['volumes', 'privileged', 'pull_policy', 'allowed_images']) origins[`docker.${key}`] = { source: 'default' };
 
   for (const { source, file, layer } of layers) {
