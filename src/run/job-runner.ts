@@ -19,6 +19,7 @@ import type { AttemptResult } from './status.js';
 import { formatDuration } from './summary.js';
 import { trace } from './trace.js';
 import { expandArtifacts, expandJobForExecutor } from './expand-job.js';
+import { stepLimits } from './script-timeouts.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 
@@ -65,6 +66,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
   let prepared: PreparedJob | undefined;
   /** Cache trees left in the workspace that may be parked for later jobs instead of deleted. */
   const trees: CacheTree[] = [];
+  const startedAt = Date.now();
   try {
     out.info(`${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`, 'cyan');
     out.sectionStart('prepare_workspace', 'Preparing workspace');
@@ -106,6 +108,8 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     trace(`${job.name}: env, caches, artifacts ready`);
     prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
+    const limits = stepLimits(timeoutS * 1000, jobEnv.ci);
+    for (const w of limits.warnings) o.info(`WARNING: ${w}`, 'yellow');
     // Canceled before its script started: canceled at once, like a pending job (no after_script).
     if (signal.aborted) return canceled(o, signal, 1);
     o.sectionStart('step_script', 'Executing "step_script" stage of the job script');
@@ -113,14 +117,21 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
       ...(ctx.preBuildScript ? [ctx.preBuildScript] : []), ...job.beforeScript, ...job.script,
       ...(ctx.postBuildScript ? [ctx.postBuildScript] : []),
     ];
+    const jobLeftMs = Math.max(1, timeoutS * 1000 - (Date.now() - startedAt));
+    const ownLimit = limits.scriptLimitOwn && limits.scriptMs < jobLeftMs;
     const main = await ctx.executor.runScript(prepared, 'main', lines, {
-      timeoutMs: timeoutS * 1000, signal, onOutput: (c, s) => o.write(c, s),
+      timeoutMs: ownLimit ? limits.scriptMs : jobLeftMs, signal, onOutput: (c, s) => o.write(c, s),
     });
     o.flushStreams();
     trace(`${job.name}: script done`);
     o.sectionEnd('step_script');
     const succeeded = main.exitCode === 0 && !main.timedOut && !main.cancelled;
     const wasCanceled = main.cancelled || signal.aborted;
+    if (main.timedOut && !wasCanceled) {
+      o.info('WARNING: step_script could not run to completion because the timeout was exceeded. For more control over job and script timeouts see: https://docs.gitlab.com/ci/runners/configure_runners/#set-script-and-after_script-timeouts', 'yellow');
+      // The job's own time is up: like GitLab Runner, nothing else of the job runs.
+      if (!ownLimit) return finishAttempt(o, main, timeoutS);
+    }
 
     // As in GitLab 17+: after_script also runs for a canceled job (CI_JOB_STATUS=canceled), with its own time
     // limit; only a hard stop (second Ctrl-C) ends it early.
@@ -130,7 +141,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
       const env = prepared.setup.env;
       env.CI_JOB_STATUS = wasCanceled ? 'canceled' : succeeded ? 'success' : 'failed';
       const after = await ctx.executor.runScript(prepared, 'after', job.afterScript, {
-        signal: ctx.hardStop, onOutput: (c, s) => o.write(c, s),
+        timeoutMs: limits.afterMs(Date.now() - startedAt), signal: ctx.hardStop, onOutput: (c, s) => o.write(c, s),
       });
       o.flushStreams();
       if (after.cancelled) o.info('WARNING: after_script stopped', 'yellow');
@@ -167,7 +178,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
       }
       o.sectionEnd('upload_artifacts');
     }
-    return finishAttempt(o, main, timeoutS, uploadFailed);
+    return finishAttempt(o, main, timeoutS, uploadFailed, ownLimit ? limits.scriptMs : undefined);
   } catch (e) {
     out.info(`ERROR: ${(e as Error).message}`, 'red');
     return { exitCode: 1, cancelled: signal.aborted, failureReason: 'runner_system_failure', message: (e as Error).message };
@@ -187,9 +198,11 @@ function canceled(o: JobOutput, signal: AbortSignal, exitCode: number): AttemptR
   return { exitCode, cancelled: true, message: why ?? 'canceled' };
 }
 
-function finishAttempt(o: JobOutput, main: StepResult, timeoutS: number, uploadFailed?: string): AttemptResult {
+function finishAttempt(o: JobOutput, main: StepResult, timeoutS: number, uploadFailed?: string, scriptLimitMs?: number): AttemptResult {
   if (main.timedOut) {
-    const message = `job timed out after ${formatDuration(timeoutS * 1000)}`;
+    const message = scriptLimitMs !== undefined
+      ? `script timed out after ${formatDuration(scriptLimitMs)} (RUNNER_SCRIPT_TIMEOUT)`
+      : `job timed out after ${formatDuration(timeoutS * 1000)}`;
     o.info(`ERROR: Job failed: ${message}`, 'red');
     return { exitCode: main.exitCode, cancelled: false, failureReason: 'job_execution_timeout', message };
   }

@@ -19,7 +19,7 @@ import { trackLive, untrackLive } from './live.js';
 import { runContainer } from './step.js';
 import { handOver, isRootUser, resolveIds } from './user.js';
 
-/** GitLab gives after_script its own 5 minute limit. */
+/** GitLab gives after_script its own 5 minute limit unless RUNNER_AFTER_SCRIPT_TIMEOUT says otherwise (the runner passes it). */
 const AFTER_SCRIPT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface DockerState {
@@ -192,7 +192,7 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
       container = await createStepContainer(state, 'after', env, prepared.projectDir, hc);
     }
     const timeoutMs = kind === 'after'
-      ? Math.min(options.timeoutMs ?? AFTER_SCRIPT_TIMEOUT_MS, AFTER_SCRIPT_TIMEOUT_MS)
+      ? options.timeoutMs ?? AFTER_SCRIPT_TIMEOUT_MS
       : options.timeoutMs;
     return runContainer(state.docker, container, { ...options, timeoutMs }, settings.memory);
   }

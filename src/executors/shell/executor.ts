@@ -5,7 +5,7 @@ import type { Executor, JobSetup, PreparedJob, StepOptions, StepResult } from '.
 import { buildStepScript } from './script.js';
 import { runInProcessGroup } from './process.js';
 
-/** GitLab gives after_script its own 5 minute limit. */
+/** GitLab gives after_script its own 5 minute limit unless RUNNER_AFTER_SCRIPT_TIMEOUT says otherwise (the runner passes it). */
 export const AFTER_SCRIPT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface ShellExecutorOptions {
@@ -39,7 +39,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const file = join(state.tmpDir, `${kind}-script.sh`);
       await writeFile(file, script, { mode: 0o700 });
       const timeoutMs = kind === 'after'
-        ? Math.min(step.timeoutMs ?? AFTER_SCRIPT_TIMEOUT_MS, AFTER_SCRIPT_TIMEOUT_MS)
+        ? step.timeoutMs ?? AFTER_SCRIPT_TIMEOUT_MS
         : step.timeoutMs;
       return runInProcessGroup({
         command: shell,

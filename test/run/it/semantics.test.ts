@@ -63,7 +63,9 @@ test('retry, timeout, allow_failure, after_script and when semantics end to end'
   assert.equal(job(s, 'slow').status, 'failed');
   assert.match(job(s, 'slow').message!, /job timed out after 1\.0s/);
   const slowLog = await readLog(s, 'slow');
-  assert.match(slowLog, /after_script sees failed/);
+  // As on GitLab: the job's own timeout ends the job; after_script does not run (see the next test for how it can).
+  assert.match(slowLog, /step_script could not run to completion because the timeout was exceeded/);
+  assert.doesNotMatch(slowLog, /after_script sees/);
   assert.match(slowLog, /ERROR: Job failed: job timed out after 1\.0s/);
   assert.equal(job(s, 'allowed').status, 'failed (allowed)');
   assert.deepEqual([job(s, 'not-retried').attempts, job(s, 'not-retried').status], [1, 'failed (allowed)']);
@@ -86,4 +88,42 @@ test('a missing command fails the job with exit code 127; exit code of the pipel
   assert.match(r.stdout, /^fine   \| fine-output$/m);
   assert.match(r.stdout, /broken\s+failed\s+\S+\s+-\s+-\s+exit code 127/);
   assert.match(r.stdout, /Pipeline failed/);
+});
+
+test('RUNNER_SCRIPT_TIMEOUT ends the script early so after_script and on_failure artifacts still run; RUNNER_AFTER_SCRIPT_TIMEOUT limits after_script', async () => {
+  const yaml = `
+limited:
+  timeout: 1m
+  variables:
+    RUNNER_SCRIPT_TIMEOUT: 1s
+    RUNNER_AFTER_SCRIPT_TIMEOUT: 2s
+  script:
+    - echo partial > report.txt
+    - sleep 30
+  after_script:
+    - echo "after_script sees $CI_JOB_STATUS"
+    - sleep 30
+  artifacts:
+    when: on_failure
+    paths: [report.txt]
+bad-value:
+  variables:
+    RUNNER_SCRIPT_TIMEOUT: soon
+  script: [echo ok]
+`;
+  const dir = await makeProject({ '.gitlab-ci.yml': yaml });
+  const t0 = Date.now();
+  const r = await runKiln(['run', '--dir', dir, '--json']);
+  assert.ok(Date.now() - t0 < 25_000, 'neither the script nor after_script ran their 30 s');
+  const s = parseSummary(r.stdout);
+  const limited = job(s, 'limited');
+  assert.equal(limited.status, 'failed');
+  assert.match(limited.message!, /script timed out after 1\.0s \(RUNNER_SCRIPT_TIMEOUT\)/);
+  const log = await readLog(s, 'limited');
+  assert.match(log, /step_script could not run to completion because the timeout was exceeded/);
+  assert.match(log, /after_script sees failed/);
+  assert.match(log, /WARNING: after_script timed out/);
+  assert.match(log, /Uploaded 1 files/);
+  assert.equal(job(s, 'bad-value').status, 'success');
+  assert.match(await readLog(s, 'bad-value'), /WARNING: RUNNER_SCRIPT_TIMEOUT "soon" is not a duration such as 10m or 1h30m; ignoring it/);
 });
