@@ -17,6 +17,7 @@ function repoFlags(cmd: Command): Command {
     .option('--key-env <var>', 'environment variable holding the armored key', 'KILN_SIGNING_KEY')
     .option('--passphrase-env <var>', 'environment variable holding the key passphrase', 'KILN_SIGNING_PASSPHRASE')
     .option('--unsigned', 'publish without InRelease/Release.gpg (clients need [trusted=yes])')
+    .option('--export-key <file>', 'also write the public key (relative to the repo; .asc: armored, else a binary keyring for signed-by)')
     .option('--lock-timeout <seconds>', 'how long to wait for another publish to finish', '60')
     .option('--date <iso>', 'publish as of this time instead of now')
     .option('--json', 'print the result as JSON');

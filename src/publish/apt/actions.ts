@@ -22,6 +22,7 @@ export interface AptFlags {
   force?: boolean;
   lockTimeout?: string;
   date?: string;
+  exportKey?: string;
 }
 
 async function repoOptions(f: AptFlags): Promise<AptRepoOptions> {
@@ -37,11 +38,12 @@ async function repoOptions(f: AptFlags): Promise<AptRepoOptions> {
   const lockTimeout = f.lockTimeout === undefined ? 60 : Number(f.lockTimeout);
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new UsageError('--lock-timeout must be a number of seconds >= 0');
   if (f.unsigned && f.signKey) throw new UsageError('use either --sign-key or --unsigned, not both');
+  if (f.unsigned && f.exportKey) throw new UsageError('--export-key needs a signing key (it cannot be used with --unsigned)');
   return {
     repo: f.repo, suite: f.suite, codename: f.codename, origin: f.origin, label: f.label, description: f.description,
     policy, unsigned: f.unsigned, now, lockTimeoutMs: lockTimeout * 1000,
     onLockWait: (holder) => process.stderr.write(`kiln: waiting for the repository lock held by ${holder}\n`),
-    signing: { file: f.signKey, keyEnv: f.keyEnv, passphraseEnv: f.passphraseEnv },
+    signing: { file: f.signKey, keyEnv: f.keyEnv, passphraseEnv: f.passphraseEnv }, exportKey: f.exportKey,
   };
 }
 
@@ -67,6 +69,7 @@ export function formatResult(r: AptPublishResult): string {
   lines.push(`suite ${r.suite}: Date ${r.date.toISOString()}` +
     (r.validUntil ? `, Valid-Until ${r.validUntil.toISOString()}` : ', no Valid-Until') +
     (r.signedBy ? `, signed by ${r.signedBy}` : ', UNSIGNED'));
+  if (r.publicKey) lines.push(`public key written to ${r.publicKey}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }

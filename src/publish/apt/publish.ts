@@ -1,8 +1,9 @@
 // `kiln publish apt`: adds .deb files to a signed apt repository, and `refresh`: re-signs with a new
 // Valid-Until without changing any index. See snapshot.ts for how a publish becomes visible atomically.
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/atomic.js';
 import { DuplicatePackageError } from '../errors.js';
 import { compareVersions } from '../deb/version.js';
 import { stageDebs, type IncomingDeb } from './incoming.js';
@@ -31,6 +32,8 @@ export interface AptRepoOptions {
   now?: Date;
   /** Called once when the publish has to wait for another one's lock. */
   onLockWait?: (holder: string) => void;
+  /** Also write the signing key's public half here (relative to the repository; `.asc`: armored, else binary). */
+  exportKey?: string;
 }
 
 export interface AptPublishOptions extends AptRepoOptions {
@@ -43,6 +46,8 @@ export interface AptPublishOptions extends AptRepoOptions {
 
 export interface AptPublishResult {
   suite: string;
+  /** Where --export-key wrote the public key. */
+  publicKey?: string;
   added: string[];
   unchanged: string[];
   replaced: string[];
@@ -88,10 +93,21 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
   await mkdir(o.repo, { recursive: true });
   const staging = await createStaging(o.repo);
   try {
-    return await publishStaged(o, component, now, signer, warnings, await stageDebs(o.debs, staging));
+    const result = await publishStaged(o, component, now, signer, warnings, await stageDebs(o.debs, staging));
+    await exportPublicKey(o, signer, result);
+    return result;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Writes the public key where --export-key says (atomically), for clients' signed-by. */
+async function exportPublicKey(o: AptRepoOptions, signer: Signer | undefined, result: AptPublishResult): Promise<void> {
+  if (!o.exportKey) return;
+  if (!signer) throw new UsageError('--export-key needs a signing key (it cannot be used with --unsigned)');
+  const path = resolve(o.repo, o.exportKey);
+  await writeFileAtomic(path, signer.publicKey(path.endsWith('.asc') ? 'armored' : 'binary'));
+  result.publicKey = path;
 }
 
 async function publishStaged(o: AptPublishOptions, component: string, now: Date, signer: Signer | undefined,
@@ -219,8 +235,10 @@ export async function refreshApt(o: AptRepoOptions): Promise<AptPublishResult> {
     await pruneSnapshots(o.repo, o.suite, [dir, state.dir]);
     const linkWarning = await ensureCodenameLink(o.repo, o.suite, o.codename ?? r.codename ?? o.suite);
     if (linkWarning) warnings.push(linkWarning);
-    return { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, validUntil,
+    const result: AptPublishResult = { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, validUntil,
       signedBy: signer?.fingerprint, snapshot: dir, warnings };
+    await exportPublicKey(o, signer, result);
+    return result;
   } finally {
     await lock.release();
   }

@@ -22,6 +22,8 @@ export interface Signer {
   /** When the signing (sub)key expires, or undefined if it does not. */
   expires?: Date;
   sign(text: string, now: Date): Promise<{ inRelease: string; releaseGpg: string }>;
+  /** The public half of the key: an armored block, or binary packets (a keyring file apt's signed-by and gpgv read). */
+  publicKey(format: 'armored' | 'binary'): string | Uint8Array;
 }
 
 let lib: OpenPgp | undefined;
@@ -86,6 +88,10 @@ export async function loadSigner(src: SigningKeySource, now: Date): Promise<Sign
       const message = await pgp.createMessage({ binary: Buffer.from(text, 'utf8') });
       const releaseGpg = await pgp.sign({ message, signingKeys: key, detached: true, date, format: 'armored' });
       return { inRelease, releaseGpg };
+    },
+    publicKey(format) {
+      const pub = key.toPublic();
+      return format === 'armored' ? pub.armor() : pub.write();
     },
   };
 }
