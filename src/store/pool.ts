@@ -86,11 +86,12 @@ function wholeDirs(root: string, files: FileRecord[]): Set<string> {
       /* gone */
     }
   }
-  // A directory is only whole when its subdirectories are too.
+  // A directory is only whole when its subdirectories are too (deepest first, so it carries upwards).
+  const dirs = new Set(files.filter((f) => f.dir).map((f) => f.path));
   for (const d of [...whole].sort((a, b) => b.length - a.length)) {
     for (const c of children.get(d) ?? []) {
       const p = `${d}/${c}`;
-      if (files.some((f) => f.dir && f.path === p) && !whole.has(p)) whole.delete(d);
+      if (dirs.has(p) && !whole.has(p)) whole.delete(d);
     }
   }
   return whole;
@@ -171,9 +172,9 @@ function moveIn(taken: string, ws: string, files: FileRecord[]): Map<string, str
   }
   const tree = join(taken, 'tree');
   if (meta.version !== 1 || !identitiesHold(tree, files, (p) => meta.identity[p])) return null;
-  const whole = new Set(meta.moved);
   const children = childrenOf(files);
-  for (const d of whole) {
+  const dirs = new Set(files.filter((f) => f.dir).map((f) => f.path));
+  for (const d of meta.moved.filter((m) => dirs.has(m))) {
     const names = safeReaddir(join(tree, d));
     const want = children.get(d);
     if (names && want && (names.length !== want.size || !names.every((n) => want.has(n)))) return null;
