@@ -181,7 +181,12 @@ function moveIn(taken: string, ws: string, files: FileRecord[]): Map<string, str
   }
   try {
     for (const item of meta.moved) moveInto(join(tree, item), join(ws, item));
-    for (const f of files) if (f.dir && f.mode !== undefined) chmodQuiet(join(ws, f.path), f.mode | 0o700);
+    // Directories of the entry that were not moved whole (the job had added files to them) may be empty ones.
+    for (const f of files) {
+      if (!f.dir) continue;
+      mkdirSync(join(ws, f.path), { recursive: true });
+      if (f.mode !== undefined) chmodQuiet(join(ws, f.path), f.mode | 0o700);
+    }
     const identity = new Map<string, string>();
     for (const f of files) if (!f.dir) identity.set(f.path, identityOf(lstatSync(join(ws, f.path))));
     return identity;

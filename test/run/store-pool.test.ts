@@ -116,3 +116,15 @@ test(`at most ${POOL_MAX} trees are parked per content`, async () => {
   assert.equal(parked, POOL_MAX);
   assert.equal(await parkedCount(store, files), POOL_MAX);
 });
+
+test('an empty directory of the entry comes back even when it was not parked whole', async () => {
+  const { root, store, files } = await setup();
+  const ws = await workspace(root, 'ws');
+  const { identity } = await restoreTree(store, files, ws);
+  await writeFile(join(ws, 'cache/empty/made-by-job'), 'x');
+  assert.equal(park(store, ws, files, identity), true);
+  const ws2 = await workspace(root, 'ws2');
+  assert.ok(claim(store, ws2, files));
+  assert.deepEqual(await readdir(join(ws2, 'cache/empty')), []);
+  assert.equal(await readFile(join(ws2, 'cache/a/one'), 'utf8'), 'one');
+});
