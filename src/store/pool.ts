@@ -6,7 +6,7 @@
 // exactly the entry's names; it is checked again, against the identities recorded when it was parked, before
 // it is handed out. Anything that does not check out is deleted and the job restores from packs as usual.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FileRecord, Store } from './store.js';
@@ -57,14 +57,21 @@ function childrenOf(files: FileRecord[]): Map<string, Set<string>> {
   return children;
 }
 
-/** Whether every file and symlink under root still has its recorded identity. */
-function identitiesHold(root: string, files: FileRecord[], identity: (path: string) => string | undefined): boolean {
+/**
+ * Whether every file and symlink under root still has its recorded identity, and every directory of the entry is
+ * still a directory (not, say, a symlink the job put in its place); with `dirsMayLack`, or absent.
+ */
+function identitiesHold(root: string, files: FileRecord[], identity: (path: string) => string | undefined, dirsMayLack = false): boolean {
   for (const f of files) {
-    if (f.dir) continue;
-    const want = identity(f.path);
-    if (!want) return false;
     try {
-      if (identityOf(lstatSync(join(root, f.path))) !== want) return false;
+      if (f.dir) {
+        const st = lstatSync(join(root, f.path), { throwIfNoEntry: !dirsMayLack });
+        if (st && !st.isDirectory()) return false;
+        continue;
+      }
+      const st = lstatSync(join(root, f.path));
+      const want = identity(f.path);
+      if (!want || identityOf(st) !== want) return false;
     } catch {
       return false;
     }
@@ -118,6 +125,11 @@ export function park(store: Store, ws: string, files: FileRecord[], identity: Ma
     if (max <= 0 || (existsSync(pool) && readdirSync(pool).length >= max)) return false;
     if (!identitiesHold(ws, files, (p) => identity.get(p))) return false;
     const moved = topItems(files, wholeDirs(ws, files));
+    // Every item is moved from where the workspace really has it: no parent may lead elsewhere through a symlink.
+    const realWs = realpathSync(ws);
+    for (const parent of new Set(moved.map((m) => dirname(m)))) {
+      if (realpathSync(join(ws, parent)) !== (parent === '.' ? realWs : join(realWs, parent))) return false;
+    }
     staging = store.tempPath();
     const tree = join(staging, 'tree');
     mkdirSync(tree, { recursive: true });
@@ -171,7 +183,8 @@ function moveIn(taken: string, ws: string, files: FileRecord[]): Map<string, str
     return null;
   }
   const tree = join(taken, 'tree');
-  if (meta.version !== 1 || !identitiesHold(tree, files, (p) => meta.identity[p])) return null;
+  // A parked tree lacks the directories that were not moved whole; moveIn() makes them.
+  if (meta.version !== 1 || !identitiesHold(tree, files, (p) => meta.identity[p], true)) return null;
   const children = childrenOf(files);
   const dirs = new Set(files.filter((f) => f.dir).map((f) => f.path));
   for (const d of meta.moved.filter((m) => dirs.has(m))) {

@@ -128,3 +128,29 @@ test('an empty directory of the entry comes back even when it was not parked who
   assert.deepEqual(await readdir(join(ws2, 'cache/empty')), []);
   assert.equal(await readFile(join(ws2, 'cache/a/one'), 'utf8'), 'one');
 });
+
+test('a cache directory the job replaced by a symlink to its moved original is not parked', async () => {
+  const { root, store, files } = await setup();
+  const ws = await workspace(root, 'ws');
+  const { identity } = await restoreTree(store, files, ws);
+  const { rename: mv, symlink: ln } = await import('node:fs/promises');
+  await mv(join(ws, 'cache/a'), join(root, 'moved-a'));
+  await ln(join(root, 'moved-a'), join(ws, 'cache/a'));
+  assert.equal(park(store, ws, files, identity), false);
+});
+
+test('files of an entry without directory records are not moved through a parent the job made a symlink', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'kiln-pool-'));
+  const src = join(root, 'src');
+  await mkdir(join(src, 'g'), { recursive: true });
+  await writeFile(join(src, 'g/one'), 'one');
+  const store = new Store(join(root, 'store'));
+  const files = await saveTree(store, src, ['g/one']);
+  const ws = await workspace(root, 'ws');
+  const { identity } = await restoreTree(store, files, ws);
+  const { rename: mv, symlink: ln } = await import('node:fs/promises');
+  await mv(join(ws, 'g'), join(root, 'elsewhere'));
+  await ln(join(root, 'elsewhere'), join(ws, 'g'));
+  assert.equal(park(store, ws, files, identity), false);
+  assert.equal(await readFile(join(root, 'elsewhere/one'), 'utf8'), 'one', 'nothing outside the workspace was moved');
+});
