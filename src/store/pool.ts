@@ -10,7 +10,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync,
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FileRecord, Store } from './store.js';
-import { identityOf } from './tree.js';
+import { identityOf, refuseEscapingParents } from './tree.js';
 
 /** Parked trees kept per entry content by default (one per job that used it at the same time); kiln.toml
  * `runner.cache_pool` changes it. */
@@ -193,6 +193,7 @@ function moveIn(taken: string, ws: string, files: FileRecord[]): Map<string, str
     if (names && want && (names.length !== want.size || !names.every((n) => want.has(n)))) return null;
   }
   try {
+    refuseEscapingParents(ws, files);
     for (const item of meta.moved) moveInto(join(tree, item), join(ws, item));
     // Directories of the entry that were not moved whole (the job had added files to them) may be empty ones.
     for (const f of files) {

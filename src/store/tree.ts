@@ -1,7 +1,7 @@
 // Saving a set of workspace paths into the store and restoring them into another directory. Small files go
 // into one pack per save, large ones into blobs. Files restored earlier and untouched since (same inode, size,
 // mtime and ctime) keep their stored record without being read again.
-import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { BLOB_MODE, type FileRecord, type Store } from './store.js';
@@ -128,6 +128,7 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
   for (const f of files) {
     if (!isContained(f.path)) throw new StoreError(`store entry has a path outside its directory: ${f.path}`);
   }
+  refuseEscapingParents(destDir, files);
   mkdirLeaves(destDir, files);
   const slicer = new Slicer();
   const identity = new Map<string, string>();
@@ -199,6 +200,26 @@ function writeNewFile(dest: string, data: Buffer, mode: number): Stats {
     return fstatSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Refuses to write through a directory that leads out of destDir by a symlink (e.g. a tracked `deps -> /etc`).
+ * Checked before any directory is made: for each parent, its deepest existing ancestor must resolve inside.
+ */
+export function refuseEscapingParents(destDir: string, files: FileRecord[]): void {
+  if (!existsSync(destDir)) return;
+  const realDest = realpathSync(destDir);
+  const checked = new Set<string>();
+  for (const parent of new Set(files.map((f) => dirname(f.path)))) {
+    let p = parent;
+    while (p !== '.' && !checked.has(p) && !existsSync(join(destDir, p))) p = dirname(p);
+    if (p === '.' || checked.has(p)) continue;
+    checked.add(p);
+    const real = realpathSync(join(destDir, p));
+    if (real !== realDest && !real.startsWith(`${realDest}${sep}`)) {
+      throw new StoreError(`refusing to restore into ${p}/: it leads out of ${destDir} (to ${real}) through a symlink`);
+    }
   }
 }
 

@@ -133,3 +133,16 @@ test('file modes come back exactly, also those the umask would trim', async () =
     assert.equal((await stat(join(root, 'out', p))).mode & 0o777, mode, p);
   }
 });
+
+test('restoring through a directory that is a symlink out of the destination is refused', async () => {
+  const { root, src, store, paths } = await project({ 'deps/x': 'cached', 'deps/sub/y': 'deeper' });
+  const recs = await saveTree(store, src, paths);
+  const out = join(root, 'out');
+  const outside = join(root, 'outside');
+  await mkdir(out, { recursive: true });
+  await mkdir(outside, { recursive: true });
+  const { symlink } = await import('node:fs/promises');
+  await symlink(outside, join(out, 'deps'));
+  await assert.rejects(restoreTree(store, recs, out), /refusing to restore into deps\/: it leads out of .* through a symlink/);
+  assert.deepEqual(await readdir(outside), [], 'nothing written or made outside');
+});

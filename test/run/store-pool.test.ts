@@ -154,3 +154,17 @@ test('files of an entry without directory records are not moved through a parent
   assert.equal(park(store, ws, files, identity), false);
   assert.equal(await readFile(join(root, 'elsewhere/one'), 'utf8'), 'one', 'nothing outside the workspace was moved');
 });
+
+test('a parked tree is not moved through a workspace directory that is a symlink out of it', async () => {
+  const { root, store, files } = await setup();
+  const ws = await workspace(root, 'ws');
+  const { identity } = await restoreTree(store, files, ws);
+  assert.equal(park(store, ws, files, identity), true);
+  const ws2 = await workspace(root, 'ws2');
+  const outside = join(root, 'outside');
+  await mkdir(outside);
+  const { symlink: ln } = await import('node:fs/promises');
+  await ln(outside, join(ws2, 'cache'));
+  assert.equal(claim(store, ws2, files), null);
+  assert.deepEqual(await readdir(outside), [], 'nothing moved outside');
+});
