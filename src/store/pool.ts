@@ -6,7 +6,7 @@
 // exactly the entry's names; it is checked again, against the identities recorded when it was parked, before
 // it is handed out. Anything that does not check out is deleted and the job restores from packs as usual.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FileRecord, Store } from './store.js';
@@ -124,12 +124,9 @@ export function park(store: Store, ws: string, files: FileRecord[], identity: Ma
   try {
     if (max <= 0 || (existsSync(pool) && readdirSync(pool).length >= max)) return false;
     if (!identitiesHold(ws, files, (p) => identity.get(p))) return false;
+    // Nothing is moved through a directory that leads out of the workspace by a symlink (throws, so not parked).
+    refuseEscapingParents(ws, files);
     const moved = topItems(files, wholeDirs(ws, files));
-    // Every item is moved from where the workspace really has it: no parent may lead elsewhere through a symlink.
-    const realWs = realpathSync(ws);
-    for (const parent of new Set(moved.map((m) => dirname(m)))) {
-      if (realpathSync(join(ws, parent)) !== (parent === '.' ? realWs : join(realWs, parent))) return false;
-    }
     staging = store.tempPath();
     const tree = join(staging, 'tree');
     mkdirSync(tree, { recursive: true });
