@@ -31,12 +31,18 @@ async function workspace(root: string, name: string): Promise<string> {
   return ws;
 }
 
+/** A workspace with the stored tree restored into it, and the identities to park it with. */
+async function restored(root: string, store: Store, files: FileRecord[], name: string): Promise<{ ws: string; identity: Map<string, string> }> {
+  const ws = await workspace(root, name);
+  const { identity } = await restoreTree(store, files, ws);
+  return { ws, identity };
+}
+
 const parkedCount = async (store: Store, files: FileRecord[]) => (await readdir(join(store.root, 'pool', treeIdOf(files))).catch(() => [])).length;
 
 test('a parked tree moves into the next workspace with its content and nothing else', async () => {
   const { root, store, files } = await setup();
-  const ws1 = await workspace(root, 'ws1');
-  const { identity } = await restoreTree(store, files, ws1);
+  const { ws: ws1, identity } = await restored(root, store, files, 'ws1');
   assert.equal(park(store, ws1, files, identity), true);
   assert.equal(existsSync(join(ws1, 'cache')), false, 'the tree left the workspace');
   assert.equal(existsSync(join(ws1, 'loose.txt')), false);
@@ -55,8 +61,7 @@ test('a parked tree moves into the next workspace with its content and nothing e
 
 test('a tree changed by the job is not parked, even with its mtime put back', async () => {
   const { root, store, files } = await setup();
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   const st = await stat(join(ws, 'cache/a/one'));
   await writeFile(join(ws, 'cache/a/one'), 'ONE');
   await utimes(join(ws, 'cache/a/one'), st.atime, st.mtime);
@@ -67,8 +72,7 @@ test('a tree changed by the job is not parked, even with its mtime put back', as
 
 test('files the job added inside a cache directory stay behind; the parked tree is exactly the entry', async () => {
   const { root, store, files } = await setup();
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   await writeFile(join(ws, 'cache/a/extra'), 'made by the job');
   assert.equal(park(store, ws, files, identity), true);
   assert.equal(await readFile(join(ws, 'cache/a/extra'), 'utf8'), 'made by the job');
@@ -79,8 +83,7 @@ test('files the job added inside a cache directory stay behind; the parked tree 
 
 test('a parked tree changed behind the store is refused and dropped', async () => {
   const { root, store, files } = await setup();
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   assert.equal(park(store, ws, files, identity), true);
   const pool = join(store.root, 'pool', treeIdOf(files));
   const [name] = await readdir(pool);
@@ -93,8 +96,7 @@ test('a parked tree changed behind the store is refused and dropped', async () =
 
 test('claiming merges into directories the workspace already has', async () => {
   const { root, store, files } = await setup();
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   assert.equal(park(store, ws, files, identity), true);
   const ws2 = await workspace(root, 'ws2');
   await mkdir(join(ws2, 'cache/a'), { recursive: true });
@@ -109,8 +111,7 @@ test(`at most ${POOL_MAX} trees are parked per content`, async () => {
   const { root, store, files } = await setup();
   let parked = 0;
   for (let i = 0; i < POOL_MAX + 2; i++) {
-    const ws = await workspace(root, `ws${i}`);
-    const { identity } = await restoreTree(store, files, ws);
+    const { ws, identity } = await restored(root, store, files, `ws${i}`);
     if (park(store, ws, files, identity)) parked++;
   }
   assert.equal(parked, POOL_MAX);
@@ -119,8 +120,7 @@ test(`at most ${POOL_MAX} trees are parked per content`, async () => {
 
 test('an empty directory of the entry comes back even when it was not parked whole', async () => {
   const { root, store, files } = await setup();
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   await writeFile(join(ws, 'cache/empty/made-by-job'), 'x');
   assert.equal(park(store, ws, files, identity), true);
   const ws2 = await workspace(root, 'ws2');
@@ -131,8 +131,7 @@ test('an empty directory of the entry comes back even when it was not parked who
 
 test('a cache directory the job replaced by a symlink to its moved original is not parked', async () => {
   const { root, store, files } = await setup();
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   const { rename: mv, symlink: ln } = await import('node:fs/promises');
   await mv(join(ws, 'cache/a'), join(root, 'moved-a'));
   await ln(join(root, 'moved-a'), join(ws, 'cache/a'));
@@ -146,8 +145,7 @@ test('files of an entry without directory records are not moved through a parent
   await writeFile(join(src, 'g/one'), 'one');
   const store = new Store(join(root, 'store'));
   const files = await saveTree(store, src, ['g/one']);
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   const { rename: mv, symlink: ln } = await import('node:fs/promises');
   await mv(join(ws, 'g'), join(root, 'elsewhere'));
   await ln(join(root, 'elsewhere'), join(ws, 'g'));
@@ -157,8 +155,7 @@ test('files of an entry without directory records are not moved through a parent
 
 test('a parked tree is not moved through a workspace directory that is a symlink out of it', async () => {
   const { root, store, files } = await setup();
-  const ws = await workspace(root, 'ws');
-  const { identity } = await restoreTree(store, files, ws);
+  const { ws, identity } = await restored(root, store, files, 'ws');
   assert.equal(park(store, ws, files, identity), true);
   const ws2 = await workspace(root, 'ws2');
   const outside = join(root, 'outside');
