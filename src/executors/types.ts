@@ -3,6 +3,9 @@ import type { Job } from '../pipeline/model.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
+/** after_script's limit when the runner gives none (GitLab Runner's default; RUNNER_AFTER_SCRIPT_TIMEOUT changes it). */
+export const AFTER_SCRIPT_DEFAULT_MS = 5 * 60 * 1000;
+
 export interface StepOptions {
   /** Kill the step (whole process tree / container) after this many milliseconds. */
   timeoutMs?: number;

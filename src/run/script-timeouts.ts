@@ -4,7 +4,9 @@
 // script a shorter limit of its own — after which after_script, caches and artifacts still run, within what is left
 // of the job's time — and after_script a limit other than its default 5 minutes.
 
-export const AFTER_SCRIPT_DEFAULT_MS = 5 * 60 * 1000;
+import { AFTER_SCRIPT_DEFAULT_MS } from '../executors/types.js';
+
+export { AFTER_SCRIPT_DEFAULT_MS };
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Manifest, Store } from './store.js';
 import { treeIdOf } from './pool.js';
 
-export const GC_GRACE_MS = 10 * 60 * 1000;
+const GC_GRACE_MS = 10 * 60 * 1000;
 
 export interface GcOptions {
   now?: number;

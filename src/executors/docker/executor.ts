@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { KilnConfig } from '../../config/types.js';
 import { DEFAULT_CONFIG } from '../../config/types.js';
-import type { Executor, JobSetup, PreparedJob, StepOptions, StepResult } from '../types.js';
+import { AFTER_SCRIPT_DEFAULT_MS, type Executor, type JobSetup, type PreparedJob, type StepOptions, type StepResult } from '../types.js';
 import { connectDocker, DockerError, dockerMessage, LABEL, ownerLabel } from './client.js';
 import { containerEnv, hostConfig, slugName, usesVarsDir, VARS_DIR } from './container-spec.js';
 import { checkAllowed, checkRunnable, ensureImage } from './image.js';
@@ -19,8 +19,6 @@ import { trackLive, untrackLive } from './live.js';
 import { runContainer } from './step.js';
 import { handOver, isRootUser, resolveIds } from './user.js';
 
-/** GitLab gives after_script its own 5 minute limit unless RUNNER_AFTER_SCRIPT_TIMEOUT says otherwise (the runner passes it). */
-const AFTER_SCRIPT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface DockerState {
   docker: Docker;
@@ -192,7 +190,7 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
       container = await createStepContainer(state, 'after', env, prepared.projectDir, hc);
     }
     const timeoutMs = kind === 'after'
-      ? options.timeoutMs ?? AFTER_SCRIPT_TIMEOUT_MS
+      ? options.timeoutMs ?? AFTER_SCRIPT_DEFAULT_MS
       : options.timeoutMs;
     return runContainer(state.docker, container, { ...options, timeoutMs }, settings.memory);
   }

@@ -1,12 +1,10 @@
 // The shell executor: runs job scripts with bash on the host, in the job's private workspace copy.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Executor, JobSetup, PreparedJob, StepOptions, StepResult } from '../types.js';
+import { AFTER_SCRIPT_DEFAULT_MS, type Executor, type JobSetup, type PreparedJob, type StepOptions, type StepResult } from '../types.js';
 import { buildStepScript } from './script.js';
 import { runInProcessGroup } from './process.js';
 
-/** GitLab gives after_script its own 5 minute limit unless RUNNER_AFTER_SCRIPT_TIMEOUT says otherwise (the runner passes it). */
-export const AFTER_SCRIPT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface ShellExecutorOptions {
   /** bash binary (default "bash" from PATH). */
@@ -39,7 +37,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const file = join(state.tmpDir, `${kind}-script.sh`);
       await writeFile(file, script, { mode: 0o700 });
       const timeoutMs = kind === 'after'
-        ? step.timeoutMs ?? AFTER_SCRIPT_TIMEOUT_MS
+        ? step.timeoutMs ?? AFTER_SCRIPT_DEFAULT_MS
         : step.timeoutMs;
       return runInProcessGroup({
         command: shell,
