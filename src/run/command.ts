@@ -19,6 +19,8 @@ import { watchRedundancy, type Redundancy } from './redundant.js';
 import { renderTable } from './summary.js';
 import { trace } from './trace.js';
 import { storeDirFor } from './store-dir.js';
+import { projectId } from './project-id.js';
+import { reclaimDeadRuns, writeOwner, type ReclaimResult } from './dead-runs.js';
 
 export function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -60,7 +62,9 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
   const kilnDir = join(projectDir, '.kiln');
   const storeDir = storeDirFor(projectDir, flags.store, config.runner.cacheDir);
-  const { id, dir } = await allocatePipeline(kilnDir);
+  const { id, dir } = await allocatePipeline(kilnDir, storeDir);
+  await writeOwner(dir, flags.keepWorkspaces ?? false);
+  const project = projectId(projectDir, kilnDir);
 
   trace('config loaded');
   const { loadPipeline } = await import('../pipeline/load.js');
@@ -80,6 +84,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
   const out = flags.json ? process.stderr : process.stdout;
   const console = new Console({ color: wantColor(out), out });
+  reportReclaimed(await reclaimDeadRuns(kilnDir), (m) => console.plain(m));
   const controller = new AbortController();
   const hardStop = new AbortController();
   let interrupted = false;
@@ -107,7 +112,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       });
     }
     const summary = await runPipeline({
-      pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
+      pipeline, pipelineId: id, pipelineDir: dir, storeDir, project, executor, console,
       select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
       concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
       signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
@@ -128,6 +133,12 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Tells what was removed of killed runs (see dead-runs.ts). */
+export function reportReclaimed(r: ReclaimResult, say: (m: string) => void): void {
+  if (r.pipelines.length) say(`kiln: removed the sources snapshot and workspaces of killed runs (pipeline ${r.pipelines.join(', ')})`);
+  for (const f of r.failed) say(`kiln: WARNING: cannot remove ${f.path} left by a killed run: ${f.error}`);
 }
 
 /** Once an hour, a run ends by removing what the store no longer needs (see store/gc.ts). */

@@ -1,10 +1,13 @@
 // Which stored artifacts a job receives: those of its dependencies that ran in this pipeline, and for
-// dependencies outside this run (e.g. `kiln run test` alone) the newest ones from earlier pipelines.
+// dependencies outside this run (e.g. `kiln run test` alone) the newest ones from earlier pipelines of this
+// project. Those are found from the project's own pipeline directories: with a store shared by several projects,
+// pipeline ids come from the store and this project's are not consecutive.
+import { readdir } from 'node:fs/promises';
 import type { Store } from '../store/store.js';
 import { artifactsKey } from './artifacts.js';
 import type { JobInfo } from './job-runner.js';
 
-/** How many earlier pipelines are searched for a dependency's artifacts. */
+/** How many earlier pipelines of the project are searched for a dependency's artifacts. */
 const LOOKBACK = 50;
 
 export interface ArtifactSource {
@@ -18,19 +21,23 @@ export interface ArtifactSource {
 export async function artifactSources(o: {
   store: Store;
   pipelineId: number;
+  /** The project's pipeline directories (`.kiln/pipelines`). */
+  pipelinesRoot: string;
   from: string[];
   /** Jobs that are part of this run. */
   inRun: (name: string) => boolean;
   info: Map<string, JobInfo>;
 }): Promise<ArtifactSource[]> {
   const out: ArtifactSource[] = [];
+  let earlier: number[] | undefined;
   for (const job of o.from) {
     if (o.inRun(job)) {
       const a = o.info.get(job)?.artifacts;
       if (a?.stored) out.push({ job, key: artifactsKey(o.pipelineId, job), dotenv: a.dotenv, pipelineId: o.pipelineId });
       continue;
     }
-    for (let id = o.pipelineId - 1; id >= Math.max(1, o.pipelineId - LOOKBACK); id--) {
+    earlier ??= await earlierPipelines(o.pipelinesRoot, o.pipelineId);
+    for (const id of earlier) {
       const key = artifactsKey(id, job);
       let entry;
       try {
@@ -47,4 +54,15 @@ export async function artifactSources(o: {
     }
   }
   return out;
+}
+
+/** Ids of the project's pipelines before this one, newest first, at most LOOKBACK. */
+async function earlierPipelines(root: string, before: number): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /^\d+$/.test(n)).map(Number).filter((n) => n < before).sort((a, b) => b - a).slice(0, LOOKBACK);
 }

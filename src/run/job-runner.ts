@@ -1,7 +1,7 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
 import { rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import type { Executor, PreparedJob, StepResult } from '../executors/types.js';
 import type { JobGraph } from '../plan/graph.js';
@@ -77,7 +77,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
 
     const node = ctx.graph.nodes.get(job.name)!;
     const deps = await artifactSources({
-      store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), info: ctx.info,
+      store: ctx.store, pipelineId: ctx.pipelineId, pipelinesRoot: dirname(ctx.pipelineDir), from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), info: ctx.info,
     });
     const dotenv: Record<string, string> = {};
     for (const d of deps) Object.assign(dotenv, d.dotenv);
