@@ -62,9 +62,9 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
   const kilnDir = join(projectDir, '.kiln');
   const storeDir = storeDirFor(projectDir, flags.store, config.runner.cacheDir);
+  const project = projectId(projectDir, kilnDir);
   const { id, dir } = await allocatePipeline(kilnDir, storeDir);
   await writeOwner(dir, flags.keepWorkspaces ?? false);
-  const project = projectId(projectDir, kilnDir);
 
   trace('config loaded');
   const { loadPipeline } = await import('../pipeline/load.js');
