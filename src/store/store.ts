@@ -246,11 +246,11 @@ export class Store {
 }
 
 const HASH_CHUNK = 256 * 1024;
-const COPY_CHUNK = 1024 * 1024;
 
 /**
  * Copies src to a new file dest (mode as given, exclusive create; with `replace`, whatever is at dest is removed
  * first) and returns the sha256 and size of what was copied, hashed from the same buffers that were written.
+ * A copy that fails midway is removed (a cut-short file never stays behind).
  */
 async function copyHashing(src: string, dest: string, mode: number, o: { replace?: boolean; sync?: boolean } = {}): Promise<{ sha256: string; size: number }> {
   const input = await open(src, 'r');
@@ -263,28 +263,29 @@ async function copyHashing(src: string, dest: string, mode: number, o: { replace
       await rm(dest, { recursive: true, force: true });
       output = await open(dest, 'wx', mode);
     }
+    const buf = takeBuffer();
     try {
-      const buf = takeBuffer();
       const h = createHash('sha256');
       let size = 0;
-      try {
-        for (;;) {
-          const { bytesRead } = await input.read(buf, 0, Math.min(buf.length, COPY_CHUNK), null);
-          if (bytesRead === 0) break;
-          h.update(buf.subarray(0, bytesRead));
-          let off = 0;
-          while (off < bytesRead) off += (await output.write(buf, off, bytesRead - off, null)).bytesWritten;
-          size += bytesRead;
-        }
-      } finally {
-        giveBuffer(buf);
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        h.update(buf.subarray(0, bytesRead));
+        let off = 0;
+        while (off < bytesRead) off += (await output.write(buf, off, bytesRead - off, null)).bytesWritten;
+        size += bytesRead;
       }
       // The umask may have taken bits off the mode given to open().
       if (((await output.stat()).mode & 0o7777) !== mode) await output.chmod(mode);
       if (o.sync) await output.sync();
-      return { sha256: h.digest('hex'), size };
-    } finally {
       await output.close();
+      return { sha256: h.digest('hex'), size };
+    } catch (e) {
+      await output.close().catch(() => undefined);
+      await rm(dest, { force: true });
+      throw e;
+    } finally {
+      giveBuffer(buf);
     }
   } finally {
     await input.close();
