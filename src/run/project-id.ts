@@ -12,7 +12,7 @@
 // Crash safety: the file is created by link() from a complete temp file, so it appears whole or not at all, and
 // of two runs creating it at once the first link wins and the other reads the winner's id.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../store/errors.js';
 
@@ -70,7 +70,9 @@ export function projectId(projectDir: string, kilnDir = join(projectDir, '.kiln'
       if (!rec) {
         // None yet (or unreadable: a new id costs one cache miss, never a mix-up).
         const fresh = { id: randomBytes(16).toString('hex'), path: here };
-        if (readFileOrNull(file) !== null) rmSync(file, { force: true });
+        // Something unreadable is there (a damaged file, a dangling symlink): it goes. Read once more first, since
+        // another run may have just linked a good one in.
+        if (lexists(file) && readRecord(file) === null) rmSync(file, { force: true });
         if (create(file, fresh)) return fresh.id;
         continue;
       }
@@ -98,11 +100,12 @@ export function projectId(projectDir: string, kilnDir = join(projectDir, '.kiln'
   }
 }
 
-function readFileOrNull(file: string): string | null {
+function lexists(file: string): boolean {
   try {
-    return readFileSync(file, 'utf8');
+    lstatSync(file);
+    return true;
   } catch {
-    return null;
+    return false;
   }
 }
 

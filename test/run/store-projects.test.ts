@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { job, makeProject, parseSummary, readLog, runKiln } from './helpers/project.js';
@@ -72,6 +73,16 @@ test('a project keeps its store id when moved, a copy gets its own, a new projec
   assert.notEqual(projectId(join(base, 'moved')), id);
   const rec = JSON.parse(await readFile(join(base, 'copy/.kiln/project.json'), 'utf8')) as { id: string; path: string };
   assert.equal(rec.path, join(base, 'copy'));
+  // A damaged record or a dangling symlink in its place: a new id, no error.
+  const { writeFile, symlink } = await import('node:fs/promises');
+  await writeFile(join(base, 'copy/.kiln/project.json'), '{"id": "not');
+  const fresh = projectId(join(base, 'copy'));
+  assert.match(fresh, /^[0-9a-f]{32}$/);
+  assert.notEqual(fresh, copyId);
+  await rm(join(base, 'copy/.kiln/project.json'));
+  await symlink(join(base, 'nowhere'), join(base, 'copy/.kiln/project.json'));
+  assert.match(projectId(join(base, 'copy')), /^[0-9a-f]{32}$/);
+  assert.equal(existsSync(join(base, 'nowhere')), false, 'nothing is written through the symlink');
 });
 
 test('runs starting at once in a new project agree on one id', async () => {
