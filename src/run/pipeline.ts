@@ -9,12 +9,13 @@ import { buildGraph } from '../plan/graph.js';
 import { Store } from '../store/store.js';
 import { POOL_MAX } from '../store/pool.js';
 import { createSnapshot, type SourceMode } from '../workspace/snapshot.js';
-import { schedule, SchedulerControl, type JobRecord } from './scheduler.js';
-import { runAttempt, type JobInfo, type RunContext } from './job-runner.js';
-import { Console } from './console.js';
-import { jobSlugs } from './slug.js';
-import { trace } from './trace.js';
-import { formatDuration, jobSummary, type PipelineSummary } from './summary.js';
+import { schedule, SchedulerControl, type JobRecord } from './schedule/scheduler.js';
+import { runAttempt, type JobInfo, type RunContext } from './job/attempt.js';
+import { Console } from './output/console.js';
+import { jobSlugs } from './job/slug.js';
+import { trace } from '../util/trace.js';
+import { jobSummary, type PipelineSummary } from './summary.js';
+import { formatDuration } from './output/format.js';
 
 export interface RunPipelineOptions {
   pipeline: Pipeline;

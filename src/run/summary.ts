@@ -1,7 +1,7 @@
 // The end-of-run summary: a table (job, status, duration, cache, artifacts) and its JSON form.
-import type { JobRecord } from './scheduler.js';
-import type { JobInfo } from './job-runner.js';
-import { formatBytes } from './artifacts.js';
+import type { JobRecord } from './schedule/scheduler.js';
+import type { JobInfo } from './job/attempt.js';
+import { formatBytes, formatDuration } from './output/format.js';
 
 export interface JobSummary {
   name: string;
@@ -28,15 +28,6 @@ export interface PipelineSummary {
   skipped: { name: string; reason: string }[];
   /** The newer pipeline (same ref) whose start auto-canceled jobs of this one. */
   canceledBy?: number;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  return rest ? `${m}m${rest}s` : `${m}m`;
 }
 
 export function jobSummary(rec: JobRecord, stage: string, info?: JobInfo): JobSummary {

@@ -10,7 +10,7 @@ import { WorkspaceError } from './errors.js';
 import { ensureExcluded, git, probeRepo, type RepoInfo } from './git.js';
 import { gitBatch } from '../util/git-batch.js';
 import { addIntentToAdd, splitTagged } from './intent.js';
-import { trace } from '../run/trace.js';
+import { trace } from '../util/trace.js';
 
 export { WorkspaceError };
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandJobForExecutor } from '../../src/run/expand-job.js';
+import { expandJobForExecutor } from '../../src/run/job/expand.js';
 import { makeJob } from './helpers/model.js';
 
 test('image and service names and aliases are expanded with the job variables before the executor sees them', () => {

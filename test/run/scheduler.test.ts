@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { schedule, SchedulerControl, type SchedulerHooks } from '../../src/run/scheduler.js';
+import { schedule, SchedulerControl, type SchedulerHooks } from '../../src/run/schedule/scheduler.js';
 import { buildGraph } from '../../src/plan/graph.js';
-import type { AttemptResult } from '../../src/run/status.js';
+import type { AttemptResult } from '../../src/run/schedule/status.js';
 import type { Job } from '../../src/pipeline/model.js';
 import { makeJob, makePipeline, needs } from './helpers/model.js';
 

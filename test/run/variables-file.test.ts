@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseVariableFlag, readVariablesFile } from '../../src/run/variables-file.js';
+import { parseVariableFlag, readVariablesFile } from '../../src/cli/variables-file.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
-import { parseDotenvReport, countJunit } from '../../src/run/reports.js';
-import { parseConcurrency } from '../../src/run/command.js';
+import { parseDotenvReport, countJunit } from '../../src/run/job/reports.js';
+import { parseConcurrency } from '../../src/cli/run-command.js';
 
 async function file(text: string, name = 'vars.env'): Promise<string> {
   const p = join(await mkdtemp(join(tmpdir(), 'kiln-vars-')), name);

@@ -7,12 +7,6 @@ import type { Console } from './console.js';
 /** Longest line kept in memory before it is written out as is. */
 const MAX_LINE = 64 * 1024;
 
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
-
 export class JobOutput {
   private readonly log: WriteStream;
   private maskers: { stdout: StreamMasker; stderr: StreamMasker };

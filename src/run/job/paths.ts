@@ -4,7 +4,7 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { KilnError } from '../errors.js';
+import { KilnError } from '../../errors.js';
 
 export class PathEscapeError extends KilnError {
   constructor(message: string) {

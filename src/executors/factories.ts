@@ -1,5 +1,5 @@
 // Executor factories by name. The Docker executor plugs in here with one entry.
-import type { Executor } from '../executors/types.js';
+import type { Executor } from './types.js';
 import type { KilnConfig } from '../config/types.js';
 
 export interface ExecutorFactoryOptions {
@@ -10,8 +10,8 @@ export type ExecutorFactory = (options: ExecutorFactoryOptions) => Promise<Execu
 
 export const executorFactories: Record<string, ExecutorFactory> = {
   shell: async (o) => {
-    const { createShellExecutor } = await import('../executors/shell/executor.js');
+    const { createShellExecutor } = await import('./shell/executor.js');
     return createShellExecutor({ shell: o.config?.runner.shell });
   },
-  docker: async (o) => (await import('../executors/docker/executor.js')).createDockerExecutor(o.config),
+  docker: async (o) => (await import('./docker/executor.js')).createDockerExecutor(o.config),
 };

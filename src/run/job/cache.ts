@@ -3,15 +3,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CacheSpec } from '../pipeline/model.js';
-import { expandString } from '../pipeline/variables/expand.js';
-import type { FileRecord, Manifest, Store } from '../store/store.js';
-import { restoreTree, saveTree, type KnownFile } from '../store/tree.js';
-import { StoreDamagedError } from '../store/errors.js';
-import { claim, dropParked, sameFilesystem, treeIdOf } from '../store/pool.js';
-import { trace } from './trace.js';
+import type { CacheSpec } from '../../pipeline/model.js';
+import { expandString } from '../../pipeline/variables/expand.js';
+import type { FileRecord, Manifest, Store } from '../../store/store.js';
+import { restoreTree, saveTree, type KnownFile } from '../../store/tree.js';
+import { StoreDamagedError } from '../../store/errors.js';
+import { claim, dropParked, sameFilesystem, treeIdOf } from '../../store/pool.js';
+import { trace } from '../../util/trace.js';
 import { resolvePaths } from './paths.js';
-import type { JobOutput } from './output.js';
+import type { JobOutput } from '../output/job-output.js';
 
 export interface CacheContext {
   store: Store;

@@ -4,8 +4,8 @@
 //   started statuses: running, success, failed). Jobs not started yet count as interruptible.
 // - interruptible: only the jobs with interruptible: true that are pending or running; the others go on.
 // - none: nothing.
-import type { OnNewCommit } from '../pipeline/model.js';
-import type { JobState } from './scheduler-control.js';
+import type { OnNewCommit } from '../../pipeline/model.js';
+import type { JobState } from '../schedule/control.js';
 
 export interface AutoCancelDecision {
   /** 'all': cancel the pipeline; else the jobs to cancel (empty: nothing). */

@@ -1,6 +1,6 @@
 // A handle on a running schedule: what each job is doing, and cancellation of some or all jobs. The runner uses it
 // for workflow:auto_cancel (a newer pipeline for the same ref; a failed job with on_job_failure: all).
-import type { Job } from '../pipeline/model.js';
+import type { Job } from '../../pipeline/model.js';
 import type { JobStatus } from './status.js';
 
 export interface JobState {

@@ -4,9 +4,9 @@
 // become files holding the value.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Job, PipelineContext } from '../pipeline/model.js';
-import { resolveVariables } from '../pipeline/variables/expand.js';
-import { jobPredefined } from '../pipeline/context/predefined.js';
+import type { Job, PipelineContext } from '../../pipeline/model.js';
+import { resolveVariables } from '../../pipeline/variables/expand.js';
+import { jobPredefined } from '../../pipeline/context/predefined.js';
 
 export interface JobEnvInput {
   ctx: PipelineContext;

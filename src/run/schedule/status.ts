@@ -1,6 +1,6 @@
 // Job statuses and the decisions GitLab makes from them: should a job run (when), is a failure allowed,
 // is it retried.
-import type { Job } from '../pipeline/model.js';
+import type { Job } from '../../pipeline/model.js';
 
 export type JobStatus = 'success' | 'failed' | 'skipped' | 'canceled';
 

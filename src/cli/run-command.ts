@@ -8,17 +8,36 @@ import type { Pipeline, Variables } from '../pipeline/model.js';
 import type { Executor } from '../executors/types.js';
 import { selectJobs } from '../plan/select.js';
 import { rm } from 'node:fs/promises';
-import type { RunFlags } from '../cli/commands/run.js';
 import { parseVariableFlag, readVariablesFile } from './variables-file.js';
-import { allocatePipeline } from './pipelines-dir.js';
-import { Console, wantColor } from './console.js';
-import { executorFactories } from './executors.js';
-import { runPipeline } from './pipeline.js';
-import { SchedulerControl } from './scheduler-control.js';
-import { watchRedundancy, type Redundancy } from './redundant.js';
-import { renderTable } from './summary.js';
-import { trace } from './trace.js';
+import { allocatePipeline } from '../run/pipelines-dir.js';
+import { Console, wantColor } from '../run/output/console.js';
+import { executorFactories } from '../executors/factories.js';
+import { runPipeline } from '../run/pipeline.js';
+import { SchedulerControl } from '../run/schedule/control.js';
+import { watchRedundancy, type Redundancy } from '../run/redundancy/watch.js';
+import { renderTable } from '../run/summary.js';
+import { trace } from '../util/trace.js';
 import { storeDirFor } from './store-dir.js';
+
+export interface RunFlags {
+  dir: string;
+  file?: string;
+  needs?: boolean;
+  stage?: string[];
+  manual?: boolean;
+  concurrency?: string;
+  variable?: string[];
+  variablesFile?: string[];
+  masked?: string[];
+  source: string;
+  ref?: string;
+  json?: boolean;
+  store?: string;
+  executor?: string;
+  keepWorkspaces?: boolean;
+  /** false with --no-auto-cancel. */
+  autoCancel?: boolean;
+}
 
 export function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

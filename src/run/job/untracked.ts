@@ -2,10 +2,10 @@
 // caches and downloaded artifacts) put there. GitLab includes ignored files here. The user's untracked source files
 // are in the workspace index as intent-to-add (workspace/intent.ts), so git does not list them; they are also left
 // out by name, and without a .git every file that was not part of the sources counts as untracked.
-import { git } from '../workspace/git.js';
+import { git } from '../../workspace/git.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { listTree } from '../workspace/copy.js';
+import { listTree } from '../../workspace/copy.js';
 
 export async function untrackedFiles(ws: string, sourceFiles: Set<string>): Promise<string[]> {
   if (existsSync(join(ws, '.git'))) {

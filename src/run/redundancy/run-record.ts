@@ -6,10 +6,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { OnNewCommit } from '../pipeline/model.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { processAlive } from '../util/process-alive.js';
-import { pipelinesRoot } from './pipelines-dir.js';
+import type { OnNewCommit } from '../../pipeline/model.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import { processAlive } from '../../util/process-alive.js';
+import { pipelinesRoot } from '../pipelines-dir.js';
 
 export const RUN_FILE = 'run.json';
 

@@ -1,5 +1,5 @@
 // File-name-safe, unique slugs for job names (logs and workspace directories).
-import { slugify } from '../pipeline/context/slug.js';
+import { slugify } from '../../pipeline/context/slug.js';
 
 export function jobSlugs(names: string[]): Map<string, string> {
   const used = new Set<string>();

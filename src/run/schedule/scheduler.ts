@@ -2,10 +2,10 @@
 // up to `concurrency` jobs at once, one job per resource_group at a time. It applies when/allow_failure/retry,
 // waits for delayed jobs, and cancels: the whole pipeline (Ctrl-C, auto-cancel) starts nothing new and stops
 // running jobs; a cancel of some jobs (auto-cancel of interruptible jobs) stops those and skips what needs them.
-import type { Job } from '../pipeline/model.js';
-import type { JobGraph } from '../plan/graph.js';
+import type { Job } from '../../pipeline/model.js';
+import type { JobGraph } from '../../plan/graph.js';
 import { failureAllowed, shouldRetry, shouldRun, type AttemptResult, type JobStatus, type Upstream } from './status.js';
-import { SchedulerControl, type JobState } from './scheduler-control.js';
+import { SchedulerControl, type JobState } from './control.js';
 
 export { SchedulerControl, type JobState };
 

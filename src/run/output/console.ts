@@ -1,5 +1,5 @@
 // The live console: one line per output line, prefixed by the job name; colours only on a TTY without NO_COLOR.
-import { stripAnsi } from './output.js';
+import { stripAnsi } from './ansi.js';
 
 const COLORS = [36, 35, 34, 33, 32, 96, 95, 94, 93, 92];
 const NAMED: Record<string, string> = { green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', cyan: '\x1b[36m' };

@@ -5,7 +5,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic } from '../../util/atomic.js';
 
 export interface CancelRequest {
   /** Pipeline id of the newer run. */

@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { latestPipeline, pipelinesRoot } from './pipelines-dir.js';
-import { stripAnsi } from './output.js';
-import { wantColor } from './console.js';
-import type { PipelineSummary } from './summary.js';
+import { latestPipeline, pipelinesRoot } from '../run/pipelines-dir.js';
+import { stripAnsi } from '../run/output/ansi.js';
+import { wantColor } from '../run/output/console.js';
+import type { PipelineSummary } from '../run/summary.js';
 
 const LINE = /^(\S+) ([OEK]) (.*)$/;
 

@@ -1,7 +1,7 @@
 // Variable expansion the runner applies to job settings before using them, as GitLab Runner does: image and
 // service names and aliases, and artifacts paths/exclude/name (matrix values such as $ARCH included).
-import type { ArtifactsSpec, ImageSpec, Job, ServiceSpec } from '../pipeline/model.js';
-import { expandString } from '../pipeline/variables/expand.js';
+import type { ArtifactsSpec, ImageSpec, Job, ServiceSpec } from '../../pipeline/model.js';
+import { expandString } from '../../pipeline/variables/expand.js';
 
 type Lookup = (name: string) => string | undefined;
 

@@ -1,8 +1,8 @@
 // Which stored artifacts a job receives: those of its dependencies that ran in this pipeline, and for
 // dependencies outside this run (e.g. `kiln run test` alone) the newest ones from earlier pipelines.
-import type { Store } from '../store/store.js';
+import type { Store } from '../../store/store.js';
 import { artifactsKey } from './artifacts.js';
-import type { JobInfo } from './job-runner.js';
+import type { JobInfo } from './attempt.js';
 
 /** How many earlier pipelines are searched for a dependency's artifacts. */
 const LOOKBACK = 50;

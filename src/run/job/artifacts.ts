@@ -2,11 +2,12 @@
 // content-addressed store per pipeline and job, reports read (dotenv, junit), delivered to dependent jobs.
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type { ArtifactsSpec } from '../pipeline/model.js';
-import type { Store } from '../store/store.js';
-import { restoreTree, saveTree } from '../store/tree.js';
+import type { ArtifactsSpec } from '../../pipeline/model.js';
+import type { Store } from '../../store/store.js';
+import { restoreTree, saveTree } from '../../store/tree.js';
 import { resolvePaths } from './paths.js';
-import type { JobOutput } from './output.js';
+import type { JobOutput } from '../output/job-output.js';
+import { formatBytes } from '../output/format.js';
 import { parseDotenvReport, readJunitFiles, type JunitCounts } from './reports.js';
 
 export interface ArtifactsResult {
@@ -81,10 +82,4 @@ export async function downloadArtifacts(o: { store: Store; ws: string; out: JobO
     const { count: n } = await restoreTree(o.store, entry.files, o.ws);
     o.out.info(`Downloaded artifacts of ${src.job} (${n} files)`, 'green');
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -2,23 +2,23 @@
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Job, Pipeline } from '../pipeline/model.js';
-import type { Executor, PreparedJob, StepResult } from '../executors/types.js';
-import type { JobGraph } from '../plan/graph.js';
-import type { Store } from '../store/store.js';
-import { cloneSnapshot, type Snapshot } from '../workspace/snapshot.js';
+import type { Job, Pipeline } from '../../pipeline/model.js';
+import type { Executor, PreparedJob, StepResult } from '../../executors/types.js';
+import type { JobGraph } from '../../plan/graph.js';
+import type { Store } from '../../store/store.js';
+import { cloneSnapshot, type Snapshot } from '../../workspace/snapshot.js';
 import { buildJobEnv } from './env.js';
-import { JobOutput } from './output.js';
-import type { Console } from './console.js';
+import { JobOutput } from '../output/job-output.js';
+import type { Console } from '../output/console.js';
 import { restoreCache, restoredTree, saveCache, shouldSaveCache, type CacheRestore, type CacheTree } from './cache.js';
-import { park } from '../store/pool.js';
+import { park } from '../../store/pool.js';
 import { artifactsKey, downloadArtifacts, shouldUploadArtifacts, uploadArtifacts, type ArtifactsResult } from './artifacts.js';
 import { untrackedFiles } from './untracked.js';
 import { artifactSources } from './dependencies.js';
-import type { AttemptResult } from './status.js';
-import { formatDuration } from './summary.js';
-import { trace } from './trace.js';
-import { expandArtifacts, expandJobForExecutor } from './expand-job.js';
+import type { AttemptResult } from '../schedule/status.js';
+import { formatDuration } from '../output/format.js';
+import { trace } from '../../util/trace.js';
+import { expandArtifacts, expandJobForExecutor } from './expand.js';
 import { stepLimits } from './script-timeouts.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;

@@ -4,7 +4,7 @@
 // script a shorter limit of its own — after which after_script, caches and artifacts still run, within what is left
 // of the job's time — and after_script a limit other than its default 5 minutes.
 
-import { AFTER_SCRIPT_DEFAULT_MS } from '../executors/types.js';
+import { AFTER_SCRIPT_DEFAULT_MS } from '../../executors/types.js';
 
 export { AFTER_SCRIPT_DEFAULT_MS };
 

@@ -5,13 +5,13 @@
 // recorded itself first means this run is already redundant. Because each run records itself before looking, of
 // two runs starting together at least one sees the other, and the older one is always the one canceled.
 import { join } from 'node:path';
-import type { OnNewCommit } from '../pipeline/model.js';
+import type { OnNewCommit } from '../../pipeline/model.js';
 import { CancelRequestWatcher, requestCancel, type CancelRequest } from './cancel-requests.js';
 import { decideOnNewCommit } from './auto-cancel.js';
-import type { Console } from './console.js';
-import { pipelinesRoot } from './pipelines-dir.js';
+import type { Console } from '../output/console.js';
+import { pipelinesRoot } from '../pipelines-dir.js';
 import { isLive, ownRecord, readRunRecords, removeRunRecord, writeRunRecord } from './run-record.js';
-import type { SchedulerControl } from './scheduler-control.js';
+import type { SchedulerControl } from '../schedule/control.js';
 
 export interface RedundancyOptions {
   kilnDir: string;
