@@ -9,7 +9,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Usage: node scripts/check-imports.mjs [project-dir]   (default: this project)
+const root = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..');
 const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.\.?\/[^'"]+)\1/gm;
 
 function walk(dir, out) {

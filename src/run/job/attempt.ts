@@ -23,12 +23,22 @@ import { stepLimits } from './script-timeouts.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 
+/** Who a job is in this pipeline; set before any job runs, never written by an attempt. */
 export interface JobInfo {
   slug: string;
   jobId: number;
   logPath: string;
-  cache: string;
+}
+
+/** What one attempt reports back: its result, and what it left for later jobs and the summary. */
+export interface JobOutcome {
+  result: AttemptResult;
+  /** Cache outcome per cache entry (e.g. "hit,miss"), once the attempt got as far as restoring caches. */
+  cache?: string;
+  /** Artifacts uploaded by the attempt. */
   artifacts?: ArtifactsResult;
+  /** Background removal of the attempt's workspace (absent with keepWorkspaces). */
+  removal?: Promise<unknown>;
 }
 
 export interface RunContext {
@@ -42,8 +52,8 @@ export interface RunContext {
   graph: JobGraph;
   maskedNames: string[];
   info: Map<string, JobInfo>;
-  /** Background removals of finished workspaces. */
-  cleanups: Promise<unknown>[];
+  /** Artifacts uploaded in this pipeline by an earlier job (what its last attempt that uploaded reported). */
+  artifactsOf: (job: string) => ArtifactsResult | undefined;
   keepWorkspaces: boolean;
   /** Host environment inherited by shell jobs. */
   hostEnv: Record<string, string | undefined>;
@@ -58,7 +68,13 @@ export interface RunContext {
   hardStop?: AbortSignal;
 }
 
-export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<JobOutcome> {
+  const kept: Omit<JobOutcome, 'result'> = {};
+  const result = await attemptSteps(ctx, job, attempt, signal, kept);
+  return { result, ...kept };
+}
+
+async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal, kept: Omit<JobOutcome, 'result'>): Promise<AttemptResult> {
   const info = ctx.info.get(job.name)!;
   const out = new JobOutput(job.name, info.logPath, ctx.console, []);
   const jobDir = join(ctx.pipelineDir, 'ws', `${info.slug}${attempt > 1 ? `-${attempt}` : ''}`);
@@ -77,7 +93,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
 
     const node = ctx.graph.nodes.get(job.name)!;
     const deps = await artifactSources({
-      store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), info: ctx.info,
+      store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
     });
     const dotenv: Record<string, string> = {};
     for (const d of deps) Object.assign(dotenv, d.dotenv);
@@ -97,7 +113,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
       o.sectionStart('restore_cache', 'Restoring cache');
       for (const spec of job.cache) restores.push(await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked, pool: ctx.cachePool > 0 }));
       o.sectionEnd('restore_cache');
-      info.cache = restores.map((r) => r.outcome).join(',');
+      kept.cache = restores.map((r) => r.outcome).join(',');
     }
     if (deps.length) {
       o.sectionStart('download_artifacts', 'Downloading artifacts');
@@ -171,7 +187,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
       o.sectionStart('upload_artifacts', 'Uploading artifacts');
       const spec = expandArtifacts(job.artifacts, (n) => jobEnv.ci[n]);
       try {
-        info.artifacts = await uploadArtifacts(spec, { store: ctx.store, ws, out: o, key: artifactsKey(ctx.pipelineId, job.name), untracked, ci: jobEnv.ci });
+        kept.artifacts = await uploadArtifacts(spec, { store: ctx.store, ws, out: o, key: artifactsKey(ctx.pipelineId, job.name), untracked, ci: jobEnv.ci });
       } catch (e) {
         uploadFailed = (e as Error).message;
         o.info(`ERROR: Uploading artifacts failed: ${uploadFailed}`, 'red');
@@ -188,7 +204,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     if (!ctx.keepWorkspaces) for (const t of trees) park(ctx.store, ws, t.files, t.identity, ctx.cachePool);
     await out.close();
     trace(`${job.name}: closed`);
-    if (!ctx.keepWorkspaces) ctx.cleanups.push(rm(jobDir, { recursive: true, force: true }).catch(() => undefined));
+    if (!ctx.keepWorkspaces) kept.removal = rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

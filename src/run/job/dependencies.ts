@@ -1,8 +1,7 @@
 // Which stored artifacts a job receives: those of its dependencies that ran in this pipeline, and for
 // dependencies outside this run (e.g. `kiln run test` alone) the newest ones from earlier pipelines.
 import type { Store } from '../../store/store.js';
-import { artifactsKey } from './artifacts.js';
-import type { JobInfo } from './attempt.js';
+import { artifactsKey, type ArtifactsResult } from './artifacts.js';
 
 /** How many earlier pipelines are searched for a dependency's artifacts. */
 const LOOKBACK = 50;
@@ -21,12 +20,13 @@ export async function artifactSources(o: {
   from: string[];
   /** Jobs that are part of this run. */
   inRun: (name: string) => boolean;
-  info: Map<string, JobInfo>;
+  /** Artifacts uploaded in this pipeline by a job of this run. */
+  artifactsOf: (job: string) => ArtifactsResult | undefined;
 }): Promise<ArtifactSource[]> {
   const out: ArtifactSource[] = [];
   for (const job of o.from) {
     if (o.inRun(job)) {
-      const a = o.info.get(job)?.artifacts;
+      const a = o.artifactsOf(job);
       if (a?.stored) out.push({ job, key: artifactsKey(o.pipelineId, job), dotenv: a.dotenv, pipelineId: o.pipelineId });
       continue;
     }
