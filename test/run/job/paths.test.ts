@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { resolvePaths, PathEscapeError } from '../../src/run/job/paths.js';
+import { resolvePaths, PathEscapeError } from '../../../src/run/job/paths.js';
 
 async function tree(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'kiln-paths-'));

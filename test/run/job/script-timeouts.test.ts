@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AFTER_SCRIPT_DEFAULT_MS, parseGoDuration, stepLimits } from '../../src/run/job/script-timeouts.js';
+import { AFTER_SCRIPT_DEFAULT_MS, parseGoDuration, stepLimits } from '../../../src/run/job/script-timeouts.js';
 
 test('Go durations as GitLab Runner reads RUNNER_SCRIPT_TIMEOUT', () => {
   assert.equal(parseGoDuration('10s'), 10_000);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandJobForExecutor } from '../../src/run/job/expand.js';
-import { makeJob } from './helpers/model.js';
+import { expandJobForExecutor } from '../../../src/run/job/expand.js';
+import { makeJob } from '../helpers/model.js';
 
 test('image and service names and aliases are expanded with the job variables before the executor sees them', () => {
   const job = makeJob('build', {

@@ -6,13 +6,13 @@ import { mkdtemp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { decideOnNewCommit } from '../../src/run/redundancy/auto-cancel.js';
-import { CancelRequestWatcher, requestCancel, type CancelRequest } from '../../src/run/redundancy/cancel-requests.js';
-import { isLive, ownRecord, processStartTime, readRunRecords, writeRunRecord } from '../../src/run/redundancy/run-record.js';
-import { SchedulerControl, type JobState } from '../../src/run/schedule/control.js';
-import { watchRedundancy } from '../../src/run/redundancy/watch.js';
-import { Console } from '../../src/run/output/console.js';
-import { makeJob } from './helpers/model.js';
+import { decideOnNewCommit } from '../../../src/run/redundancy/auto-cancel.js';
+import { CancelRequestWatcher, requestCancel, type CancelRequest } from '../../../src/run/redundancy/cancel-requests.js';
+import { isLive, ownRecord, processStartTime, readRunRecords, writeRunRecord } from '../../../src/run/redundancy/run-record.js';
+import { SchedulerControl, type JobState } from '../../../src/run/schedule/control.js';
+import { watchRedundancy } from '../../../src/run/redundancy/watch.js';
+import { Console } from '../../../src/run/output/console.js';
+import { makeJob } from '../helpers/model.js';
 
 const st = (name: string, state: JobState['state'], interruptible: boolean): JobState => ({ job: makeJob(name, { interruptible }), state });
 

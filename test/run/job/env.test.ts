@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { buildJobEnv } from '../../src/run/job/env.js';
-import { makeJob, makePipeline } from './helpers/model.js';
+import { buildJobEnv } from '../../../src/run/job/env.js';
+import { makeJob, makePipeline } from '../helpers/model.js';
 
 test('precedence: predefined < YAML < dotenv < user; CI_PROJECT_DIR is the workspace; file and masked variables', async () => {
   const ws = join(await mkdtemp(join(tmpdir(), 'kiln-env-')), 'proj');

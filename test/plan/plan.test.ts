@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { selectJobs } from '../../src/plan/select.js';
 import { buildGraph } from '../../src/plan/graph.js';
 import { UsageError } from '../../src/errors.js';
-import { makeJob, makePipeline, needs } from './helpers/model.js';
+import { makeJob, makePipeline, needs } from '../run/helpers/model.js';
 
 const pipeline = makePipeline([
   makeJob('compile', { stage: 'build' }),

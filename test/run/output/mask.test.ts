@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamMasker } from '../../src/run/output/mask.js';
+import { StreamMasker } from '../../../src/run/output/mask.js';
 
 function feed(masker: StreamMasker, chunks: Buffer[]): string {
   const out = chunks.map((c) => masker.push(c));

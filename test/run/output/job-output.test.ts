@@ -4,8 +4,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
-import { Console } from '../../src/run/output/console.js';
-import { JobOutput } from '../../src/run/output/job-output.js';
+import { Console } from '../../../src/run/output/console.js';
+import { JobOutput } from '../../../src/run/output/job-output.js';
 
 test('job output: prefixed console lines, timestamped masked log, sections, long lines cut', async () => {
   const sink = new PassThrough();

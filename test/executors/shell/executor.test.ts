@@ -4,9 +4,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createShellExecutor } from '../../src/executors/shell/executor.js';
-import type { StepResult } from '../../src/executors/types.js';
-import { makeJob } from './helpers/model.js';
+import { createShellExecutor } from '../../../src/executors/shell/executor.js';
+import type { StepResult } from '../../../src/executors/types.js';
+import { makeJob } from '../../run/helpers/model.js';
 
 async function run(lines: string[], o: { kind?: 'main' | 'after'; timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> } = {}) {
   const ws = await mkdtemp(join(tmpdir(), 'kiln-shell-'));

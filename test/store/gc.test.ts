@@ -8,7 +8,7 @@ import { Store, type FileRecord, type Manifest } from '../../src/store/store.js'
 import { restoreTree, saveTree } from '../../src/store/tree.js';
 import { collectGarbage } from '../../src/store/gc.js';
 import { park, treeIdOf } from '../../src/store/pool.js';
-import { runKiln, makeProject } from './helpers/project.js';
+import { runKiln, makeProject } from '../run/helpers/project.js';
 
 async function saved(store: Store, root: string, name: string, content: Record<string, string>): Promise<FileRecord[]> {
   const dir = join(root, name);

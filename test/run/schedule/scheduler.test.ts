@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { schedule, SchedulerControl, type SchedulerHooks } from '../../src/run/schedule/scheduler.js';
-import { buildGraph } from '../../src/plan/graph.js';
-import type { AttemptResult } from '../../src/run/schedule/status.js';
-import type { Job } from '../../src/pipeline/model.js';
-import { makeJob, makePipeline, needs } from './helpers/model.js';
+import { schedule, SchedulerControl, type SchedulerHooks } from '../../../src/run/schedule/scheduler.js';
+import { buildGraph } from '../../../src/plan/graph.js';
+import type { AttemptResult } from '../../../src/run/schedule/status.js';
+import type { Job } from '../../../src/pipeline/model.js';
+import { makeJob, makePipeline, needs } from '../helpers/model.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Script = (job: Job, attempt: number, signal: AbortSignal) => Promise<AttemptResult>;
