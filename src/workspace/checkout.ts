@@ -32,25 +32,21 @@ export async function prepareSources(snapshot: Snapshot, dest: string, settings:
     entries = entries.filter((e) => e.rel === '.git' || e.rel.startsWith('.git/')).filter((e) => e.rel !== '.git/index');
     notes.push('Skipping Git checkout (GIT_CHECKOUT false)');
   }
-  await copyEntries(snapshot.dir, dest, entries);
-  if (settings.depth !== undefined && hasGit) {
-    const head = snapshot.repo?.hasHead ? 'HEAD' : undefined;
-    if (head) {
-      await writeShallow(join(dest, '.git'), await shallowBoundary(join(dest), head, settings.depth));
-      notes.push(`Fetched with git depth set to ${settings.depth} (GIT_DEPTH)`);
-    }
-  }
-  if (settings.submodules === 'none' || !settings.checkout) return { entries, notes };
-
-  const all = await snapshot.submodules();
+  // Submodules first, so the project's files and theirs are copied in one pass.
+  const wantSubmodules = settings.submodules !== 'none' && settings.checkout;
+  const all = wantSubmodules ? await snapshot.submodules() : [];
   const chosen = selectSubmodules(all, settings);
-  notes.push(`Updating/initializing submodules${settings.submodules === 'recursive' ? ' recursively' : ''}${settings.submoduleDepth ? ` with git depth set to ${settings.submoduleDepth}` : ''}...`);
-  if (all.length === 0) notes.push('(the project has no submodules)');
   const failed = chosen.filter((t) => t.error);
   if (failed.length) throw new WorkspaceError(failed.map((t) => t.error).join('; '));
-  const placed: TreeEntry[] = [];
-  for (const t of chosen) placed.push(...t.entries);
-  await copyEntries(snapshot.dir, dest, placed);
+  const placed = chosen.flatMap((t) => t.entries);
+  await copyEntries(snapshot.dir, dest, placed.length ? [...entries, ...placed] : entries);
+  if (settings.depth !== undefined && hasGit && snapshot.repo?.hasHead) {
+    await writeShallow(join(dest, '.git'), await shallowBoundary(dest, 'HEAD', settings.depth));
+    notes.push(`Fetched with git depth set to ${settings.depth} (GIT_DEPTH)`);
+  }
+  if (!wantSubmodules) return { entries, notes };
+  notes.push(`Updating/initializing submodules${settings.submodules === 'recursive' ? ' recursively' : ''}${settings.submoduleDepth ? ` with git depth set to ${settings.submoduleDepth}` : ''}...`);
+  if (all.length === 0) notes.push('(the project has no submodules)');
   const configs = new Map<string, string>();
   for (const t of chosen) {
     if (t.note) notes.push(`WARNING: ${t.note}`);
