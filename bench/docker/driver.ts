@@ -17,7 +17,7 @@ async function pipelineMode(projectDir: string, concurrency: number): Promise<vo
   const { allocatePipeline } = await import('../../src/run/pipelines-dir.js');
   const { runPipeline } = await import('../../src/run/pipeline.js');
   const { projectId } = await import('../../src/run/project-id.js');
-  const { Console } = await import('../../src/run/console.js');
+  const { Console } = await import('../../src/run/output/console.js');
   const t0 = performance.now();
   const kilnDir = join(projectDir, '.kiln');
   const { id, dir } = await allocatePipeline(kilnDir);

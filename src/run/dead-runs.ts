@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { processAlive } from '../util/process-alive.js';
 import { pipelinesRoot } from './pipelines-dir.js';
-import { processStartTime, RUN_FILE } from './run-record.js';
+import { processStartTime, RUN_FILE } from './redundancy/run-record.js';
 
 export const OWNER_FILE = 'owner.json';
 /** What a dead run leaves that takes room: the sources snapshot and the job workspaces. */

@@ -12,7 +12,7 @@ import { loadPipeline } from '../../src/pipeline/load.js';
 import { allocatePipeline } from '../../src/run/pipelines-dir.js';
 import { runPipeline } from '../../src/run/pipeline.js';
 import { projectId } from '../../src/run/project-id.js';
-import { Console } from '../../src/run/console.js';
+import { Console } from '../../src/run/output/console.js';
 import { job, makeProject, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
 import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
 import { Writable } from 'node:stream';
