@@ -28,10 +28,11 @@ test:
 
 test('two projects sharing a store never see each other\'s artifacts or caches, and get distinct pipeline ids', async () => {
   const store = await mkdtemp(join(tmpdir(), 'kiln-shared-store-'));
-  const p = await makeProject({ '.gitlab-ci.yml': yaml('P') });
+  // P names the store in its kiln.toml (runner.cache_dir), Q with --store.
+  const p = await makeProject({ '.gitlab-ci.yml': yaml('P'), 'kiln.toml': `[runner]\ncache_dir = ${JSON.stringify(store)}\n` });
   const q = await makeProject({ '.gitlab-ci.yml': yaml('Q') });
   const run = async (dir: string, ...jobs: string[]) => {
-    const r = await runKiln(['run', '--dir', dir, '--store', store, '--json', ...jobs]);
+    const r = await runKiln(['run', '--dir', dir, ...(dir === q ? ['--store', store] : []), '--json', ...jobs]);
     assert.ok(r.code === 0, r.stdout + r.stderr);
     return parseSummary(r.stdout);
   };
@@ -50,6 +51,7 @@ test('two projects sharing a store never see each other\'s artifacts or caches, 
   assert.equal(new Set(ids).size, ids.length, `pipeline ids collide: ${ids.join(', ')}`);
   assert.match(await readLog(p2, 'test'), new RegExp(`pipeline id ${p2.pipelineId}\\n`));
   assert.equal(job(p2, 'test').cache, 'hit');
+  assert.equal(existsSync(join(p, '.kiln/store')), false, 'P used the shared store');
 });
 
 test('a project keeps its store id when moved, a copy gets its own, a new project at an old path too', async () => {
