@@ -30,7 +30,7 @@ export async function allocatePipeline(kilnDir: string, storeDir?: string): Prom
   await mkdir(root, { recursive: true, mode: PRIVATE_DIR });
   // Made by an older kiln with the umask's mode: made private now.
   const st = await stat(root);
-  if (st.mode & 0o077) await chmod(root, PRIVATE_DIR);
+  if (st.mode & 0o077) await chmod(root, PRIVATE_DIR).catch(() => undefined);
   const first = ((await ids(root)).at(-1) ?? 0) + 1;
   const claimHere = async (id: number) => {
     try {

@@ -97,8 +97,9 @@ export class Store {
   private async prepare(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: STORE_DIR_MODE });
     // A store made by an older kiln (or by hand) is made private: nothing under a 0700 root is reachable by others.
+    // (Best effort: a store directory owned by someone else keeps its mode; what kiln makes inside is private.)
     const st = await stat(this.root);
-    if (st.mode & 0o077) await chmod(this.root, (st.mode & 0o700) | STORE_DIR_MODE);
+    if (st.mode & 0o077) await chmod(this.root, (st.mode & 0o700) | STORE_DIR_MODE).catch(() => undefined);
     for (const d of ['tmp', 'packs', 'blobs', 'entries', 'entries/cache', 'entries/artifacts']) {
       await mkdir(join(this.root, d), { mode: STORE_DIR_MODE }).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'EEXIST') throw e;
