@@ -84,9 +84,18 @@ export function projectId(projectDir: string, kilnDir = join(projectDir, '.kiln'
         const aside = tempName(file);
         try {
           renameSync(file, aside);
+          // Another run may have made the copy's new id just before: that one is put back (unless yet another
+          // run linked one in meanwhile), so all runs end up with one id.
+          if (readRecord(aside)?.id !== rec.id) {
+            try {
+              linkSync(aside, file);
+            } catch {
+              /* there is one already */
+            }
+          }
           rmSync(aside, { force: true });
         } catch {
-          /* another run did it */
+          /* another run moved it first */
         }
         continue;
       }
