@@ -3,7 +3,8 @@
 // the same stale lock could each remove it, the second removing the first one's fresh lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ test('stress: six processes racing over a stale lock never hold it together and 
   const dead = spawn('true');
   await new Promise((r) => dead.once('exit', r));
 
-  const workers: { child: ChildProcessWithoutNullStreams; lines: AsyncIterator<string> }[] = [];
+  const workers: { child: ChildProcessByStdio<Writable, Readable, null>; lines: AsyncIterator<string> }[] = [];
   for (let i = 0; i < 6; i++) {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/publish/fixtures/lock-worker.ts'), repo],
       { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
