@@ -62,7 +62,7 @@ async function takeoverGuard(repo: string): Promise<Server | undefined> {
   });
 }
 
-function isStale(info: LockInfo | undefined): info is LockInfo {
+function isStale(info: LockInfo | undefined): boolean {
   return !!info && info.host === hostname() && !processAlive(info.pid);
 }
 
@@ -75,7 +75,7 @@ async function takeOver(repo: string, path: string, seen: LockInfo): Promise<voi
   }
   try {
     const now = await readInfo(path);
-    if (isStale(now) && now.pid === seen.pid && now.token === seen.token && now.started === seen.started) {
+    if (now && isStale(now) && now.pid === seen.pid && now.token === seen.token && now.started === seen.started) {
       await rm(path, { force: true });
     }
   } finally {
@@ -99,7 +99,7 @@ export async function lockRepo(repo: string, timeoutMs: number, onWait?: (holder
     }
     const info = await readInfo(path);
     if (isStale(info)) {
-      await takeOver(repo, path, info);
+      await takeOver(repo, path, info!);
       continue;
     }
     const who = info ? `pid ${info.pid} on ${info.host} since ${info.started}` : 'an unknown process';
