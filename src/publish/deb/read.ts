@@ -80,7 +80,7 @@ export async function readDebControl(file: string): Promise<DebInfo> {
       members.push({ name, data: wanted ? await read(off + 60, len) : Buffer.alloc(0) });
       off += 60 + len + (len % 2);
     }
-    return parseMembers(members, file, {});
+    return await parseMembers(members, file, {}); // awaited here: a rejection must not wait unhandled for close()
   } finally {
     await fh.close();
   }
