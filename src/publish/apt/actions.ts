@@ -25,7 +25,14 @@ export interface AptFlags {
   exportKey?: string;
 }
 
+/** Release fields are one line each: a newline would let a value add fields (a second Valid-Until, ...). */
+function oneLine(flag: string, v: string | undefined): void {
+  if (v !== undefined && /[\r\n\0]/.test(v)) throw new UsageError(`${flag}: the value must be one line (it contains a line break or NUL)`);
+}
+
 async function repoOptions(f: AptFlags): Promise<AptRepoOptions> {
+  for (const [flag, v] of [['--origin', f.origin], ['--label', f.label], ['--description', f.description], ['--codename', f.codename],
+    ['--suite', f.suite]] as const) oneLine(flag, v);
   if (f.validFor && f.policy) throw new UsageError('use either --valid-for or --policy, not both');
   let policy: ExpirationPolicy | undefined;
   if (f.validFor) policy = policyFromFlag(f.validFor);

@@ -60,9 +60,18 @@ export interface AptPublishResult {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+// Debian architecture names (dpkg-architecture -L): lowercase letters, digits and hyphens, e.g. amd64, arm64,
+// armhf, kfreebsd-amd64, all. They become directory names (binary-<arch>) and a Release field.
+const ARCH = /^[a-z0-9][a-z0-9-]*$/;
 
 function checkName(flag: string, v: string): void {
-  if (!NAME.test(v)) throw new UsageError(`${flag} "${v}": use letters, digits and . _ + - only`);
+  if (!NAME.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: use letters, digits and . _ + - only`);
+}
+
+function checkArch(v: string): void {
+  if (!ARCH.test(v)) {
+    throw new UsageError(`--architectures ${JSON.stringify(v)}: not a Debian architecture name (lowercase letters, digits and -, e.g. amd64, arm64)`);
+  }
 }
 
 async function prepareSigner(o: AptRepoOptions, now: Date, warnings: string[]): Promise<Signer | undefined> {
@@ -85,6 +94,7 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
   checkName('--suite', o.suite);
   checkName('--component', component);
   if (o.codename) checkName('--codename', o.codename);
+  for (const a of o.architectures ?? []) checkArch(a);
   if (o.keep !== undefined && (!Number.isInteger(o.keep) || o.keep < 1)) throw new UsageError('--keep must be a whole number >= 1');
   if (o.debs.length === 0) throw new UsageError('no .deb files given');
   const warnings: string[] = [];
@@ -214,6 +224,7 @@ function pruneVersions(pkgs: Map<string, PoolPackage>, keep: number): PoolPackag
 export async function refreshApt(o: AptRepoOptions): Promise<AptPublishResult> {
   const now = o.now ?? new Date();
   checkName('--suite', o.suite);
+  if (o.codename) checkName('--codename', o.codename);
   const warnings: string[] = [];
   const signer = await prepareSigner(o, now, warnings);
   const lock = await lockRepo(o.repo, o.lockTimeoutMs ?? 60_000, o.onLockWait);
