@@ -47,6 +47,8 @@ export class PolicyError extends ConfigError {
 export class AptlyError extends KilnError {
   readonly status?: number;
   readonly body?: string;
+  /** What the failed publish had already changed on the server (for the message and --json). */
+  changes: string[] = [];
   constructor(message: string, status?: number, body?: string) {
     super(message, 'E_APTLY', 5);
     this.status = status;

@@ -66,7 +66,18 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (debs: string[], opts) => {
       const { runPublishAptly, formatAptlyResult } = await import('../../publish/aptly/actions.js');
-      const r = await runPublishAptly(debs, opts);
-      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatAptlyResult(r));
+      let r;
+      try {
+        r = await runPublishAptly(debs, opts);
+      } catch (e) {
+        // --json readers get the failure too (stdout), with what was left changed on the server.
+        if (opts.json) {
+          const err = e as { code?: string; message?: string; changes?: string[] };
+          process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code ?? 'E_INTERNAL', message: err.message ?? String(e) },
+            changes: err.changes ?? [] }, null, 2) + '\n');
+        }
+        throw e;
+      }
+      process.stdout.write(opts.json ? JSON.stringify({ ok: true, ...r }, null, 2) + '\n' : formatAptlyResult(r));
     });
 }
