@@ -14,7 +14,7 @@
 //   removing the first one's fresh lock, and two publishers would run at once (packages lost, a suite pointing
 //   at a generation the other pruned).
 // - Release removes the lock only while it still carries our token.
-import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
@@ -83,6 +83,14 @@ async function takeOver(repo: string, path: string, seen: LockInfo): Promise<voi
   }
 }
 
+/** Candidate files of publishers killed between writing and linking them (`.kiln-publish.lock.<pid>.<token>`). */
+async function sweepCandidates(repo: string): Promise<void> {
+  for (const name of await readdir(repo).catch(() => [] as string[])) {
+    const m = /^\.kiln-publish\.lock\.(\d+)\.[0-9a-f]+$/.exec(name);
+    if (m && !processAlive(Number(m[1]))) await rm(join(repo, name), { force: true });
+  }
+}
+
 export async function lockRepo(repo: string, timeoutMs: number, onWait?: (holder: string) => void): Promise<RepoLock> {
   const path = join(repo, LOCK_NAME);
   const deadline = Date.now() + timeoutMs;
@@ -91,6 +99,7 @@ export async function lockRepo(repo: string, timeoutMs: number, onWait?: (holder
   for (;;) {
     const mine: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), token: randomBytes(8).toString('hex') };
     if (await tryCreate(path, mine)) {
+      await sweepCandidates(repo);
       return {
         release: async () => {
           if ((await readInfo(path))?.token === mine.token) await rm(path, { force: true });
