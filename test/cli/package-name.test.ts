@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { PACKAGE_NAME, kilnRoot } from '../../src/util/package-root.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NAME = '@kiln-ci/kiln';
@@ -21,6 +22,8 @@ function files(dir: string, out: string[] = []): string[] {
 test('the package has a scoped name, the same in package.json and the lock file', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
   assert.equal(pkg.name, NAME);
+  assert.equal(PACKAGE_NAME, NAME, 'kiln finds its own data/ by this name');
+  assert.equal(kilnRoot(), ROOT);
   assert.deepEqual(Object.keys(pkg.bin), ['kiln'], 'the command is still `kiln`');
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { name: string; packages: Record<string, { name?: string }> };
   assert.equal(lock.name, NAME);
