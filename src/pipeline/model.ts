@@ -93,6 +93,27 @@ export interface EnvironmentSpec {
   onStop?: string;
 }
 
+/** An external secret (`secrets:`): where GitLab would fetch it, and whether the variable holds a file path. */
+export interface SecretSpec {
+  provider: string;
+  file: boolean;
+}
+
+/** Keywords that need GitLab's server or features outside a runner (see keywords/local.ts, run/job/local-only.ts). */
+export interface LocalKeywords {
+  /** A GitLab Pages job: its site folder is kept as artifacts. */
+  pages?: { publish: string };
+  /** hooks:pre_get_sources_script. */
+  preGetSourcesScript?: string[];
+  /** `release:` is set. */
+  release?: boolean;
+  /** `run:` (CI steps) is set. */
+  steps?: boolean;
+  /** `id_tokens:` names. */
+  idTokens?: string[];
+  secrets?: Record<string, SecretSpec>;
+}
+
 export interface ParallelInfo {
   /** 1-based CI_NODE_INDEX. */
   index: number;
@@ -135,6 +156,8 @@ export interface Job {
   resourceGroup?: string;
   environment?: EnvironmentSpec;
   coverage?: string;
+  /** Pages, release, run, hooks, id_tokens, secrets: what kiln does with them is decided per job at run time. */
+  local?: LocalKeywords;
   /** Raw trigger value for trigger jobs (kiln does not run downstream pipelines locally). */
   trigger?: unknown;
   parallel?: ParallelInfo;

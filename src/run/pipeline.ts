@@ -77,7 +77,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
       const { result, removal, ...left } = await runAttempt(ctx, job, attempt, signal);
       if (removal) removals.push(removal);
       const before = kept.get(job.name) ?? {};
-      kept.set(job.name, { cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
+      // A retry's results replace the earlier attempt's; what a later attempt did not get to keeps the earlier one.
+      kept.set(job.name, { ...left, cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
       return result;
     },
     onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),
