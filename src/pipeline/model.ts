@@ -91,6 +91,8 @@ export interface EnvironmentSpec {
   url?: string;
   action?: string;
   onStop?: string;
+  /** deployment_tier (GitLab guesses it from the name when absent). */
+  tier?: string;
 }
 
 /** An external secret (`secrets:`): where GitLab would fetch it, and whether the variable holds a file path. */
@@ -123,6 +125,8 @@ export interface ParallelInfo {
 }
 
 export interface Job {
+  /** CI_JOB_ID, assigned when the pipeline is created, so rules and the running job see the same value. */
+  id?: number;
   /** Full GitLab job name, e.g. "build: [amd64, gcc]" or "test 2/3". */
   name: string;
   /** The job's key in the YAML. */

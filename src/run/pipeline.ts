@@ -53,7 +53,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const info = new Map<string, JobInfo>();
   o.pipeline.jobs.forEach((j, i) => {
     const slug = slugs.get(j.name)!;
-    info.set(j.name, { slug, jobId: o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`) });
+    info.set(j.name, { slug, jobId: j.id ?? o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`) });
   });
   o.console.setNames(selection.jobs.map((j) => j.name));
 

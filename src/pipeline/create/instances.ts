@@ -175,7 +175,7 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
     }
     if (!allowFailure) allowFailure = { allowed: when === 'manual' && !manualFromRule, exitCodes: [] };
     const job: Job = {
-      name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
+      id: jobId, name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
       allowFailure, needs: null, dependencies: def.dependencies, image: def.image, services: def.services,
       beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache: def.cache,
       artifacts: def.artifacts, tags: def.tags, retry: def.retry, timeoutSeconds: def.timeoutSeconds,

@@ -26,6 +26,8 @@ import { expandArtifacts, expandJobForExecutor } from './expand.js';
 import { stepLimits } from './script-timeouts.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
+/** CI_RUNNER_VERSION: kiln's own. */
+const KILN_VERSION = '0.1.0';
 
 /** Who a job is in this pipeline; set before any job runs, never written by an attempt. */
 export interface JobInfo {
@@ -136,6 +138,10 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     const jobEnv = await buildJobEnv({
       ctx: ctx.pipeline.context, job, jobId: info.jobId, projectDir: ws, fileVarDir: `${ws}.tmp`,
       dotenv, maskedNames: ctx.maskedNames, hostEnv: ctx.hostEnv, runnerEnv: ctx.runnerEnv,
+      run: {
+        startedAt: new Date(startedAt), timeoutSeconds: job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S, manual: job.when === 'manual',
+        pipelineName: ctx.pipeline.workflowName, executor: ctx.executor.name, version: KILN_VERSION,
+      },
     });
     // secrets: / id_tokens: come from the user (no server to read them from); masked, files where asked.
     const secrets = resolveSecrets(job, (n) => ctx.pipeline.context.userVariables[n]?.value ?? ctx.secrets?.[n]);
