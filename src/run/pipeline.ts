@@ -16,6 +16,7 @@ import { jobSlugs } from './job/slug.js';
 import { trace } from '../util/trace.js';
 import { jobSummary, type PipelineSummary } from './summary.js';
 import { formatDuration } from './output/format.js';
+import type { ProcessMode } from './schedule/resource-lock.js';
 
 export interface RunPipelineOptions {
   pipeline: Pipeline;
@@ -41,6 +42,10 @@ export interface RunPipelineOptions {
   /** kiln.toml runner pre_build_script / post_build_script. */
   preBuildScript?: string;
   postBuildScript?: string;
+  /** kiln.toml `[resource_groups]`: process mode per group (default unordered). */
+  resourceGroupModes?: Record<string, ProcessMode>;
+  /** kiln.toml `[secrets]` values for `secrets:` / `id_tokens:`. */
+  secrets?: Record<string, string>;
 }
 
 export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummary> {
@@ -68,7 +73,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
     artifactsOf: (name) => kept.get(name)?.artifacts, keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop, secrets: o.secrets,
+    // Groups are the project's (GitLab scopes resource_group by project), shared by every run using this store.
+    resourceLocks: { dir: join(o.storeDir, 'resource-groups'), scope: o.pipeline.projectDir, modes: o.resourceGroupModes ?? {} },
   };
   const control = o.control ?? new SchedulerControl();
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));

@@ -4,6 +4,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArtifactsSpec, Job, Pipeline } from '../../pipeline/model.js';
 import { planLocalKeywords, resolveSecrets } from './local-only.js';
+import { acquireResource, type HeldResource, type ProcessMode } from '../schedule/resource-lock.js';
+import { expandString } from '../../pipeline/variables/expand.js';
 import type { Executor, PreparedJob, StepResult } from '../../executors/types.js';
 import type { JobGraph } from '../../plan/graph.js';
 import type { Store } from '../../store/store.js';
@@ -79,6 +81,8 @@ export interface RunContext {
   hardStop?: AbortSignal;
   /** Values for `secrets:` / `id_tokens:` from kiln.toml `[secrets]`. */
   secrets?: Record<string, string>;
+  /** resource_group locks shared with other kiln runs (schedule/resource-lock.ts). */
+  resourceLocks?: { dir: string; scope: string; modes: Record<string, ProcessMode> };
 }
 
 /** artifacts with extra paths (a Pages job's folder); a job without `artifacts:` gets a default spec for them. */
@@ -119,8 +123,22 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
   const startedAt = Date.now();
   /** Coverage is read only from a log in which the job's script ran. */
   let scriptRan = false;
+  let held: HeldResource | undefined;
   try {
     out.info(`${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`, 'cyan');
+    if (job.resourceGroup && ctx.resourceLocks) {
+      const group = expandString(job.resourceGroup, (n) => ctx.pipeline.context.predefined[n] ?? job.variables[n]?.value);
+      const locks = ctx.resourceLocks;
+      held = await acquireResource({
+        dir: locks.dir, scope: locks.scope, group, mode: locks.modes[group] ?? 'unordered', signal,
+        holder: `pipeline ${ctx.pipelineId}, job ${job.name} (pid ${process.pid})`,
+        onWait: (by) => out.info(`Waiting for resource: ${group}${by ? ` (held by ${by})` : ''}`, 'yellow'),
+      }).catch((e: Error) => {
+        if (signal.aborted) return undefined;
+        throw e;
+      });
+      if (!held) return canceled(out, signal, 1);
+    }
     const local = planLocalKeywords(job, ctx.executor.name);
     if (local.notRun) {
       out.info(`ERROR: Job not run: ${local.notRun}`, 'red');
@@ -275,6 +293,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     return { exitCode: 1, cancelled: signal.aborted, failureReason: 'runner_system_failure', message: (e as Error).message };
   } finally {
     if (prepared) await ctx.executor.cleanup(prepared).catch(() => undefined);
+    await held?.release();
     // Only once the job's processes are gone: park() checks that the trees are still exactly their entries.
     if (!ctx.keepWorkspaces) for (const t of trees) park(ctx.store, ws, t.files, t.identity, ctx.cachePool);
     await out.close();
