@@ -1,6 +1,7 @@
 // The shape of kiln.toml (runner settings after GitLab Runner's config.toml) and of the effective config.
 import type { SourcePosition } from '../errors.js';
 import type { PullPolicy } from '../pipeline/model.js';
+import type { IgnoredKey, RunnerEntry } from './runners.js';
 
 export type ExecutorName = 'shell' | 'docker';
 
@@ -47,6 +48,12 @@ export interface KilnConfig {
   masked: string[];
   /** User ABI targets, passed through as written (validated as tables of tables). */
   abiTargets: Record<string, Record<string, unknown>>;
+  /** GitLab Runner's check_interval in seconds (0: its default, 3 s): how often `kiln runner run` asks for jobs. */
+  checkInterval: number;
+  /** GitLab Runner's shutdown_timeout in seconds (0: 30 s): how long a stop waits for jobs to be reported. */
+  shutdownTimeout: number;
+  /** `[[runners]]` entries (GitLab Runner's shape) for `kiln runner`, from the highest file that has them. */
+  runners: RunnerEntry[];
 }
 
 /** Where an effective value came from. */
@@ -62,6 +69,8 @@ export interface LoadedConfig {
   origins: Record<string, ValueOrigin>;
   /** Config files that were read, lowest precedence first. */
   files: string[];
+  /** Keys accepted from GitLab Runner's config.toml that have no effect in kiln (reported in one warning). */
+  ignored: IgnoredKey[];
 }
 
 /** Overrides from the command line (highest precedence). */
@@ -78,4 +87,7 @@ export const DEFAULT_CONFIG: KilnConfig = {
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],
   abiTargets: {},
+  checkInterval: 0,
+  shutdownTimeout: 0,
+  runners: [],
 };
