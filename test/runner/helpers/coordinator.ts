@@ -44,6 +44,8 @@ export interface JobRecord {
   status: 'pending' | 'running' | 'canceling' | 'canceled' | 'success' | 'failed';
   trace: Buffer;
   patches: number;
+  /** 416 answers sent (the runner's offset differed from the stored trace). */
+  rangeMismatches: number;
   artifacts: StoredArtifact[];
   updates: { state: string; failure_reason?: string; exit_code?: number; output?: { checksum: string; bytesize: number } }[];
   final?: { state: string; failure_reason?: string; exit_code?: number; checksum: string; bytesize: number };
@@ -104,7 +106,7 @@ export class Coordinator {
 
   enqueue(spec: JobSpec): JobRecord {
     const job: JobRecord = {
-      id: this.nextId++, token: `glcbt-${randomBytes(10).toString('hex')}`, spec, status: 'pending', trace: Buffer.alloc(0), patches: 0,
+      id: this.nextId++, token: `glcbt-${randomBytes(10).toString('hex')}`, spec, status: 'pending', trace: Buffer.alloc(0), patches: 0, rangeMismatches: 0,
       artifacts: [], updates: [], traceResetAllowed: false, dotenv: {},
     };
     this.jobs.push(job);
@@ -262,6 +264,7 @@ export class Coordinator {
         job.trace = Buffer.alloc(0); // GitLab's trace_reset: a patch from 0 after a failed validation replaces the trace
         job.traceResetAllowed = false;
       }
+      if (start !== job.trace.length) job.rangeMismatches++;
       if (start !== job.trace.length) return send(416, { message: '416 Range Not Satisfiable' }, { ...this.jobHeaders(job), Range: `0-${job.trace.length}` });
       if (Number(range[2]) - start + 1 !== body.length) return send(400, { message: 'Content-Range does not match the body' });
       job.trace = Buffer.concat([job.trace, body]);
