@@ -135,7 +135,7 @@ export interface JobPayload {
 /** common/network.go JobState and the failure reasons GitLab knows (common/network.go consts). */
 export type JobState = 'running' | 'success' | 'failed';
 export type FailureReason = 'script_failure' | 'runner_system_failure' | 'job_execution_timeout' | 'unknown_failure'
-  | 'image_pull_failure' | 'job_canceled';
+  | 'image_pull_failure' | 'job_canceled' | 'runner_interrupted';
 
 /** common/network.go UpdateJobRequest. */
 export interface UpdateJobRequest {

@@ -163,7 +163,7 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     }
     if (canceled) {
       line(`\x1b[31;1mERROR: Job failed: canceled${typeof cancel.signal.reason === 'string' ? ` (${cancel.signal.reason})` : ''}\x1b[0;m`);
-      result = { state: 'failed', failureReason: supported(p, 'job_canceled'), exitCode: main.exitCode };
+      result = { state: 'failed', failureReason: supported(p, canceledReason()), exitCode: main.exitCode };
       status = 'canceled';
       return await finish();
     }
@@ -191,12 +191,12 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     if (e instanceof StepFailed) {
       line(`\x1b[31;1mERROR: Job failed: ${e.message}\x1b[0;m`);
       result = e.result.cancelled || cancel.signal.aborted
-        ? { state: 'failed', failureReason: supported(p, 'job_canceled') }
+        ? { state: 'failed', failureReason: supported(p, canceledReason()) }
         : { state: 'failed', failureReason: e.result.timedOut ? 'job_execution_timeout' : 'script_failure', exitCode: e.result.exitCode };
       if (e.result.cancelled || cancel.signal.aborted) status = 'canceled';
     } else if (cancel.signal.aborted) {
       line(`\x1b[31;1mERROR: Job failed: canceled\x1b[0;m`);
-      result = { state: 'failed', failureReason: supported(p, 'job_canceled') };
+      result = { state: 'failed', failureReason: supported(p, canceledReason()) };
       status = 'canceled';
     } else {
       line(`\x1b[31;1mERROR: Job failed (system failure): ${(e as Error).message}\x1b[0;m`);
@@ -207,6 +207,11 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     o.stop.removeEventListener('abort', onStop);
     if (prepared) await o.executor.cleanup(prepared).catch(() => undefined);
     await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** The runner being stopped is runner_interrupted (GitLab Runner 18); a cancel from GitLab job_canceled. */
+  function canceledReason(): FailureReason {
+    return o.stop.aborted ? 'runner_interrupted' : 'job_canceled';
   }
 
   async function finish(): Promise<JobOutcome> {
