@@ -23,7 +23,7 @@ function gitIn(cwd: string, ...args: string[]): string {
 }
 
 /** A project with a few files, pushed to a bare repository the double serves as group/app. */
-export async function scenario(files: Record<string, string> = {}, config: Partial<{ concurrent: number; limit: number; outputLimitKb: number; checkInterval: number; extra: string }> = {}): Promise<Scenario> {
+export async function scenario(files: Record<string, string> = {}, config: Partial<{ concurrent: number; limit: number; outputLimitKb: number; checkInterval: number; executor: string; extra: string }> = {}): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-runner-'));
   const work = join(dir, 'work');
   mkdirSync(work);
@@ -52,7 +52,7 @@ export async function scenario(files: Record<string, string> = {}, config: Parti
     `  url = "${url}"`,
     '  id = 12',
     `  token = "${RUNNER_TOKEN}"`,
-    '  executor = "shell"',
+    `  executor = "${config.executor ?? 'shell'}"`,
     ...(config.limit !== undefined ? [`  limit = ${config.limit}`] : []),
     ...(config.outputLimitKb !== undefined ? [`  output_limit = ${config.outputLimitKb}`] : []),
     ...(config.extra ? [config.extra] : []),
