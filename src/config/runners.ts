@@ -10,49 +10,11 @@ import {
   asBool, asByteSize, asCount, asCpus, asEnvironment, asExecutor, asPullPolicy, asString, asStringList, asVolumes,
   ValueProblem,
 } from './values.js';
-import type { DockerSettings, ExecutorName, VolumeSpec } from './types.js';
+import type { DockerSettings, ExecutorName, IgnoredKey, RunnerEntry, VolumeSpec } from './types.js';
+
+export type { IgnoredKey, RunnerEntry };
 
 export type KeyRule = { use: (raw: unknown) => unknown } | 'ignore' | 'table';
-
-/** A `[[runners]]` entry as `kiln runner` uses it (the token stays in memory only: never printed). */
-export interface RunnerEntry {
-  /** 0-based index of the entry in its file. */
-  index: number;
-  file: string;
-  /** Position of the entry's `[[runners]]` header. */
-  position?: SourcePosition;
-  name: string;
-  url?: string;
-  id?: number;
-  token?: string;
-  tokenExpiresAt?: string;
-  tlsCaFile?: string;
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  executor: ExecutorName;
-  /** Jobs this runner runs at once (0 = no limit of its own; the global `concurrent` still applies). */
-  limit: number;
-  /** Trace size limit in bytes (GitLab Runner's output_limit is in KiB; default 4096 KiB). */
-  outputLimitBytes: number;
-  requestConcurrency: number;
-  jobStatusFinalUpdateRetryLimit: number;
-  environment: string[];
-  shell: string;
-  buildsDir?: string;
-  cacheDir?: string;
-  cloneUrl?: string;
-  preGetSourcesScript?: string;
-  postGetSourcesScript?: string;
-  preBuildScript?: string;
-  postBuildScript?: string;
-  docker: Partial<DockerSettings>;
-}
-
-/** A key that was accepted but has no effect in kiln. */
-export interface IgnoredKey {
-  key: string;
-  position?: SourcePosition;
-}
 
 /** GitLab Runner's default output_limit (common/consts.go DefaultTraceOutputLimit: 4 MiB). */
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;

@@ -1,7 +1,6 @@
 // The shape of kiln.toml (runner settings after GitLab Runner's config.toml) and of the effective config.
 import type { SourcePosition } from '../errors.js';
 import type { PullPolicy } from '../pipeline/model.js';
-import type { IgnoredKey, RunnerEntry } from './runners.js';
 
 export type ExecutorName = 'shell' | 'docker';
 
@@ -91,3 +90,43 @@ export const DEFAULT_CONFIG: KilnConfig = {
   shutdownTimeout: 0,
   runners: [],
 };
+
+/** A `[[runners]]` entry as `kiln runner` uses it (the token stays in memory only: never printed). */
+export interface RunnerEntry {
+  /** 0-based index of the entry in its file. */
+  index: number;
+  file: string;
+  /** Position of the entry's `[[runners]]` header. */
+  position?: SourcePosition;
+  name: string;
+  url?: string;
+  id?: number;
+  token?: string;
+  tokenExpiresAt?: string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  executor: ExecutorName;
+  /** Jobs this runner runs at once (0 = no limit of its own; the global `concurrent` still applies). */
+  limit: number;
+  /** Trace size limit in bytes (GitLab Runner's output_limit is in KiB; default 4096 KiB). */
+  outputLimitBytes: number;
+  requestConcurrency: number;
+  jobStatusFinalUpdateRetryLimit: number;
+  environment: string[];
+  shell: string;
+  buildsDir?: string;
+  cacheDir?: string;
+  cloneUrl?: string;
+  preGetSourcesScript?: string;
+  postGetSourcesScript?: string;
+  preBuildScript?: string;
+  postBuildScript?: string;
+  docker: Partial<DockerSettings>;
+}
+
+/** A key that was accepted but has no effect in kiln. */
+export interface IgnoredKey {
+  key: string;
+  position?: SourcePosition;
+}

@@ -6,7 +6,7 @@
 import type { PayloadArtifact, PayloadDependency } from './api-types.js';
 import type { CoordinatorClient } from './api.js';
 import { expandString } from '../pipeline/variables/expand.js';
-import { resolvePaths } from '../run/paths.js';
+import { resolvePaths } from '../run/job/paths.js';
 import { gzipPaths, unzipTo, zipPaths } from './archive.js';
 import { RunnerError } from './errors.js';
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
-import { resolvePaths } from '../run/paths.js';
+import { resolvePaths } from '../run/job/paths.js';
 import { expandString } from '../pipeline/variables/expand.js';
 import type { PayloadCache } from './api-types.js';
 import { unzipTo, zipPaths } from './archive.js';

@@ -10,7 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Executor, PreparedJob, StepResult } from '../executors/types.js';
 import { AFTER_SCRIPT_DEFAULT_MS } from '../executors/types.js';
-import { StreamMasker } from '../run/mask.js';
+import { StreamMasker } from '../run/output/mask.js';
 import type { RunnerEntry } from '../config/runners.js';
 import type { FailureReason, JobPayload } from './api-types.js';
 import { runnerInfo, type CoordinatorClient } from './api.js';
