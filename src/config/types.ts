@@ -111,7 +111,6 @@ export interface RunnerEntry {
   limit: number;
   /** Trace size limit in bytes (GitLab Runner's output_limit is in KiB; default 4096 KiB). */
   outputLimitBytes: number;
-  requestConcurrency: number;
   jobStatusFinalUpdateRetryLimit: number;
   environment: string[];
   shell: string;

@@ -53,6 +53,7 @@ export async function runRunners(o: RunOptions): Promise<number> {
   if (warning) log(`kiln: ${warning}`);
   const concurrent = (layer.get('concurrent')?.value as number | undefined) ?? 1;
   const checkIntervalMs = ((layer.get('check_interval')?.value as number | undefined) || DEFAULT_CHECK_INTERVAL_S) * 1000;
+  const shutdownS = (layer.get('shutdown_timeout')?.value as number | undefined) || 30;
   const workDir = resolve(o.workDir ?? join(homedir(), '.local', 'share', 'kiln', 'runner'));
   const systemId = await systemIdFor(o.configFile);
 
@@ -67,6 +68,9 @@ export async function runRunners(o: RunOptions): Promise<number> {
       log(`${sig}: canceling the running jobs`);
       quit.abort();
       term.abort();
+      // config.toml shutdown_timeout (GitLab Runner: 30 s when 0): then exit without waiting for the reports.
+      const t = setTimeout(() => { log(`shutdown_timeout (${shutdownS} s) passed: exiting`); process.exit(130); }, shutdownS * 1000);
+      t.unref();
     };
     const t = () => onTerm('SIGTERM');
     const i = () => onTerm('SIGINT');

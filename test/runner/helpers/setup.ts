@@ -1,12 +1,24 @@
 // Scenario set-up for runner tests: a project repository (bare, served by the coordinator double), a kiln.toml
-// with one [[runners]] entry, and `kiln runner ...` run as a child process (the built CLI when KILN_RUNNER_BIN
-// points at one, else bin/kiln.js from the sources).
+// with one [[runners]] entry, and `kiln runner ...` run as a child process through the built CLI: a copy of the
+// checkout built once per test file (test/cli/helpers/built-copy.ts), or KILN_RUNNER_BIN when set.
+// KILN_RUNNER_FROM_SOURCE=1 runs bin/kiln.js from the sources instead (quicker while developing).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Coordinator } from './coordinator.js';
+import { build, makeCopy } from '../../cli/helpers/built-copy.js';
+
+let builtBin: string | undefined;
+
+/** The built CLI (made on first use). */
+function ensureBuilt(): void {
+  if (builtBin || process.env.KILN_RUNNER_BIN || process.env.KILN_RUNNER_FROM_SOURCE === '1') return;
+  const copy = makeCopy();
+  build(copy);
+  builtBin = join(copy, 'bin', 'kiln.js');
+}
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const RUNNER_TOKEN = 'glrt-kilnTestToken_0123456789';
@@ -24,6 +36,7 @@ function gitIn(cwd: string, ...args: string[]): string {
 
 /** A project with a few files, pushed to a bare repository the double serves as group/app. */
 export async function scenario(files: Record<string, string> = {}, config: Partial<{ concurrent: number; limit: number; outputLimitKb: number; checkInterval: number; executor: string; extra: string }> = {}): Promise<Scenario> {
+  ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-runner-'));
   const work = join(dir, 'work');
   mkdirSync(work);
@@ -62,7 +75,7 @@ export async function scenario(files: Record<string, string> = {}, config: Parti
 }
 
 export function kilnCommand(): string[] {
-  const bin = process.env.KILN_RUNNER_BIN;
+  const bin = process.env.KILN_RUNNER_BIN ?? builtBin;
   return bin ? [bin] : [join(ROOT, 'bin', 'kiln.js')];
 }
 
@@ -75,7 +88,7 @@ export interface Running {
 
 export function kiln(args: string[], env: Record<string, string> = {}): Running {
   const child = spawn(process.execPath, [...kilnCommand(), ...args], {
-    env: { ...process.env, KILN_FROM_SOURCE: process.env.KILN_RUNNER_BIN ? '' : '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KILN_FROM_SOURCE: process.env.KILN_RUNNER_BIN ?? builtBin ? '' : '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
