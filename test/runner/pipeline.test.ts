@@ -98,3 +98,24 @@ test('masked and file variables: values masked in the trace (even split across w
   assert.match(trace, /file at \/.*\.tmp\/KEY_FILE\nfile-content-123/);
   assert.match(trace, /raw=literal-\$API_KEY expanded=pre-secrets/);
 });
+
+test('GIT_STRATEGY: none keeps the slot\'s previous files, fetch reuses the checkout and cleans, clone starts empty', async () => {
+  const s = await scenario();
+  scenarios.push(s);
+  const c = s.coordinator;
+  const v = (value: string) => [{ key: 'GIT_STRATEGY', value, public: true }];
+  c.enqueue({ name: 'a', script: ['echo junk > junk.txt'] });
+  c.enqueue({ name: 'b', needs: ['a'], variables: v('none'), script: ['test -f junk.txt', 'test -f README.md'] });
+  c.enqueue({ name: 'c', needs: ['b'], variables: v('fetch'), script: ['test ! -e junk.txt', 'test -f README.md', 'echo again > junk.txt'] });
+  c.enqueue({ name: 'd', needs: ['c'], variables: v('clone'), script: ['test ! -e junk.txt', 'test -f README.md'] });
+  c.enqueue({ name: 'e', needs: ['d'], variables: v('bogus'), script: ['echo never'] });
+  const r = await runRunner(s, 5).done;
+  assert.equal(r.code, 1);
+  for (const n of ['a', 'b', 'c', 'd']) assert.equal(c.job(n).status, 'success', c.job(n).trace.toString());
+  assert.match(c.job('b').trace.toString(), /Skipping Git repository setup \(GIT_STRATEGY=none\)/);
+  assert.match(c.job('c').trace.toString(), /Reinitialized existing Git repository/);
+  assert.match(c.job('d').trace.toString(), /Initialized empty Git repository/);
+  assert.equal(c.job('e').final?.state, 'failed');
+  assert.match(c.job('e').trace.toString(), /unknown GIT_STRATEGY "bogus"/);
+  assert.doesNotMatch(c.job('e').trace.toString(), /never/);
+});
