@@ -104,7 +104,7 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     await mkdir(ws, { recursive: true });
     const { env } = await buildEnvironment({
       payload: p, projectDir: ws, buildsDir: o.buildsDir, tmpDir, runnerName: o.runner.name, runnerId: o.runner.id,
-      runnerShortToken: (o.runner.token ?? '').replace(/^glrt-/, '').slice(0, 8), executor: o.runner.executor,
+      runnerShortToken: (o.runner.token ?? '').replace(/^glrt-/, '').slice(0, 8), slot: o.slot, executor: o.runner.executor,
       configEnvironment: o.runner.environment, hostEnv: process.env,
     });
     const job = toKilnJob(p, env, o.runner.docker.image);

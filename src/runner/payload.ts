@@ -33,6 +33,8 @@ export interface EnvInput {
   runnerName: string;
   runnerId?: number;
   runnerShortToken: string;
+  /** The job's slot on this runner (CI_CONCURRENT_ID). */
+  slot: number;
   executor: string;
   /** config.toml `environment` ("K=V"). */
   configEnvironment: string[];
@@ -41,19 +43,25 @@ export interface EnvInput {
 }
 
 export async function buildEnvironment(i: EnvInput): Promise<JobEnvironment> {
+  // common/build.go GetAllVariables: config.toml environment, then the default variables (GetDefaultVariables),
+  // then the job's, then the runner's version variables and RUNNER_TEMP_PROJECT_DIR; a later definition wins.
   const vars: PayloadVariable[] = [];
   for (const e of i.configEnvironment) {
     const eq = e.indexOf('=');
     vars.push({ key: e.slice(0, eq), value: e.slice(eq + 1) });
   }
-  vars.push(...(i.payload.variables ?? []));
-  const runner: Record<string, string> = {
-    CI_PROJECT_DIR: i.projectDir, CI_BUILDS_DIR: i.buildsDir, CI_SERVER: 'yes', CI_RUNNER_SHORT_TOKEN: i.runnerShortToken,
-    CI_RUNNER_VERSION: `kiln ${KILN_VERSION}`, CI_RUNNER_EXECUTABLE_ARCH: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
-    RUNNER_TEMP_PROJECT_DIR: i.tmpDir, CI_JOB_STATUS: 'running',
+  const before: Record<string, string> = {
+    CI_BUILDS_DIR: i.buildsDir, CI_PROJECT_DIR: i.projectDir, CI_CONCURRENT_ID: String(i.slot), CI_CONCURRENT_PROJECT_ID: String(i.slot),
+    CI_SERVER: 'yes', CI_JOB_STATUS: 'running',
   };
-  if (i.runnerId !== undefined) runner.CI_RUNNER_ID ??= String(i.runnerId);
-  for (const [key, value] of Object.entries(runner)) vars.push({ key, value, raw: true });
+  for (const [key, value] of Object.entries(before)) vars.push({ key, value, raw: true });
+  vars.push(...(i.payload.variables ?? []));
+  const after: Record<string, string> = {
+    CI_RUNNER_VERSION: `kiln ${KILN_VERSION}`, CI_RUNNER_EXECUTABLE_ARCH: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    CI_RUNNER_SHORT_TOKEN: i.runnerShortToken, RUNNER_TEMP_PROJECT_DIR: i.tmpDir,
+  };
+  if (i.runnerId !== undefined && !vars.some((v) => v.key === 'CI_RUNNER_ID')) after.CI_RUNNER_ID = String(i.runnerId);
+  for (const [key, value] of Object.entries(after)) vars.push({ key, value, raw: true });
 
   const byKey = new Map<string, PayloadVariable>();
   for (const v of vars) byKey.set(v.key, v);

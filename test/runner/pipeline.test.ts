@@ -119,3 +119,22 @@ test('GIT_STRATEGY: none keeps the slot\'s previous files, fetch reuses the chec
   assert.match(c.job('e').trace.toString(), /unknown GIT_STRATEGY "bogus"/);
   assert.doesNotMatch(c.job('e').trace.toString(), /never/);
 });
+
+test('config.toml environment, pre_get_sources_script, pre_build_script, post_build_script; job variables win', async () => {
+  const s = await scenario({}, {
+    extra: [
+      '  environment = ["FROM_CONFIG=yes", "SHARED=from-config"]',
+      '  pre_get_sources_script = "echo pre-sources in $(pwd)"',
+      '  pre_build_script = "echo pre-build $FROM_CONFIG"',
+      '  post_build_script = "echo post-build $CI_JOB_NAME"',
+    ].join('\n'),
+  });
+  scenarios.push(s);
+  const job = s.coordinator.enqueue({ name: 'env', variables: [{ key: 'SHARED', value: 'from-job', public: true }], script: ['echo "shared=$SHARED ci=$CI_SERVER slot=$CI_CONCURRENT_ID"'] });
+  const r = await runRunner(s, 1).done;
+  assert.equal(r.code, 0, r.stderr);
+  const t = job.trace.toString();
+  assert.match(t, /pre-sources in \//);
+  assert.ok(t.indexOf('pre-sources') < t.indexOf('Checking out'), 'pre_get_sources_script runs before the checkout');
+  assert.match(t, /pre-build yes\n[^]*shared=from-job ci=yes slot=0\n[^]*post-build env\n/);
+});
