@@ -124,3 +124,27 @@ test('the job timeout ends the job: job_execution_timeout, nothing after the scr
   assert.equal(job.final?.failure_reason, 'job_execution_timeout');
   assert.doesNotMatch(job.trace.toString(), /after-timeout/);
 });
+
+test('GitLab\'s copy of the trace is wrong at the final update (412): the whole trace is sent again, then accepted', async () => {
+  const s = await scenario();
+  scenarios.push(s);
+  const c = s.coordinator;
+  c.faults.loseTraceByteOnce = true;
+  const job = c.enqueue({ name: 'resend', script: ['for i in 1 2 3; do echo "line $i"; done'] });
+  const r = await runRunner(s, 1).done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(job.status, 'success');
+  assert.equal(job.updates.filter((u) => u.state === 'success').length, 2);
+  assert.match(job.trace.toString(), /line 1\nline 2\nline 3\n[^]*Job succeeded/);
+  assert.equal(job.final?.bytesize, job.trace.length);
+});
+
+test('GitLab refuses the runner token (403 on jobs/request): the runner stops with a clear error', async () => {
+  const s = await scenario();
+  scenarios.push(s);
+  s.coordinator.runnerTokens.clear();
+  const r = await runRunner(s, 1).done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /GitLab refused the runner token \(403 from jobs\/request\)/);
+  assert.doesNotMatch(r.stderr, /kilnTestToken/);
+});

@@ -68,6 +68,8 @@ export interface Faults {
   updateIntervalS: number;
   /** Hold jobs/request open up to this long when no job is ready (long polling). */
   longPollMs: number;
+  /** Lose the last stored trace byte before the next final update (GitLab's copy goes wrong: 412). */
+  loseTraceByteOnce?: boolean;
 }
 
 export class Coordinator {
@@ -281,6 +283,10 @@ export class Coordinator {
       if (this.faults.finalUpdateFailures > 0) {
         this.faults.finalUpdateFailures--;
         return send(500, { message: '500 Internal Server Error' });
+      }
+      if (this.faults.loseTraceByteOnce) {
+        this.faults.loseTraceByteOnce = false;
+        job.trace = job.trace.subarray(0, job.trace.length - 1);
       }
       const checksum = `crc32:${(crc32(job.trace) >>> 0).toString(16).padStart(8, '0')}`;
       if (b.output?.checksum !== checksum || b.output?.bytesize !== job.trace.length) {
