@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Executor, PreparedJob, StepResult } from '../executors/types.js';
 import { AFTER_SCRIPT_DEFAULT_MS } from '../executors/types.js';
 import { StreamMasker } from '../run/output/mask.js';
+import { TokenPrefixMasker } from './token-mask.js';
 import type { RunnerEntry } from '../config/runners.js';
 import type { FailureReason, JobPayload } from './api-types.js';
 import { runnerInfo, type CoordinatorClient } from './api.js';
@@ -87,7 +88,8 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   });
   // Secrets known from the payload alone, so not even the first line can leak one.
   const masker = new StreamMasker([p.token, ...(p.variables ?? []).filter((v) => v.masked).map((v) => v.value)]);
-  const write = (data: string | Buffer) => trace.write(masker.push(typeof data === 'string' ? Buffer.from(data) : data));
+  const tokens = new TokenPrefixMasker(p.features?.token_mask_prefixes ?? []);
+  const write = (data: string | Buffer) => trace.write(tokens.push(masker.push(typeof data === 'string' ? Buffer.from(data) : data)));
   const line = (text: string) => write(`${text}\n`);
   trace.start();
 
@@ -215,7 +217,7 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   }
 
   async function finish(): Promise<JobOutcome> {
-    trace.write(masker.flush());
+    trace.write(tokens.push(masker.flush(), true));
     const final = await trace.finish(result);
     if (final !== 'accepted') o.log(`job ${p.id}: final update ${final === 'aborted' ? 'not accepted: GitLab ended the job' : 'gave up after retries'}`);
     return {

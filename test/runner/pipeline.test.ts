@@ -65,7 +65,7 @@ test('a cache saved by one job is restored by the next (same key); policy pull r
   assert.match(c.job('third').trace.toString(), /cached-content/);
 });
 
-test('masked and file variables: values masked in the trace (even split across writes), files hold the value', async () => {
+test('masked and file variables: values masked in the trace (even split across writes), files hold the value; glpat- tokens masked', async () => {
   const s = await scenario();
   scenarios.push(s);
   const c = s.coordinator;
@@ -84,6 +84,7 @@ test('masked and file variables: values masked in the trace (even split across w
       'echo "file at $KEY_FILE"; cat "$KEY_FILE"; echo',
       'test "$(cat "$KEY_FILE")" = file-content-123',
       'echo "raw=$RAW expanded=$EXPANDED"',
+      'echo "pat glpat-abcdefghij0123456789 end"',
     ],
   });
   const r = await runRunner(s, 1).done;
@@ -97,6 +98,7 @@ test('masked and file variables: values masked in the trace (even split across w
   assert.match(trace, /\n\[MASKED\]\n/);
   assert.match(trace, /file at \/.*\.tmp\/KEY_FILE\nfile-content-123/);
   assert.match(trace, /raw=literal-\$API_KEY expanded=pre-secrets/);
+  assert.match(trace, /pat glpat-\[MASKED\] end/);
 });
 
 test('GIT_STRATEGY: none keeps the slot\'s previous files, fetch reuses the checkout and cleans, clone starts empty', async () => {
