@@ -1,4 +1,4 @@
-// Zip archives for artifacts and caches (fflate), as GitLab Runner's archiver makes them: paths relative to the
+// Zip archives for artifacts (fflate), as GitLab Runner's archiver makes them: paths relative to the
 // project directory, directories as "dir/" entries, Unix modes and symlinks in the external attributes
 // (os = Unix). Extraction refuses entries that would land outside the destination: absolute names, "..",
 // and writes through a symlink (an archive's own or one already in the workspace) are errors, never followed.

@@ -1,30 +1,27 @@
-// Caches of runner jobs, kept on this machine like GitLab Runner's local cache (cache_dir/<project path>/<key>/
-// cache.zip): scoped by runner and project so two projects or two runners never share an entry, and restored
-// by key then fallback_keys (GitLab Runner's order). policy pull / push / pull-push and when on_success /
-// on_failure / always as spec.Cache. Crash-safety: an archive is written to a temp file, fsynced and renamed
-// (util/atomic.ts), so a reader sees the previous archive or the new one, never half of one.
-// Distributed caches (S3, GCS, Azure: [runners.cache] Type) are not built: config.toml's settings for them are
-// listed as ignored.
-import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
+// Caches of runner jobs, kept in kiln's content-addressed store (src/store/: packs, blobs, manifests written
+// temp → fsync → rename, so a reader sees the previous entry or the new one, never half of one; damaged content
+// is refused, never restored). Entries are keyed "runner/<runner>/<project path>/<cache key>", so two runners or
+// two projects never share one (GitLab Runner's local cache is per runner and project too). Restored by key then
+// fallback_keys (GitLab Runner's order); policy pull / push / pull-push and when on_success / on_failure / always
+// as spec.Cache. Distributed caches (S3, GCS, Azure: [runners.cache] Type) are not built: config.toml's settings
+// for them are listed as ignored, and each machine has its own caches.
 import { resolvePaths } from '../run/job/paths.js';
 import { expandString } from '../pipeline/variables/expand.js';
+import { Store, type Manifest } from '../store/store.js';
+import { restoreTree, saveTree } from '../store/tree.js';
+import { StoreDamagedError } from '../store/errors.js';
 import type { PayloadCache } from './api-types.js';
-import { unzipTo, zipPaths } from './archive.js';
 
 export interface CacheScope {
-  /** cache_dir (or the work dir's "cache"). */
+  /** The store directory: cache_dir (or the work dir's "cache"). */
   root: string;
   runner: string;
   projectPath: string;
 }
 
-function archivePath(scope: CacheScope, key: string): string {
-  // Keys may hold "/" or "..": the file name is a hash, the readable key is kept beside it only in logs.
-  const name = createHash('sha256').update(key).digest('hex').slice(0, 32);
-  return join(scope.root, scope.runner.replace(/[^A-Za-z0-9_.-]/g, '_'), scope.projectPath.replace(/[^A-Za-z0-9_./-]/g, '_').replace(/\.\.+/g, '_'), name, 'cache.zip');
+/** The store key of a cache key (the store names entries by a hash of it, so any characters are fine). */
+function entryKey(scope: CacheScope, key: string): string {
+  return `runner/${scope.runner}/${scope.projectPath}/${key}`;
 }
 
 function keyOf(c: PayloadCache, env: Record<string, string>): string {
@@ -43,6 +40,7 @@ function pushes(c: PayloadCache, success: boolean): boolean {
 }
 
 export async function restoreCaches(caches: PayloadCache[], scope: CacheScope, ws: string, env: Record<string, string>, out: (l: string) => void): Promise<void> {
+  const store = new Store(scope.root);
   for (const c of caches) {
     if (!pulls(c)) {
       out(`Not downloading cache ${keyOf(c, env)} due to policy`);
@@ -51,15 +49,24 @@ export async function restoreCaches(caches: PayloadCache[], scope: CacheScope, w
     const keys = [keyOf(c, env), ...(c.fallback_keys ?? []).map((k) => expandString(k, (n) => env[n]))];
     let restored = false;
     for (const key of keys) {
-      let zip: Buffer;
+      let entry: Manifest | null;
       try {
-        zip = await readFile(archivePath(scope, key));
-      } catch {
+        entry = await store.readEntry('cache', entryKey(scope, key));
+      } catch (e) {
+        out(`WARNING: ${(e as Error).message}; ignoring this cache`);
         continue;
       }
+      if (!entry) continue;
       out(`Checking cache for ${key}...`);
-      const n = await unzipTo(ws, zip);
-      out(`Successfully extracted cache (${n} files)`);
+      try {
+        await restoreTree(store, entry.files, ws);
+      } catch (e) {
+        if (!(e instanceof StoreDamagedError)) throw e;
+        out(`WARNING: cache ${key} is damaged (${e.message}); dropping it`);
+        await store.dropDamaged(entry);
+        continue;
+      }
+      out(`Successfully extracted cache (${entry.files.filter((f) => f.sha256).length} files)`);
       restored = true;
       break;
     }
@@ -69,6 +76,7 @@ export async function restoreCaches(caches: PayloadCache[], scope: CacheScope, w
 
 export async function saveCaches(caches: PayloadCache[], scope: CacheScope, ws: string, env: Record<string, string>, success: boolean,
   untracked: () => Promise<string[]>, out: (l: string) => void): Promise<void> {
+  const store = new Store(scope.root);
   for (const c of caches) {
     const key = keyOf(c, env);
     if (!pushes(c, success)) {
@@ -82,7 +90,8 @@ export async function saveCaches(caches: PayloadCache[], scope: CacheScope, ws: 
       out(`WARNING: No cache paths matched for ${key}; not saving`);
       continue;
     }
-    await writeFileAtomic(archivePath(scope, key), await zipPaths(ws, resolved.paths));
+    const files = await saveTree(store, ws, resolved.paths);
+    await store.writeEntry({ version: 2, kind: 'cache', key: entryKey(scope, key), createdAt: new Date().toISOString(), files });
     out(`Created cache ${key} (${resolved.paths.length} entries)`);
   }
 }
