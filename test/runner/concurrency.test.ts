@@ -74,3 +74,23 @@ test('SIGTERM: the running job is canceled (after_script runs) and reported as f
   assert.match(job.trace.toString(), /the runner is stopping \(SIGTERM\)/);
   assert.doesNotMatch(job.trace.toString(), /not-reached/);
 });
+
+test('long polling: a job queued while GitLab holds the request is taken at once; last_update is sent back', async () => {
+  const s = await scenario({}, { checkInterval: 5 });
+  scenarios.push(s);
+  const c = s.coordinator;
+  c.faults.longPollMs = 4000;
+  const run = runRunner(s, 1);
+  // First answer: 204 after 4 s; then the runner waits check_interval and asks again; queue the job while GitLab
+  // holds that second request.
+  await c.waitFor(() => c.requests.length >= 1 && c.held === 1, 30_000, 'a second, held request');
+  await new Promise((r) => setTimeout(r, 300));
+  const queuedAt = Date.now();
+  const job = c.enqueue({ name: 'late', script: ['echo late'] });
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(job.status, 'success');
+  assert.ok(job.startedAt! - queuedAt < 1500, `handed out ${job.startedAt! - queuedAt} ms after queuing (check_interval is 5 s)`);
+  const got = c.requests.find((q) => q.status === 201)!;
+  assert.equal(got.body.last_update, 'lu-1', 'X-GitLab-Last-Update of the previous answer');
+});

@@ -76,6 +76,8 @@ export class Coordinator {
   readonly jobs: JobRecord[] = [];
   readonly requests: { at: number; status: number; body: Record<string, unknown> }[] = [];
   readonly runnerTokens = new Set<string>();
+  /** jobs/request calls being held open right now (long polling). */
+  held = 0;
   readonly faults: Faults = { requestStatuses: [], finalUpdateFailures: 0, updateIntervalS: 1, longPollMs: 0 };
   registrationToken = 'GR1348941legacy-registration';
   url = '';
@@ -239,10 +241,12 @@ export class Coordinator {
       }
       let job = this.ready();
       const until = Date.now() + this.faults.longPollMs;
+      if (!job && Date.now() < until) this.held++;
       while (!job && Date.now() < until && !req.socket.destroyed) {
         await new Promise<void>((r) => { const t = setTimeout(r, 50); this.waiters.push(() => { clearTimeout(t); r(); }); });
         job = this.ready();
       }
+      if (this.faults.longPollMs) this.held = Math.max(0, this.held - 1);
       if (!job) {
         this.requests.push({ at: Date.now(), status: 204, body: b });
         return send(204, undefined, { 'X-GitLab-Last-Update': 'lu-1' });
