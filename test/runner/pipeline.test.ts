@@ -140,3 +140,22 @@ test('config.toml environment, pre_get_sources_script, pre_build_script, post_bu
   assert.ok(t.indexOf('pre-sources') < t.indexOf('Checking out'), 'pre_get_sources_script runs before the checkout');
   assert.match(t, /pre-build yes\n[^]*shared=from-job ci=yes slot=0\n[^]*post-build env\n/);
 });
+
+test('a failing script: failed with script_failure and its exit code; on_failure artifacts uploaded, on_success not; after_script sees failed', async () => {
+  const s = await scenario();
+  scenarios.push(s);
+  const job = s.coordinator.enqueue({
+    name: 'fails', script: ['echo log > build.log', 'exit 3', 'echo not-reached'], afterScript: ['echo "after: $CI_JOB_STATUS"'],
+    artifacts: [
+      { paths: ['build.log'], when: 'on_failure', artifact_type: 'archive', artifact_format: 'zip' },
+      { paths: ['build.log'], when: 'on_success', artifact_type: 'junit', artifact_format: 'gzip' },
+    ],
+  });
+  const r = await runRunner(s, 1).done;
+  assert.equal(r.code, 1);
+  assert.deepEqual([job.final?.state, job.final?.failure_reason, job.final?.exit_code], ['failed', 'script_failure', 3]);
+  assert.deepEqual(job.artifacts.map((a) => a.type), ['archive']);
+  assert.match(job.trace.toString(), /after: failed/);
+  assert.doesNotMatch(job.trace.toString(), /not-reached/);
+  assert.match(job.trace.toString(), /ERROR: Job failed: exit code 3/);
+});
