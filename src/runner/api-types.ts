@@ -130,6 +130,10 @@ export interface JobPayload {
   dependencies?: PayloadDependency[] | null;
   features?: { trace_sections?: boolean; token_mask_prefixes?: string[]; failure_reasons?: string[] };
   hooks?: { name: string; script: string[] }[];
+  /** External secrets (Vault, cloud secret managers): kiln cannot resolve them and fails such jobs. */
+  secrets?: Record<string, unknown>;
+  /** GitLab Steps (`run:`): not supported by kiln. */
+  run?: unknown;
 }
 
 /** common/network.go JobState and the failure reasons GitLab knows (common/network.go consts). */

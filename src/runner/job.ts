@@ -103,6 +103,14 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     line(`\x1b[1;mRunning with kiln ${runnerInfo(o.runner.executor).version} (a GitLab runner)\x1b[0;m`);
     line(`  on ${o.runner.name}${o.runner.id !== undefined ? ` ${o.runner.id}` : ''}, job ${p.id} (${p.job_info.name})`);
     write(section('prepare_executor', `Preparing the "${o.runner.executor}" executor`));
+    // What kiln cannot do fails the job loudly rather than running it without (never silently wrong).
+    if (p.secrets && Object.keys(p.secrets).length) {
+      throw new Error(`this job uses external secrets (${Object.keys(p.secrets).join(', ')}); kiln cannot resolve Vault or cloud secrets`);
+    }
+    if (p.run !== undefined && p.run !== null && p.run !== '') throw new Error('this job uses GitLab Steps (run:), which kiln does not run');
+    if (o.runner.executor === 'shell' && p.services?.length) {
+      line(`\x1b[33;1mWARNING: the shell executor does not start services; ignoring ${p.services.map((x) => x.name).join(', ')}\x1b[0;m`);
+    }
     await mkdir(ws, { recursive: true });
     const { env } = await buildEnvironment({
       payload: p, projectDir: ws, buildsDir: o.buildsDir, tmpDir, runnerName: o.runner.name, runnerId: o.runner.id,

@@ -148,3 +148,24 @@ test('GitLab refuses the runner token (403 on jobs/request): the runner stops wi
   assert.match(r.stderr, /GitLab refused the runner token \(403 from jobs\/request\)/);
   assert.doesNotMatch(r.stderr, /kilnTestToken/);
 });
+
+test('what kiln cannot do fails the job with a reason: external secrets, GitLab Steps', async () => {
+  const s = await scenario();
+  scenarios.push(s);
+  const c = s.coordinator;
+  const original = c.payloadHook;
+  c.payloadHook = (job, p) => {
+    if (job.spec.name === 'vault') p.secrets = { DB_PASSWORD: { vault: { engine: { name: 'kv-v2', path: 'kv' }, path: 'db', field: 'pw' } } };
+    if (job.spec.name === 'steps') p.run = '[{"name":"hello","script":"echo hi"}]';
+    return original ? original(job, p) : p;
+  };
+  const vault = c.enqueue({ name: 'vault', script: ['echo "pw=$DB_PASSWORD"'] });
+  const steps = c.enqueue({ name: 'steps', script: [] });
+  const r = await runRunner(s, 2).done;
+  assert.equal(r.code, 1);
+  assert.equal(vault.final?.state, 'failed');
+  assert.match(vault.trace.toString(), /uses external secrets \(DB_PASSWORD\); kiln cannot resolve Vault or cloud secrets/);
+  assert.doesNotMatch(vault.trace.toString(), /pw=/);
+  assert.equal(steps.final?.state, 'failed');
+  assert.match(steps.trace.toString(), /GitLab Steps \(run:\)/);
+});

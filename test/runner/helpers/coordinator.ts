@@ -80,6 +80,8 @@ export class Coordinator {
   held = 0;
   readonly faults: Faults = { requestStatuses: [], finalUpdateFailures: 0, updateIntervalS: 1, longPollMs: 0 };
   registrationToken = 'GR1348941legacy-registration';
+  /** Lets a test change a payload before it is handed out (fields the double does not make itself). */
+  payloadHook?: (job: JobRecord, payload: JobPayload) => JobPayload;
   url = '';
   private server?: http.Server;
   private nextId = 100;
@@ -254,7 +256,8 @@ export class Coordinator {
       job.status = 'running';
       job.startedAt = Date.now();
       this.requests.push({ at: Date.now(), status: 201, body: b });
-      return send(201, this.payload(job), { 'X-GitLab-Last-Update': 'lu-2' });
+      const payload = this.payloadHook ? this.payloadHook(job, this.payload(job)) : this.payload(job);
+      return send(201, payload, { 'X-GitLab-Last-Update': 'lu-2' });
     }
     if ((m = /^\/api\/v4\/jobs\/(\d+)\/trace$/.exec(p)) && req.method === 'PATCH') {
       const job = this.byToken(req, Number(m[1]));
