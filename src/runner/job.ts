@@ -45,6 +45,9 @@ export interface JobOutcome {
   exitCode?: number;
   final: 'accepted' | 'aborted' | 'gave-up';
   durationMs: number;
+  /** Time in git (get_sources) and in the job's script steps: the job's own work; the rest is the runner's. */
+  sourcesMs: number;
+  scriptMs: number;
   traceBytes: number;
 }
 
@@ -99,6 +102,16 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   let prepared: PreparedJob | undefined;
   let result: FinalResult = { state: 'failed', failureReason: 'runner_system_failure' };
   let status: JobOutcome['status'] = 'failed';
+  let sourcesMs = 0;
+  let scriptMs = 0;
+  const timed = async <T>(add: (ms: number) => void, f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      add(performance.now() - t0);
+    }
+  };
   try {
     line(`\x1b[1;mRunning with kiln ${runnerInfo(o.runner.executor).version} (a GitLab runner)\x1b[0;m`);
     line(`  on ${o.runner.name}${o.runner.id !== undefined ? ` ${o.runner.id}` : ''}, job ${p.id} (${p.job_info.name})`);
@@ -125,7 +138,7 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     const deadline = started + timeoutS * 1000;
     const left = () => Math.max(1, deadline - Date.now());
     const step = (kind: 'main' | 'after', lines: string[], timeoutMs: number, signal: AbortSignal): Promise<StepResult> =>
-      o.executor.runScript(prepared!, kind, lines, { timeoutMs, signal, onOutput: (c) => write(c) });
+      timed((ms) => { scriptMs += ms; }, () => o.executor.runScript(prepared!, kind, lines, { timeoutMs, signal, onOutput: (c) => write(c) }));
 
     write(section('get_sources', 'Getting source from Git repository'));
     const hooks = (name: string) => (p.hooks ?? []).filter((h) => h.name === name).flatMap((h) => h.script);
@@ -134,7 +147,7 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
       const r = await step('main', preSources, left(), cancel.signal);
       if (r.exitCode !== 0 || r.cancelled || r.timedOut) throw new StepFailed(r, 'pre_get_sources_script');
     }
-    await getSources({ payload: p, dir: ws, cloneUrl: o.runner.cloneUrl, env, out: line, signal: cancel.signal });
+    await timed((ms) => { sourcesMs += ms; }, () => getSources({ payload: p, dir: ws, cloneUrl: o.runner.cloneUrl, env, out: line, signal: cancel.signal }));
     const postSources = [...(o.runner.postGetSourcesScript ? [o.runner.postGetSourcesScript] : []), ...hooks('post_get_sources_script')];
     if (postSources.length) {
       const r = await step('main', postSources, left(), cancel.signal);
@@ -230,7 +243,7 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     if (final !== 'accepted') o.log(`job ${p.id}: final update ${final === 'aborted' ? 'not accepted: GitLab ended the job' : 'gave up after retries'}`);
     return {
       id: p.id, name: p.job_info.name, status, failureReason: result.failureReason, exitCode: result.exitCode, final,
-      durationMs: Date.now() - started, traceBytes: trace.bytes,
+      durationMs: Date.now() - started, sourcesMs: Math.round(sourcesMs), scriptMs: Math.round(scriptMs), traceBytes: trace.bytes,
     };
   }
 }

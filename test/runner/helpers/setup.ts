@@ -83,7 +83,7 @@ export interface Running {
   child: ChildProcess;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
   /** Parsed --json lines seen so far. */
-  outcomes: { id: number; name: string; status: string; failureReason?: string; exitCode?: number; final: string; durationMs: number }[];
+  outcomes: { id: number; name: string; status: string; failureReason?: string; exitCode?: number; final: string; durationMs: number; sourcesMs: number; scriptMs: number }[];
 }
 
 export function kiln(args: string[], env: Record<string, string> = {}): Running {
