@@ -7,7 +7,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readConfigFile } from '../config/index.js';
-import { DEFAULT_CHECK_INTERVAL_S, type RunnerEntry } from '../config/runners.js';
+import { DEFAULT_CHECK_INTERVAL_S, ignoredWarning, type IgnoredKey, type RunnerEntry } from '../config/runners.js';
+import { IGNORED_SETTING } from '../config/read-file.js';
 import type { Executor } from '../executors/types.js';
 import { DEFAULT_CONFIG } from '../config/types.js';
 import { CoordinatorClient, runnerInfo } from './api.js';
@@ -51,6 +52,8 @@ export async function runRunners(o: RunOptions): Promise<number> {
   const runners = selectRunners(o.configFile, o.name);
   const warning = permissionWarning(o.configFile, runners);
   if (warning) log(`kiln: ${warning}`);
+  const ignored = ignoredWarning((layer.get(IGNORED_SETTING)?.value as IgnoredKey[] | undefined) ?? []);
+  if (ignored) log(`kiln: ${ignored}`);
   const concurrent = (layer.get('concurrent')?.value as number | undefined) ?? 1;
   const checkIntervalMs = ((layer.get('check_interval')?.value as number | undefined) || DEFAULT_CHECK_INTERVAL_S) * 1000;
   const shutdownS = (layer.get('shutdown_timeout')?.value as number | undefined) || 30;

@@ -34,6 +34,7 @@ test('a Docker job with a service: image, alias, sources and artifacts', async (
   assert.equal(r.code, 0, `${r.stderr}\n${trace}`);
   assert.equal(job.status, 'success', trace);
   assert.match(trace, /dir=\/builds\/group\/app/);
+  assert.match(r.stderr, /GitLab Runner settings kiln does not use .*runners\.docker\.tls_verify \(line \d+\)/);
   assert.match(trace, /from the repository/);
   assert.match(trace, /hello from service/);
   assert.equal(Buffer.from(unzipSync(job.artifacts[0].data)['got.txt']).toString(), 'hello from service\n');
