@@ -354,6 +354,8 @@ export class Coordinator {
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    // http-backend may exit without reading its input (e.g. an error answer): no EPIPE crash of the double.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(body);
     await new Promise<void>((r) => child.on('close', () => r()));
     const out = Buffer.concat(chunks);
