@@ -80,6 +80,10 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   const { loadConfig } = await import('../config/load.js');
   const loaded = loadConfig({ projectDir });
   const config = loaded.config;
+  // GitLab Runner settings kiln.toml accepts but kiln does not use: one warning, in every mode (--json too).
+  const { ignoredWarning } = await import('../config/runners.js');
+  const ignoredNote = ignoredWarning(loaded.ignored);
+  if (ignoredNote) process.stderr.write(`kiln: ${ignoredNote}\n`);
   // kiln.toml or the default (the CPU count, DEFAULT_CONFIG): the value `kiln config` shows.
   if (concurrency === undefined) concurrency = config.concurrent;
   const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
