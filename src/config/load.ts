@@ -35,7 +35,7 @@ const FIELD: Record<string, string> = {
   shm_size: 'shmSize',
 };
 /** Top-level TOML keys whose field name differs. */
-const TOP_FIELD: Record<string, string> = { check_interval: 'checkInterval', shutdown_timeout: 'shutdownTimeout' };
+const TOP_FIELD: Record<string, string> = { check_interval: 'checkInterval', shutdown_timeout: 'shutdownTimeout', resource_groups: 'resourceGroups' };
 const TOML_KEY: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([k, v]) => [v, k]));
 
 function cliLayer(cli: CliConfigOverrides): Layer {

@@ -1,7 +1,7 @@
 // Which keys kiln.toml accepts, and how each value is checked. Keys use the TOML spelling (snake_case).
 import {
   asBool, asByteSize, asCount, asCpus, asEnvironment, asExecutor, asPositiveInt, asPullPolicy, asString, asStringList,
-  asTargetTable, asVariableNames, asVolumes,
+  asResourceGroupModes, asSecretSources, asTargetTable, asVariableNames, asVolumes,
 } from './values.js';
 
 export type ValueParser = (raw: unknown) => unknown;
@@ -9,6 +9,8 @@ export type ValueParser = (raw: unknown) => unknown;
 export const TOP_KEYS: Record<string, ValueParser> = {
   concurrent: asPositiveInt,
   masked: asVariableNames,
+  secrets: asSecretSources,
+  resource_groups: asResourceGroupModes,
 };
 
 export const RUNNER_KEYS: Record<string, ValueParser> = {

@@ -48,6 +48,10 @@ export interface KilnConfig {
   masked: string[];
   /** User ABI targets, passed through as written (validated as tables of tables). */
   abiTargets: Record<string, Record<string, unknown>>;
+  /** `[secrets]`: where the values of `secrets:` / `id_tokens:` come from locally. */
+  secrets: Record<string, SecretSource>;
+  /** `[resource_groups]`: process mode per resource group (GitLab sets it per group; default unordered). */
+  resourceGroups: Record<string, 'unordered' | 'oldest_first' | 'newest_first'>;
   /** GitLab Runner's check_interval in seconds (0: its default, 3 s): how often `kiln runner run` asks for jobs. */
   checkInterval: number;
   /** GitLab Runner's shutdown_timeout in seconds (0: 30 s): how long a stop waits for jobs to be reported. */
@@ -88,10 +92,15 @@ export const DEFAULT_CONFIG: KilnConfig = {
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],
   abiTargets: {},
+  secrets: {},
+  resourceGroups: {},
   checkInterval: 0,
   shutdownTimeout: 0,
   runners: [],
 };
+
+/** A secret's local source: an environment variable of kiln's process, or a file's content. */
+export type SecretSource = { env: string } | { file: string };
 
 /** A `[[runners]]` entry as `kiln runner` uses it (the token stays in memory only: never printed). */
 export interface RunnerEntry {
