@@ -18,6 +18,12 @@ const DATA_KEYS = new Set(['variables', 'inputs', 'id_tokens', 'secrets', 'hooks
 
 const isNull = (n: YNode): boolean => n.kind === 'scalar' && n.value === null;
 
+/**
+ * Results per node: jobs share most of their subtrees (extends, `default:`, anchors), so each distinct node is
+ * walked once per pipeline (a WeakMap, so nothing outlives the trees).
+ */
+const memo = new WeakMap<YNode, YNode | null>();
+
 /** The job without its null-valued keywords (and without null entries inside its structured keywords). */
 export function dropUnspecified(job: YMap): YMap {
   return stripMap(job) ?? job;
@@ -46,6 +52,15 @@ function stripMap(m: YMap): YMap | undefined {
 }
 
 function stripNode(n: YNode): YNode | undefined {
+  if (n.kind === 'scalar' || n.kind === 'ref') return undefined;
+  const hit = memo.get(n);
+  if (hit !== undefined) return hit ?? undefined;
+  const out = stripCollection(n);
+  memo.set(n, out ?? null);
+  return out;
+}
+
+function stripCollection(n: YNode): YNode | undefined {
   if (n.kind === 'map') return stripMap(n);
   if (n.kind === 'seq') {
     let changed = false;
