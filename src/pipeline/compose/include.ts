@@ -11,8 +11,8 @@ import { join, normalize, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError } from '../../errors.js';
 import type { RuleSpec } from '../rules/types.js';
-import { checkKeys, Problems, readString, readStrings, scalarText } from '../spec/check.js';
-import { readRules } from '../spec/rules.js';
+import { checkKeys, Problems, readString, readStrings, scalarText } from '../keywords/check.js';
+import { readRules } from '../keywords/rules.js';
 import { parseYaml } from '../yaml/read.js';
 import { deepMerge, newMap, type YMap, type YNode } from '../yaml/node.js';
 

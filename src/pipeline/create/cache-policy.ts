@@ -4,7 +4,7 @@
 // creates the job, where the user sees it before anything runs.
 import { ConfigError } from '../../errors.js';
 import type { CacheSpec } from '../model.js';
-import { CACHE_POLICIES } from '../spec/fields.js';
+import { CACHE_POLICIES } from '../keywords/fields.js';
 import { expandString } from '../variables/expand.js';
 
 /** The job's caches with every `policy: $VAR` expanded; throws ConfigError for a value that is not a policy. */

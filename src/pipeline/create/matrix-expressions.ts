@@ -8,7 +8,7 @@
 //
 // Only the `matrix.` context exists here; any other `$[[ ... ]]` left in a need is a mistake reported as such.
 import { ConfigError, type SourcePosition } from '../../errors.js';
-import type { MatrixEntry } from '../spec/parallel.js';
+import type { MatrixEntry } from '../keywords/parallel.js';
 
 const EXPRESSION = /\$\[\[\s*([^\]]*?)\s*\]\]/g;
 
