@@ -2,7 +2,7 @@
 // GitLab uses: duplicate keys are allowed (last wins), several `<<` merge keys may appear in one mapping (each
 // overrides what came before it), YAML 1.1 booleans yes/no/on/off, and the custom `!reference` tag.
 import { Alias, isAlias, isMap as isYamlMap, isNode, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, LineCounter,
-  parseAllDocuments, Scalar as YamlScalar, visit } from 'yaml';
+  parseAllDocuments, Scalar as YamlScalar } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { ConfigError, type SourcePosition } from '../../errors.js';
 import { FLOW_INDENT_ERROR, reindentFlowCollections } from './flow-indent.js';
@@ -90,11 +90,25 @@ class Converter {
   constructor(private readonly doc: AnyDoc, private readonly where: (offset: number) => SourcePosition) {
     // Document order, node before its children: an alias names the closest anchor before it (YAML 1.2 §3.2.2.2),
     // which may be the node that contains it (then convert() reports the recursion).
+    // An explicit stack rather than the library's `visit`, which copies the path for every node.
     const anchors = new Map<string, YamlNode>();
-    visit(doc, (_key, node) => {
-      if (isAlias(node)) this.targets.set(node, anchors.get(node.source));
-      else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
-    });
+    const stack: unknown[] = [doc.contents];
+    while (stack.length) {
+      const node = stack.pop();
+      if (isAlias(node)) {
+        this.targets.set(node, anchors.get(node.source));
+        continue;
+      }
+      if (!isNode(node)) continue;
+      if (node.anchor) anchors.set(node.anchor, node);
+      if (isYamlMap(node) || isYamlSeq(node)) {
+        for (let i = node.items.length - 1; i >= 0; i--) {
+          const it = node.items[i];
+          if (isPair(it)) stack.push(it.value, it.key);
+          else stack.push(it);
+        }
+      }
+    }
   }
 
   convert(node: YamlNode): YNode {
