@@ -1,7 +1,7 @@
 // Published pipelines that GitLab accepts lint clean in kiln (test/corpus/published/, see its README):
 // - real-world-2: 46 pipelines of other projects, with their remote/project/template/component includes vendored
 //   (vendored/<folder>/ is what `.kiln-vendor/` holds: real files where this project has them, stand-ins otherwise;
-//   vendored/README.md says which);
+//   vendored/README.md says which), and the project files its corpus folder lacks (project-files/, real files);
 // - gitlab-templates: each of GitLab's templates that is a whole pipeline lints on its own, with the other templates
 //   vendored; each fragment lints when included the way its header or GitLab's docs say.
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { PUBLISHED_DIR } from './corpus-helpers.js';
 
 const RW2 = join(PUBLISHED_DIR, 'real-world-2');
 const VENDORED = join(PUBLISHED_DIR, 'vendored');
+const PROJECT_FILES = join(PUBLISHED_DIR, 'project-files');
 const TEMPLATES = join(PUBLISHED_DIR, 'gitlab-templates');
 const work = mkdtempSync(join(tmpdir(), 'kiln-published-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -52,6 +53,7 @@ for (const folder of folders) {
   test(`real-world-2 ${folder}: lints clean with its includes vendored`, { todo }, async () => {
     const dir = join(work, 'rw2', folder);
     cpSync(join(RW2, folder), dir, { recursive: true });
+    if (existsSync(join(PROJECT_FILES, folder))) cpSync(join(PROJECT_FILES, folder), dir, { recursive: true });
     if (existsSync(join(VENDORED, folder))) cpSync(join(VENDORED, folder), join(dir, '.kiln-vendor'), { recursive: true });
     const errors = await lintIn(dir, folder);
     assert.deepEqual(errors.map((e) => e.message), []);
