@@ -149,6 +149,22 @@ test('a re-indented flow line still reports errors at the column as written; an 
   assert.throws(() => parseYaml('job:\n  script: [\n  "x"\n', 'f.yml'), /syntax error/);
 });
 
+test('re-indenting is bounded: a huge flow list left of its key gives up with the syntax error', () => {
+  const lines = ['job:', '  script: ['];
+  for (let i = 0; i < 20000; i++) lines.push(`"echo ${i}",`);
+  lines.push(']');
+  assert.throws(() => parseYaml(`${lines.join('\n')}\n`, 'h.yml'), /h\.yml:3:1: syntax error: Flow sequence/);
+  const few = ['job:', '  script: ['];
+  for (let i = 0; i < 60; i++) few.push(`"echo ${i}",`);
+  few.push(']');
+  const r = parseYaml(`${few.join('\n')}\n`, 'f.yml');
+  assert.ok(r?.kind === 'map');
+  const script = r.entries.get('job')?.value;
+  assert.ok(script?.kind === 'map');
+  const items = script.entries.get('script')?.value;
+  assert.equal(items?.kind === 'seq' ? items.items.length : -1, 60, '60 items left of the key: one pass each');
+});
+
 test('aliases name the closest anchor before them, also when an anchor name is used twice', () => {
   const r = parseYaml('a: &x 1\nb: *x\nc: &x 2\nd: *x\n', 'f.yml');
   assert.ok(r?.kind === 'map');

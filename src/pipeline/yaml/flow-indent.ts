@@ -25,8 +25,12 @@ export interface Reindented {
 /** Lexemes that mark a token without consuming source text. */
 const ZERO_WIDTH = new Set([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
 
-/** Repeats until the lexer accepts every flow collection (each pass fixes the first bad line of each collection). */
-const MAX_PASSES = 10_000;
+/**
+ * Each pass lexes the whole text and fixes the first refused line of each collection, so a collection with k such
+ * lines takes k passes. The passes stop after lexing this much text in all (a hostile file cannot make it
+ * quadratic): then the original syntax error stands.
+ */
+const MAX_LEXED = 8 * 1024 * 1024;
 
 /**
  * Indents the lines of flow collections that the lexer ends early for want of indentation, or returns undefined
@@ -35,7 +39,7 @@ const MAX_PASSES = 10_000;
 export function reindentFlowCollections(source: string): Reindented | undefined {
   let text = source;
   const added = new Map<number, number>();
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
+  for (let lexed = 0; lexed < MAX_LEXED; lexed += text.length + 1) {
     const fixes = findShortLines(text);
     if (fixes.length === 0) return added.size ? { text, added } : undefined;
     // Apply from the end so earlier offsets stay valid.
