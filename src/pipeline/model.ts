@@ -45,8 +45,11 @@ export interface NeedSpec {
 }
 
 export interface CacheKeyFiles {
+  /** Files or globs (`files`), or git pathspecs (`files_commits`). */
   files: string[];
   prefix?: string;
+  /** `files_commits`: the key comes from the last commit of each entry, not from the files' content. */
+  commits?: boolean;
 }
 
 export interface CacheSpec {
@@ -55,6 +58,8 @@ export interface CacheSpec {
   paths: string[];
   untracked: boolean;
   policy: 'pull' | 'push' | 'pull-push';
+  /** `policy: $VAR` as written, until the job is created (then `policy` holds the expanded value). */
+  policyText?: string;
   when: 'on_success' | 'on_failure' | 'always';
   fallbackKeys: string[];
   unprotect: boolean;
