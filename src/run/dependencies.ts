@@ -18,7 +18,7 @@ export interface ArtifactSource {
 export async function artifactSources(o: {
   store: Store;
   pipelineId: number;
-  from: string[];
+  from: readonly string[];
   /** Jobs that are part of this run. */
   inRun: (name: string) => boolean;
   info: Map<string, JobInfo>;

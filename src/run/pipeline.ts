@@ -86,10 +86,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     await rm(join(o.pipelineDir, 'ws'), { recursive: true, force: true }).catch(() => undefined);
   }
 
+  const yamlIndex = new Map(o.pipeline.jobs.map((j, i) => [j.name, i]));
   const jobs = graph.order
     .map((n) => result.records.get(n)!)
     .filter(Boolean)
-    .sort((a, b) => o.pipeline.jobs.findIndex((j) => j.name === a.name) - o.pipeline.jobs.findIndex((j) => j.name === b.name))
+    .sort((a, b) => yamlIndex.get(a.name)! - yamlIndex.get(b.name)!)
     .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name)));
   return {
     pipelineId: o.pipelineId,
