@@ -2,6 +2,7 @@
 import { UsageError } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import type { Variables } from './model.js';
+import { dict } from '../util/dict.js';
 
 export interface PipelineFlags {
   file?: string;
@@ -15,7 +16,7 @@ export interface PipelineFlags {
 
 /** `K=V` strings → user variables (highest precedence). */
 export function parseVariableFlags(list: string[] = []): Variables {
-  const out: Variables = {};
+  const out: Variables = dict();
   for (const item of list) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`--variable expects KEY=VALUE, got "${item}"`);

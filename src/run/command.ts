@@ -19,6 +19,7 @@ import { watchRedundancy, type Redundancy } from './redundant.js';
 import { renderTable } from './summary.js';
 import { trace } from './trace.js';
 import { storeDirFor } from './store-dir.js';
+import { dict } from '../util/dict.js';
 
 export function parseConcurrency(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -34,7 +35,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   if (flags.source !== 'worktree' && flags.source !== 'committed') throw new UsageError(`--source must be worktree or committed, got "${flags.source}"`);
   let concurrency = parseConcurrency(flags.concurrency);
 
-  const userVars: Variables = {};
+  const userVars: Variables = dict();
   for (const f of flags.variablesFile ?? []) Object.assign(userVars, await readVariablesFile(resolve(f)));
   for (const v of flags.variable ?? []) {
     const [k, value] = parseVariableFlag(v);
@@ -48,7 +49,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   if (concurrency === undefined && loaded.origins.concurrent && loaded.origins.concurrent.source !== 'default') concurrency = config.concurrent;
   const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
   // kiln.toml runner environment: like GitLab Runner's, below the pipeline's own variables.
-  const runnerEnv: Record<string, string> = {};
+  const runnerEnv: Record<string, string> = dict();
   for (const env of config.runner.environment ?? []) {
     const eq = env.indexOf('=');
     if (eq > 0) runnerEnv[env.slice(0, eq)] = env.slice(eq + 1);

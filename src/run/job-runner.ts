@@ -20,6 +20,7 @@ import { formatDuration } from './summary.js';
 import { trace } from './trace.js';
 import { expandArtifacts, expandJobForExecutor } from './expand-job.js';
 import { stepLimits } from './script-timeouts.js';
+import { dict } from '../util/dict.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 
@@ -79,7 +80,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     const deps = await artifactSources({
       store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), info: ctx.info,
     });
-    const dotenv: Record<string, string> = {};
+    const dotenv: Record<string, string> = dict();
     for (const d of deps) Object.assign(dotenv, d.dotenv);
     const jobEnv = await buildJobEnv({
       ctx: ctx.pipeline.context, job, jobId: info.jobId, projectDir: ws, fileVarDir: `${ws}.tmp`,

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Variables } from '../pipeline/model.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { lineLocator, scanJson } from '../util/json-scan.js';
+import { dict } from '../util/dict.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -34,7 +35,7 @@ export async function readVariablesFile(file: string): Promise<Variables> {
   } catch (e) {
     throw new UsageError(`cannot read variables file ${file}: ${(e as Error).message}`);
   }
-  const out: Variables = {};
+  const out: Variables = dict();
   if (text.trimStart().startsWith('{')) {
     let data: unknown;
     try {

@@ -71,3 +71,67 @@ test('include:local through a symlinked directory, and globs, stay inside the pr
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+/** Lints (or lists the jobs of) a project whose .gitlab-ci.yml is `content` (bytes or text). */
+function withFile(content: string | Buffer, args: string[]) {
+  const { base, project } = sandbox();
+  try {
+    writeFileSync(join(project, '.gitlab-ci.yml'), content);
+    return kiln(args, project);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+test('a variable-expansion bomb is an error naming the variable, not an internal error', () => {
+  const lines = ['variables:', `  A0: "${'x'.repeat(100)}"`];
+  for (let i = 1; i < 10; i++) lines.push(`  A${i}: "${`$A${i - 1}`.repeat(10)}"`);
+  lines.push('build:', '  script: echo $A9');
+  const r = withFile(`${lines.join('\n')}\n`, ['jobs']);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /^kiln: variable A\d expands to more than 1 MiB/m);
+  assert.doesNotMatch(r.err, /internal error|Invalid string length/);
+});
+
+test('800-deep flow nesting is "nested too deep" at the place it passes the limit', () => {
+  const deep = 800;
+  const seq = withFile(`build:\n  script: echo\n  variables:\n    X: ${'['.repeat(deep)}${']'.repeat(deep)}\n`, ['lint']);
+  assert.equal(seq.code, 1);
+  assert.equal(seq.err.split('\n')[0], '.gitlab-ci.yml:4:208: nested more than 200 levels deep');
+  const map = withFile(`a: ${'{x: '.repeat(deep)}1${'}'.repeat(deep)}\nbuild:\n  script: echo\n`, ['lint']);
+  assert.equal(map.err.split('\n')[0], '.gitlab-ci.yml:1:804: nested more than 200 levels deep');
+  assert.doesNotMatch(seq.err + map.err, /call stack/);
+});
+
+test('invalid UTF-8 in .gitlab-ci.yml is an error at its position (never replaced by U+FFFD)', () => {
+  const bytes = Buffer.concat([Buffer.from('build:\n  script:\n    - echo "caf'), Buffer.from([0xe9]), Buffer.from(' ok"\n')]);
+  const r = withFile(bytes, ['lint']);
+  assert.equal(r.code, 1, r.out);
+  assert.equal(r.err.split('\n')[0], '.gitlab-ci.yml:3:16: invalid UTF-8 (byte 0xe9): the file must be UTF-8 text');
+  const ok = withFile('build:\n  script:\n    - echo "café 😀"\n', ['lint']);
+  assert.equal(ok.code, 0, ok.err);
+});
+
+test('a bad script item is reported at its own position and index', () => {
+  const r = withFile('build:\n  script:\n    - echo one\n    - echo two\n    - {a: 1}\n', ['lint']);
+  assert.equal(r.code, 1);
+  assert.equal(r.err.split('\n')[0],
+    '.gitlab-ci.yml:5:7: jobs:build:script:2: should be a string or a nested array of strings up to 10 levels deep, got a hash');
+  const nested = withFile('build:\n  script:\n    - echo one\n    - [a, [b, 3.5, [c, {d: e}]]]\n', ['lint']);
+  assert.match(nested.err, /^\.gitlab-ci\.yml:4:24: jobs:build:script:1:1:2:1: should be a string/m);
+});
+
+test('a variable named __proto__ is a variable like any other', () => {
+  const r = withFile(`variables:
+  __proto__: "global"
+  USES: "$__proto__-x"
+build:
+  variables:
+    __proto__: "job"
+  script: echo "$__proto__ $USES"
+  rules:
+    - if: $__proto__ == "job" && $USES == "global-x"
+`, ['jobs', '--json']);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(Object.keys(JSON.parse(r.out).jobs), ['build']);
+});

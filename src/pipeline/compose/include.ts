@@ -15,6 +15,7 @@ import { checkKeys, Problems, readString, readStrings, scalarText } from '../spe
 import { readRules } from '../spec/rules.js';
 import { parseYaml } from '../yaml/read.js';
 import { deepMerge, newMap, type YMap, type YNode } from '../yaml/node.js';
+import { decodeUtf8Strict } from '../../util/utf8.js';
 
 const MAX_INCLUDES = 150;
 const INCLUDE_KEYS = ['local', 'remote', 'project', 'ref', 'file', 'template', 'component', 'rules', 'inputs',
@@ -56,12 +57,19 @@ export function readConfigFile(projectDir: string, rel: string, at?: YNode, path
     if (!isInside(realpathSync(projectDir), real)) {
       throw new ConfigError(`file \`${rel}\` leads outside the project through a symbolic link; kiln reads only files inside the project`, at?.pos, path);
     }
+    let bytes: Buffer;
     try {
-      text = readFileSync(real, 'utf8');
+      bytes = readFileSync(real);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new ConfigError(code === 'EISDIR' ? `\`${rel}\` is a directory, not a file` : `file \`${rel}\` cannot be read (${code ?? String(err)})`, at?.pos, path);
     }
+    const decoded = decodeUtf8Strict(bytes);
+    if ('problem' in decoded) {
+      const { line, col, byte } = decoded.problem;
+      throw new ConfigError(`invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}): the file must be UTF-8 text`, { file: rel, line, col });
+    }
+    text = decoded.text;
   }
   const root = parseYaml(text, rel);
   if (root === undefined) return newMap({ file: rel, line: 1, col: 1 });

@@ -57,7 +57,10 @@ export async function readDebControl(file: string): Promise<DebInfo> {
     throw e;
   }
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    // Opening a directory succeeds; reading it fails with EISDIR, which says nothing about the argument.
+    if (st.isDirectory()) throw new UsageError(`${file}: is a directory, not a .deb`);
+    const size = st.size;
     if (size === 0) throw new DebFormatError(file, 'empty file');
     const read = async (pos: number, len: number): Promise<Buffer> => {
       const b = Buffer.alloc(len);
