@@ -67,9 +67,10 @@ function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: ()
     if (JOB_LEVEL.test(n) && Object.prototype.hasOwnProperty.call(jobPre(), n)) return jobPre()[n];
     return Object.prototype.hasOwnProperty.call(env.ctx.predefined, n) ? env.ctx.predefined[n] : undefined;
   };
-  let ownResolved: Record<string, string> = dict();
   const ownNames = Object.keys(own);
+  let ownResolved: Record<string, string> | undefined;
   if (ownNames.length && !ownNames.some((n) => own[n].expand && own[n].value.includes('$'))) {
+    ownResolved = dict();
     for (const n of ownNames) ownResolved[n] = own[n].value;
   } else if (ownNames.length) {
     const base: Record<string, string> = dict();
@@ -84,7 +85,7 @@ function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: ()
   const out: Record<string, string | undefined> = dict();
   for (const n of names) {
     const v = view.user.has(n) ? view.resolved[n]
-      : Object.prototype.hasOwnProperty.call(own, n) ? ownResolved[n] : outer(n);
+      : Object.prototype.hasOwnProperty.call(own, n) ? ownResolved?.[n] : outer(n);
     if (v !== undefined) out[n] = v;
   }
   return out;
@@ -115,9 +116,11 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
   const names = namesReferenced(def);
   const inherited = inheritedGlobals(env.globals, def.inheritVariables);
   for (const inst of instancesOf(def.name, def.parallel)) {
-    const matrixVars: Variables = dict();
-    for (const [k, v] of Object.entries(inst.parallel?.matrix ?? {})) matrixVars[k] = { value: v, expand: true };
-    const own: Variables = inst.parallel?.matrix ? dict(def.variables, matrixVars) : def.variables;
+    let own = def.variables;
+    if (inst.parallel?.matrix) {
+      own = dict(def.variables);
+      for (const [k, v] of Object.entries(inst.parallel.matrix)) own[k] = { value: v, expand: true };
+    }
     const jobVars: Variables = dict(inherited, own);
     const jobId = env.nextJobId();
     const jobPre = () => jobPredefined(env.ctx, { name: inst.name, stage: def.stage, parallel: inst.parallel }, jobId);

@@ -70,7 +70,19 @@ export function compileRe2(body: string, flags = ''): Re2Regex {
     if (!(e instanceof RE2JSException)) throw e;
     throw syntaxError(body, flags, e);
   }
-  const regex: Re2Regex = { source: body, flags, test: (text) => compiled.test(text) };
+  // The same rule is evaluated for every job (and matrix instance) against the same variable values: each
+  // pattern remembers its latest answers, so a 1000-job pipeline matches a branch name once, not 1000 times.
+  const answers = new Map<string, boolean>();
+  const test = (text: string): boolean => {
+    let hit = answers.get(text);
+    if (hit === undefined) {
+      hit = compiled.test(text);
+      if (answers.size >= 64) answers.clear();
+      answers.set(text, hit);
+    }
+    return hit;
+  };
+  const regex: Re2Regex = { source: body, flags, test };
   if (cache.size > 5000) cache.clear();
   cache.set(key, regex);
   return regex;
