@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import type { Pipeline } from '../../src/pipeline/model.js';
 import { buildGraph } from '../../src/plan/graph.js';
-import { schedule } from '../../src/run/scheduler.js';
+import { schedule } from '../../src/run/schedule/scheduler.js';
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 5;

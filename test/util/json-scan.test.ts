@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineLocator, scanJson } from '../../src/util/json-scan.js';
-import { readVariablesFile } from '../../src/run/variables-file.js';
+import { readVariablesFile } from '../../src/cli/variables-file.js';
 import { ConfigError } from '../../src/errors.js';
 
 const valid = ['{}', '[]', '{"a": 1}', ' {"a": [1, -2.5e+3, true, false, null, {"b": "c\\n\\u00e9"}]} ', '"x"', '0',

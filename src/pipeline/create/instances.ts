@@ -6,11 +6,11 @@ import type { AllowFailureSpec, ExcludedJob, Job, PipelineContext, Variables, Wh
 import { evaluateRules } from '../rules/evaluate.js';
 import { evaluateOnlyExcept } from '../rules/only-except.js';
 import type { FileContext, OnlyExceptSpec } from '../rules/types.js';
-import type { Problems } from '../spec/check.js';
-import { parseDuration } from '../spec/fields.js';
-import type { JobDef } from '../spec/job.js';
-import { readNeeds, type NeedRef } from '../spec/needs.js';
-import { instancesOf } from '../spec/parallel.js';
+import type { Problems } from '../keywords/check.js';
+import { parseDuration } from '../keywords/fields.js';
+import type { JobDef } from '../keywords/job.js';
+import { readNeeds, type NeedRef } from '../keywords/needs.js';
+import { instancesOf } from '../keywords/parallel.js';
 import { resolveVariables } from '../variables/expand.js';
 import { dict, hasEntry } from '../../util/dict.js';
 
@@ -179,12 +179,12 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
     }
     if (!allowFailure) allowFailure = { allowed: when === 'manual' && !manualFromRule, exitCodes: [] };
     const job: Job = {
-      name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
+      id: jobId, name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
       allowFailure, needs: null, dependencies: def.dependencies, image: def.image, services: def.services,
       beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache: def.cache,
       artifacts: def.artifacts, tags: def.tags, retry: def.retry, timeoutSeconds: def.timeoutSeconds,
       interruptible, resourceGroup: def.resourceGroup, environment: def.environment,
-      coverage: def.coverage, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
+      coverage: def.coverage, local: def.local, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
     };
     if (when === 'delayed' && startIn) job.startInSeconds = parseDuration(startIn);
     created.push({ job, def, needRefs });
