@@ -22,7 +22,7 @@ export async function artifactSources(o: {
   pipelineId: number;
   /** The project's pipeline directories (`.kiln/pipelines`). */
   pipelinesRoot: string;
-  from: string[];
+  from: readonly string[];
   /** Jobs that are part of this run. */
   inRun: (name: string) => boolean;
   /** Artifacts uploaded in this pipeline by a job of this run. */
@@ -36,7 +36,8 @@ export async function artifactSources(o: {
       if (a?.stored) out.push({ job, key: artifactsKey(o.pipelineId, job), dotenv: a.dotenv, pipelineId: o.pipelineId });
       continue;
     }
-    earlier ??= await earlierPipelines(o.pipelinesRoot, o.pipelineId);
+    // This pipeline first: a continued pipeline (--pipeline) reuses the artifacts of its jobs that finished before.
+    earlier ??= await pipelinesUpTo(o.pipelinesRoot, o.pipelineId);
     for (const id of earlier) {
       const key = artifactsKey(id, job);
       let entry;
@@ -56,13 +57,15 @@ export async function artifactSources(o: {
   return out;
 }
 
-/** Ids of the project's pipelines before this one, newest first, at most LOOKBACK. */
-async function earlierPipelines(root: string, before: number): Promise<number[]> {
+/** This pipeline and the project's earlier ones, newest first, at most LOOKBACK + 1. */
+async function pipelinesUpTo(root: string, id: number): Promise<number[]> {
   let names: string[];
   try {
     names = await readdir(root);
   } catch {
-    return [];
+    return [id];
   }
-  return names.filter((n) => /^\d+$/.test(n)).map(Number).filter((n) => n < before).sort((a, b) => b - a).slice(0, LOOKBACK);
+  const ids = names.filter((n) => /^\d+$/.test(n)).map(Number).filter((n) => n <= id);
+  if (!ids.includes(id)) ids.push(id);
+  return ids.sort((a, b) => b - a).slice(0, LOOKBACK + 1);
 }
