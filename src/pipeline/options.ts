@@ -2,6 +2,8 @@
 import { UsageError } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import type { Variables } from './model.js';
+import { parseInputFlags, readInputsFile } from './inputs/inputs-file.js';
+import { resolve } from 'node:path';
 
 export interface PipelineFlags {
   file?: string;
@@ -11,6 +13,8 @@ export interface PipelineFlags {
   source?: string;
   defaultBranch?: string;
   variable?: string[];
+  input?: string[];
+  inputsFile?: string;
 }
 
 /** `K=V` strings → user variables (highest precedence). */
@@ -28,7 +32,18 @@ export function parseVariableFlags(list: string[] = []): Variables {
 
 export function loadOptionsFromFlags(f: PipelineFlags): LoadOptions {
   return { projectDir: f.dir ?? process.cwd(), file: f.file, ref: f.ref, tag: f.tag, source: f.source,
-    defaultBranch: f.defaultBranch, variables: parseVariableFlags(f.variable) };
+    defaultBranch: f.defaultBranch, variables: parseVariableFlags(f.variable),
+    inputs: f.inputsFile ? readInputsFile(resolve(f.inputsFile), f.inputsFile) : undefined,
+    cliInputs: parseInputFlags(f.input), vendorCommand: vendorCommandFor(f.dir, f.file) };
+}
+
+/** The `kiln vendor` command line for the same project and file, as errors quote it. */
+export function vendorCommandFor(dir: string | undefined, file: string | undefined): string {
+  const q = (s: string): string => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  let cmd = 'kiln vendor';
+  if (dir && dir !== '.') cmd += ` -C ${q(dir)}`;
+  if (file && file !== '.gitlab-ci.yml') cmd += ` -f ${q(file)}`;
+  return cmd;
 }
 
 /** commander collector for repeatable options. */

@@ -68,7 +68,11 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   let pipeline: Pipeline;
   let executor: Executor;
   try {
-    pipeline = await loadPipeline({ projectDir, file: flags.file, ref: flags.ref, variables: userVars, pipelineId: id });
+    const { parseInputFlags, readInputsFile } = await import('../pipeline/inputs/inputs-file.js');
+    const { vendorCommandFor } = await import('../pipeline/options.js');
+    pipeline = await loadPipeline({ projectDir, file: flags.file, ref: flags.ref, variables: userVars, pipelineId: id,
+      inputs: flags.inputsFile ? readInputsFile(resolve(flags.inputsFile), flags.inputsFile) : undefined,
+      cliInputs: parseInputFlags(flags.input), vendorCommand: vendorCommandFor(flags.dir, flags.file), masked });
     selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual });
     trace('pipeline loaded');
     executor = await factory({ config });

@@ -23,15 +23,17 @@ test('include:rules are evaluated against the ref', async () => {
   assert.ok(!names.includes('main-job'));
 });
 
-test('remote/project includes that are not vendored are a clear offline error', async () => {
+test('an include that is not vendored is ONE error naming `kiln vendor`, with no follow-on errors', async () => {
+  // GitLab stops creating the pipeline at include errors; kiln reports only those (here `build` extends a job of
+  // the missing template and needs a job of the missing project file: neither is reported).
   const errs = await lintPipeline({ projectDir: join(FEATURES, 'include-offline'), ref: 'main' });
   assert.deepEqual(errs.map((e) => e.message), [
-    '.gitlab-ci.yml:2:14: include:0:project: include:project is not available offline; vendor the file at ' +
-      '.kiln-vendor/project/group/other/HEAD/ci.yml',
-    '.gitlab-ci.yml:4:15: include:1:template: include:template is not available offline; vendor the file at ' +
-      '.kiln-vendor/template/Jobs/Build.gitlab-ci.yml',
-    '.gitlab-ci.yml:5:5: include:2: include:remote is not available offline; vendor the file at ' +
-      '.kiln-vendor/remote/example.com/x.yml']);
+    '.gitlab-ci.yml:2:14: include:0:project: include:project `group/other:ci.yml` is not vendored (no ' +
+      '.kiln-vendor/project/group/other/HEAD/ci.yml); run `kiln vendor` to fetch it',
+    '.gitlab-ci.yml:4:15: include:1:template: include:template `Jobs/Build.gitlab-ci.yml` is not vendored (no ' +
+      '.kiln-vendor/template/Jobs/Build.gitlab-ci.yml); run `kiln vendor` to fetch it',
+    '.gitlab-ci.yml:5:5: include:2: include:remote `https://example.com/x.yml` is not vendored (no ' +
+      '.kiln-vendor/remote/example.com/x.yml); run `kiln vendor` to fetch it']);
 });
 
 test('extends: chains and several parents; hashes deep-merge, arrays are replaced, later parents win', async () => {

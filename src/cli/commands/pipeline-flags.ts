@@ -13,5 +13,7 @@ export function addPipelineFlags(command: Command): Command {
     .option('--tag', 'the ref is a tag')
     .option('--source <source>', 'CI_PIPELINE_SOURCE (default push)')
     .option('--default-branch <branch>', 'CI_DEFAULT_BRANCH (default: from git)')
-    .option('--variable <K=V>', 'set a CI/CD variable (repeatable)', collect);
+    .option('--variable <K=V>', 'set a CI/CD variable (repeatable)', collect)
+    .option('--input <name=value>', 'a value for the main file\'s spec:inputs (repeatable)', collect)
+    .option('--inputs-file <file>', 'values for the main file\'s spec:inputs from a JSON or YAML file');
 }

@@ -11,6 +11,8 @@ export interface RunFlags {
   concurrency?: string;
   variable?: string[];
   variablesFile?: string[];
+  input?: string[];
+  inputsFile?: string;
   masked?: string[];
   source: string;
   ref?: string;
@@ -35,6 +37,8 @@ export function register(program: Command): void {
     .option('-j, --concurrency <n>', 'jobs run at once (default: number of CPUs)')
     .option('--variable <NAME=VALUE>', 'set a variable (repeatable; highest precedence)', collect)
     .option('--variables-file <file>', 'variables from a dotenv or JSON file (repeatable)', collect)
+    .option('--input <name=value>', 'a value for the main file\'s spec:inputs (repeatable)', collect)
+    .option('--inputs-file <file>', 'values for the main file\'s spec:inputs from a JSON or YAML file')
     .option('--masked <name>', 'mask this variable\'s value in all output (repeatable)', collect)
     .option('--source <mode>', 'sources for the jobs: worktree (tracked + untracked non-ignored) or committed (HEAD)', 'worktree')
     .option('--ref <ref>', 'branch or tag the pipeline runs for (default: the current branch)')

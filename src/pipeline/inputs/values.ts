@@ -39,7 +39,8 @@ export function checkInputs(specs: InputSpec[], args: Record<string, unknown>): 
 function checkOne(spec: InputSpec, type: InputType, value: unknown): string[] {
   const out: string[] = [];
   if (!spec.hasDefault && value === null) return ['required value has not been provided'];
-  if (spec.hasDefault) validate(spec, type, spec.default ?? null, true, out);
+  // `default: null` makes an input optional without a value (docs: "Use default: null to have no default value").
+  if (spec.hasDefault && spec.default !== null && spec.default !== undefined) validate(spec, type, spec.default, true, out);
   if (value !== null) validate(spec, type, value, false, out);
   return out;
 }

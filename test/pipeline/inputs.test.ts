@@ -1,0 +1,135 @@
+// CI/CD inputs (GitLab docs: ci/inputs/_index.md, ci/yaml/_index.md "spec:inputs", "include:inputs") and how a
+// file is split into header and content (GitLab's Yaml::Loader / Yaml::Documents).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { join } from 'node:path';
+import { lintPipeline } from '../../src/pipeline/load.js';
+import { splitDocuments, looksLikeHeader } from '../../src/pipeline/inputs/documents.js';
+import { readCiText } from '../../src/pipeline/inputs/load.js';
+import { interpolateText } from '../../src/pipeline/inputs/interpolate.js';
+import { posixEscape } from '../../src/pipeline/inputs/functions.js';
+import { checkInputs } from '../../src/pipeline/inputs/values.js';
+import type { InputSpec } from '../../src/pipeline/inputs/spec.js';
+import { toPlain, type YNode } from '../../src/pipeline/yaml/node.js';
+import { FEATURES, job, load, varValues } from './helpers.js';
+
+const noVars = { variable: () => undefined };
+const plain = (n: YNode | undefined): unknown => (n ? toPlain(n) : undefined);
+
+test('only a header document before `---` is special; without a header GitLab uses the first document', () => {
+  // Yaml::Documents: a header is the first of 2+ documents and a hash with `spec`; the content is then the last.
+  const one = readCiText('spec:\n  script: echo\n', 'a.yml', { env: noVars });
+  assert.deepEqual(plain(one.root), { spec: { script: 'echo' } }, 'a one-document file: `spec` is an ordinary key');
+  const two = readCiText('first:\n  script: a\n---\nsecond:\n  script: b\n', 'b.yml', { env: noVars });
+  assert.deepEqual(plain(two.root), { first: { script: 'a' } }, 'no header: the first document');
+  const three = readCiText('spec:\n  inputs: {}\n---\nmiddle: {}\n---\nlast:\n  script: c\n', 'c.yml', { env: noVars });
+  assert.deepEqual(plain(three.root), { last: { script: 'c' } }, 'header + 2 documents: the last piece');
+  const leading = splitDocuments('---\nspec:\n  inputs:\n---\njob: {}\n', looksLikeHeader);
+  assert.equal(leading.header?.text, 'spec:\n  inputs:\n');
+  // Positions stay those of the real file.
+  const pos = readCiText('spec:\n  inputs:\n    a:\n      default: x\n---\n\njob:\n  script: $[[ inputs.a ]]\n', 'p.yml',
+    { env: noVars });
+  assert.equal(pos.root?.kind === 'map' && pos.root.entries.get('job')?.keyPos.line, 7);
+});
+
+test('input checks use GitLab\'s rules and messages: unknown, required, type, options, regex', () => {
+  const specs: InputSpec[] = [
+    { name: 'env', type: 'string', hasDefault: false, options: ['test', 'prod'], node: undefined as never },
+    { name: 'n', type: 'number', hasDefault: true, default: 1, node: undefined as never },
+    { name: 'v', type: 'string', hasDefault: false, regex: '^v\\d\\.\\d+(\\.\\d+)$', node: undefined as never },
+    { name: 'b', type: 'boolean', hasDefault: true, default: 'yes', node: undefined as never },
+    { name: 'opt', type: 'string', hasDefault: true, default: null, node: undefined as never },
+  ];
+  const ok = checkInputs(specs, { env: 'prod', v: 'v1.2.3', b: false });
+  assert.deepEqual(ok.errors, ['`b` input: default value is not a boolean']);
+  const bad = checkInputs(specs, { env: 'moon', n: '2', v: 'v1', x: 1 });
+  assert.deepEqual(bad.errors, [
+    'unknown input arguments: x',
+    '`env` input: `moon` cannot be used because it is not in the list of allowed options',
+    '`n` input: provided value is not a number',
+    '`v` input: provided value does not match required RegEx pattern',
+    '`b` input: default value is not a boolean',
+  ]);
+  const missing = checkInputs(specs.slice(0, 1), {});
+  assert.deepEqual(missing.errors, ['`env` input: required value has not been provided']);
+  const nullDefault = checkInputs(specs.slice(4), {});
+  assert.deepEqual(nullDefault, { values: { opt: null }, errors: [] }, '`default: null`: optional, no value');
+});
+
+test('interpolation: whole values keep their type, inside a string they are text; matrix blocks are left alone', () => {
+  const ctx = { inputs: { s: 'a b', n: 3, b: false, list: ['x', { if: '$A' }] } };
+  const out = interpolateText('k: $[[ inputs.n ]]\nl: $[[ inputs.list ]]\nt: "$[[ inputs.s ]]-$[[inputs.b]]"\n' +
+    'm: $[[ matrix.ARCH ]]\n', ctx, noVars);
+  assert.equal(out.text, 'k: 3\nl: ["x",{"if":"$A"}]\nt: "a b-false"\nm: $[[ matrix.ARCH ]]\n');
+  assert.deepEqual(interpolateText('$[[ inputs.nope ]] $[[ inputs ]] $[[ inputs.s | up ]]', ctx, noVars).errors, [
+    'unknown interpolation key: `nope`', 'invalid interpolation access pattern',
+    'no function matching `up`: check that the function name, arguments, and types are correct']);
+  assert.deepEqual(interpolateText('$[[ inputs.s | truncate(0,1) | truncate(0,1) | truncate(0,1) | truncate(0,1) ]]',
+    ctx, noVars).errors, ['too many functions in interpolation block']);
+  assert.deepEqual(interpolateText('$[[ inputs.n | truncate(0,1) ]]', ctx, noVars).errors,
+    ['error in `truncate` function: invalid input type: truncate can only be used with string inputs']);
+});
+
+test('functions: expand_vars, truncate, posix_escape as in GitLab\'s docs examples', async () => {
+  const p = await load('inputs', { variables: { MY_VAR: { value: 'my value', expand: false } } });
+  assert.deepEqual(job(p, 'functions').script, [
+    'echo my value', // 'test $MY_VAR' | expand_vars | truncate(5,8)
+    `printf '%s\\n' A\\ string\\ with\\ single\\ \\'\\ and\\ double\\ \\"\\ quotes\\ and\\ \\ \\ blanks`,
+    'echo 34567', // '0123456789' | truncate(3,5)
+    'echo test $MY_VAR',
+  ]);
+  assert.equal(posixEscape(''), "''");
+  assert.equal(posixEscape('a\nb'), "a'\n'b");
+  const masked = interpolateText('$[[ inputs.t | expand_vars ]]', { inputs: { t: '$TOKEN' } },
+    { variable: () => 'secret', masked: new Set(['TOKEN']) });
+  assert.deepEqual(masked.errors, ['error in `expand_vars` function: variable expansion error: masked variables cannot be expanded']);
+});
+
+test('include:inputs: an input can name a job and a stage, and give tags, parallel and allow_failure their types', async () => {
+  const p = await load('inputs');
+  const names = p.jobs.map((j) => j.name).sort();
+  assert.deepEqual(names, ['functions', 'some-service-scan-website 1/2', 'some-service-scan-website 2/2']);
+  const j = job(p, 'some-service-scan-website 1/2');
+  assert.equal(j.stage, 'scan');
+  assert.deepEqual(j.tags, ['docker', 'linux'], 'array default as a whole list');
+  assert.equal(j.allowFailure.allowed, false, 'boolean input');
+  assert.deepEqual(j.script, ['echo "scanning website -e staging -c 2 -v v1.3.2"',
+    'if false; then echo "export results"; fi']);
+});
+
+test('include errors: undeclared, missing, outside options/regex, wrong type, inputs to a file without spec', async () => {
+  const errs = await lintPipeline({ projectDir: join(FEATURES, 'inputs-errors'), ref: 'main' });
+  assert.deepEqual(errs.map((e) => e.message), [
+    '.gitlab-ci.yml:3:5: include:0: `scan.yml`: unknown input arguments: colour, `environment` input: `moon` cannot ' +
+      'be used because it is not in the list of allowed options, `concurrency` input: provided value is not a number',
+    '.gitlab-ci.yml:10:5: include:1: `scan.yml`: `job-prefix` input: required value has not been provided, ' +
+      '`version` input: provided value does not match required RegEx pattern',
+    '.gitlab-ci.yml:14:5: include:2: `functions.yml`: `test` input: provided value is not a string',
+    '.gitlab-ci.yml:17:5: include:3: `plain.yml`: Given inputs not defined in the `spec` section of the included ' +
+      'configuration file',
+  ]);
+});
+
+test('array inputs give whole lists: needs and rules', async () => {
+  const push = job(await load('inputs', { file: 'needs-main.yml' }), 'after');
+  assert.deepEqual(push.needs?.map((n) => n.job), ['functions']);
+  assert.equal(push.when, 'on_success', 'the second rule of the array default matched');
+  const mr = job(await load('inputs', { file: 'needs-none.yml', source: 'merge_request_event' }), 'after');
+  assert.equal(mr.when, 'manual', 'the first rule of the array default matched');
+});
+
+test('main file inputs: defaults, --inputs-file values (typed) and --input values (read as their type)', async () => {
+  const dir = join(FEATURES, 'inputs-main');
+  const byDefault = await load('inputs-main');
+  assert.deepEqual(byDefault.stages, ['.pre', 'build', 'deploy', '.post']);
+  assert.deepEqual(byDefault.jobs.map((j) => j.name), ['build: [amd64]', 'deploy']);
+  const given = await load('inputs-main', { inputs: { targets: ['amd64', 'arm64'], replicas: 3 },
+    cliInputs: { 'deploy-stage': 'ship', 'dry-run': 'false' } });
+  assert.deepEqual(given.jobs.map((j) => [j.name, j.stage]), [['build: [amd64]', 'build'], ['build: [arm64]', 'build'],
+    ['deploy', 'ship']]);
+  const d = job(given, 'deploy');
+  assert.deepEqual({ R: varValues(d).REPLICAS, D: varValues(d).DRY_RUN }, { R: '3', D: 'false' });
+  const errs = await lintPipeline({ projectDir: dir, ref: 'main', cliInputs: { replicas: 'many', nope: '1' } });
+  assert.deepEqual(errs.map((e) => e.message), ['.gitlab-ci.yml:1:1: `.gitlab-ci.yml`: unknown input arguments: nope, ' +
+    '`replicas` input: provided value is not a number']);
+});
