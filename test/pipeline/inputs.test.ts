@@ -133,3 +133,15 @@ test('main file inputs: defaults, --inputs-file values (typed) and --input value
   assert.deepEqual(errs.map((e) => e.message), ['.gitlab-ci.yml:1:1: `.gitlab-ci.yml`: unknown input arguments: nope, ' +
     '`replicas` input: provided value is not a number']);
 });
+
+test('GitLab\'s Jobs/Dependency-Scanning.v2 template: with include:inputs, and on its own with its defaults', async () => {
+  const p = await load('inputs-template');
+  const deps = job(p, 'deps');
+  assert.equal(deps.stage, 'security');
+  assert.equal(deps.allowFailure.allowed, true, 'boolean default true');
+  assert.ok(deps.script.includes('export DS_MAX_DEPTH="${DS_MAX_DEPTH:-5}"'), 'number input inside a string');
+  assert.equal(varValues(deps).DS_ANALYZER_IMAGE, '$SECURE_ANALYZERS_PREFIX/dependency-scanning:1');
+  const alone = await lintPipeline({ projectDir: join(FEATURES, 'inputs-template'), ref: 'main',
+    file: '.kiln-vendor/template/Jobs/Dependency-Scanning.v2.gitlab-ci.yml' });
+  assert.deepEqual(alone.map((e) => e.message), []);
+});
