@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { readConfigFile, type Layer } from './read-file.js';
 import {
-  DEFAULT_CONFIG, type CliConfigOverrides, type DockerSettings, type KilnConfig, type LoadedConfig, type RunnerSettings,
+  DEFAULT_CONFIG, type CliConfigOverrides, type DockerSettings, type GitlabSettings, type KilnConfig, type LoadedConfig, type RunnerSettings,
   type ValueOrigin,
 } from './types.js';
 
@@ -31,7 +31,7 @@ export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
 const FIELD: Record<string, string> = {
   pre_build_script: 'preBuildScript', post_build_script: 'postBuildScript', builds_dir: 'buildsDir',
   cache_dir: 'cacheDir', cache_pool: 'cachePool', pull_policy: 'pullPolicy', allowed_images: 'allowedImages', network_mode: 'networkMode',
-  shm_size: 'shmSize',
+  shm_size: 'shmSize', templates_url: 'templatesUrl',
 };
 const TOML_KEY: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([k, v]) => [v, k]));
 
@@ -82,9 +82,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       if (dot < 0) {
         (config as unknown as Record<string, unknown>)[setting] = value;
       } else {
-        const section = setting.slice(0, dot) as 'runner' | 'docker';
+        const section = setting.slice(0, dot) as 'runner' | 'docker' | 'gitlab';
         const key = setting.slice(dot + 1);
-        const target = config[section] as RunnerSettings | DockerSettings;
+        const target = config[section] as RunnerSettings | DockerSettings | GitlabSettings;
         (target as unknown as Record<string, unknown>)[FIELD[key] ?? key] = value;
       }
       origins[setting] = origin;
@@ -98,7 +98,7 @@ export function settingValue(config: KilnConfig, setting: string): unknown {
   if (setting.startsWith('abi.targets.')) return config.abiTargets[setting.slice('abi.targets.'.length)];
   const dot = setting.indexOf('.');
   if (dot < 0) return (config as unknown as Record<string, unknown>)[setting];
-  const section = config[setting.slice(0, dot) as 'runner' | 'docker'] as unknown as Record<string, unknown>;
+  const section = config[setting.slice(0, dot) as 'runner' | 'docker' | 'gitlab'] as unknown as Record<string, unknown>;
   const key = setting.slice(dot + 1);
   const value = section[FIELD[key] ?? key];
   if (key === 'volumes') return (value as { raw: string }[]).map((v) => v.raw);

@@ -47,6 +47,15 @@ export interface KilnConfig {
   masked: string[];
   /** User ABI targets, passed through as written (validated as tables of tables). */
   abiTargets: Record<string, Record<string, unknown>>;
+  gitlab: GitlabSettings;
+}
+
+/** `[gitlab]`: the instance the project lives on. */
+export interface GitlabSettings {
+  /** e.g. https://gitlab.example.com: sets CI_SERVER_* (over the git remote's host); `kiln vendor` asks its API. */
+  url?: string;
+  /** Where `kiln vendor` fetches `include:template` files from: <templates_url>/<name>. */
+  templatesUrl?: string;
 }
 
 /** Where an effective value came from. */
@@ -78,4 +87,5 @@ export const DEFAULT_CONFIG: KilnConfig = {
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],
   abiTargets: {},
+  gitlab: {},
 };

@@ -37,6 +37,8 @@ export interface LoadOptions {
   /** User variables, highest precedence. */
   variables?: Variables;
   projectUrl?: string;
+  /** The GitLab server (kiln.toml gitlab.url), for CI_SERVER_* and `include:component` on $CI_SERVER_FQDN. */
+  serverUrl?: string;
   pipelineId?: number;
   /** Folder of vendored remote/project/template/component includes, relative to projectDir (default .kiln-vendor). */
   vendorDir?: string;
@@ -72,6 +74,7 @@ export async function loadCollecting(options: LoadOptions): Promise<{ pipeline?:
   // context error (a bad --source) still wins over a problem in the file, as when the two ran one after the other.
   const pending = buildPipelineContext({ projectDir, ref: options.ref, tag: options.tag, source: options.source,
     defaultBranch: options.defaultBranch, pipelineId: options.pipelineId, projectUrl: options.projectUrl,
+    serverUrl: options.serverUrl,
     userVariables: options.variables });
   const main = readMain(projectDir, rel, options);
   const ctx = await pending;

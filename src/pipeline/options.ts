@@ -4,6 +4,7 @@ import type { LoadOptions } from './load.js';
 import type { Variables } from './model.js';
 import { parseInputFlags, readInputsFile } from './inputs/inputs-file.js';
 import { resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
 
 export interface PipelineFlags {
   file?: string;
@@ -34,7 +35,8 @@ export function loadOptionsFromFlags(f: PipelineFlags): LoadOptions {
   return { projectDir: f.dir ?? process.cwd(), file: f.file, ref: f.ref, tag: f.tag, source: f.source,
     defaultBranch: f.defaultBranch, variables: parseVariableFlags(f.variable),
     inputs: f.inputsFile ? readInputsFile(resolve(f.inputsFile), f.inputsFile) : undefined,
-    cliInputs: parseInputFlags(f.input), vendorCommand: vendorCommandFor(f.dir, f.file) };
+    cliInputs: parseInputFlags(f.input), vendorCommand: vendorCommandFor(f.dir, f.file),
+    serverUrl: loadConfig({ projectDir: f.dir ?? process.cwd() }).config.gitlab.url };
 }
 
 /** The `kiln vendor` command line for the same project and file, as errors quote it. */

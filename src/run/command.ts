@@ -72,7 +72,8 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     const { vendorCommandFor } = await import('../pipeline/options.js');
     pipeline = await loadPipeline({ projectDir, file: flags.file, ref: flags.ref, variables: userVars, pipelineId: id,
       inputs: flags.inputsFile ? readInputsFile(resolve(flags.inputsFile), flags.inputsFile) : undefined,
-      cliInputs: parseInputFlags(flags.input), vendorCommand: vendorCommandFor(flags.dir, flags.file), masked });
+      cliInputs: parseInputFlags(flags.input), vendorCommand: vendorCommandFor(flags.dir, flags.file), masked,
+      serverUrl: config.gitlab.url });
     selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual });
     trace('pipeline loaded');
     executor = await factory({ config });
