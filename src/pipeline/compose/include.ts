@@ -54,6 +54,8 @@ interface Target {
   inputs?: Record<string, unknown>;
   component?: ComponentContext;
   integrity?: string;
+  /** Where a vendored target came from (so that a copy failing its integrity check is fetched again). */
+  vendored?: VendoredInclude;
 }
 
 /**
@@ -131,6 +133,7 @@ function readTarget(env: IncludeEnv, t: Target, item: YNode, path: string[]): YM
     throw new ConfigError(`file \`${t.rel}\` does not exist`, item.pos, path);
   }
   if (t.integrity !== undefined && integrityOf(data) !== t.integrity) {
+    if (t.vendored) env.missing?.push(t.vendored);
     throw new ConfigError(`\`${t.rel}\`: integrity check failed (content is ${integrityOf(data)}, include:integrity is ` +
       `${t.integrity}); fetch it again with \`${env.vendorCommand ?? 'kiln vendor'}\``, item.pos, path);
   }
@@ -229,7 +232,7 @@ function remote(env: IncludeEnv, at: YNode, path: string[], url: string, inputs:
     return [];
   }
   const v = vendored(env, at, path, { kind: 'remote', rest: remoteRest(url), address: url, remote: { url }, integrity });
-  return v ? [{ rel: v, inputs, integrity }] : [];
+  return v ? [{ rel: v, inputs, integrity, vendored: { kind: 'remote', rel: v, address: url, remote: { url }, integrity } }] : [];
 }
 
 function component(env: IncludeEnv, at: YNode, path: string[], address: string, inputs?: Record<string, unknown>): Target[] {
