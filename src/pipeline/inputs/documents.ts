@@ -40,7 +40,7 @@ function splitPieces(text: string): Piece[] {
 function isBlank(piece: string): boolean {
   for (const line of piece.split('\n')) {
     const t = line.trim();
-    if (t !== '' && !t.startsWith('#') && t !== '...' && t !== '---') return false;
+    if (t !== '' && !t.startsWith('#') && !t.startsWith('%') && t !== '...' && t !== '---') return false;
   }
   return true;
 }
