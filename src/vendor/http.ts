@@ -17,7 +17,10 @@ export async function httpGet(url: string, o: HttpOptions = {}): Promise<Buffer>
     res = await fetch(url, { headers: o.headers, signal: AbortSignal.timeout(o.timeoutMs ?? 30_000) });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === 'TimeoutError' ? 'timed out' : e.cause?.code ?? e.cause?.message ?? e.message;
+    const code = e.cause?.code;
+    const why = e.name === 'TimeoutError' ? 'timed out'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${code}: host not found (is the network reachable?)`
+        : code === 'ECONNREFUSED' ? `${code}: connection refused` : code ?? e.cause?.message ?? e.message;
     throw new VendorError(`GET ${redact(url)}: ${why}`, 'E_VENDOR_NETWORK');
   }
   if (!res.ok) {
