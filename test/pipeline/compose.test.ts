@@ -33,7 +33,9 @@ test('an include that is not vendored is ONE error naming `kiln vendor`, with no
     '.gitlab-ci.yml:4:15: include:1:template: include:template `Jobs/Build.gitlab-ci.yml` is not vendored (no ' +
       '.kiln-vendor/template/Jobs/Build.gitlab-ci.yml); run `kiln vendor` to fetch it',
     '.gitlab-ci.yml:5:5: include:2: include:remote `https://example.com/x.yml` is not vendored (no ' +
-      '.kiln-vendor/remote/example.com/x.yml); run `kiln vendor` to fetch it']);
+      '.kiln-vendor/remote/example.com/x.yml); run `kiln vendor` to fetch it',
+    '.gitlab-ci.yml:6:14: include:3:project: include:project `group/lib@v2`: 2 files are not vendored (a.yml, b.yml); ' +
+      'run `kiln vendor` to fetch them']);
 });
 
 test('extends: chains and several parents; hashes deep-merge, arrays are replaced, later parents win', async () => {

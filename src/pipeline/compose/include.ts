@@ -212,12 +212,22 @@ function targetsOf(env: IncludeEnv, item: YNode, path: string[], st: State): Tar
     const files = (readStrings(p, fileNode, [...path, 'file']) ?? []).map(loc);
     if (proj === undefined || (get('ref') && ref === undefined)) return [];
     const out: Target[] = [];
+    const absent: { address: string; rel: string }[] = [];
     for (const f of files) {
       const file = f.replace(/^\/+/, '');
       const v = vendored(env, get('project')!, [...path, 'project'], { kind: 'project',
         rest: `${proj}/${ref || 'HEAD'}/${file}`, address: `${proj}${ref ? `@${ref}` : ''}:${file}`,
-        project: { path: proj, ref: ref || undefined, file } });
+        project: { path: proj, ref: ref || undefined, file } }, absent);
       if (v) out.push({ rel: v, inputs });
+    }
+    const at = get('project')!;
+    const fix = `run \`${env.vendorCommand ?? 'kiln vendor'}\` to fetch`;
+    if (absent.length === 1) {
+      p.add(at, [...path, 'project'], `include:project \`${absent[0].address}\` is not vendored (no ${absent[0].rel}); ${fix} it`);
+    } else if (absent.length > 1) {
+      // One include, one error: the missing files of an include:project list are named together.
+      p.add(at, [...path, 'project'], `include:project \`${proj}${ref ? `@${ref}` : ''}\`: ${absent.length} files are not ` +
+        `vendored (${absent.map((x) => x.address.slice(x.address.lastIndexOf(':') + 1)).join(', ')}); ${fix} them`);
     }
     return out;
   }
@@ -271,9 +281,12 @@ function readMeta(file: string): { sha?: string; version?: string | null } {
   }
 }
 
-/** The vendored copy's path, or undefined (and one error, the include recorded as missing) when it is not there. */
-function vendored(env: IncludeEnv, at: YNode, path: string[],
-  what: Omit<VendoredInclude, 'rel'> & { rest: string }): string | undefined {
+/**
+ * The vendored copy's path, or undefined when it is not there: the include is recorded as missing and reported (one
+ * error naming the fix), or added to `absent` for the caller to report.
+ */
+function vendored(env: IncludeEnv, at: YNode, path: string[], what: Omit<VendoredInclude, 'rel'> & { rest: string },
+  absent?: { address: string; rel: string }[]): string | undefined {
   const { rest, ...info } = what;
   const rel = vendorRel(env.vendorDir ?? VENDOR_DIR, info.kind, rest);
   if (rel === undefined) {
@@ -282,8 +295,11 @@ function vendored(env: IncludeEnv, at: YNode, path: string[],
   }
   if (isFile(join(env.projectDir, rel))) return rel;
   env.missing?.push({ ...info, rel });
-  env.problems.add(at, path, `include:${info.kind} \`${info.address}\` is not vendored (no ${rel}); ` +
-    `run \`${env.vendorCommand ?? 'kiln vendor'}\` to fetch it`);
+  if (absent) absent.push({ address: info.address, rel });
+  else {
+    env.problems.add(at, path, `include:${info.kind} \`${info.address}\` is not vendored (no ${rel}); ` +
+      `run \`${env.vendorCommand ?? 'kiln vendor'}\` to fetch it`);
+  }
   return undefined;
 }
 
