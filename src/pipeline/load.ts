@@ -18,11 +18,11 @@ import { checkNeedsLimit } from './create/needs-limit.js';
 import type { AutoCancelSpec, ExcludedJob, Pipeline, PipelineContext, Variables } from './model.js';
 import { evaluateRules } from './rules/evaluate.js';
 import type { FileContext, RuleSpec } from './rules/types.js';
-import { Problems } from './spec/check.js';
-import { readJob, type JobDef } from './spec/job.js';
-import { isHidden, isJobKey, readStages, readWorkflow } from './spec/top.js';
-import { resolveAutoCancel } from './spec/auto-cancel.js';
-import { readVariables } from './spec/variables.js';
+import { Problems } from './keywords/check.js';
+import { readJob, type JobDef } from './keywords/job.js';
+import { isHidden, isJobKey, readStages, readWorkflow } from './keywords/top.js';
+import { resolveAutoCancel } from './keywords/auto-cancel.js';
+import { readVariables } from './keywords/variables.js';
 import { expandString, resolveVariables } from './variables/expand.js';
 import type { YMap } from './yaml/node.js';
 

@@ -9,12 +9,13 @@ import { buildGraph } from '../plan/graph.js';
 import { Store } from '../store/store.js';
 import { POOL_MAX } from '../store/pool.js';
 import { createSnapshot, type SourceMode } from '../workspace/snapshot.js';
-import { schedule, SchedulerControl, type JobRecord } from './scheduler.js';
-import { runAttempt, type JobInfo, type RunContext } from './job-runner.js';
-import { Console } from './console.js';
-import { jobSlugs } from './slug.js';
-import { trace } from './trace.js';
-import { formatDuration, jobSummary, type PipelineSummary } from './summary.js';
+import { schedule, SchedulerControl, type JobRecord } from './schedule/scheduler.js';
+import { runAttempt, type JobInfo, type JobOutcome, type RunContext } from './job/attempt.js';
+import { Console } from './output/console.js';
+import { jobSlugs } from './job/slug.js';
+import { trace } from '../util/trace.js';
+import { jobSummary, type PipelineSummary } from './summary.js';
+import { formatDuration } from './output/format.js';
 
 export interface RunPipelineOptions {
   pipeline: Pipeline;
@@ -52,23 +53,33 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const info = new Map<string, JobInfo>();
   o.pipeline.jobs.forEach((j, i) => {
     const slug = slugs.get(j.name)!;
-    info.set(j.name, { slug, jobId: o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`), cache: '' });
+    info.set(j.name, { slug, jobId: o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`) });
   });
   o.console.setNames(selection.jobs.map((j) => j.name));
 
   const snapshotDir = join(o.pipelineDir, 'snapshot', 'src');
   const snapshot = await createSnapshot(o.pipeline.projectDir, snapshotDir, o.source ?? 'worktree');
   trace('snapshot created');
+  // What each job's attempts reported (a retry's cache and artifacts replace the earlier attempt's), and the
+  // workspace removals they started; only this function writes them.
+  const kept = new Map<string, Omit<JobOutcome, 'result'>>();
+  const removals: Promise<unknown>[] = [];
   const ctx: RunContext = {
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
-    cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
+    artifactsOf: (name) => kept.get(name)?.artifacts, keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
     preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
   };
   const control = o.control ?? new SchedulerControl();
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
   const result = await schedule(graph, {
-    runAttempt: (job, attempt, signal) => runAttempt(ctx, job, attempt, signal),
+    runAttempt: async (job, attempt, signal) => {
+      const { result, removal, ...left } = await runAttempt(ctx, job, attempt, signal);
+      if (removal) removals.push(removal);
+      const before = kept.get(job.name) ?? {};
+      kept.set(job.name, { cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
+      return result;
+    },
     onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),
     onRetry: (job, attempt, next) => o.console.line(job.name, `failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`, false, 'yellow'),
     onDelay: (job, secs) => o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
@@ -80,7 +91,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     },
   }, { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal, control });
   trace('jobs done');
-  await Promise.all(ctx.cleanups);
+  await Promise.all(removals);
   if (!o.keepWorkspaces) {
     await rm(join(o.pipelineDir, 'snapshot'), { recursive: true, force: true }).catch(() => undefined);
     await rm(join(o.pipelineDir, 'ws'), { recursive: true, force: true }).catch(() => undefined);
@@ -90,7 +101,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     .map((n) => result.records.get(n)!)
     .filter(Boolean)
     .sort((a, b) => o.pipeline.jobs.findIndex((j) => j.name === a.name) - o.pipeline.jobs.findIndex((j) => j.name === b.name))
-    .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name)));
+    .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name), kept.get(rec.name)));
   return {
     pipelineId: o.pipelineId,
     status: pipelineStatus([...result.records.values()], result.cancelled),

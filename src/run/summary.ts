@@ -1,7 +1,7 @@
 // The end-of-run summary: a table (job, status, duration, cache, artifacts) and its JSON form.
-import type { JobRecord } from './scheduler.js';
-import type { JobInfo } from './job-runner.js';
-import { formatBytes } from './artifacts.js';
+import type { JobRecord } from './schedule/scheduler.js';
+import type { JobInfo, JobOutcome } from './job/attempt.js';
+import { formatBytes, formatDuration } from './output/format.js';
 
 export interface JobSummary {
   name: string;
@@ -30,16 +30,7 @@ export interface PipelineSummary {
   canceledBy?: number;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  return rest ? `${m}m${rest}s` : `${m}m`;
-}
-
-export function jobSummary(rec: JobRecord, stage: string, info?: JobInfo): JobSummary {
+export function jobSummary(rec: JobRecord, stage: string, info?: JobInfo, outcome?: Omit<JobOutcome, 'result'>): JobSummary {
   const s: JobSummary = {
     name: rec.name, stage, status: rec.status === 'failed' && rec.allowedFailure ? 'failed (allowed)' : rec.status,
     allowedFailure: rec.allowedFailure, attempts: rec.attempts,
@@ -48,9 +39,9 @@ export function jobSummary(rec: JobRecord, stage: string, info?: JobInfo): JobSu
   if (rec.startedAt) s.startedAt = new Date(rec.startedAt).toISOString();
   if (rec.finishedAt) s.finishedAt = new Date(rec.finishedAt).toISOString();
   if (rec.startedAt && rec.finishedAt) s.durationMs = rec.finishedAt - rec.startedAt;
-  if (info?.cache) s.cache = info.cache;
-  if (info?.artifacts?.stored) s.artifacts = { files: info.artifacts.files, bytes: info.artifacts.bytes, dotenv: Object.keys(info.artifacts.dotenv) };
-  if (info?.artifacts?.junit) s.junit = info.artifacts.junit;
+  if (outcome?.cache) s.cache = outcome.cache;
+  if (outcome?.artifacts?.stored) s.artifacts = { files: outcome.artifacts.files, bytes: outcome.artifacts.bytes, dotenv: Object.keys(outcome.artifacts.dotenv) };
+  if (outcome?.artifacts?.junit) s.junit = outcome.artifacts.junit;
   const msg = rec.message ?? rec.skipReason;
   if (msg && rec.status !== 'success') s.message = msg;
   if (info && rec.attempts > 0) s.log = info.logPath;

@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { allocatePipeline } from '../../src/run/pipelines-dir.js';
 import { runPipeline } from '../../src/run/pipeline.js';
-import { Console } from '../../src/run/console.js';
+import { Console } from '../../src/run/output/console.js';
 import { job, makeProject, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
 import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
 import { Writable } from 'node:stream';

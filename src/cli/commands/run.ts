@@ -1,28 +1,7 @@
 // `kiln run [JOB...]`: runs the pipeline (or the named jobs) locally.
 import type { Command } from 'commander';
 import { collect } from '../collect.js';
-
-export interface RunFlags {
-  dir: string;
-  file?: string;
-  needs?: boolean;
-  stage?: string[];
-  manual?: boolean;
-  concurrency?: string;
-  variable?: string[];
-  variablesFile?: string[];
-  input?: string[];
-  inputsFile?: string;
-  masked?: string[];
-  source: string;
-  ref?: string;
-  json?: boolean;
-  store?: string;
-  executor?: string;
-  keepWorkspaces?: boolean;
-  /** false with --no-auto-cancel. */
-  autoCancel?: boolean;
-}
+import type { RunFlags } from '../run-command.js';
 
 export function register(program: Command): void {
   program
@@ -48,7 +27,7 @@ export function register(program: Command): void {
     .option('--keep-workspaces', 'keep job workspaces under .kiln/pipelines/<id>/ws for inspection')
     .option('--no-auto-cancel', 'do not ask older runs of the same ref to auto-cancel (workflow:auto_cancel:on_new_commit)')
     .action(async (jobs: string[], flags: RunFlags) => {
-      const { runCommand } = await import('../../run/command.js');
+      const { runCommand } = await import('../run-command.js');
       process.exitCode = await runCommand(jobs, flags);
     });
 }

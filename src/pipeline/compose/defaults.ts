@@ -1,9 +1,9 @@
 // `default:` (and the older top-level image/services/cache/before_script/after_script) applied to each job that
 // does not set the key itself, unless the job opts out with `inherit: default: false | [keys]`.
 import { ConfigError } from '../../errors.js';
-import { checkKeys, type Problems } from '../spec/check.js';
-import { readInheritValue } from '../spec/job.js';
-import { readImage, readServices } from '../spec/fields.js';
+import { checkKeys, type Problems } from '../keywords/check.js';
+import { readInheritValue } from '../keywords/job.js';
+import { readImage, readServices } from '../keywords/fields.js';
 import { newMap, type YEntry, type YMap } from '../yaml/node.js';
 
 export const DEFAULT_KEYS = ['after_script', 'artifacts', 'before_script', 'cache', 'hooks', 'id_tokens', 'image',

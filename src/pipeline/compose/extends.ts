@@ -1,8 +1,8 @@
 // `extends:` — a job inherits from one or more top-level keys (hidden or not), recursively. GitLab's merge: the
 // parents are deep-merged in order (later parents win), then the job itself; hashes merge, arrays are replaced.
 import { ConfigError } from '../../errors.js';
-import type { Problems } from '../spec/check.js';
-import { scalarText } from '../spec/check.js';
+import type { Problems } from '../keywords/check.js';
+import { scalarText } from '../keywords/check.js';
 import { deepMerge, newMap, type YEntry, type YMap, type YNode } from '../yaml/node.js';
 
 const MAX_DEPTH = 11;

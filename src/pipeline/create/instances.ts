@@ -6,11 +6,11 @@ import type { AllowFailureSpec, ExcludedJob, Job, PipelineContext, Variables, Wh
 import { evaluateRules } from '../rules/evaluate.js';
 import { evaluateOnlyExcept } from '../rules/only-except.js';
 import type { FileContext, OnlyExceptSpec } from '../rules/types.js';
-import type { Problems } from '../spec/check.js';
-import { parseDuration } from '../spec/fields.js';
-import type { JobDef } from '../spec/job.js';
-import { readNeeds, type NeedRef } from '../spec/needs.js';
-import { instancesOf } from '../spec/parallel.js';
+import type { Problems } from '../keywords/check.js';
+import { parseDuration } from '../keywords/fields.js';
+import type { JobDef } from '../keywords/job.js';
+import { readNeeds, type NeedRef } from '../keywords/needs.js';
+import { instancesOf } from '../keywords/parallel.js';
 import { resolveVariables } from '../variables/expand.js';
 
 export interface CreateEnv {

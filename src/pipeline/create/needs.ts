@@ -2,8 +2,8 @@
 // name one instance literally; needs:parallel:matrix picks instances), checks them, and finds cycles.
 import { ConfigError } from '../../errors.js';
 import type { ExcludedJob, NeedSpec } from '../model.js';
-import type { Problems } from '../spec/check.js';
-import { combinations, matrixName } from '../spec/parallel.js';
+import type { Problems } from '../keywords/check.js';
+import { combinations, matrixName } from '../keywords/parallel.js';
 import type { Created } from './instances.js';
 
 export interface NeedsIndex {

@@ -1,0 +1,171 @@
+// The body of `kiln run`: flags → user variables, config, pipeline, executor → run → summary and exit code.
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic.js';
+import { UsageError } from '../errors.js';
+import type { Pipeline, Variables } from '../pipeline/model.js';
+import type { Executor } from '../executors/types.js';
+import { selectJobs } from '../plan/select.js';
+import { rm } from 'node:fs/promises';
+import { parseVariableFlag, readVariablesFile } from './variables-file.js';
+import { allocatePipeline } from '../run/pipelines-dir.js';
+import { Console, wantColor } from '../run/output/console.js';
+import { executorFactories } from '../executors/factories.js';
+import { runPipeline } from '../run/pipeline.js';
+import { SchedulerControl } from '../run/schedule/control.js';
+import { watchRedundancy, type Redundancy } from '../run/redundancy/watch.js';
+import { renderTable } from '../run/summary.js';
+import { trace } from '../util/trace.js';
+import { storeDirFor } from './store-dir.js';
+
+export interface RunFlags {
+  dir: string;
+  file?: string;
+  needs?: boolean;
+  stage?: string[];
+  manual?: boolean;
+  concurrency?: string;
+  variable?: string[];
+  variablesFile?: string[];
+  input?: string[];
+  inputsFile?: string;
+  masked?: string[];
+  source: string;
+  ref?: string;
+  json?: boolean;
+  store?: string;
+  executor?: string;
+  keepWorkspaces?: boolean;
+  /** false with --no-auto-cancel. */
+  autoCancel?: boolean;
+}
+
+export function parseConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`--concurrency must be a positive integer, got "${value}"`);
+  const n = Number(value);
+  if (n < 1) throw new UsageError('--concurrency must be at least 1 (0 would run nothing)');
+  return n;
+}
+
+export async function runCommand(names: string[], flags: RunFlags): Promise<number> {
+  const projectDir = resolve(flags.dir);
+  if (!existsSync(projectDir) || !statSync(projectDir).isDirectory()) throw new UsageError(`project directory ${projectDir} does not exist`);
+  if (flags.source !== 'worktree' && flags.source !== 'committed') throw new UsageError(`--source must be worktree or committed, got "${flags.source}"`);
+  let concurrency = parseConcurrency(flags.concurrency);
+
+  const userVars: Variables = {};
+  for (const f of flags.variablesFile ?? []) Object.assign(userVars, await readVariablesFile(resolve(f)));
+  for (const v of flags.variable ?? []) {
+    const [k, value] = parseVariableFlag(v);
+    userVars[k] = { value, expand: true };
+  }
+
+  trace('flags parsed');
+  const { loadConfig } = await import('../config/load.js');
+  const loaded = loadConfig({ projectDir });
+  const config = loaded.config;
+  if (concurrency === undefined && loaded.origins.concurrent && loaded.origins.concurrent.source !== 'default') concurrency = config.concurrent;
+  const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
+  // kiln.toml runner environment: like GitLab Runner's, below the pipeline's own variables.
+  const runnerEnv: Record<string, string> = {};
+  for (const env of config.runner.environment ?? []) {
+    const eq = env.indexOf('=');
+    if (eq > 0) runnerEnv[env.slice(0, eq)] = env.slice(eq + 1);
+  }
+
+  const executorName = flags.executor ?? config.runner.executor ?? 'shell';
+  const factory = executorFactories[executorName];
+  if (!factory) throw new UsageError(`unknown executor "${executorName}" (available: ${Object.keys(executorFactories).join(', ')})`);
+
+  const kilnDir = join(projectDir, '.kiln');
+  const storeDir = storeDirFor(projectDir, flags.store, config.runner.cacheDir);
+  const { id, dir } = await allocatePipeline(kilnDir);
+
+  trace('config loaded');
+  const { loadPipeline } = await import('../pipeline/load.js');
+  trace('loader imported');
+  let pipeline: Pipeline;
+  let executor: Executor;
+  try {
+    const { parseInputFlags, readInputsFile } = await import('../pipeline/inputs/inputs-file.js');
+    const { vendorCommandFor } = await import('../pipeline/options.js');
+    pipeline = await loadPipeline({ projectDir, file: flags.file, ref: flags.ref, variables: userVars, pipelineId: id,
+      inputs: flags.inputsFile ? readInputsFile(resolve(flags.inputsFile), flags.inputsFile) : undefined,
+      cliInputs: parseInputFlags(flags.input), vendorCommand: vendorCommandFor(flags.dir, flags.file), masked,
+      serverUrl: config.gitlab.url });
+    selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual });
+    trace('pipeline loaded');
+    executor = await factory({ config });
+  } catch (e) {
+    // Nothing ran: do not leave an empty pipeline behind.
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const out = flags.json ? process.stderr : process.stdout;
+  const console = new Console({ color: wantColor(out), out });
+  const controller = new AbortController();
+  const hardStop = new AbortController();
+  let interrupted = false;
+  // First signal: cancel (running jobs stop, their after_script runs). Second: stop after_script too.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) {
+      if (hardStop.signal.aborted) return;
+      console.plain(`\nkiln: ${sig} again: stopping after_script of canceled jobs...`);
+      hardStop.abort();
+      return;
+    }
+    interrupted = true;
+    console.plain(`\nkiln: ${sig}: canceling the pipeline (stopping running jobs; after_script still runs, ${sig} again stops it)...`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const control = new SchedulerControl();
+  let redundancy: Redundancy | undefined;
+  try {
+    if (pipeline.workflow?.created !== false) {
+      redundancy = await watchRedundancy({
+        kilnDir, pipelineId: id, pipelineDir: dir, ref: pipeline.context.ref, onNewCommit: pipeline.autoCancel.onNewCommit,
+        control, console, cancelOlder: flags.autoCancel !== false,
+      });
+    }
+    const summary = await runPipeline({
+      pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
+      select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
+      concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
+      signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
+      preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
+    });
+    redundancy?.stop();
+    const canceledBy = redundancy?.canceledBy();
+    if (canceledBy !== undefined) summary.canceledBy = canceledBy;
+    trace('pipeline finished');
+    await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else console.plain(`\n${renderTable(summary, console.color)}`);
+    if (!interrupted) await collectStoreGarbage(storeDir, (m) => console.plain(m));
+    if (summary.status === 'canceled' || interrupted) return 130;
+    return summary.status === 'passed' ? 0 : 1;
+  } finally {
+    redundancy?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Once an hour, a run ends by removing what the store no longer needs (see store/gc.ts). */
+async function collectStoreGarbage(storeDir: string, say: (m: string) => void): Promise<void> {
+  const { collectGarbageIfDue } = await import('../store/gc.js');
+  const { Store } = await import('../store/store.js');
+  try {
+    const r = await collectGarbageIfDue(new Store(storeDir), 60 * 60 * 1000);
+    if (r && r.packs + r.blobs + r.expiredEntries.length > 0) {
+      say(`kiln: store: removed ${r.expiredEntries.length} expired artifact entries and ${r.packs + r.blobs} unused files (${(r.bytes / 1048576).toFixed(1)} MiB)`);
+    }
+  } catch (e) {
+    say(`kiln: store garbage collection failed: ${(e as Error).message}`);
+  }
+}
