@@ -61,3 +61,18 @@ test('kiln.toml gitlab.url sets the server CI_SERVER_FQDN names (over the git re
   assert.equal(p.context.predefined.CI_SERVER_FQDN, 'gitlab.gnome.org');
   assert.equal(p.context.predefined.CI_PROJECT_URL, 'https://gitlab.gnome.org/group/project');
 });
+
+test('vendored paths never leave the vendor folder (hostile remote/template/component addresses)', async () => {
+  const { vendorRel } = await import('../../src/pipeline/compose/vendored.js');
+  assert.equal(vendorRel('.kiln-vendor', 'remote', 'example.com/ci/x.yml'), '.kiln-vendor/remote/example.com/ci/x.yml');
+  assert.equal(vendorRel('.kiln-vendor', 'remote', 'example.com/../../../etc/passwd'), undefined);
+  assert.equal(vendorRel('.kiln-vendor', 'template', '../project/group/x/HEAD/ci.yml'), undefined);
+  const dir = join(FEATURES, 'include-escape');
+  const errs = await lintPipeline({ projectDir: dir, ref: 'main' });
+  assert.deepEqual(errs.map((e) => e.message), [
+    '.gitlab-ci.yml:2:13: include:0:remote: include:remote `https://example.com/../../../../etc/passwd` would be read ' +
+      'from outside the vendor folder',
+    '.gitlab-ci.yml:3:15: include:1:template: include:template `../../kiln.toml` would be read from outside the ' +
+      'vendor folder',
+  ]);
+});
