@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { lintPipeline } from '../../src/pipeline/load.js';
 import { splitDocuments, looksLikeHeader } from '../../src/pipeline/inputs/documents.js';
 import { readCiText } from '../../src/pipeline/inputs/load.js';
-import { interpolateText } from '../../src/pipeline/inputs/interpolate.js';
+import { interpolateTree } from '../../src/pipeline/inputs/interpolate.js';
+import { parseYaml } from '../../src/pipeline/yaml/read.js';
 import { posixEscape } from '../../src/pipeline/inputs/functions.js';
 import { checkInputs } from '../../src/pipeline/inputs/values.js';
 import type { InputSpec } from '../../src/pipeline/inputs/spec.js';
@@ -56,17 +57,23 @@ test('input checks use GitLab\'s rules and messages: unknown, required, type, op
   assert.deepEqual(nullDefault, { values: { opt: null }, errors: [] }, '`default: null`: optional, no value');
 });
 
-test('interpolation: whole values keep their type, inside a string they are text; matrix blocks are left alone', () => {
-  const ctx = { inputs: { s: 'a b', n: 3, b: false, list: ['x', { if: '$A' }] } };
-  const out = interpolateText('k: $[[ inputs.n ]]\nl: $[[ inputs.list ]]\nt: "$[[ inputs.s ]]-$[[inputs.b]]"\n' +
-    'm: $[[ matrix.ARCH ]]\n', ctx, noVars);
-  assert.equal(out.text, 'k: 3\nl: ["x",{"if":"$A"}]\nt: "a b-false"\nm: $[[ matrix.ARCH ]]\n');
-  assert.deepEqual(interpolateText('$[[ inputs.nope ]] $[[ inputs ]] $[[ inputs.s | up ]]', ctx, noVars).errors, [
-    'unknown interpolation key: `nope`', 'invalid interpolation access pattern',
-    'no function matching `up`: check that the function name, arguments, and types are correct']);
-  assert.deepEqual(interpolateText('$[[ inputs.s | truncate(0,1) | truncate(0,1) | truncate(0,1) | truncate(0,1) ]]',
-    ctx, noVars).errors, ['too many functions in interpolation block']);
-  assert.deepEqual(interpolateText('$[[ inputs.n | truncate(0,1) ]]', ctx, noVars).errors,
+test('interpolation: whole values keep their type, inside a string they are text; lists splice; matrix is left', () => {
+  // GitLab's Interpolation::Template + Config#replace! (keys too; a string list item that becomes a list is spliced).
+  const ctx = { inputs: { s: 'a b', n: 3, b: false, list: ['x', { if: '$A' }], key: 'job' } };
+  const tree = parseYaml('k: $[[ inputs.n ]]\nl: $[[ inputs.list ]]\nt: "$[[ inputs.s ]]-$[[inputs.b]]"\n' +
+    'm: $[[ matrix.ARCH ]]\nr: ["$[[ inputs.list ]]", z]\n$[[ inputs.key ]]-1: {}\nin: "l=$[[ inputs.list ]]"\n', 'i.yml')!;
+  const out = interpolateTree(tree, ctx, noVars);
+  assert.deepEqual(out.errors, []);
+  assert.deepEqual(toPlain(out.root), { k: 3, l: ['x', { if: '$A' }], t: 'a b-false', m: '$[[ matrix.ARCH ]]',
+    r: ['x', { if: '$A' }, 'z'], 'job-1': {}, in: 'l=["x", {"if"=>"$A"}]' });
+  const errors = (text: string): string[] => interpolateTree(parseYaml(text, 'e.yml')!, ctx, noVars).errors;
+  assert.deepEqual(errors('a: $[[ inputs.nope ]]\n'), ['unknown interpolation key: `nope`']);
+  assert.deepEqual(errors('a: $[[ inputs ]]\n'), ['invalid interpolation access pattern']);
+  assert.deepEqual(errors('a: $[[ inputs.s | up ]]\n'),
+    ['no function matching `up`: check that the function name, arguments, and types are correct']);
+  assert.deepEqual(errors('a: $[[ inputs.s | truncate(0,1) | truncate(0,1) | truncate(0,1) | truncate(0,1) ]]\n'),
+    ['too many functions in interpolation block']);
+  assert.deepEqual(errors('a: $[[ inputs.n | truncate(0,1) ]]\n'),
     ['error in `truncate` function: invalid input type: truncate can only be used with string inputs']);
 });
 
@@ -80,7 +87,7 @@ test('functions: expand_vars, truncate, posix_escape as in GitLab\'s docs exampl
   ]);
   assert.equal(posixEscape(''), "''");
   assert.equal(posixEscape('a\nb'), "a'\n'b");
-  const masked = interpolateText('$[[ inputs.t | expand_vars ]]', { inputs: { t: '$TOKEN' } },
+  const masked = interpolateTree(parseYaml('a: $[[ inputs.t | expand_vars ]]', 'm.yml')!, { inputs: { t: '$TOKEN' } },
     { variable: () => 'secret', masked: new Set(['TOKEN']) });
   assert.deepEqual(masked.errors, ['error in `expand_vars` function: variable expansion error: masked variables cannot be expanded']);
 });

@@ -1,12 +1,12 @@
 // One CI file from text to YAML tree, GitLab's way: split off the `spec:` header, check the given inputs against
-// it, interpolate `$[[ ... ]]` in the content text, then parse the content as YAML.
+// it, parse the content as YAML and interpolate `$[[ ... ]]` in it (before any keyword is read).
 // A file without a header is not interpolated (its `$[[ ]]` stay as written), and giving it inputs is an error.
 import { ConfigError } from '../../errors.js';
 import { parseYaml } from '../yaml/read.js';
 import type { YNode } from '../yaml/node.js';
 import { inPlace, looksLikeHeader, splitDocuments } from './documents.js';
 import type { FunctionEnv } from './functions.js';
-import { interpolateText, type Context } from './interpolate.js';
+import { interpolateTree, type Context } from './interpolate.js';
 import { readHeader, type ComponentField } from './spec.js';
 import { checkInputs, coerceCliValue } from './values.js';
 
@@ -60,9 +60,11 @@ export function readCiText(text: string, file: string, o: CiFileOptions): CiFile
   if (checked.errors.length) return { inputErrors: checked.errors, hasHeader: true };
   const ctx: Context = { inputs: checked.values };
   if (o.component) ctx.component = componentContext(o.component, header.component);
-  const out = interpolateText(split.content.text, ctx, o.env);
+  const content = parseYaml(inPlace(text, split.content), file);
+  if (content === undefined) return { inputErrors: [], hasHeader: true };
+  const out = interpolateTree(content, ctx, o.env);
   if (out.errors.length) return { inputErrors: out.errors, hasHeader: true };
-  return { root: parseYaml(inPlace(text, split.content, out.text), file), inputErrors: [], hasHeader: true };
+  return { root: out.root, inputErrors: [], hasHeader: true };
 }
 
 function isSpecHash(piece: string, file: string): boolean {
