@@ -152,3 +152,15 @@ test('GitLab\'s Jobs/Dependency-Scanning.v2 template: with include:inputs, and o
     file: '.kiln-vendor/template/Jobs/Dependency-Scanning.v2.gitlab-ci.yml' });
   assert.deepEqual(alone.map((e) => e.message), []);
 });
+
+test('GNOME/citemplates (published): include:inputs with an array spliced into rules, job names and stages', async () => {
+  // markdown-lint.yml has `rules: ["$[[ inputs.extra-rules ]]", {changes: ...}]`: the array input is spliced.
+  const p = await load('gnome-citemplates');
+  assert.deepEqual(p.jobs.map((j) => [j.name, j.stage]).sort(), [['markdown lint', 'lint'], ['ruff linter', 'lint']]);
+  assert.equal(job(p, 'ruff linter').image?.name, 'ghcr.io/astral-sh/ruff:0.15.12-debian-slim');
+  assert.match(job(p, 'markdown lint').ruleOutcome ?? '', /^rules\[1\] /, 'the extra rule is rules[0]');
+  const own = await load('gnome-citemplates', { projectUrl: 'https://gitlab.example.com/GNOME/citemplates' });
+  assert.match(job(own, 'markdown lint').ruleOutcome ?? '', /^rules\[0\] matched if: \$CI_PROJECT_NAME == "citemplates"/);
+  const tag = await load('gnome-citemplates', { ref: 'v1', tag: true });
+  assert.ok(tag.jobs.some((j) => j.name === 'release_job' && j.stage === 'deploy'), 'basic-release.yml with its defaults');
+});
