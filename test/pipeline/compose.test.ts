@@ -78,3 +78,13 @@ test('default: and legacy globals, with inherit:default and inherit:variables (t
   assert.equal(job(p, 'own').image?.name, 'own:1');
   assert.ok(!p.jobs.some((j) => j.name === '.hidden'));
 });
+
+test('NetworkManager (published, 7 project includes not vendored): 7 errors, one per include, and nothing else', async () => {
+  // Before: the 7 missing includes were followed by 77 errors about the jobs, stages and extends they define.
+  const errs = await lintPipeline({ projectDir: join(FEATURES, 'networkmanager'), ref: 'main' });
+  assert.equal(errs.length, 7, errs.map((e) => e.message).join('\n'));
+  for (const [i, e] of errs.entries()) {
+    assert.equal(e.keyPath.join(':'), `include:${i}:project`);
+    assert.match(e.detail, /^include:project `freedesktop\/ci-templates.*` is not vendored \(no \.kiln-vendor\/project\/freedesktop\/ci-templates\/.*\); run `kiln vendor` to fetch it$/);
+  }
+});
