@@ -32,11 +32,12 @@ export function parseVariableFlags(list: string[] = []): Variables {
 }
 
 export function loadOptionsFromFlags(f: PipelineFlags): LoadOptions {
+  const config = loadConfig({ projectDir: f.dir ?? process.cwd() }).config;
   return { projectDir: f.dir ?? process.cwd(), file: f.file, ref: f.ref, tag: f.tag, source: f.source,
     defaultBranch: f.defaultBranch, variables: parseVariableFlags(f.variable),
     inputs: f.inputsFile ? readInputsFile(resolve(f.inputsFile), f.inputsFile) : undefined,
     cliInputs: parseInputFlags(f.input), vendorCommand: vendorCommandFor(f.dir, f.file),
-    serverUrl: loadConfig({ projectDir: f.dir ?? process.cwd() }).config.gitlab.url };
+    serverUrl: config.gitlab.url, masked: config.masked };
 }
 
 /** The `kiln vendor` command line for the same project and file, as errors quote it. */
