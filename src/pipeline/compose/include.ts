@@ -169,7 +169,7 @@ function targetsOf(env: IncludeEnv, item: YNode, path: string[], st: State): Tar
   const get = (k: string): YNode | undefined => item.entries.get(k)?.value;
   const inputsNode = get('inputs');
   let inputs: Record<string, unknown> | undefined;
-  if (inputsNode) {
+  if (inputsNode && !(inputsNode.kind === 'scalar' && inputsNode.value === null)) {
     if (inputsNode.kind !== 'map') {
       p.add(inputsNode, [...path, 'inputs'], 'should be a hash');
       return [];
