@@ -52,6 +52,8 @@ export interface LoadOptions {
   missing?: VendoredInclude[];
   /** Masked variable names (interpolation's expand_vars refuses them). */
   masked?: string[];
+  /** Follow every include whatever its include:rules say (`kiln vendor` fetches the includes of every context). */
+  allIncludes?: boolean;
 }
 
 /** Loads the pipeline or throws ConfigError (one problem) / ConfigErrors (several). */
@@ -83,7 +85,7 @@ export async function loadCollecting(options: LoadOptions): Promise<{ pipeline?:
 }
 
 /** What loading takes besides the context: the main file's inputs and the include settings. */
-type LoadExtras = Pick<LoadOptions, 'inputs' | 'cliInputs' | 'vendorCommand' | 'missing' | 'masked'>;
+type LoadExtras = Pick<LoadOptions, 'inputs' | 'cliInputs' | 'vendorCommand' | 'missing' | 'masked' | 'allIncludes'>;
 
 /**
  * The main file read ahead of the context, or what reading it threw (thrown again where build() reads it), or
@@ -147,6 +149,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
   const mainGlobals = mainVarsNode ? readVariables(new Problems(), mainVarsNode, ['variables']) : {};
   const includeVars = pipelineVars(ctx, mainGlobals);
   const includeByRules = (rules: RuleSpec[]): boolean => {
+    if (extras.allIncludes) return true;
     try {
       const out = evaluateRules(rules, includeVars, files);
       return out.matched && out.when !== 'never';

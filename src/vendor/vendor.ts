@@ -1,8 +1,9 @@
 // `kiln vendor`: fetches every remote/project/template/component include the pipeline needs into the vendor folder
 // (.kiln-vendor/, committed with the project) so that lint/jobs/run work offline.
-// The loader itself says what is missing (LoadOptions.missing), in the pipeline's context (ref, source, variables:
-// include:rules and variables in locations are honoured); fetched files can include more, so it runs again until
-// nothing new is missing. Every copy is checked against include:integrity before it is written, and written
+// The loader itself says what is missing (LoadOptions.missing), following every include whatever its include:rules
+// (a tag-only include is fetched on a branch too; variables in locations are expanded in the given context);
+// fetched files can include more, so it runs again until nothing new is missing. The errors returned are lint's
+// in the given context. Every copy is checked against include:integrity before it is written, and written
 // temp → fsync → rename. A write never goes through a symlink inside the project (a hostile checkout could point
 // .kiln-vendor/remote at another place).
 import { lstat } from 'node:fs/promises';
@@ -40,10 +41,10 @@ export async function vendorPipeline(o: VendorOptions): Promise<VendorResult> {
   const projectDir = resolve(o.projectDir);
   const events: VendorEvent[] = [];
   const tried = new Set<string>();
-  let errors: ConfigError[] = [];
+  let errors: ConfigError[];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const missing: VendoredInclude[] = [];
-    errors = await lintPipeline({ ...o, projectDir, missing });
+    await lintPipeline({ ...o, projectDir, missing, allIncludes: true });
     const todo = dedupe(missing).filter((m) => !tried.has(m.rel));
     if (todo.length === 0) break;
     const serverUrl = o.sources.serverUrl ?? await serverOf(o, projectDir);
@@ -54,6 +55,7 @@ export async function vendorPipeline(o: VendorOptions): Promise<VendorResult> {
       o.progress?.(event);
     }
   }
+  errors = await lintPipeline({ ...o, projectDir });
   return { events, errors };
 }
 

@@ -21,6 +21,7 @@ process.on('exit', () => temps.forEach((d) => rmSync(d, { recursive: true, force
 const files: Record<string, string> = {
   '/ci/remote.yml': 'include:\n  - remote: http://HOST/ci/nested.yml\nremote-job:\n  stage: test\n  script: echo remote\n',
   '/ci/nested.yml': 'nested-job:\n  stage: test\n  script: echo nested\n',
+  '/ci/tag-only.yml': 'release-job:\n  stage: deploy\n  script: echo release\n',
   '/templates/Jobs/Lint.gitlab-ci.yml': 'template-job:\n  stage: test\n  script: echo template\n',
 };
 const projectFile = 'project-job:\n  stage: test\n  script: echo project\n';
@@ -83,6 +84,9 @@ function project(integrity?: string): string {
     '    ref: v1',
     '    file: /ci/build.yml',
     '  - template: Jobs/Lint.gitlab-ci.yml',
+    `  - remote: http://${host}/ci/tag-only.yml`,
+    '    rules:',
+    '      - if: $CI_COMMIT_TAG',
     '  - component: $CI_SERVER_FQDN/group/components/deploy@1',
     '    inputs:',
     '      stage: deploy',
@@ -113,6 +117,7 @@ test('kiln vendor fetches every kind (nested includes too), verifies integrity, 
   assert.match(r.out, /fetched remote http:\/\/.*\/ci\/nested\.yml/, 'an include of a fetched file');
   assert.match(r.out, /fetched project group\/shared@v1:ci\/build\.yml/);
   assert.match(r.out, /fetched template Jobs\/Lint\.gitlab-ci\.yml/);
+  assert.match(r.out, /fetched remote http:\/\/.*\/ci\/tag-only\.yml/, 'fetched whatever its include:rules');
   assert.match(r.out, /fetched component .*group\/components\/deploy@1/);
   assert.match(r.err, /build:extends: unknown key in extends/, 'now the real problem shows');
   const port = host.split(':')[1];
@@ -145,7 +150,8 @@ test('include:integrity: a mismatch is refused by kiln vendor, and a vendored co
   const r = await kiln(['vendor', '-C', wrong], { GITLAB_TOKEN: TOKEN });
   assert.equal(r.code, 1);
   assert.match(r.err, /remote http:\/\/.*\/ci\/remote\.yml: integrity check failed: the content is sha256-/);
-  assert.ok(!existsSync(join(wrong, '.kiln-vendor/remote')), 'nothing written');
+  assert.ok(!existsSync(join(wrong, '.kiln-vendor/remote', host, 'ci/remote.yml')), 'the mismatching file is not written');
+  assert.ok(existsSync(join(wrong, '.kiln-vendor/remote', host, 'ci/tag-only.yml')), 'the others are');
 
   const dir = project();
   assert.equal((await kiln(['vendor', '-C', dir], { GITLAB_TOKEN: TOKEN })).code, 1);
