@@ -66,7 +66,8 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   const { loadConfig } = await import('../config/load.js');
   const loaded = loadConfig({ projectDir });
   const config = loaded.config;
-  if (concurrency === undefined && loaded.origins.concurrent && loaded.origins.concurrent.source !== 'default') concurrency = config.concurrent;
+  // kiln.toml or the default (the CPU count, DEFAULT_CONFIG): the value `kiln config` shows.
+  if (concurrency === undefined) concurrency = config.concurrent;
   const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
   // kiln.toml runner environment: like GitLab Runner's, below the pipeline's own variables.
   const runnerEnv: Record<string, string> = {};
