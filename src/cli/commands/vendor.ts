@@ -16,12 +16,12 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (flags: VendorFlags) => {
       const { UsageError } = await import('../../errors.js');
-      const { loadOptionsFromFlags } = await import('../../pipeline/options.js');
+      const { pipelineOptions } = await import('../pipeline-input.js');
       const { loadConfig } = await import('../../config/load.js');
       const { vendorPipeline } = await import('../../vendor/vendor.js');
       const timeout = Number(flags.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout expects seconds, got "${flags.timeout}"`);
-      const options = loadOptionsFromFlags(flags);
+      const options = await pipelineOptions(flags);
       const gitlab = loadConfig({ projectDir: options.projectDir }).config.gitlab;
       const result = await vendorPipeline({ ...options, sources: { serverUrl: gitlab.url, templatesUrl: gitlab.templatesUrl,
         token: process.env.GITLAB_TOKEN || undefined, timeoutMs: timeout * 1000 },
