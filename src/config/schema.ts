@@ -44,9 +44,6 @@ export const ABI_KEYS: Record<string, ValueParser> = {
   targets: asTargetTable,
 };
 
-/** Keys of a `[[runners]]` entry that GitLab Runner has but kiln ignores (documentation only). */
-export const IGNORED_RUNNER_KEYS = new Set(['name']);
-
 export const SECTIONS: Record<string, Record<string, ValueParser>> = {
   runner: RUNNER_KEYS,
   docker: DOCKER_KEYS,

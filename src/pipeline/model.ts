@@ -114,6 +114,10 @@ export interface LocalKeywords {
   /** `id_tokens:` names. */
   idTokens?: string[];
   secrets?: Record<string, SecretSpec>;
+  /** needs:project / needs:pipeline:job entries (described), whose artifacts only GitLab can hand over. */
+  externalNeeds?: string[];
+  /** Other keywords kiln accepts but cannot act on, each as one sentence. */
+  unsupported?: string[];
 }
 
 export interface ParallelInfo {

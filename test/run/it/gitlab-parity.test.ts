@@ -160,3 +160,27 @@ test('a pages job without a public folder still fails its upload visibly', async
   const s = parseSummary((await runKiln(['run', '--json'], { cwd: dir })).stdout);
   assert.match(await readLog(s, 'pages'), /public: no matching files/);
 });
+
+test('keywords kiln cannot act on are named in the log and in --json: needs:project, identity, tags', async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+consume:
+  tags: [docker, arm64]
+  identity: google_cloud
+  needs:
+    - project: group/library
+      job: build
+      ref: main
+      artifacts: true
+  script: [echo consumed]
+`,
+  });
+  const s = parseSummary((await runKiln(['run', '--json'], { cwd: dir })).stdout);
+  const warnings = job(s, 'consume').warnings ?? [];
+  assert.equal(job(s, 'consume').status, 'success');
+  assert.match(warnings[0], /needs:project group\/library \(job build\): kiln cannot fetch artifacts/);
+  assert.ok(warnings.some((w) => /^identity: /.test(w)));
+  assert.match(warnings[warnings.length - 1], /tags: docker, arm64 pick a runner on GitLab/);
+  const log = await readLog(s, 'consume');
+  for (const w of warnings) assert.ok(log.includes(`WARNING: ${w}`), w);
+});
