@@ -48,6 +48,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
         signal: step.signal,
         onOutput: step.onOutput,
         killGraceMs: options.killGraceMs,
+        fifoDir: state.tmpDir,
       });
     },
     async cleanup(prepared) {
