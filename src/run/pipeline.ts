@@ -16,6 +16,7 @@ import { jobSlugs } from './job/slug.js';
 import { trace } from '../util/trace.js';
 import { jobSummary, type PipelineSummary } from './summary.js';
 import { formatDuration } from './output/format.js';
+import { maskStrings, StreamMasker } from './output/mask.js';
 
 export interface RunPipelineOptions {
   pipeline: Pipeline;
@@ -63,12 +64,15 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   // What each job's attempts reported (a retry's cache and artifacts replace the earlier attempt's), and the
   // workspace removals they started; only this function writes them.
   const kept = new Map<string, Omit<JobOutcome, 'result'>>();
+  // Masked values of every job: whatever kiln prints or writes about the run (messages, summary) is masked too.
+  const secrets = new Set<string>();
+  const mask = (text: string) => new StreamMasker(secrets).maskString(text);
   const removals: Promise<unknown>[] = [];
   const ctx: RunContext = {
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
     artifactsOf: (name) => kept.get(name)?.artifacts, keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop, secrets,
   };
   const control = o.control ?? new SchedulerControl();
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
@@ -80,8 +84,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
       kept.set(job.name, { cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
       return result;
     },
-    onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),
-    onRetry: (job, attempt, next) => o.console.line(job.name, `failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`, false, 'yellow'),
+    onSkip: (job, rec) => o.console.line(job.name, mask(`${rec.status}: ${rec.skipReason ?? ''}`), false, 'yellow'),
+    onRetry: (job, attempt, next) => o.console.line(job.name, mask(`failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`), false, 'yellow'),
     onDelay: (job, secs) => o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
     onFinish: (job, rec) => {
       // workflow:auto_cancel:on_job_failure: all — a failure (not allowed) cancels the rest of the pipeline.
@@ -102,13 +106,13 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     .filter(Boolean)
     .sort((a, b) => o.pipeline.jobs.findIndex((j) => j.name === a.name) - o.pipeline.jobs.findIndex((j) => j.name === b.name))
     .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name), kept.get(rec.name)));
-  return {
+  return maskStrings<PipelineSummary>({
     pipelineId: o.pipelineId,
     status: pipelineStatus([...result.records.values()], result.cancelled),
     durationMs: Date.now() - t0,
     jobs,
     skipped: selection.skipped,
-  };
+  }, new StreamMasker(secrets));
 }
 
 /** GitLab's composite status: a failure (not allowed) makes the pipeline failed, else any cancel makes it canceled. */

@@ -66,6 +66,8 @@ export interface RunContext {
   cachePool: number;
   /** Stops after_script of canceled jobs too (a second Ctrl-C); a cancel alone lets after_script run. */
   hardStop?: AbortSignal;
+  /** Every masked value a job of this pipeline has seen: the pipeline masks its summary and messages with it. */
+  secrets?: Set<string>;
 }
 
 export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<JobOutcome> {
@@ -103,6 +105,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     });
     // From here on every line (ours and the job's) is masked.
     out.setSecrets(jobEnv.secrets);
+    for (const v of jobEnv.secrets) ctx.secrets?.add(v);
     const o = out;
     const sourceFiles = new Set(ctx.snapshot.entries.filter((e) => e.kind !== 'dir').map((e) => e.rel));
     let untrackedMemo: Promise<string[]> | undefined;
