@@ -20,6 +20,7 @@ import { formatDuration } from '../output/format.js';
 import { trace } from '../../util/trace.js';
 import { expandArtifacts, expandJobForExecutor } from './expand.js';
 import { stepLimits } from './script-timeouts.js';
+import { attemptRunId } from './slug.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 
@@ -125,7 +126,8 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     }
 
     trace(`${job.name}: env, caches, artifacts ready`);
-    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
+    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt) }, signal);
+    for (const w of prepared.warnings ?? []) o.info(w, 'yellow');
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     const limits = stepLimits(timeoutS * 1000, jobEnv.ci);
     for (const w of limits.warnings) o.info(`WARNING: ${w}`, 'yellow');
