@@ -1,12 +1,12 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
-import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Job, Pipeline } from '../../pipeline/model.js';
 import type { Executor, PreparedJob, StepResult } from '../../executors/types.js';
 import type { JobGraph } from '../../plan/graph.js';
 import type { Store } from '../../store/store.js';
 import { cloneSnapshot, type Snapshot } from '../../workspace/snapshot.js';
+import { removeTree } from '../../workspace/remove.js';
 import { buildJobEnv } from './env.js';
 import { JobOutput } from '../output/job-output.js';
 import type { Console } from '../output/console.js';
@@ -209,7 +209,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     if (!ctx.keepWorkspaces) for (const t of trees) park(ctx.store, ws, t.files, t.identity, ctx.cachePool);
     await out.close();
     trace(`${job.name}: closed`);
-    if (!ctx.keepWorkspaces) kept.removal = rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
+    if (!ctx.keepWorkspaces) kept.removal = removeTree(jobDir).catch(() => undefined);
   }
 }
 
