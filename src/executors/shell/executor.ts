@@ -48,7 +48,6 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
         signal: step.signal,
         onOutput: step.onOutput,
         killGraceMs: options.killGraceMs,
-        fifoDir: state.tmpDir,
       });
     },
     async cleanup(prepared) {

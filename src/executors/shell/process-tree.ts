@@ -186,10 +186,11 @@ export function createProcessTree(o: { cgroup?: boolean } = {}): ProcessTree {
         }
         return;
       }
-      // Two quiet passes in a row: a process forked while the previous pass ran is caught by the next.
-      for (let i = 0, quiet = 0; i < 50 && quiet < 2; i++) {
+      // Until a pass finds none: a process forked by a marked one while a pass ran is caught by the next (its
+      // parent was found, so there is a next pass).
+      for (let i = 0; i < 50; i++) {
         const pids = markedProcesses(marker);
-        quiet = pids.length ? 0 : quiet + 1;
+        if (!pids.length) return;
         for (const pid of pids) {
           try {
             process.kill(pid, 'SIGKILL');
@@ -197,7 +198,7 @@ export function createProcessTree(o: { cgroup?: boolean } = {}): ProcessTree {
             /* gone */
           }
         }
-        if (pids.length) await sleep(20);
+        await sleep(10);
       }
     },
   };

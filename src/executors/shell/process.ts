@@ -1,17 +1,16 @@
 // Runs one bash process in its own process group and ends the whole group on timeout, cancel or exit, and
 // then every other process the step started (process-tree.ts), so no job process outlives its step.
 //
-// The step's stdout and stderr are one pipe (a FIFO, as Node cannot make an anonymous pipe), as GitLab
+// The step's stdout and stderr are one pipe (a FIFO, see fifo-pool.ts), as GitLab
 // Runner's shell executor gives one writer for both: `/dev/stdout` and `/dev/stderr` can be opened (they
 // cannot when they are sockets), and the two streams reach the masker in the order they were written.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, constants as fsc, openSync, unlinkSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { OutputStream, StepResult } from '../types.js';
 import { createProcessTree } from './process-tree.js';
+import { takeFifo } from './fifo-pool.js';
 
 export interface GroupRunOptions {
   command: string;
@@ -23,16 +22,13 @@ export interface GroupRunOptions {
   onOutput: (chunk: Buffer, stream: OutputStream) => void;
   /** Time between SIGTERM and SIGKILL when ending the group. */
   killGraceMs?: number;
-  /** A private directory for the step's output FIFO (created and removed again before the step starts). */
-  fifoDir: string;
   /** false: find the step's processes by the environment sweep even where a cgroup could be used. */
   cgroup?: boolean;
 }
 
 /** A pipe: the read end for kiln, the write end for the step (closed here once the child has it). */
-function outputPipe(dir: string): { read: number; write: number } {
-  const path = join(dir, `out-${randomBytes(6).toString('hex')}.fifo`);
-  execFileSync('mkfifo', ['-m', '600', path]);
+async function outputPipe(): Promise<{ read: number; write: number }> {
+  const path = await takeFifo();
   try {
     const read = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
     const write = openSync(path, fsc.O_WRONLY);
@@ -50,7 +46,8 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-export function runInProcessGroup(o: GroupRunOptions): Promise<StepResult> {
+export async function runInProcessGroup(o: GroupRunOptions): Promise<StepResult> {
+  const pipe = await outputPipe();
   return new Promise((resolve) => {
     const grace = o.killGraceMs ?? 2000;
     let timedOut = false;
@@ -58,7 +55,6 @@ export function runInProcessGroup(o: GroupRunOptions): Promise<StepResult> {
     let finished = false;
     const timers: NodeJS.Timeout[] = [];
     const tree = createProcessTree({ cgroup: o.cgroup });
-    const pipe = outputPipe(o.fifoDir);
     const run = tree.wrap(o.command, o.args);
     const child = spawn(run.command, run.args, {
       cwd: o.cwd,

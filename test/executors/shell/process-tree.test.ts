@@ -72,7 +72,7 @@ test('without a cgroup, the environment sweep ends a setsid child too', async ()
   let out = '';
   const r = await runInProcessGroup({
     command: 'bash', args: ['-c', setsidChild(pidFile, marker).join('\n')], cwd: dir, env: { PATH: process.env.PATH! },
-    onOutput: (c) => (out += c), fifoDir: dir, cgroup: false,
+    onOutput: (c) => (out += c), cgroup: false,
   });
   assert.equal(r.exitCode, 0, out);
   const pid = Number(spawnSync('cat', [pidFile], { encoding: 'utf8' }).stdout.trim());
