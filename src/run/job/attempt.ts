@@ -5,7 +5,9 @@ import type { Job, Pipeline } from '../../pipeline/model.js';
 import type { Executor, PreparedJob, StepResult } from '../../executors/types.js';
 import type { JobGraph } from '../../plan/graph.js';
 import type { Store } from '../../store/store.js';
-import { cloneSnapshot, type Snapshot } from '../../workspace/snapshot.js';
+import type { Snapshot } from '../../workspace/snapshot.js';
+import { prepareSources } from '../../workspace/checkout.js';
+import { readGitSettings } from '../../workspace/git-settings.js';
 import { removeTree } from '../../workspace/remove.js';
 import { buildJobEnv } from './env.js';
 import { JobOutput } from '../output/job-output.js';
@@ -88,12 +90,6 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
   const startedAt = Date.now();
   try {
     out.info(`${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`, 'cyan');
-    out.sectionStart('prepare_workspace', 'Preparing workspace');
-    trace(`${job.name}: start`);
-    await cloneSnapshot(ctx.snapshot, ws);
-    trace(`${job.name}: workspace cloned`);
-    out.sectionEnd('prepare_workspace');
-
     const node = ctx.graph.nodes.get(job.name)!;
     const deps = await artifactSources({
       store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
@@ -108,7 +104,16 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     out.setSecrets(jobEnv.secrets);
     for (const v of jobEnv.secrets) ctx.secrets?.add(v);
     const o = out;
-    const sourceFiles = new Set(ctx.snapshot.entries.filter((e) => e.kind !== 'dir').map((e) => e.rel));
+
+    // GitLab Runner's get_sources stage: the job's GIT_* variables decide what of the sources it gets.
+    o.sectionStart('get_sources', 'Getting source from Git repository');
+    trace(`${job.name}: start`);
+    const sources = await prepareSources(ctx.snapshot, ws, readGitSettings(jobEnv.ci));
+    for (const line of sources.notes) o.info(line, line.startsWith('WARNING') ? 'yellow' : undefined);
+    trace(`${job.name}: workspace cloned`);
+    o.sectionEnd('get_sources');
+
+    const sourceFiles = new Set(sources.entries.filter((e) => e.kind !== 'dir').map((e) => e.rel));
     let untrackedMemo: Promise<string[]> | undefined;
     const untracked = () => (untrackedMemo ??= untrackedFiles(ws, sourceFiles));
 
