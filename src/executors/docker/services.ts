@@ -40,7 +40,7 @@ function probe(host: string, port: number): Promise<'open' | 'refused' | 'unreac
  * Waits (up to timeoutMs) until the service's exposed TCP ports accept connections, as GitLab does. Returns
  * why the service is not ready (GitLab's "health check error"), or undefined.
  */
-async function waitForPorts(container: Docker.Container, network: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+export async function waitForPorts(container: Docker.Container, network: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
   const info = await container.inspect();
   const ports = Object.keys(info.Config.ExposedPorts ?? {}).filter((p) => p.endsWith('/tcp')).map((p) => Number(p.split('/')[0]));
   const ip = info.NetworkSettings.Networks?.[network]?.IPAddress;
