@@ -1,4 +1,5 @@
 // The shape of kiln.toml (runner settings after GitLab Runner's config.toml) and of the effective config.
+import { availableParallelism } from 'node:os';
 import type { SourcePosition } from '../errors.js';
 import type { PullPolicy } from '../pipeline/model.js';
 
@@ -73,7 +74,8 @@ export interface CliConfigOverrides {
 }
 
 export const DEFAULT_CONFIG: KilnConfig = {
-  concurrent: 4,
+  // What `kiln run` uses without -j or a configured value (one truth for `kiln config` and the scheduler).
+  concurrent: availableParallelism(),
   runner: { executor: 'shell', environment: [], cachePool: 4, shell: 'bash' },
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],

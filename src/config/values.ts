@@ -64,6 +64,17 @@ export function asEnvironment(v: unknown): string[] {
     if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(entry)) {
       throw new ValueProblem(`"${entry}" is not of the form NAME=value`, [i]);
     }
+    // Values are literal, as in GitLab Runner's config.toml: `PATH=/opt/x/bin:$PATH` does not extend the PATH,
+    // it replaces it with text containing "$PATH", and the job's shell cannot even be found. Said here, not as
+    // "executable file not found" when the job starts.
+    const name = entry.slice(0, entry.indexOf('='));
+    if (new RegExp(`\\$(?:${name}\\b|\\{${name}\\})`).test(entry.slice(name.length + 1))) {
+      const hint = name === 'PATH'
+        ? 'write the whole PATH (e.g. PATH=/opt/x/bin:/usr/local/bin:/usr/bin:/bin) or extend it in pre_build_script (export PATH=/opt/x/bin:$PATH)'
+        : `write the whole value, or extend it in pre_build_script (export ${name}=...:$${name})`;
+      throw new ValueProblem(`"${entry}": environment values are literal (as in GitLab Runner), so $${name} is not the previous ` +
+        `${name} but the text "$${name}"; ${hint}`, [i]);
+    }
   });
   return list;
 }

@@ -23,7 +23,8 @@ export interface CacheContext {
   pool?: boolean;
 }
 
-export type CacheOutcome = 'hit' | 'fallback' | 'miss' | 'error';
+/** 'push': policy push never restores, so it never misses (the summary's CACHE column says so). */
+export type CacheOutcome = 'hit' | 'fallback' | 'miss' | 'push' | 'error';
 
 export interface CacheRestore {
   key: string;
@@ -61,7 +62,7 @@ export async function restoreCache(spec: CacheSpec, ctx: CacheContext): Promise<
   const key = await cacheKey(spec, ctx.ws, ctx.ci);
   if (spec.policy === 'push') {
     ctx.out.info(`Not downloading cache ${key} due to policy`);
-    return { key, outcome: 'miss' };
+    return { key, outcome: 'push' };
   }
   const fallbacks = [...spec.fallbackKeys.map((k) => expandString(k, (n) => ctx.ci[n])), ...(ctx.ci.CACHE_FALLBACK_KEY ? [ctx.ci.CACHE_FALLBACK_KEY] : [])];
   const candidates = [key, ...fallbacks.filter((k) => k && k !== key)];

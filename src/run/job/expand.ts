@@ -1,12 +1,13 @@
 // Variable expansion the runner applies to job settings before using them, as GitLab Runner does: image and
-// service names and aliases, and artifacts paths/exclude/name (matrix values such as $ARCH included).
+// service names, aliases and docker platforms, and artifacts paths/exclude/name (matrix values such as $ARCH included).
 import type { ArtifactsSpec, ImageSpec, Job, ServiceSpec } from '../../pipeline/model.js';
 import { expandString } from '../../pipeline/variables/expand.js';
 
 type Lookup = (name: string) => string | undefined;
 
 function expandImage<T extends ImageSpec>(spec: T, lookup: Lookup): T {
-  return { ...spec, name: expandString(spec.name, lookup) };
+  // image:docker:platform too (`platform: linux/$ARCH` in a matrix job), as GitLab Runner expands it.
+  return { ...spec, name: expandString(spec.name, lookup), ...(spec.platform === undefined ? {} : { platform: expandString(spec.platform, lookup) }) };
 }
 
 function expandService(spec: ServiceSpec, lookup: Lookup): ServiceSpec {

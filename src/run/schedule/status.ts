@@ -5,7 +5,11 @@ import type { Job } from '../../pipeline/model.js';
 export type JobStatus = 'success' | 'failed' | 'skipped' | 'canceled';
 
 /** GitLab failure reasons (the ones a local run can produce). */
-export type FailureReason = 'script_failure' | 'job_execution_timeout' | 'runner_system_failure' | 'unknown_failure';
+export type FailureReason = 'script_failure' | 'job_execution_timeout' | 'runner_system_failure' | 'unknown_failure'
+  // kiln's own: the job needs something only GitLab has (see run/job/local-only.ts); it never counts as a success.
+  | 'not_run'
+  // GitLab's reason when a job's `secrets:` cannot be read.
+  | 'secrets_provider_not_found';
 
 export interface AttemptResult {
   exitCode: number;

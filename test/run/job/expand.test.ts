@@ -15,3 +15,14 @@ test('image and service names and aliases are expanded with the job variables be
   assert.deepEqual(out.services[0].alias, ['db-build']);
   assert.equal(job.image?.name, '$BUILD_IMAGE', 'the pipeline model is not modified');
 });
+
+test('image:docker:platform is expanded too (platform: linux/$ARCH in a matrix job), for the image and services', () => {
+  const job = makeJob('build: [arm64]', {
+    image: { name: 'kiln/bullseye-build:1', platform: 'linux/$ARCH' },
+    services: [{ name: 'db', alias: [], variables: {}, platform: 'linux/${ARCH}' }],
+  });
+  const out = expandJobForExecutor(job, { ARCH: 'arm64' });
+  assert.equal(out.image?.platform, 'linux/arm64');
+  assert.equal(out.services[0].platform, 'linux/arm64');
+  assert.equal(expandJobForExecutor(makeJob('x', { image: { name: 'i' } }), {}).image?.platform, undefined);
+});
