@@ -34,6 +34,7 @@ export async function allocatePipeline(kilnDir: string, storeDir?: string): Prom
   const first = ((await ids(root)).at(-1) ?? 0) + 1;
   const claimHere = async (id: number) => {
     try {
+      // Private: job workspaces (files a container made as root) and logs live under it.
       await mkdir(join(root, String(id)), { mode: PRIVATE_DIR });
       return true;
     } catch (e) {
