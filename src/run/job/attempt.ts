@@ -1,7 +1,7 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ArtifactsSpec, Job, Pipeline } from '../../pipeline/model.js';
 import { planLocalKeywords, resolveSecrets } from './local-only.js';
 import { acquireResource, type HeldResource, type ProcessMode } from '../schedule/resource-lock.js';
@@ -154,7 +154,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
 
     const node = ctx.graph.nodes.get(job.name)!;
     const deps = await artifactSources({
-      store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
+      store: ctx.store, pipelineId: ctx.pipelineId, pipelinesRoot: dirname(ctx.pipelineDir), from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
     });
     const dotenv: Record<string, string> = dict();
     for (const d of deps) Object.assign(dotenv, d.dotenv);
