@@ -78,6 +78,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
         }
         continue;
       }
+      if (setting.startsWith('images.')) {
+        const spec = value as KilnConfig['images'][string];
+        config.images[spec.name] = spec;
+        origins[setting] = origin;
+        continue;
+      }
       const dot = setting.indexOf('.');
       if (dot < 0) {
         (config as unknown as Record<string, unknown>)[setting] = value;
@@ -96,6 +102,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 /** The effective value for a setting path as shown by `kiln config` (TOML spelling). */
 export function settingValue(config: KilnConfig, setting: string): unknown {
   if (setting.startsWith('abi.targets.')) return config.abiTargets[setting.slice('abi.targets.'.length)];
+  if (setting.startsWith('images.')) return config.images[setting.slice('images.'.length)];
   const dot = setting.indexOf('.');
   if (dot < 0) return (config as unknown as Record<string, unknown>)[setting];
   const section = config[setting.slice(0, dot) as 'runner' | 'docker'] as unknown as Record<string, unknown>;

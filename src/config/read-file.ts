@@ -9,6 +9,7 @@ import { ConfigError, ConfigErrors, type SourcePosition } from '../errors.js';
 import { indexPositions, positionOf, type PositionIndex } from './toml-positions.js';
 import { IGNORED_RUNNER_KEYS, SECTIONS, TOP_KEYS, type ValueParser } from './schema.js';
 import { ValueProblem } from './values.js';
+import { parseImagesTable } from './images.js';
 import type { VolumeSpec } from './types.js';
 
 export interface LayerValue {
@@ -52,6 +53,18 @@ class LayerBuilder {
         if (!(e instanceof ValueProblem)) throw e;
         this.error(e.message, [...path, ...e.subPath]);
       }
+    }
+  }
+
+  /** `[images.<name>]` tables (src/config/images.ts): one setting per image, paths relative to this file. */
+  images(raw: unknown): void {
+    try {
+      for (const [name, spec] of Object.entries(parseImagesTable(raw, this.file))) {
+        this.layer.set(`images.${name}`, { value: spec, position: positionOf(this.index, ['images', name]) });
+      }
+    } catch (e) {
+      if (!(e instanceof ValueProblem)) throw e;
+      this.error(e.message, ['images', ...e.subPath]);
     }
   }
 
@@ -106,8 +119,10 @@ export function readConfigText(text: string, file: string): Layer {
       else b.table(value, SECTIONS[key], key, [key]);
     } else if (key === 'runners') {
       readRunners(b, value);
+    } else if (key === 'images') {
+      b.images(value);
     } else {
-      b.error(`unknown key "${key}"${suggest(key, [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners'])}`, [key]);
+      b.error(`unknown key "${key}"${suggest(key, [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners', 'images'])}`, [key]);
     }
   }
   if (raw.runners !== undefined && raw.runner !== undefined) {

@@ -1,6 +1,7 @@
 // The shape of kiln.toml (runner settings after GitLab Runner's config.toml) and of the effective config.
 import type { SourcePosition } from '../errors.js';
 import type { PullPolicy } from '../pipeline/model.js';
+import type { ImageBuildConfig } from './images.js';
 
 export type ExecutorName = 'shell' | 'docker';
 
@@ -47,6 +48,8 @@ export interface KilnConfig {
   masked: string[];
   /** User ABI targets, passed through as written (validated as tables of tables). */
   abiTargets: Record<string, Record<string, unknown>>;
+  /** `[images.<name>]`: build environment images made from Dockerfiles (merged per name across files). */
+  images: Record<string, ImageBuildConfig>;
 }
 
 /** Where an effective value came from. */
@@ -78,4 +81,5 @@ export const DEFAULT_CONFIG: KilnConfig = {
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],
   abiTargets: {},
+  images: {},
 };

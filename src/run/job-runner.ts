@@ -106,7 +106,7 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
     }
 
     trace(`${job.name}: env, caches, artifacts ready`);
-    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
+    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}`, onInfo: (l) => o.info(l) }, signal);
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     const limits = stepLimits(timeoutS * 1000, jobEnv.ci);
     for (const w of limits.warnings) o.info(`WARNING: ${w}`, 'yellow');
