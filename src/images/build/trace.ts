@@ -122,6 +122,8 @@ export class TraceFormatter {
   }
 
   add(status: TraceStatus): void {
+    // Steps that start first, then the output that came with them, then completions and errors: a step's last
+    // output lines come before its error.
     for (const v of status.vertexes) {
       const s = this.step(v.digest, v.name);
       if (v.cached && !s.shown) {
@@ -129,17 +131,10 @@ export class TraceFormatter {
         s.done = true;
         this.cached++;
         this.emit(`#${s.n} CACHED ${s.name}`);
-        continue;
-      }
-      if (v.started && !s.shown) {
+      } else if ((v.started || v.completed || v.error) && !s.shown) {
         s.shown = true;
         this.emit(`#${s.n} ${s.name}`);
       }
-      if (v.completed && !s.done) {
-        s.done = true;
-        if (!v.cached && !s.name.startsWith('[internal]')) this.executed++;
-      }
-      if (v.error) this.emit(`#${s.n} ERROR: ${v.error}`);
     }
     for (const l of status.logs) {
       const s = this.step(l.vertex, '');
@@ -147,6 +142,19 @@ export class TraceFormatter {
       const lines = text.split(/\r?\n/);
       this.partial.set(l.vertex, lines.pop() ?? '');
       for (const line of lines) this.emit(`#${s.n} ${line}`);
+    }
+    for (const v of status.vertexes) {
+      const s = this.step(v.digest, v.name);
+      if (v.completed && !s.done) {
+        s.done = true;
+        if (!s.name.startsWith('[internal]')) this.executed++;
+      }
+      if (v.error) {
+        const rest = this.partial.get(v.digest);
+        if (rest) this.emit(`#${s.n} ${rest}`);
+        this.partial.delete(v.digest);
+        this.emit(`#${s.n} ERROR: ${v.error}`);
+      }
     }
   }
 
