@@ -25,7 +25,7 @@ export function hostNugetConfig(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-const GENERATED = new Set(['bin', 'obj', 'out', 'smoke', 'pkgroot', 'debs', 'public', '.kiln', 'spikeout']);
+const GENERATED = new Set(['bin', 'obj', 'out', 'smoke', 'pkgroot', 'debs', 'public', '.kiln']);
 
 function replaceOnce(text: string, from: string, to: string, file: string): string {
   if (!text.includes(from)) throw new Error(`${file}: expected ${from}`);
