@@ -90,7 +90,8 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
       const built = builds ? await builds.resolve(docker, imageSpec.name, imageSpec.platform, (l) => setup.onInfo?.(l)) : undefined;
       if (built) {
         setup.onInfo?.(`Using image ${imageSpec.name} from kiln.toml [images.${built.name}]: ${built.tag} ` +
-          `(${built.built ? `built in ${built.seconds.toFixed(1)}s` : 'unchanged, not rebuilt'})`);
+          `(${built.reused ? (built.built ? 'built by an earlier job of this run' : 'unchanged, not rebuilt')
+            : built.built ? `built in ${built.seconds.toFixed(1)}s` : 'unchanged, not rebuilt'})`);
       }
       // A built image is local by construction: never pulled, whatever the policy.
       const policies = built ? ['never' as const] : imageSpec.pullPolicy ?? settings.pullPolicy;

@@ -54,6 +54,8 @@ export interface BuildResult {
   digest: string;
   /** false: an image with this digest was already in the engine. */
   built: boolean;
+  /** Set by the run's resolver for every job after the one that asked first (it did not wait for a build of its own). */
+  reused?: boolean;
   seconds: number;
   /** Build steps BuildKit ran and took from its cache (0/0 when nothing was built). */
   steps: { executed: number; cached: number };

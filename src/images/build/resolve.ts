@@ -34,12 +34,14 @@ export function createImageResolver(images: Record<string, ImageBuildConfig>): I
       }
       const key = `${config.name}|${wanted}`;
       let build = builds.get(key);
+      const first = !build;
       if (!build) {
         build = ensureBuilt(docker, config, wanted, { onProgress });
         builds.set(key, build);
         build.catch(() => builds.delete(key));
-      }
-      return build;
+      } else onProgress(`waiting for image ${config.image} (${wanted}), asked for by an earlier job of this run`);
+      const result = await build;
+      return first ? result : { ...result, reused: true };
     },
   };
 }
