@@ -1,7 +1,7 @@
 // What the .NET NativeAOT end-to-end test needs from the host, and a private copy of examples/dotnet-aot whose
 // kiln.toml points at this machine's SDK, this checkout and a NuGet cache volume of the test's own.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { repoRoot } from './harness.js';
@@ -40,7 +40,11 @@ export function copyDotnetExample(dest: string, sdkRoot: string, volume: string)
   });
   const tomlPath = join(dest, 'kiln.toml');
   let toml = readFileSync(tomlPath, 'utf8');
-  toml = replaceOnce(toml, '"../..:/opt/kiln:ro"', JSON.stringify(`${repoRoot}:/opt/kiln:ro`), tomlPath);
+  let kilnMount = JSON.stringify(`${repoRoot}:/opt/kiln:ro`);
+  // A worktree whose node_modules is a symlink to another checkout: mount the real folder over it too.
+  const modules = join(repoRoot, 'node_modules');
+  if (existsSync(modules) && realpathSync(modules) !== modules) kilnMount += `,\n  ${JSON.stringify(`${realpathSync(modules)}:/opt/kiln/node_modules:ro`)}`;
+  toml = replaceOnce(toml, '"../..:/opt/kiln:ro"', kilnMount, tomlPath);
   toml = replaceOnce(toml, '"/usr/share/dotnet:/opt/dotnet:ro"', JSON.stringify(`${sdkRoot}:/opt/dotnet:ro`), tomlPath);
   toml = replaceOnce(toml, '"kiln-dotnet-aot-nuget:/root/.nuget/packages"', JSON.stringify(`${volume}:/root/.nuget/packages`), tomlPath);
   // The context moved with the example; the Dockerfile's content (and so the image's tag) did not.

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { AMD64_SPEC, dockerOrSkip, testImage } from '../docker/helpers.js';
+import { AMD64_SPEC, ARM64_SPEC, dockerOrSkip, testImage } from '../docker/helpers.js';
 import { runKiln } from '../flagship/harness.js';
 import { jobLog, runPipeline } from '../flagship/pipeline-run.js';
 
@@ -39,7 +39,7 @@ describe('Dockerfile images ([images.<name>])', () => {
   });
   after(async () => {
     if (docker) {
-      const list = await docker.listImages({ filters: JSON.stringify({ reference: [`${repo}`, `kiln-test/run-${rand}`] }) });
+      const list = await docker.listImages({ filters: JSON.stringify({ reference: [`${repo}`, `kiln-test/run-${rand}`, `kiln-test/base-${rand}`] }) });
       for (const img of list) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
     }
     if (root) rmSync(root, { recursive: true, force: true });
@@ -161,5 +161,34 @@ b:
     const third = await runPipeline(dir, {});
     assert.equal(third.status, 'passed');
     assert.match(jobLog(third, 'a'), /\(built in[\s\S]*payload three/);
+  });
+
+  it('builds one image per platform; RUN steps of the foreign one run under QEMU; FROM follows TARGETARCH', { timeout: 20 * 60_000 }, async (t) => {
+    if (!await ready(t)) return;
+    const arm = await testImage(ARM64_SPEC);
+    // One repository with a tag per architecture, as a team would tag its bootstrapped bases.
+    await docker!.getImage(base).tag({ repo: `kiln-test/base-${rand}`, tag: 'amd64' });
+    await docker!.getImage(arm).tag({ repo: `kiln-test/base-${rand}`, tag: 'arm64' });
+    const dir = join(root, 'multi');
+    mkdirSync(join(dir, 'ctx'), { recursive: true });
+    writeFileSync(join(dir, 'ctx', 'Dockerfile'), `ARG TARGETARCH\nFROM kiln-test/base-${rand}:\${TARGETARCH}\nRUN uname -m > /machine\n`);
+    writeFileSync(join(dir, 'kiln.toml'), `[images.m]\nimage = "${repo}:multi"\ncontext = "ctx"\nplatforms = ["linux/amd64", "linux/arm64"]\n`);
+    const r = await runKiln(['image', 'build', '--json'], { cwd: dir, timeoutMs: 15 * 60_000 });
+    assert.equal(r.code, 0, r.stderr.slice(-4000));
+    const out = JSON.parse(r.stdout) as BuildJson[];
+    assert.deepEqual(out.map((b) => b.tag.replace(/kiln-[0-9a-f]{12}/, 'H')), [`${repo}:H-amd64`, `${repo}:H-arm64`]);
+    for (const [b, machine, arch] of [[out[0], 'x86_64', 'amd64'], [out[1], 'aarch64', 'arm64']] as const) {
+      assert.equal((await docker!.getImage(b.tag).inspect()).Architecture, arch);
+      const c = await docker!.createContainer({ Image: b.tag, Cmd: ['cat', '/machine'], platform: `linux/${arch}` } as Docker.ContainerCreateOptions);
+      try {
+        await c.start();
+        await c.wait();
+        assert.match((await c.logs({ stdout: true })).toString('utf8'), new RegExp(machine));
+      } finally {
+        await c.remove({ force: true });
+      }
+    }
+    // The declared reference is the engine's own platform.
+    assert.equal((await docker!.getImage(`${repo}:multi`).inspect()).Architecture, 'amd64');
   });
 });
