@@ -43,6 +43,8 @@ export interface BuildPlan {
   dockerfileInContext: string;
   files: string[];
   bases: { image: string; id: string; line: number }[];
+  /** TARGETARCH & co. for this platform, passed as build args (the 20.10 engine's frontend leaves them unset). */
+  platformArgs: Record<string, string>;
 }
 
 export interface BuildResult {
@@ -110,7 +112,8 @@ export async function planBuild(docker: Docker, config: ImageBuildConfig, platfo
     throw new ImageBuildError(`${where}: cannot read the build context ${config.context}: ${e.message}`, 'E_IMAGE_CONFIG');
   });
   const engine = await enginePlatform(docker);
-  const { bases: refs } = dockerfileBases(text, config.args, platformArgs(platform, engine));
+  const predefined = platformArgs(platform, engine);
+  const { bases: refs } = dockerfileBases(text, config.args, predefined);
   const bases: BuildPlan['bases'] = [];
   for (const ref of refs) {
     const image = await inspect(docker, ref.image);
@@ -141,6 +144,7 @@ export async function planBuild(docker: Docker, config: ImageBuildConfig, platfo
   return {
     config, platform, digest, tag: `${repository}:kiln-${digest.slice(0, 12)}-${archOf(platform)}`,
     dockerfileInContext: rel.split(sep).join('/'), files: context.files.map((f) => f.path), bases,
+    platformArgs: Object.fromEntries(predefined),
   };
 }
 
@@ -166,7 +170,7 @@ async function runBuild(docker: Docker, plan: BuildPlan, options: BuildOptions):
     dockerfile: plan.dockerfileInContext,
     version: '2',
     platform: plan.platform,
-    buildargs: plan.config.args,
+    buildargs: { ...plan.platformArgs, ...plan.config.args },
     labels: { [BUILD_LABEL]: plan.digest, [LABEL.imageSpec]: `build:${plan.config.name}` },
     rm: true,
     forcerm: true,
