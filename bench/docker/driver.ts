@@ -16,7 +16,7 @@ async function pipelineMode(projectDir: string, concurrency: number): Promise<vo
   const { loadPipeline } = await import('../../src/pipeline/load.js');
   const { allocatePipeline } = await import('../../src/run/pipelines-dir.js');
   const { runPipeline } = await import('../../src/run/pipeline.js');
-  const { Console } = await import('../../src/run/console.js');
+  const { Console } = await import('../../src/run/output/console.js');
   const t0 = performance.now();
   const kilnDir = join(projectDir, '.kiln');
   const { id, dir } = await allocatePipeline(kilnDir);

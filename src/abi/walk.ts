@@ -1,8 +1,11 @@
 // Expands the paths given to `kiln abi check` into regular files: directories are walked recursively,
-// symlinks are followed, and every directory and file is visited once (by device and inode), so symlink
-// loops end. Problems become entries in `errors`, never exceptions.
-import { readdirSync, statSync, type Stats } from 'node:fs';
-import { basename, join } from 'node:path';
+// symlinks are followed while they stay inside the named trees, and every directory and file is visited once
+// (by device and inode), so symlink loops end. A symlink found inside a tree that leads out of every named
+// tree (`proc -> /proc`, `host -> ../../..`) is not followed: the check must not walk the whole machine; it is
+// listed in `skipped`. The named paths themselves may be symlinks (the user chose them). Problems become
+// entries in `errors`, never exceptions.
+import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, join, sep } from 'node:path';
 
 const MAX_DEPTH = 64;
 
@@ -11,14 +14,34 @@ export interface WalkResult {
   /** Every file name seen (including symlink names): used to recognise libraries shipped with the binaries. */
   names: Set<string>;
   errors: Array<{ path: string; message: string }>;
+  /** Symlinks not followed because they lead out of the named trees. */
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+function inside(real: string, roots: string[]): boolean {
+  return roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep));
 }
 
 export function walkPaths(paths: string[]): WalkResult {
-  const out: WalkResult = { files: [], names: new Set(), errors: [] };
+  const out: WalkResult = { files: [], names: new Set(), errors: [], skipped: [] };
   const seen = new Set<string>();
+  const roots: string[] = [];
+  for (const p of paths) {
+    try {
+      roots.push(realpathSync(p));
+    } catch { /* reported by visit */ }
+  }
   const visit = (p: string, depth: number): void => {
     let st: Stats;
     try {
+      if (depth > 0 && lstatSync(p).isSymbolicLink()) {
+        const real = realpathSync(p);
+        if (!inside(real, roots)) {
+          if (statSync(p).isFile()) out.names.add(basename(p));
+          out.skipped.push({ path: p, reason: `symlink to ${real}, outside the named paths: not followed` });
+          return;
+        }
+      }
       st = statSync(p);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

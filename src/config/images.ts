@@ -12,21 +12,10 @@
 // project one can both declare images.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ValueProblem } from './values.js';
+import type { ImageBuildConfig } from './types.js';
 
-export interface ImageBuildConfig {
-  /** The table's name in kiln.toml. */
-  name: string;
-  /** Repository and tag that jobs write in `image:` (e.g. "team/build:1"). */
-  image: string;
-  /** Absolute path of the Dockerfile. */
-  dockerfile: string;
-  /** Absolute path of the build context directory. */
-  context: string;
-  /** "linux/amd64", "linux/arm64", ...; empty = the engine's platform. */
-  platforms: string[];
-  args: Record<string, string>;
-  target?: string;
-}
+export type { ImageBuildConfig };
+
 
 const KEYS = new Set(['image', 'dockerfile', 'context', 'platforms', 'args', 'target']);
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;

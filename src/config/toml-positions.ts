@@ -121,6 +121,7 @@ export function indexPositions(text: string, file: string): PositionIndex {
         }
       }
       index.set(table.join('.'), { file, line: n + 1, col });
+      setPrefixes(index, table, { file, line: n + 1, col });
       return;
     }
     const eq = findEquals(trimmed);
@@ -128,11 +129,21 @@ export function indexPositions(text: string, file: string): PositionIndex {
     const keyParts = splitKey(trimmed.slice(0, eq));
     const full = [...table, ...keyParts];
     index.set(full.join('.'), { file, line: n + 1, col });
+    setPrefixes(index, full, { file, line: n + 1, col });
     const r = bracketDelta(trimmed.slice(eq + 1));
     depth = Math.max(0, r.delta);
     multiline = r.openMultiline;
   });
   return index;
+}
+
+/** Tables that exist only through a dotted header or key (`[images.env]`, `a.b = 1`) are defined where they are
+ * first mentioned, so an error about `images` points at `[images.env]`. */
+function setPrefixes(index: PositionIndex, parts: string[], at: SourcePosition): void {
+  for (let n = 1; n < parts.length; n++) {
+    const key = parts.slice(0, n).join('.');
+    if (!index.has(key)) index.set(key, at);
+  }
 }
 
 /** The position of a key path, falling back to the nearest enclosing key that has one. */

@@ -1,7 +1,7 @@
 // `kiln image bootstrap`: root filesystem from a distro mirror with mmdebstrap → image archive → docker load.
 // Skips the build when an image with the same spec hash is already in the engine.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -22,6 +22,8 @@ export interface BootstrapOptions {
   /** Rebuild even when an image with this spec exists. */
   force?: boolean;
   onProgress?: (line: string) => void;
+  /** Keyrings (files or directories) mmdebstrap verifies the mirror's Release with (`--keyring`). */
+  keyrings?: string[];
 }
 
 export interface BootstrapResult {
@@ -62,14 +64,26 @@ export async function findImageBySpec(docker: Docker, hash: string): Promise<Doc
   return images[0];
 }
 
-export function mmdebstrapArgs(spec: BootstrapSpec, out: string): string[] {
-  const args = ['--variant=minbase', '--format=tar', `--architectures=${specArchitectures(spec).join(',')}`];
+export function mmdebstrapArgs(spec: BootstrapSpec, out: string, keyrings: string[] = []): string[] {
+  const args = ['--variant=minbase', '--format=tar', `--architectures=${specArchitectures(spec).join(',')}`,
+    ...keyrings.map((k) => `--keyring=${k}`)];
   if (spec.include.length) args.push(`--include=${spec.include.join(',')}`);
   args.push(spec.suite, out, spec.mirror, ...spec.sources);
   return args;
 }
 
-function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<void> {
+/** What to do when mmdebstrap cannot verify the mirror's signature (apt's NO_PUBKEY). */
+export function keyHint(spec: BootstrapSpec, output: string): string {
+  if (!/NO_PUBKEY|not signed|signatures couldn't be verified|public key is not available/i.test(output)) return '';
+  const pkg = spec.distro === 'ubuntu' ? 'ubuntu-keyring' : spec.distro === 'debian' ? 'debian-archive-keyring' : `the ${spec.distro} keyring package`;
+  const file = spec.distro === 'ubuntu' ? '/usr/share/keyrings/ubuntu-archive-keyring.gpg'
+    : spec.distro === 'debian' ? '/usr/share/keyrings/debian-archive-keyring.gpg' : '<keyring file>';
+  return `\nhint: the mirror's Release is signed by a key this host does not trust (NO_PUBKEY): install ${pkg} ` +
+    `(or get ${spec.distro}'s archive key some other trusted way) and pass --keyring ${file}`;
+}
+
+/** Runs mmdebstrap, each output line to `onLine`. The error carries the last lines only when they were not shown. */
+function runMmdebstrap(args: string[], onLine: ((line: string) => void) | undefined, spec: BootstrapSpec): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -81,7 +95,7 @@ function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<
       for (const line of lines) {
         tail.push(line);
         if (tail.length > 20) tail.shift();
-        onLine(line);
+        onLine?.(line);
       }
     };
     child.stdout.on('data', onData);
@@ -89,13 +103,19 @@ function runMmdebstrap(args: string[], onLine: (line: string) => void): Promise<
     child.on('error', (e) => reject(new BootstrapError(`cannot run mmdebstrap: ${e.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new BootstrapError(`mmdebstrap failed (exit ${code}):\n${tail.join('\n')}`, 'E_MMDEBSTRAP'));
+      else {
+        const shown = onLine ? 'its output is above' : `its last lines:\n${tail.join('\n')}`;
+        reject(new BootstrapError(`mmdebstrap failed (exit ${code}); ${shown}${keyHint(spec, tail.join('\n'))}`, 'E_MMDEBSTRAP'));
+      }
     });
   });
 }
 
 export async function bootstrapImage(spec: BootstrapSpec, options: BootstrapOptions = {}): Promise<BootstrapResult> {
   const progress = options.onProgress ?? (() => {});
+  for (const k of options.keyrings ?? []) {
+    if (!existsSync(k)) throw new BootstrapError(`--keyring ${k}: no such file or directory`, 'E_KEYRING');
+  }
   return withSpecLock(specHash(spec), () => progress('another kiln is building this image; waiting for it'),
     () => bootstrapLocked(spec, options, progress));
 }
@@ -124,9 +144,9 @@ async function bootstrapLocked(spec: BootstrapSpec, options: BootstrapOptions, p
   const dir = mkdtempSync(join(tmpdir(), 'kiln-bootstrap-'));
   try {
     const rootfs = join(dir, 'rootfs.tar');
-    const args = mmdebstrapArgs(spec, rootfs);
+    const args = mmdebstrapArgs(spec, rootfs, options.keyrings);
     progress(`mmdebstrap ${args.join(' ')}`);
-    await runMmdebstrap(args, (line) => progress(`  ${line}`));
+    await runMmdebstrap(args, options.onProgress ? (line) => progress(`  ${line}`) : undefined, spec);
     progress(`loading ${tag} into the engine (architecture ${spec.arch})`);
     const { stream, imageId } = await imageArchive(rootfs, {
       arch: spec.arch,

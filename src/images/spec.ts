@@ -2,6 +2,7 @@
 // The spec's hash names the image, so the same spec always gives the same tag and is built only once.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
+import { hostMirror } from './host-mirror.js';
 
 export type ImageArch = 'amd64' | 'arm64';
 
@@ -16,11 +17,6 @@ export interface BootstrapSpec {
   sources: string[];
 }
 
-export const DEFAULT_MIRRORS: Record<string, string> = {
-  debian: 'http://deb.debian.org/debian',
-  ubuntu: 'http://archive.ubuntu.com/ubuntu',
-};
-
 const ARCHES: ImageArch[] = ['amd64', 'arm64'];
 /** Bumped when the way images are built changes, so old images are rebuilt. */
 const BUILD_FORMAT = 1;
@@ -31,6 +27,8 @@ export interface SpecInput {
   include?: string[];
   mirror?: string;
   sources?: string[];
+  /** Where the host's /etc/apt lives (tests); the default mirror comes from its sources (host-mirror.ts). */
+  aptRoot?: string;
 }
 
 export function parseBootstrapSpec(input: SpecInput): BootstrapSpec {
@@ -39,8 +37,11 @@ export function parseBootstrapSpec(input: SpecInput): BootstrapSpec {
   const [, distro, suite] = m;
   const arch = (input.arch ?? 'amd64') as ImageArch;
   if (!ARCHES.includes(arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${input.arch}"`);
-  const mirror = (input.mirror ?? DEFAULT_MIRRORS[distro])?.replace(/\/+$/, '');
-  if (!mirror) throw new UsageError(`no default mirror for distro "${distro}"; give one with --mirror URL`);
+  const mirror = (input.mirror ?? hostMirror(distro, input.aptRoot)?.mirror)?.replace(/\/+$/, '');
+  if (!mirror) {
+    throw new UsageError(`no mirror for "${distro}": the host's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/) ` +
+      `name none whose path ends in /${distro}; give one with --mirror URL`);
+  }
   if (!/^(https?|file):\/\//.test(mirror)) throw new UsageError(`--mirror must be an http(s):// or file:// URL, got "${mirror}"`);
   const include = [...new Set((input.include ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))].sort();
   for (const pkg of include) {
@@ -49,6 +50,13 @@ export function parseBootstrapSpec(input: SpecInput): BootstrapSpec {
   const sources = (input.sources ?? []).map((s) => s.trim());
   for (const s of sources) {
     if (!/^deb(-src)?\s+\S+/.test(s)) throw new UsageError(`--source "${s}" is not a one-line apt source ("deb URL suite components")`);
+    const uri = /^deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)/.exec(s)?.[1] ?? '';
+    if (uri.startsWith('file:')) {
+      // mmdebstrap runs apt inside the new root, where the host's path does not exist; copy:// makes mmdebstrap
+      // copy the repository's files in first.
+      throw new UsageError(`--source "${s}": a file:// source is read from inside the image being built, where ${uri.slice(5).replace(/^\/\//, '')} ` +
+        `does not exist; write it as ${uri.replace(/^file:/, 'copy:')} (mmdebstrap copies the repository in)`);
+    }
   }
   return { distro, suite, arch, include, mirror, sources };
 }

@@ -7,6 +7,7 @@ import { readConfigFile, resolveIncludesFrom } from './compose/include.js';
 import { applyDefaults, collectDefaults } from './compose/defaults.js';
 import { resolveExtends } from './compose/extends.js';
 import { resolveReferences } from './compose/reference.js';
+import { dropUnspecified } from './compose/unspecified.js';
 import { buildFileContext } from './context/files.js';
 import { buildPipelineContext } from './context/predefined.js';
 import { createInstances, type Created } from './create/instances.js';
@@ -15,11 +16,11 @@ import { checkNeedsLimit } from './create/needs-limit.js';
 import type { AutoCancelSpec, ExcludedJob, Pipeline, PipelineContext, Variables } from './model.js';
 import { evaluateRules } from './rules/evaluate.js';
 import type { FileContext, RuleSpec } from './rules/types.js';
-import { Problems } from './spec/check.js';
-import { readJob, type JobDef } from './spec/job.js';
-import { isHidden, isJobKey, readStages, readWorkflow } from './spec/top.js';
-import { resolveAutoCancel } from './spec/auto-cancel.js';
-import { readVariables } from './spec/variables.js';
+import { Problems } from './keywords/check.js';
+import { readJob, type JobDef } from './keywords/job.js';
+import { isHidden, isJobKey, readStages, readWorkflow } from './keywords/top.js';
+import { resolveAutoCancel } from './keywords/auto-cancel.js';
+import { readVariables } from './keywords/variables.js';
 import { expandString, resolveVariables } from './variables/expand.js';
 import type { YMap } from './yaml/node.js';
 
@@ -31,6 +32,10 @@ export interface LoadOptions {
   tag?: boolean;
   source?: string;
   defaultBranch?: string;
+  /** Merge request pipelines: the target branch (default: the default branch). */
+  targetBranch?: string;
+  /** Push pipelines: CI_COMMIT_BEFORE_SHA (default: the branch's upstream, else zeros as for a new branch). */
+  beforeSha?: string;
   /** User variables, highest precedence. */
   variables?: Variables;
   projectUrl?: string;
@@ -58,7 +63,8 @@ export async function loadCollecting(options: LoadOptions): Promise<{ pipeline?:
   // The context's git queries start here and run in a child process while the main file is parsed below; a
   // context error (a bad --source) still wins over a problem in the file, as when the two ran one after the other.
   const pending = buildPipelineContext({ projectDir, ref: options.ref, tag: options.tag, source: options.source,
-    defaultBranch: options.defaultBranch, pipelineId: options.pipelineId, projectUrl: options.projectUrl,
+    defaultBranch: options.defaultBranch, targetBranch: options.targetBranch, beforeSha: options.beforeSha,
+    pipelineId: options.pipelineId, projectUrl: options.projectUrl,
     userVariables: options.variables });
   const main = readMain(projectDir, rel);
   const ctx = await pending;
@@ -138,7 +144,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
       continue;
     }
     definedBases.push(e.key);
-    const job = applyDefaults(e.value, defaults, p, ['jobs', e.key]);
+    const job = applyDefaults(dropUnspecified(e.value), defaults, p, ['jobs', e.key]);
     const before = p.errors.length;
     const def = readJob(p, e.key, job);
     if (p.errors.length > before) {
@@ -176,7 +182,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
   }
 
   let nextId = (ctx.predefined.CI_PIPELINE_ID ? Number(ctx.predefined.CI_PIPELINE_ID) || 1 : 1) * 1000;
-  const env = { ctx, files, stages, globals, problems: p, nextJobId: () => ++nextId };
+  const env = { ctx, files, stages, globals, problems: p, nextJobId: () => ++nextId, workflowRules: !!workflow.rules };
   const created: Created[] = [];
   const excluded: ExcludedJob[] = [];
   const excludedBases: string[] = [];

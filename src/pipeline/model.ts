@@ -45,8 +45,11 @@ export interface NeedSpec {
 }
 
 export interface CacheKeyFiles {
+  /** Files or globs (`files`), or git pathspecs (`files_commits`). */
   files: string[];
   prefix?: string;
+  /** `files_commits`: the key comes from the last commit of each entry, not from the files' content. */
+  commits?: boolean;
 }
 
 export interface CacheSpec {
@@ -55,6 +58,8 @@ export interface CacheSpec {
   paths: string[];
   untracked: boolean;
   policy: 'pull' | 'push' | 'pull-push';
+  /** `policy: $VAR` as written, until the job is created (then `policy` holds the expanded value). */
+  policyText?: string;
   when: 'on_success' | 'on_failure' | 'always';
   fallbackKeys: string[];
   unprotect: boolean;
@@ -91,6 +96,33 @@ export interface EnvironmentSpec {
   url?: string;
   action?: string;
   onStop?: string;
+  /** deployment_tier (GitLab guesses it from the name when absent). */
+  tier?: string;
+}
+
+/** An external secret (`secrets:`): where GitLab would fetch it, and whether the variable holds a file path. */
+export interface SecretSpec {
+  provider: string;
+  file: boolean;
+}
+
+/** Keywords that need GitLab's server or features outside a runner (see keywords/local.ts, run/job/local-only.ts). */
+export interface LocalKeywords {
+  /** A GitLab Pages job: its site folder is kept as artifacts. */
+  pages?: { publish: string };
+  /** hooks:pre_get_sources_script. */
+  preGetSourcesScript?: string[];
+  /** `release:` is set. */
+  release?: boolean;
+  /** `run:` (CI steps) is set. */
+  steps?: boolean;
+  /** `id_tokens:` names. */
+  idTokens?: string[];
+  secrets?: Record<string, SecretSpec>;
+  /** needs:project / needs:pipeline:job entries (described), whose artifacts only GitLab can hand over. */
+  externalNeeds?: string[];
+  /** Other keywords kiln accepts but cannot act on, each as one sentence. */
+  unsupported?: string[];
 }
 
 export interface ParallelInfo {
@@ -102,6 +134,8 @@ export interface ParallelInfo {
 }
 
 export interface Job {
+  /** CI_JOB_ID, assigned when the pipeline is created, so rules and the running job see the same value. */
+  id?: number;
   /** Full GitLab job name, e.g. "build: [amd64, gcc]" or "test 2/3". */
   name: string;
   /** The job's key in the YAML. */
@@ -135,6 +169,8 @@ export interface Job {
   resourceGroup?: string;
   environment?: EnvironmentSpec;
   coverage?: string;
+  /** Pages, release, run, hooks, id_tokens, secrets: what kiln does with them is decided per job at run time. */
+  local?: LocalKeywords;
   /** Raw trigger value for trigger jobs (kiln does not run downstream pipelines locally). */
   trigger?: unknown;
   parallel?: ParallelInfo;

@@ -38,8 +38,8 @@ export class SigningError extends KilnError {
 
 /** An expiration policy file with a bad field. */
 export class PolicyError extends ConfigError {
-  constructor(detail: string, file: string, key?: string) {
-    super(detail, { file, line: 1, col: 1 }, key ? [key] : [], 'E_POLICY');
+  constructor(detail: string, file: string, key?: string, at: { line: number; col: number } = { line: 1, col: 1 }) {
+    super(detail, { file, line: at.line, col: at.col }, key ? [key] : [], 'E_POLICY');
   }
 }
 
@@ -47,6 +47,8 @@ export class PolicyError extends ConfigError {
 export class AptlyError extends KilnError {
   readonly status?: number;
   readonly body?: string;
+  /** What the failed publish had already changed on the server (for the message and --json). */
+  changes: string[] = [];
   constructor(message: string, status?: number, body?: string) {
     super(message, 'E_APTLY', 5);
     this.status = status;

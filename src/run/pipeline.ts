@@ -9,12 +9,14 @@ import { buildGraph } from '../plan/graph.js';
 import { Store } from '../store/store.js';
 import { POOL_MAX } from '../store/pool.js';
 import { createSnapshot, type SourceMode } from '../workspace/snapshot.js';
-import { schedule, SchedulerControl, type JobRecord } from './scheduler.js';
-import { runAttempt, type JobInfo, type RunContext } from './job-runner.js';
-import { Console } from './console.js';
-import { jobSlugs } from './slug.js';
-import { trace } from './trace.js';
-import { formatDuration, jobSummary, type PipelineSummary } from './summary.js';
+import { schedule, SchedulerControl, type JobRecord } from './schedule/scheduler.js';
+import { runAttempt, type JobInfo, type JobOutcome, type RunContext } from './job/attempt.js';
+import { Console } from './output/console.js';
+import { jobSlugs } from './job/slug.js';
+import { trace } from '../util/trace.js';
+import { jobSummary, type JobSummary, type PipelineSummary } from './summary.js';
+import { formatDuration } from './output/format.js';
+import type { ProcessMode } from './schedule/resource-lock.js';
 
 export interface RunPipelineOptions {
   pipeline: Pipeline;
@@ -40,6 +42,12 @@ export interface RunPipelineOptions {
   /** kiln.toml runner pre_build_script / post_build_script. */
   preBuildScript?: string;
   postBuildScript?: string;
+  /** kiln.toml `[resource_groups]`: process mode per group (default unordered). */
+  resourceGroupModes?: Record<string, ProcessMode>;
+  /** kiln.toml `[secrets]` values for `secrets:` / `id_tokens:`. */
+  secrets?: Record<string, string>;
+  /** The summary of the earlier run of this pipeline that this run continues (`kiln run --pipeline N`). */
+  previous?: PipelineSummary;
 }
 
 export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummary> {
@@ -52,23 +60,36 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const info = new Map<string, JobInfo>();
   o.pipeline.jobs.forEach((j, i) => {
     const slug = slugs.get(j.name)!;
-    info.set(j.name, { slug, jobId: o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`), cache: '' });
+    info.set(j.name, { slug, jobId: j.id ?? o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`) });
   });
   o.console.setNames(selection.jobs.map((j) => j.name));
 
   const snapshotDir = join(o.pipelineDir, 'snapshot', 'src');
   const snapshot = await createSnapshot(o.pipeline.projectDir, snapshotDir, o.source ?? 'worktree');
   trace('snapshot created');
+  // What each job's attempts reported (a retry's cache and artifacts replace the earlier attempt's), and the
+  // workspace removals they started; only this function writes them.
+  const kept = new Map<string, Omit<JobOutcome, 'result'>>();
+  const removals: Promise<unknown>[] = [];
   const ctx: RunContext = {
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
-    cleanups: [], keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
+    artifactsOf: (name) => kept.get(name)?.artifacts, keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop, secrets: o.secrets,
+    // Groups are the project's (GitLab scopes resource_group by project), shared by every run using this store.
+    resourceLocks: { dir: join(o.storeDir, 'resource-groups'), scope: o.pipeline.projectDir, modes: o.resourceGroupModes ?? {} },
   };
   const control = o.control ?? new SchedulerControl();
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
   const result = await schedule(graph, {
-    runAttempt: (job, attempt, signal) => runAttempt(ctx, job, attempt, signal),
+    runAttempt: async (job, attempt, signal) => {
+      const { result, removal, ...left } = await runAttempt(ctx, job, attempt, signal);
+      if (removal) removals.push(removal);
+      const before = kept.get(job.name) ?? {};
+      // A retry's results replace the earlier attempt's; what a later attempt did not get to keeps the earlier one.
+      kept.set(job.name, { ...left, cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
+      return result;
+    },
     onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),
     onRetry: (job, attempt, next) => o.console.line(job.name, `failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`, false, 'yellow'),
     onDelay: (job, secs) => o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
@@ -80,29 +101,42 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     },
   }, { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal, control });
   trace('jobs done');
-  await Promise.all(ctx.cleanups);
+  await Promise.all(removals);
   if (!o.keepWorkspaces) {
     await rm(join(o.pipelineDir, 'snapshot'), { recursive: true, force: true }).catch(() => undefined);
     await rm(join(o.pipelineDir, 'ws'), { recursive: true, force: true }).catch(() => undefined);
   }
 
-  const jobs = graph.order
+  const order = new Map(o.pipeline.jobs.map((j, i) => [j.name, i]));
+  const ran = graph.order
     .map((n) => result.records.get(n)!)
     .filter(Boolean)
-    .sort((a, b) => o.pipeline.jobs.findIndex((j) => j.name === a.name) - o.pipeline.jobs.findIndex((j) => j.name === b.name))
-    .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name)));
+    .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name), kept.get(rec.name)));
+  // Manual jobs not played and the jobs they hold back are listed too, with what to do about them.
+  const held = selection.held.map((h): JobSummary => ({
+    name: h.name, stage: stageOf.get(h.name) ?? '', status: h.kind, allowedFailure: false, attempts: 0, message: h.reason,
+  }));
+  const earlier = (o.previous?.jobs ?? []).filter((j) => !result.records.has(j.name) && !selection.held.some((h) => h.name === j.name));
+  const jobs = [...earlier, ...ran, ...held].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  const status = pipelineStatus([...result.records.values()], result.cancelled, selection.blocking, earlier);
   return {
     pipelineId: o.pipelineId,
-    status: pipelineStatus([...result.records.values()], result.cancelled),
+    status,
     durationMs: Date.now() - t0,
     jobs,
     skipped: selection.skipped,
   };
 }
 
-/** GitLab's composite status: a failure (not allowed) makes the pipeline failed, else any cancel makes it canceled. */
-export function pipelineStatus(records: JobRecord[], cancelled: boolean): PipelineSummary['status'] {
-  if (records.some((r) => r.status === 'failed' && !r.allowedFailure)) return 'failed';
-  if (cancelled || records.some((r) => r.status === 'canceled')) return 'canceled';
+/**
+ * GitLab's composite status: a failure (not allowed) makes the pipeline failed, else any cancel makes it canceled,
+ * else a blocking manual job that was not played makes it blocked. `earlier`: jobs that finished in an earlier
+ * run of the same pipeline (continued with --pipeline).
+ */
+export function pipelineStatus(records: JobRecord[], cancelled: boolean, blocking: string[] = [], earlier: JobSummary[] = []): PipelineSummary['status'] {
+  const failedBefore = earlier.some((j) => j.status === 'failed' || j.status === 'not run');
+  if (failedBefore || records.some((r) => r.status === 'failed' && !r.allowedFailure)) return 'failed';
+  if (cancelled || records.some((r) => r.status === 'canceled') || earlier.some((j) => j.status === 'canceled')) return 'canceled';
+  if (blocking.length) return 'blocked';
   return 'passed';
 }

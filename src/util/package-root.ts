@@ -4,6 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** kiln's npm package name (scoped: the unscoped name belongs to an unrelated package). */
+export const PACKAGE_NAME = '@kiln-ci/kiln';
+
 let root: string | undefined;
 
 export function kilnRoot(): string {
@@ -13,7 +16,7 @@ export function kilnRoot(): string {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'kiln') return (root = dir);
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return (root = dir);
       } catch {
         /* not ours; keep looking */
       }

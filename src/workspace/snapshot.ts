@@ -2,15 +2,17 @@
 // working tree's tracked + untracked non-ignored files (or HEAD only with source "committed") and a `.git`
 // that shares the user's objects (git clone --shared), so `git describe`/`git log` work in jobs; its index lists
 // the untracked source files as intent-to-add, so jobs see them as sources, not as untracked output.
-import { spawn } from 'node:child_process';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyEntries, copyFiles, listTree, type TreeEntry } from './copy.js';
 import { WorkspaceError } from './errors.js';
 import { ensureExcluded, git, probeRepo, type RepoInfo } from './git.js';
 import { gitBatch } from '../util/git-batch.js';
 import { addIntentToAdd, splitTagged } from './intent.js';
-import { trace } from '../run/trace.js';
+import { trace } from '../util/trace.js';
+import { extractTree } from './extract.js';
+import { prepareSubmodules, type SubmoduleTree } from './submodules.js';
+import { refuseNonUtf8Path } from '../util/utf8.js';
 
 export { WorkspaceError };
 
@@ -18,8 +20,11 @@ export type SourceMode = 'worktree' | 'committed';
 
 export interface Snapshot {
   dir: string;
+  /** The project's own files and its .git (submodules' files are not in here: see `submodules`). */
   entries: TreeEntry[];
   repo: RepoInfo | null;
+  /** Every submodule, all levels, laid into `dir` the first time a job asks (see submodules.ts). */
+  submodules: () => Promise<SubmoduleTree[]>;
 }
 
 /** Directory names never copied from the project dir. */
@@ -35,14 +40,14 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
     if (source === 'committed') throw new WorkspaceError(`--source committed needs a git repository, and ${projectDir} is not in one`);
     const entries = await listTree(projectDir, STATE_DIRS);
     await copyEntries(projectDir, dest, entries);
-    return { dir: dest, entries, repo };
+    return { dir: dest, entries, repo, submodules: async () => [] };
   }
   // The sources and the .git are prepared side by side (separate git processes).
   const gitDir = repo.hasHead ? addGitDir(repo, dest) : Promise.resolve();
   let untracked: string[] = [];
   if (source === 'committed') {
     if (!repo.hasHead) throw new WorkspaceError(`--source committed: the repository at ${repo.top} has no commits yet`);
-    await extractHead(repo, dest);
+    await extractTree(repo.top, repo.prefix ? `HEAD:${repo.prefix.replace(/\/$/, '')}` : 'HEAD', dest);
   } else {
     let out = listing;
     if (out === undefined) {
@@ -52,11 +57,16 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
       out = r.stdout.toString();
     }
     const listed = splitTagged(out);
+    // git lists names as bytes: one that is not UTF-8 reads back with U+FFFD and would silently not be copied.
+    for (const rel of [...listed.tracked, ...listed.untracked]) {
+      if (rel.includes('\ufffd')) await refuseNonUtf8Path(projectDir, rel);
+    }
     const keep = (p: string) => !STATE_DIRS.some((s) => p === s || p.startsWith(`${s}/`));
     untracked = listed.untracked.filter(keep);
     const copied = await copyFiles(projectDir, dest, [...new Set([...listed.tracked, ...untracked].filter(keep))]);
     const present = new Set(copied.map((e) => e.rel));
     untracked = untracked.filter((p) => present.has(p));
+    await addGitlinkDirs(projectDir, dest, listed.tracked.filter((p) => keep(p) && !present.has(p)));
     trace('snapshot: files copied');
   }
   await gitDir;
@@ -64,29 +74,22 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
   // Untracked sources are sources inside the job, not job output (see intent.ts).
   if (repo.hasHead) await addIntentToAdd(dest, untracked);
   const entries = await listTree(dest);
-  return { dir: dest, entries, repo };
+  let submodules: Promise<SubmoduleTree[]> | undefined;
+  return {
+    dir: dest, entries, repo,
+    submodules: () => (submodules ??= prepareSubmodules({ projectDir, snapshotDir: dest, cloneDir: `${dest}.modules`, worktree: source === 'worktree' })),
+  };
 }
 
-function extractHead(repo: RepoInfo, dest: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const treeish = repo.prefix ? `HEAD:${repo.prefix.replace(/\/$/, '')}` : 'HEAD';
-    const archive = spawn('git', ['archive', '--format=tar', treeish], { cwd: repo.top, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tar = spawn('tar', ['-x', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
-    archive.stdout.pipe(tar.stdin);
-    let err = '';
-    archive.stderr.on('data', (c) => (err += c));
-    tar.stderr.on('data', (c) => (err += c));
-    let pending = 2;
-    let failed = false;
-    const done = (code: number | null) => {
-      if (code !== 0) failed = true;
-      if (--pending === 0) failed ? reject(new WorkspaceError(`cannot extract HEAD: ${err.trim()}`)) : resolve();
-    };
-    archive.on('close', done);
-    tar.on('close', done);
-    archive.on('error', (e) => reject(new WorkspaceError(`cannot run git archive: ${e.message}`)));
-    tar.on('error', (e) => reject(new WorkspaceError(`cannot run tar: ${e.message}`)));
-  });
+/**
+ * Tracked paths that were not copied and are directories on disk are submodules (gitlinks): a checkout leaves
+ * them as empty directories until `git submodule update`, and so does the snapshot.
+ */
+async function addGitlinkDirs(projectDir: string, dest: string, notCopied: string[]): Promise<void> {
+  for (const p of notCopied) {
+    const st = await lstat(join(projectDir, p)).catch(() => undefined);
+    if (st?.isDirectory()) await mkdir(join(dest, p), { recursive: true });
+  }
 }
 
 /** Parts of a fresh clone's .git that jobs never need (fewer files to copy per job). */

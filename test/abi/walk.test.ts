@@ -43,3 +43,22 @@ test('checkPaths skips non-ELF files and reports errors; ok only when nothing fa
   rmSync(join(dir, 'broken.so'));
   assert.equal(checkPaths([dir], resolveTargets(db, ['debian-12']), db).ok, true);
 });
+
+test('symlinks leading out of the named trees (to /proc, or up past the root) are not followed', () => {
+  const tree = join(root, 'out-tree');
+  mkdirSync(join(tree, 'bin'), { recursive: true });
+  mkdirSync(join(root, 'outside'), { recursive: true });
+  writeFileSync(join(root, 'outside', 'secret'), 'x');
+  writeFileSync(join(tree, 'bin', 'tool'), 'x');
+  symlinkSync('/proc', join(tree, 'proc'));
+  symlinkSync('../outside', join(tree, 'up'));
+  symlinkSync('bin', join(tree, 'bin2')); // inside: followed (same inode as bin/, visited once)
+  const r = walkPaths([tree]);
+  assert.deepEqual(r.files.map((f) => f.slice(tree.length + 1)), ['bin/tool']);
+  assert.deepEqual(r.skipped.map((s) => s.path.slice(tree.length + 1)).sort(), ['proc', 'up']);
+  assert.match(r.skipped.find((s) => s.path.endsWith('proc'))!.reason, /symlink to \/proc, outside the named paths: not followed/);
+  assert.deepEqual(r.errors, []);
+  // Naming the outside tree as well makes it part of the check.
+  const both = walkPaths([tree, join(root, 'outside')]);
+  assert.deepEqual(both.files.map((f) => f.slice(root.length + 1)).sort(), ['out-tree/bin/tool', 'out-tree/up/secret']);
+});

@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { allocatePipeline } from '../../src/run/pipelines-dir.js';
 import { runPipeline } from '../../src/run/pipeline.js';
-import { Console } from '../../src/run/console.js';
+import { Console } from '../../src/run/output/console.js';
 import { job, makeProject, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
 import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
 import { Writable } from 'node:stream';
@@ -129,7 +129,7 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C runs after_scrip
   assert.match(log, /in \/builds\/.+ as root/);
 
   let pid = 0;
-  const running = runKiln(['run', '--json', '--manual', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
+  const running = runKiln(['run', '--json', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
   const deadline = Date.now() + 30_000;
   const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.kiln.job=slow'] }) }))
     .filter((c) => c.Labels['io.kiln.owner']?.endsWith(`:${pid}`));

@@ -2,7 +2,7 @@
 // allow_failure, environment, when: delayed/manual, trigger.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDuration } from '../../src/pipeline/spec/fields.js';
+import { parseDuration } from '../../src/pipeline/keywords/fields.js';
 import { job, load } from './helpers.js';
 
 test('stages get .pre first and .post last; jobs carry their stage index', async () => {

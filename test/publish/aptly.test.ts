@@ -44,7 +44,7 @@ async function uploadDirs(url: string): Promise<string[]> {
   return (await (await fetch(`${url}/api/files`)).json()) as string[];
 }
 
-test('kiln publish aptly against a real aptly server', { skip: !have('aptly') && 'aptly not installed' }, async (t) => {
+test('kiln publish aptly against a real aptly server', { skip: !have('aptly') && process.env.CI !== 'true' && 'aptly not installed' }, async (t) => {
   const dir = await tmp('aptly');
   const a = await startAptly(dir);
   t.after(() => {
@@ -85,8 +85,9 @@ test('kiln publish aptly against a real aptly server', { skip: !have('aptly') &&
     const again = await sampleDeb(join(dir, 'build2'), { name: 'datahook', version: '1.1', content: 'build C, same version\n' });
     let r = await pub(['--distribution', 'bionic', '--skip-signing', again]);
     assert.equal(r.code, 5);
-    assert.match(r.stderr, /aptly: adding to repo infra failed for .*datahook_1\.1_amd64\.deb: .*conflict/i);
-    assert.match(r.stderr, /bump the version or pass --force-replace/);
+    assert.match(r.stderr, /aptly: repo infra already has datahook 1\.1 \(amd64\) with other content \(sha256 [0-9a-f]{12}… from datahook_1\.1_amd64\.deb; .*build2\/datahook_1\.1_amd64\.deb is [0-9a-f]{12}…\)/);
+    assert.match(r.stderr, /bump the version, or pass --force-replace/);
+    assert.match(r.stderr, /nothing was changed on the aptly server/);
     assert.deepEqual(await uploadDirs(a.url), ['datahook_bionic'], 'kiln removed its own upload dir even after the failure');
 
     r = await pub(['--distribution', 'bionic', '--skip-signing', '--force-replace', again]);
@@ -102,8 +103,17 @@ test('kiln publish aptly against a real aptly server', { skip: !have('aptly') &&
     const deb = await sampleDeb(dir, { name: 'signme', version: '1.0' });
     const r = await pub(['--distribution', 'xenial', deb]);
     assert.equal(r.code, 5);
-    assert.match(r.stderr, /publishing infra as \.\/xenial failed: HTTP 500: .*sign/);
+    assert.match(r.stderr, new RegExp(`publishing infra as \\./xenial failed: POST ${a.url.replace(/\./g, '\\.')}/api/publish/:\\.: HTTP 500: .*sign`));
     assert.match(r.stderr, /hint: aptly could not sign the publication .* --skip-signing/);
+    // The package was added before the publish failed: the error says so.
+    assert.match(r.stderr, /left changed on the aptly server: added to repo infra: signme_1\.0_amd64$/m);
+    const j = await pub(['--distribution', 'xenial', '--json', await sampleDeb(dir, { name: 'signme', version: '1.0.1' })]);
+    assert.equal(j.code, 5);
+    const out = JSON.parse(j.stdout) as { ok: boolean; error: { code: string; message: string }; changes: string[] };
+    assert.equal(out.ok, false);
+    assert.equal(out.error.code, 'E_APTLY');
+    assert.match(out.error.message, /HTTP 500/);
+    assert.deepEqual(out.changes, ['added to repo infra: signme_1.0.1_amd64']);
     assert.deepEqual(await uploadDirs(a.url), ['datahook_bionic']);
   });
 
@@ -128,6 +138,46 @@ test('kiln publish aptly against a real aptly server', { skip: !have('aptly') &&
     assert.match(r2.stdout, /updated publication team\/x\/focal;/);
   });
 
+  await t.test('the same bytes uploaded earlier by curl under another file name are not a conflict (compared by SHA256)', async () => {
+    // Seed 003's flow: curl -F file=@datahook-1.0.0-Linux.deb, add, publish.
+    await mkdir(join(dir, 'curl'), { recursive: true });
+    const deb = await sampleDeb(join(dir, 'curl'), { name: 'datahook', version: '2.0', content: 'seed build\n' });
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await readFile(deb))]), 'datahook-2.0-Linux.deb');
+    assert.equal((await fetch(`${a.url}/api/files/seed_upload`, { method: 'POST', body: form })).status, 200);
+    assert.equal((await fetch(`${a.url}/api/repos/infra/file/seed_upload`, { method: 'POST' })).status, 200);
+    const r = await pub(['--distribution', 'bionic', '--skip-signing', deb]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^datahook 2\.0 \(amd64\) already in the repo with the same content$/m);
+    assert.match(r.stdout, /updated publication \.\/bionic \(unsigned\); nothing uploaded/);
+    const pkgs = await readFile(public_('dists/bionic/main/binary-amd64/Packages'), 'utf8');
+    assert.match(pkgs, /^Filename: pool\/main\/d\/datahook\/datahook-2\.0-Linux\.deb$/m);
+  });
+
+  await t.test('checks before changes: a publication of another repo, or a pool file of another distribution, changes nothing', async () => {
+    const deb = await sampleDeb(dir, { name: 'guard', version: '1.0', content: 'one\n' });
+    // ./bionic belongs to repo infra: publishing repo "other" there is refused before "other" is created.
+    let r = await kiln(['publish', 'aptly', '--url', a.url, '--repo', 'other', '--distribution', 'bionic', '--skip-signing', '--retries', '1', deb]);
+    assert.equal(r.code, 5);
+    assert.match(r.stderr, /publication \.\/bionic already exists for local infra, not for local repo other/);
+    assert.match(r.stderr, /nothing was changed on the aptly server/);
+    assert.equal((await fetch(`${a.url}/api/repos/other`)).status, 404, 'repo not created');
+
+    // Seed 003: the same version built on two distributions (different bytes) published under one prefix.
+    r = await kiln(['publish', 'aptly', '--url', a.url, '--repo', 'infra_bionic', '--distribution', 'bionic', '--prefix', 'trunk', '--skip-signing', deb]);
+    assert.equal(r.code, 0, r.stderr);
+    await mkdir(join(dir, 'xenial'), { recursive: true });
+    const other = await sampleDeb(join(dir, 'xenial'), { name: 'guard', version: '1.0', content: 'two\n' });
+    r = await kiln(['publish', 'aptly', '--url', a.url, '--repo', 'infra_xenial', '--distribution', 'xenial', '--prefix', 'trunk', '--skip-signing', other]);
+    assert.equal(r.code, 5);
+    assert.match(r.stderr, /guard 1\.0 \(amd64\) is published in trunk\/bionic \(from local infra_bionic\) with other content .* would collide in the pool/);
+    assert.match(r.stderr, /hint: publications under one prefix share one pool.* its own --prefix/);
+    assert.match(r.stderr, /nothing was changed on the aptly server/);
+    assert.equal((await fetch(`${a.url}/api/repos/infra_xenial`)).status, 404, 'repo not created');
+    r = await kiln(['publish', 'aptly', '--url', a.url, '--repo', 'infra_xenial', '--distribution', 'xenial', '--prefix', 'trunk-xenial', '--skip-signing', other]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
   await t.test('bad input: not a .deb is refused before anything is uploaded', async () => {
     await writeFile(join(dir, 'x.deb'), 'junk');
     const r = await pub(['--distribution', 'bionic', '--skip-signing', join(dir, 'x.deb')]);
@@ -143,7 +193,7 @@ test('aptly unreachable: clear error after the retries', async () => {
   const r = await kiln(['publish', 'aptly', '--url', `http://127.0.0.1:${port}`, '--repo', 'r', '--distribution', 'd', '--retries', '2',
     '--skip-signing', deb]);
   assert.equal(r.code, 5);
-  assert.match(r.stderr, new RegExp(`cannot reach aptly at http://127\\.0\\.0\\.1:${port} \\(GET /api/version\\): ECONNREFUSED after 3 attempts`));
+  assert.match(r.stderr, new RegExp(`cannot reach aptly at http://127\\.0\\.0\\.1:${port} \\(GET http://127\\.0\\.0\\.1:${port}/api/version\\): ECONNREFUSED after 3 attempts`));
 });
 
 test('retry rules: 503 and unexplained 500 are retried, a gpg 500 and 4xx are not', async () => {

@@ -129,7 +129,7 @@ test('deb show reads packages built by dpkg-deb (xz, gzip, zstd) and prints JSON
   assert.match(human.stdout, /0775 root\/root\s+21 \.\/usr\/bin\/kiln-hello/);
 });
 
-test('lintian accepts the archive structure of a built package', { skip: !have('lintian') && 'lintian not installed' }, async () => {
+test('lintian accepts the archive structure of a built package', { skip: !have('lintian') && process.env.CI !== 'true' && 'lintian not installed' }, async () => {
   const dir = await tmp('deb');
   const root = join(dir, 'root');
   await mkdir(join(root, 'usr/share/doc/kiln-lint'), { recursive: true });

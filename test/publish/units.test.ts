@@ -62,7 +62,7 @@ test('durations and Bottlerocket-style expiration policies', async () => {
   await writeFile(json, JSON.stringify({ snapshot_expiration: '1 day', targets_expiration: '2 days', timestamp_expiration: '3 days' }));
   assert.equal((await policyFromFile(json)).validForSeconds, 86400);
   await writeFile(toml, "snapshot_expiration = '2 weeks'\ntargets_expiration = 'soon'\ntimestamp_expiration = '3 days'\n");
-  await assert.rejects(policyFromFile(toml), /repo-expirations\.toml:1:1: targets_expiration: "soon" is not a duration/);
+  await assert.rejects(policyFromFile(toml), /repo-expirations\.toml:2:1: targets_expiration: "soon" is not a duration/);
   await writeFile(toml, "snapshot_expiration = '2 weeks'\n");
   await assert.rejects(policyFromFile(toml), /targets_expiration: required field is missing/);
   await writeFile(toml, "snapshot_expiration = \n");

@@ -7,6 +7,7 @@ interface BootstrapFlags {
   arch?: string;
   include?: string[];
   mirror?: string;
+  keyring?: string[];
   tag?: string;
   source?: string[];
   force?: boolean;
@@ -21,7 +22,8 @@ export function register(program: Command): void {
     .argument('<target>', 'distro and suite, e.g. debian:bookworm')
     .option('--arch <arch>', 'image architecture: amd64 or arm64', 'amd64')
     .option('--include <pkgs>', 'extra packages, comma-separated; pkg:arch adds a foreign architecture (repeatable)', collect)
-    .option('--mirror <url>', 'apt mirror (default http://deb.debian.org/debian)')
+    .option('--mirror <url>', "apt mirror (default: the host's apt sources' mirror for that distro)")
+    .option('--keyring <file>', "keyring (file or directory) to verify the mirror with, e.g. Ubuntu's ubuntu-archive-keyring.gpg (repeatable)", collect)
     .option('--source <line>', 'extra one-line apt source, "deb URL suite components" (repeatable)', collect)
     .option('--tag <tag>', 'image tag (default kiln/<distro>-<suite>-<arch>:<spec hash>)')
     .option('--force', 'rebuild even when an image for this spec exists')
@@ -32,8 +34,13 @@ export function register(program: Command): void {
       const { bootstrapImage } = await import('../../images/bootstrap.js');
       const spec = parseBootstrapSpec({ target, arch: flags.arch, include: flags.include, mirror: flags.mirror, sources: flags.source });
       const quiet = flags.quiet || flags.json;
+      if (!quiet && !flags.mirror) {
+        const { hostMirror } = await import('../../images/host-mirror.js');
+        process.stderr.write(`mirror ${spec.mirror} (from ${hostMirror(spec.distro)?.file ?? "the host's apt sources"}; --mirror changes it)\n`);
+      }
       const result = await bootstrapImage(spec, {
         tag: flags.tag,
+        keyrings: flags.keyring,
         force: flags.force,
         onProgress: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
       });

@@ -13,8 +13,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (flags: LintFlags) => {
       const { lintPipeline } = await import('../../pipeline/load.js');
-      const { loadOptionsFromFlags } = await import('../../pipeline/options.js');
-      const errors = await lintPipeline(loadOptionsFromFlags(flags));
+      const { pipelineOptions } = await import('../pipeline-input.js');
+      const errors = await lintPipeline(await pipelineOptions(flags));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ valid: errors.length === 0, errors: errors.map((e) => ({
           file: e.position?.file, line: e.position?.line, col: e.position?.col, path: e.keyPath.join(':'),

@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .option('-p, --pipeline <id>', 'pipeline id (default: the latest)')
     .option('--timestamps', 'keep the timestamp and stream columns')
     .action(async (job: string | undefined, flags: { dir: string; pipeline?: string; timestamps?: boolean }) => {
-      const { logsCommand } = await import('../../run/logs.js');
+      const { logsCommand } = await import('../logs-command.js');
       process.exitCode = await logsCommand(job, flags);
     });
 }

@@ -12,7 +12,8 @@ function repoFlags(cmd: Command): Command {
     .option('--label <label>', 'Label field')
     .option('--description <text>', 'Description field of the Release file')
     .option('--valid-for <duration>', 'Valid-Until = Date + duration (14d, 12h, 2w, "2 weeks")')
-    .option('--policy <file>', 'expiration policy (TOML or .json: snapshot/targets/timestamp_expiration)')
+    .option('--policy <file>', 'expiration policy (TOML or .json: snapshot/targets/timestamp_expiration; default $PUBLISH_EXPIRATION_POLICY_PATH)')
+    .option('--no-valid-until', 'publish without Valid-Until (by default the previous Release\'s validity period is kept)')
     .option('--sign-key <file>', 'armored OpenPGP private key (default: the key in $KILN_SIGNING_KEY)')
     .option('--key-env <var>', 'environment variable holding the armored key', 'KILN_SIGNING_KEY')
     .option('--passphrase-env <var>', 'environment variable holding the key passphrase', 'KILN_SIGNING_PASSPHRASE')
@@ -66,7 +67,18 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (debs: string[], opts) => {
       const { runPublishAptly, formatAptlyResult } = await import('../../publish/aptly/actions.js');
-      const r = await runPublishAptly(debs, opts);
-      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatAptlyResult(r));
+      let r;
+      try {
+        r = await runPublishAptly(debs, opts);
+      } catch (e) {
+        // --json readers get the failure too (stdout), with what was left changed on the server.
+        if (opts.json) {
+          const err = e as { code?: string; message?: string; changes?: string[] };
+          process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code ?? 'E_INTERNAL', message: err.message ?? String(e) },
+            changes: err.changes ?? [] }, null, 2) + '\n');
+        }
+        throw e;
+      }
+      process.stdout.write(opts.json ? JSON.stringify({ ok: true, ...r }, null, 2) + '\n' : formatAptlyResult(r));
     });
 }

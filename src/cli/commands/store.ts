@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .action(async (flags: GcFlags) => {
       const { resolve } = await import('node:path');
       const { loadConfig } = await import('../../config/load.js');
-      const { storeDirFor } = await import('../../run/store-dir.js');
+      const { storeDirFor } = await import('../store-dir.js');
       const { Store } = await import('../../store/store.js');
       const { collectGarbage } = await import('../../store/gc.js');
       const projectDir = resolve(flags.dir);

@@ -1,8 +1,8 @@
 // `extends:` — a job inherits from one or more top-level keys (hidden or not), recursively. GitLab's merge: the
 // parents are deep-merged in order (later parents win), then the job itself; hashes merge, arrays are replaced.
 import { ConfigError } from '../../errors.js';
-import type { Problems } from '../spec/check.js';
-import { scalarText } from '../spec/check.js';
+import type { Problems } from '../keywords/check.js';
+import { scalarText } from '../keywords/check.js';
 import { deepMerge, newMap, type YEntry, type YMap, type YNode } from '../yaml/node.js';
 
 const MAX_DEPTH = 11;
@@ -19,7 +19,8 @@ export function resolveExtends(root: YMap, p: Problems, isJobKey: (key: string) 
     if (!entry || entry.value.kind !== 'map') return undefined;
     const job = entry.value;
     const ext = job.entries.get('extends');
-    if (!ext) {
+    // `extends: null` is no extends (GitLab validates it with allow_nil; see unspecified.ts).
+    if (!ext || (ext.value.kind === 'scalar' && ext.value.value === null)) {
       done.set(key, job);
       return job;
     }

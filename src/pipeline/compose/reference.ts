@@ -1,7 +1,7 @@
 // `!reference [key, sub, ...]` — replaced by the value at that path of the merged configuration (after includes
 // and extends). References inside the referenced value are resolved too (up to 10 levels).
 import { ConfigError } from '../../errors.js';
-import type { Problems } from '../spec/check.js';
+import type { Problems } from '../keywords/check.js';
 import type { YMap, YNode } from '../yaml/node.js';
 
 const MAX_NESTING = 10;

@@ -6,12 +6,14 @@ import type { AllowFailureSpec, ExcludedJob, Job, PipelineContext, Variables, Wh
 import { evaluateRules } from '../rules/evaluate.js';
 import { evaluateOnlyExcept } from '../rules/only-except.js';
 import type { FileContext, OnlyExceptSpec } from '../rules/types.js';
-import type { Problems } from '../spec/check.js';
-import { parseDuration } from '../spec/fields.js';
-import type { JobDef } from '../spec/job.js';
-import { readNeeds, type NeedRef } from '../spec/needs.js';
-import { instancesOf } from '../spec/parallel.js';
+import type { Problems } from '../keywords/check.js';
+import { parseDuration } from '../keywords/fields.js';
+import type { JobDef } from '../keywords/job.js';
+import { readNeeds, type NeedRef } from '../keywords/needs.js';
+import { instancesOf } from '../keywords/parallel.js';
 import { resolveVariables } from '../variables/expand.js';
+import { settleCachePolicies } from './cache-policy.js';
+import { dict, hasEntry } from '../../util/dict.js';
 
 export interface CreateEnv {
   ctx: PipelineContext;
@@ -21,6 +23,8 @@ export interface CreateEnv {
   globals: Variables;
   problems: Problems;
   nextJobId: () => number;
+  /** The pipeline has `workflow:rules`: jobs without only/except/rules then get no default refs policy. */
+  workflowRules?: boolean;
   /** Predefined + global + user variables, expanded once per pipeline (see pipelineView). */
   view?: PipelineView;
 }
@@ -66,12 +70,13 @@ function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: ()
     if (JOB_LEVEL.test(n) && Object.prototype.hasOwnProperty.call(jobPre(), n)) return jobPre()[n];
     return Object.prototype.hasOwnProperty.call(env.ctx.predefined, n) ? env.ctx.predefined[n] : undefined;
   };
-  let ownResolved: Record<string, string> = {};
   const ownNames = Object.keys(own);
+  let ownResolved: Record<string, string> | undefined;
   if (ownNames.length && !ownNames.some((n) => own[n].expand && own[n].value.includes('$'))) {
+    ownResolved = dict();
     for (const n of ownNames) ownResolved[n] = own[n].value;
   } else if (ownNames.length) {
-    const base: Record<string, string> = {};
+    const base: Record<string, string> = dict();
     for (const d of Object.values(own)) {
       for (const m of d.value.matchAll(NAME_RE)) {
         const v = outer(m[1]);
@@ -80,10 +85,10 @@ function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: ()
     }
     ownResolved = resolveVariables(own, base);
   }
-  const out: Record<string, string | undefined> = {};
+  const out: Record<string, string | undefined> = dict();
   for (const n of names) {
     const v = view.user.has(n) ? view.resolved[n]
-      : Object.prototype.hasOwnProperty.call(own, n) ? ownResolved[n] : outer(n);
+      : Object.prototype.hasOwnProperty.call(own, n) ? ownResolved?.[n] : outer(n);
     if (v !== undefined) out[n] = v;
   }
   return out;
@@ -101,10 +106,20 @@ const DEFAULT_ONLY = (def: JobDef): OnlyExceptSpec => ({ position: def.position,
 
 export function inheritedGlobals(globals: Variables, inherit: boolean | string[]): Variables {
   if (inherit === true) return globals;
-  if (inherit === false) return {};
-  const out: Variables = {};
-  for (const k of inherit) if (globals[k]) out[k] = globals[k];
+  if (inherit === false) return dict();
+  const out: Variables = dict();
+  for (const k of inherit) if (hasEntry(globals, k)) out[k] = globals[k];
   return out;
+}
+
+/** A lookup of the job's variables as its script would see them (computed only when asked). */
+function lookupJobVariable(env: CreateEnv, variables: Variables, jobPre: () => Record<string, string>):
+  (name: string) => string | undefined {
+  let all: Record<string, string> | undefined;
+  return (name) => {
+    all ??= resolveVariables({ ...variables, ...env.ctx.userVariables }, { ...env.ctx.predefined, ...jobPre() });
+    return Object.prototype.hasOwnProperty.call(all, name) ? all[name] : undefined;
+  };
 }
 
 export function createInstances(env: CreateEnv, def: JobDef): { created: Created[]; excluded: ExcludedJob[] } {
@@ -114,10 +129,12 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
   const names = namesReferenced(def);
   const inherited = inheritedGlobals(env.globals, def.inheritVariables);
   for (const inst of instancesOf(def.name, def.parallel)) {
-    const matrixVars: Variables = {};
-    for (const [k, v] of Object.entries(inst.parallel?.matrix ?? {})) matrixVars[k] = { value: v, expand: true };
-    const own: Variables = inst.parallel?.matrix ? { ...def.variables, ...matrixVars } : def.variables;
-    const jobVars: Variables = { ...inherited, ...own };
+    let own = def.variables;
+    if (inst.parallel?.matrix) {
+      own = dict(def.variables);
+      for (const [k, v] of Object.entries(inst.parallel.matrix)) own[k] = { value: v, expand: true };
+    }
+    const jobVars: Variables = dict(inherited, own);
     const jobId = env.nextJobId();
     const jobPre = () => jobPredefined(env.ctx, { name: inst.name, stage: def.stage, parallel: inst.parallel }, jobId);
     const vars = names.length ? ruleVariables(env, def, own, jobPre, names) : {};
@@ -154,8 +171,11 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
         if (rule?.needs) needRefs = readNeeds(env.problems, { kind: 'seq', items: rule.needs as never, pos: rule.position },
           ['jobs', def.name, 'rules', 'needs']);
       } else {
-        const only = def.only ?? DEFAULT_ONLY(def);
-        const r = evaluateOnlyExcept(only, def.except, vars, env.ctx, env.files);
+        // GitLab drops the `only: [branches, tags]` default when `workflow:rules` exist (Processable#compose!:
+        // "If workflow:rules: or rules: are used they are considered not compatible with only/except defaults"),
+        // so such a job is created in every pipeline the workflow lets through, merge request pipelines included.
+        const only = def.only ?? (env.workflowRules ? undefined : DEFAULT_ONLY(def));
+        const r = evaluateOnlyExcept(only, def.except, vars, env.ctx, env.files, !env.workflowRules);
         if (!r.created) {
           excluded.push({ name: inst.name, position: def.position, reason: r.reason });
           continue;
@@ -174,13 +194,22 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
       continue;
     }
     if (!allowFailure) allowFailure = { allowed: when === 'manual' && !manualFromRule, exitCodes: [] };
+    let cache = def.cache;
+    try {
+      cache = settleCachePolicies(def.cache, lookupJobVariable(env, variables, jobPre),
+        { position: def.position, path: ['jobs', def.name] });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      env.problems.push(err);
+      continue;
+    }
     const job: Job = {
-      name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
+      id: jobId, name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
       allowFailure, needs: null, dependencies: def.dependencies, image: def.image, services: def.services,
-      beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache: def.cache,
+      beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache,
       artifacts: def.artifacts, tags: def.tags, retry: def.retry, timeoutSeconds: def.timeoutSeconds,
       interruptible, resourceGroup: def.resourceGroup, environment: def.environment,
-      coverage: def.coverage, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
+      coverage: def.coverage, local: def.local, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
     };
     if (when === 'delayed' && startIn) job.startInSeconds = parseDuration(startIn);
     created.push({ job, def, needRefs });

@@ -3,10 +3,10 @@
 // instance, and `needs:parallel:matrix` once per combination. Needs on other projects or pipelines are not counted,
 // nor are `rules:needs`. Only jobs created in this pipeline are checked.
 import { ConfigError } from '../../errors.js';
-import type { Problems } from '../spec/check.js';
-import type { JobDef } from '../spec/job.js';
-import { MAX_NEEDS } from '../spec/needs.js';
-import { combinations, instancesOf } from '../spec/parallel.js';
+import type { Problems } from '../keywords/check.js';
+import type { JobDef } from '../keywords/job.js';
+import { MAX_NEEDS } from '../keywords/needs.js';
+import { combinations, instancesOf } from '../keywords/parallel.js';
 import type { Created } from './instances.js';
 
 /** The number of job needs GitLab sees for a job's own `needs:` list. */

@@ -2,7 +2,7 @@
 // the job is created when every `only` key holds and no `except` key holds. Without `only`, the job behaves as
 // `only: [branches, tags]`. Within a key, any entry is enough.
 import { anyMatch } from '../context/glob.js';
-import { compileRegex } from '../expr/index.js';
+import { compileRegex, type TextPattern } from '../expr/index.js';
 import type { PipelineContext } from '../model.js';
 import { checkExpression } from './expression-check.js';
 import type { FileContext, OnlyExceptSpec } from './types.js';
@@ -23,12 +23,12 @@ function pluralize(word: string): string {
   return `${word}s`;
 }
 
-const regexCache = new Map<string, RegExp | null>();
+const regexCache = new Map<string, TextPattern | null>();
 
-function refRegex(pattern: string): RegExp | null {
+function refRegex(pattern: string): TextPattern | null {
   if (regexCache.has(pattern)) return regexCache.get(pattern)!;
   const m = RUBY_REGEX.exec(pattern);
-  let re: RegExp | null = null;
+  let re: TextPattern | null = null;
   if (m) {
     try {
       re = compileRegex(m[1], m[2], 'ruby');
@@ -75,11 +75,15 @@ function keyResults(spec: OnlyExceptSpec, which: 'only' | 'except', vars: Vars, 
   return out;
 }
 
+/**
+ * `defaultOnly: false` when the pipeline has `workflow:rules`: GitLab then drops the `only: [branches, tags]`
+ * default (Processable#compose!), so a job without `only` passes the refs check in every pipeline.
+ */
 export function evaluateOnlyExcept(only: OnlyExceptSpec | undefined, except: OnlyExceptSpec | undefined,
-  vars: Vars, ctx: PipelineContext, files: FileContext): { created: boolean; reason: string } {
+  vars: Vars, ctx: PipelineContext, files: FileContext, defaultOnly = true): { created: boolean; reason: string } {
   const onlyResults = only
     ? keyResults(only, 'only', vars, ctx, files)
-    : [{ key: 'refs', ok: DEFAULT_ONLY_REFS.some((r) => refMatches(r, ctx)) }];
+    : defaultOnly ? [{ key: 'refs', ok: DEFAULT_ONLY_REFS.some((r) => refMatches(r, ctx)) }] : [];
   const failedOnly = onlyResults.find((r) => !r.ok);
   if (failedOnly) {
     const what = only ? `only:${failedOnly.key}` : 'only: [branches, tags] (default)';
@@ -89,5 +93,6 @@ export function evaluateOnlyExcept(only: OnlyExceptSpec | undefined, except: Onl
     const hit = keyResults(except, 'except', vars, ctx, files).find((r) => r.ok);
     if (hit) return { created: false, reason: `except:${hit.key} matched` };
   }
-  return { created: true, reason: only ? 'only: satisfied' : 'only: [branches, tags] (default)' };
+  return { created: true, reason: only ? 'only: satisfied' : defaultOnly ? 'only: [branches, tags] (default)'
+    : 'no only: default (workflow:rules exist)' };
 }

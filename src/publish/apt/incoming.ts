@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, copyFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readDebControl } from '../deb/read.js';
+import { openDeb, readDebControl } from '../deb/read.js';
 import { getField, type Paragraph } from '../deb/control.js';
 import { mapLimit } from '../../util/map-limit.js';
 
@@ -24,6 +24,8 @@ export interface IncomingDeb {
  * even if the input file changes meanwhile.
  */
 async function stageCopy(file: string, stagingDir: string): Promise<{ staged: string; size: number; sha256: string }> {
+  // Only regular files are copied (a device like /dev/zero would be copied until the disk is full).
+  await (await openDeb(file)).fh.close();
   const staged = join(stagingDir, `${randomBytes(8).toString('hex')}.deb`);
   // A copy-on-write clone where the filesystem supports it (btrfs, xfs), else a kernel-side copy.
   await copyFile(file, staged, constants.COPYFILE_FICLONE);

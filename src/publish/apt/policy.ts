@@ -53,30 +53,49 @@ export function policyFromFlag(validFor: string): ExpirationPolicy {
 
 const ROLES = ['snapshot_expiration', 'targets_expiration', 'timestamp_expiration'] as const;
 
-export async function policyFromFile(file: string): Promise<ExpirationPolicy> {
+export async function policyFromFile(file: string, from = '--policy'): Promise<ExpirationPolicy> {
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(`--policy ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    throw new UsageError(`${from} ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
+  const json = file.endsWith('.json');
   let doc: Record<string, unknown>;
   try {
-    if (file.endsWith('.json')) doc = JSON.parse(text) as Record<string, unknown>;
+    if (json) doc = JSON.parse(text) as Record<string, unknown>;
     else doc = (await import('smol-toml')).parse(text) as Record<string, unknown>;
   } catch (e) {
     const err = e as Error & { line?: number; column?: number };
-    throw new PolicyError(`cannot parse: ${err.message.split('\n')[0]}`, file);
+    const pos = /at position (\d+)/.exec(err.message);
+    const at = err.line ? { line: err.line, col: err.column ?? 1 } : pos ? offsetToPosition(text, Number(pos[1])) : { line: 1, col: 1 };
+    throw new PolicyError(`cannot parse: ${err.message.split('\n')[0]}`, file, undefined, at);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new PolicyError('expected a table of fields', file);
+  const at = (k: string) => keyPosition(text, k, json);
   for (const k of Object.keys(doc)) {
-    if (!(ROLES as readonly string[]).includes(k)) throw new PolicyError(`unknown field (expected ${ROLES.join(', ')})`, file, k);
+    if (!(ROLES as readonly string[]).includes(k)) throw new PolicyError(`unknown field (expected ${ROLES.join(', ')})`, file, k, at(k));
   }
   const secs: Record<string, number> = {};
   for (const role of ROLES) {
     const v = doc[role];
-    if (v === undefined) throw new PolicyError('required field is missing', file, role);
+    if (v === undefined) throw new PolicyError('required field is missing', file, role, { line: text.split('\n').length, col: 1 });
     const n = typeof v === 'string' ? parseDuration(v) : undefined;
-    if (n === undefined) throw new PolicyError(`"${String(v)}" is not a duration like '2 weeks' or '3 days'`, file, role);
+    if (n === undefined) throw new PolicyError(`"${String(v)}" is not a duration like '2 weeks' or '3 days'`, file, role, at(role));
     secs[role] = n;
   }
   const roles = { snapshot: secs.snapshot_expiration, targets: secs.targets_expiration, timestamp: secs.timestamp_expiration };
   return { validForSeconds: Math.min(roles.snapshot, roles.targets, roles.timestamp), source: file, roles };
+}
+
+function offsetToPosition(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
+/** Where a top-level key is written (`key =` in TOML, `"key":` in JSON); line 1 col 1 if not found. */
+function keyPosition(text: string, key: string, json: boolean): { line: number; col: number } {
+  const esc = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = json ? new RegExp(`"${esc}"\\s*:`) : new RegExp(`^[ \\t]*(?:${esc}|"${esc}"|'${esc}')[ \\t]*=`, 'm');
+  const m = re.exec(text);
+  if (!m) return { line: 1, col: 1 };
+  const lead = json ? 0 : m[0].length - m[0].trimStart().length;
+  return offsetToPosition(text, m.index + lead);
 }

@@ -10,7 +10,7 @@ import { stageDebs, type IncomingDeb } from './incoming.js';
 import { commitToPool, createStaging, existingPoolHash } from './pool.js';
 import { lockRepo } from './lock.js';
 import { packageKey, poolPath, sourceName, type PoolPackage } from './packages-index.js';
-import { indexFile, type IndexFile } from './release.js';
+import { indexFile, type IndexFile, type ParsedRelease } from './release.js';
 import { readSuiteState, referencedPoolFiles } from './state.js';
 import { ensureCodenameLink, pruneSnapshots, swapSuite, writeSnapshot } from './snapshot.js';
 import { buildIndexes, buildRelease, hostDebArch } from './metadata.js';
@@ -24,7 +24,10 @@ export interface AptRepoOptions {
   origin?: string;
   label?: string;
   description?: string;
+  /** The expiration policy; without one, the suite keeps the validity period of its previous Release. */
   policy?: ExpirationPolicy;
+  /** Publish without Valid-Until even if the previous Release had one. */
+  noValidUntil?: boolean;
   signing?: SigningKeySource;
   unsigned?: boolean;
   lockTimeoutMs?: number;
@@ -54,25 +57,60 @@ export interface AptPublishResult {
   removed: string[];
   date: Date;
   validUntil?: Date;
+  /** Where the validity period came from (--valid-for, a policy file, the previous Release). */
+  validitySource?: string;
   signedBy?: string;
   snapshot: string;
   warnings: string[];
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+// Debian architecture names (dpkg-architecture -L): lowercase letters, digits and hyphens, e.g. amd64, arm64,
+// armhf, kfreebsd-amd64, all. They become directory names (binary-<arch>) and a Release field.
+const ARCH = /^[a-z0-9][a-z0-9-]*$/;
 
 function checkName(flag: string, v: string): void {
-  if (!NAME.test(v)) throw new UsageError(`${flag} "${v}": use letters, digits and . _ + - only`);
+  if (!NAME.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: use letters, digits and . _ + - only`);
 }
 
-async function prepareSigner(o: AptRepoOptions, now: Date, warnings: string[]): Promise<Signer | undefined> {
+function checkArch(v: string): void {
+  if (!ARCH.test(v)) {
+    throw new UsageError(`--architectures ${JSON.stringify(v)}: not a Debian architecture name (lowercase letters, digits and -, e.g. amd64, arm64)`);
+  }
+}
+
+async function prepareSigner(o: AptRepoOptions, now: Date): Promise<Signer | undefined> {
   if (o.unsigned) return undefined;
-  const signer = await loadSigner(o.signing ?? {}, now);
-  const validUntil = o.policy ? new Date(now.getTime() + o.policy.validForSeconds * 1000) : undefined;
-  if (signer.expires && validUntil && signer.expires < validUntil) {
+  return loadSigner(o.signing ?? {}, now);
+}
+
+/**
+ * Valid-Until for this publish. The policy given wins; without one the suite keeps the validity period its
+ * previous Release had (Valid-Until − Date, read back from the published Release: the repository's own state),
+ * so a routine re-sign or add never silently drops the protection against freeze attacks. --no-valid-until drops it.
+ */
+function validity(o: AptRepoOptions, previous: ParsedRelease | undefined, now: Date, signer: Signer | undefined,
+  warnings: string[]): { validUntil?: Date; source?: string } {
+  let seconds: number | undefined;
+  let source: string | undefined;
+  if (o.policy) {
+    seconds = o.policy.validForSeconds;
+    source = o.policy.source;
+  } else if (!o.noValidUntil && previous?.date && previous.validUntil && previous.validUntil > previous.date) {
+    seconds = Math.round((previous.validUntil.getTime() - previous.date.getTime()) / 1000);
+    source = `the previous Release (valid for ${formatSeconds(seconds)}; --no-valid-until drops it)`;
+  }
+  if (seconds === undefined) return {};
+  const validUntil = new Date(now.getTime() + seconds * 1000);
+  if (signer?.expires && signer.expires < validUntil) {
     warnings.push(`signing key ${signer.fingerprint} expires ${signer.expires.toISOString()}, before Valid-Until ${validUntil.toISOString()}`);
   }
-  return signer;
+  return { validUntil, source };
+}
+
+function formatSeconds(s: number): string {
+  for (const [unit, n] of [['w', 604800], ['d', 86400], ['h', 3600], ['m', 60]] as const) if (s % n === 0) return `${s / n}${unit}`;
+  return `${s}s`;
 }
 
 function describe(p: { name: string; version: string; arch: string }): string {
@@ -85,10 +123,11 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
   checkName('--suite', o.suite);
   checkName('--component', component);
   if (o.codename) checkName('--codename', o.codename);
+  for (const a of o.architectures ?? []) checkArch(a);
   if (o.keep !== undefined && (!Number.isInteger(o.keep) || o.keep < 1)) throw new UsageError('--keep must be a whole number >= 1');
   if (o.debs.length === 0) throw new UsageError('no .deb files given');
   const warnings: string[] = [];
-  const signer = await prepareSigner(o, now, warnings);
+  const signer = await prepareSigner(o, now);
 
   await mkdir(o.repo, { recursive: true });
   const staging = await createStaging(o.repo);
@@ -163,8 +202,9 @@ async function publishStaged(o: AptPublishOptions, component: string, now: Date,
     const componentLists = new Map([...comps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, m]) => [c, [...m.values()]]));
     const indexes = await buildIndexes(componentLists, architectures);
 
-    const validUntil = o.policy ? new Date(now.getTime() + o.policy.validForSeconds * 1000) : undefined;
+    const { validUntil, source } = validity(o, state.release, now, signer, warnings);
     result.validUntil = validUntil;
+    result.validitySource = source;
     const signed = await buildRelease({
       origin: o.origin ?? state.release?.origin, label: o.label ?? state.release?.label, suite: o.suite,
       codename: o.codename ?? state.release?.codename ?? o.suite, date: now, validUntil, architectures,
@@ -214,8 +254,9 @@ function pruneVersions(pkgs: Map<string, PoolPackage>, keep: number): PoolPackag
 export async function refreshApt(o: AptRepoOptions): Promise<AptPublishResult> {
   const now = o.now ?? new Date();
   checkName('--suite', o.suite);
+  if (o.codename) checkName('--codename', o.codename);
   const warnings: string[] = [];
-  const signer = await prepareSigner(o, now, warnings);
+  const signer = await prepareSigner(o, now);
   const lock = await lockRepo(o.repo, o.lockTimeoutMs ?? 60_000, o.onLockWait);
   try {
     const state = await readSuiteState(o.repo, o.suite);
@@ -224,8 +265,8 @@ export async function refreshApt(o: AptRepoOptions): Promise<AptPublishResult> {
     for (const path of state.release.sha256.keys()) {
       indexes.push(indexFile(path, await readFile(join(state.dir, path))));
     }
-    const validUntil = o.policy ? new Date(now.getTime() + o.policy.validForSeconds * 1000) : undefined;
     const r = state.release;
+    const { validUntil, source } = validity(o, r, now, signer, warnings);
     const signed = await buildRelease({
       origin: o.origin ?? r.origin, label: o.label ?? r.label, suite: o.suite, codename: o.codename ?? r.codename ?? o.suite,
       date: now, validUntil, architectures: r.architectures, components: r.components, description: o.description ?? r.description,
@@ -236,7 +277,7 @@ export async function refreshApt(o: AptRepoOptions): Promise<AptPublishResult> {
     const linkWarning = await ensureCodenameLink(o.repo, o.suite, o.codename ?? r.codename ?? o.suite);
     if (linkWarning) warnings.push(linkWarning);
     const result: AptPublishResult = { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, validUntil,
-      signedBy: signer?.fingerprint, snapshot: dir, warnings };
+      validitySource: source, signedBy: signer?.fingerprint, snapshot: dir, warnings };
     await exportPublicKey(o, signer, result);
     return result;
   } finally {

@@ -59,6 +59,8 @@ export interface ParsedRelease {
   label?: string;
   codename?: string;
   description?: string;
+  date?: Date;
+  validUntil?: Date;
   architectures: string[];
   components: string[];
   /** path → sha256 */
@@ -73,9 +75,14 @@ export function parseRelease(text: string, file: string): ParsedRelease {
     if (parts.length === 3) sha256.set(parts[2], parts[0]);
   }
   const list = (name: string) => (getField(p, name) ?? '').split(/\s+/).filter(Boolean);
+  const when = (name: string) => {
+    const v = getField(p, name);
+    const t = v === undefined ? Number.NaN : Date.parse(v);
+    return Number.isNaN(t) ? undefined : new Date(t);
+  };
   return {
     origin: getField(p, 'Origin'), label: getField(p, 'Label'), codename: getField(p, 'Codename'),
-    description: getField(p, 'Description'),
+    description: getField(p, 'Description'), date: when('Date'), validUntil: when('Valid-Until'),
     architectures: list('Architectures'), components: list('Components'), sha256,
   };
 }

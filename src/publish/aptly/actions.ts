@@ -1,4 +1,6 @@
 // Flag handling and output for `kiln publish aptly`.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { readDebControl } from '../deb/read.js';
@@ -38,7 +40,10 @@ export async function runPublishAptly(files: string[], f: AptlyFlags): Promise<A
   }
   const debs = await mapLimit(files, 64, async (file) => {
     const { control } = await readDebControl(file);
-    return { file, name: getField(control, 'Package')!, version: getField(control, 'Version')!, arch: getField(control, 'Architecture')! };
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    return { file, name: getField(control, 'Package')!, version: getField(control, 'Version')!, arch: getField(control, 'Architecture')!,
+      sha256: hash.digest('hex') };
   });
   return publishToAptly({
     http: new AptlyHttp({ baseUrl: f.url, headers, retries }),
@@ -51,8 +56,10 @@ export function formatAptlyResult(r: AptlyPublishResult): string {
   const lines = [
     ...(r.repoCreated ? ['created aptly repo'] : []),
     ...r.added,
+    ...r.unchanged.map((u) => `${u} already in the repo with the same content`),
     ...r.warnings.map((w) => `warning: ${w}`),
-    `${r.published} publication ${r.prefix}/${r.distribution}${r.signed ? '' : ' (unsigned)'}; upload dir ${r.uploadDir} removed`,
+    `${r.published} publication ${r.prefix}/${r.distribution}${r.signed ? '' : ' (unsigned)'}` +
+      (r.uploadDir ? `; upload dir ${r.uploadDir} removed` : '; nothing uploaded'),
   ];
   return lines.join('\n') + '\n';
 }

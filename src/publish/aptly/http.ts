@@ -15,6 +15,9 @@ export interface AptlyResponse {
   status: number;
   body: unknown;
   text: string;
+  /** The request that got this answer, for messages: method and the full URL. */
+  method: string;
+  url: string;
 }
 
 const DETERMINISTIC = /gpg|signer|signing|keyring|conflict|already exists|exists and is different|duplicate|not found|invalid|unable to parse|unable to publish/i;
@@ -69,7 +72,7 @@ export class AptlyHttp {
           await this.sleep(attempt++);
           continue;
         }
-        throw new AptlyError(`cannot reach aptly at ${this.base} (${method} ${path}): ${code ?? (e as Error).message}` +
+        throw new AptlyError(`cannot reach aptly at ${this.base} (${method} ${url}): ${code ?? (e as Error).message}` +
           (attempt ? ` after ${attempt + 1} attempts` : '') + '. Is `aptly api serve` running and the --url right?');
       }
       const text = await res.text();
@@ -81,7 +84,7 @@ export class AptlyHttp {
         await this.sleep(attempt++);
         continue;
       }
-      return { status: res.status, body: parsed, text };
+      return { status: res.status, body: parsed, text, method, url };
     }
   }
 

@@ -26,7 +26,19 @@ export interface DebBuildFlags {
   output: string;
 }
 
+/** Control fields given as flags are one line each: a newline would add fields (`Essential: yes`, ...). */
+function checkOneLine(f: DebBuildFlags): void {
+  const flags: [string, string | undefined][] = [['--name', f.name], ['--version', f.pkgVersion], ['--arch', f.arch],
+    ['--maintainer', f.maintainer], ['--section', f.section], ['--priority', f.priority], ['--homepage', f.homepage],
+    ...(f.depends ?? []).map((d): [string, string] => ['--depends', d])];
+  for (const [flag, v] of flags) {
+    if (v !== undefined && /[\r\n\0]/.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: the value must be one line`);
+  }
+  if (f.description !== undefined && /[\r\0]/.test(f.description)) throw new UsageError('--description: carriage return or NUL in the text');
+}
+
 function paragraphFromFlags(f: DebBuildFlags): Paragraph {
+  checkOneLine(f);
   const missing = (['name', 'pkgVersion', 'arch', 'maintainer', 'description'] as const).filter((k) => !f[k]);
   if (missing.length) {
     throw new UsageError(`without --control, these flags are required: ${missing.map((m) => (m === 'pkgVersion' ? '--version' : `--${m}`)).join(', ')}`);

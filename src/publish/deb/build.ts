@@ -50,6 +50,10 @@ async function walk(root: string, rel: string, mtime: number, out: TarEntry[], k
     if (rel === '' && name === 'DEBIAN') continue;
     const relPath = rel ? `${rel}/${name}` : name;
     const abs = join(root, relPath);
+    if (/[\n\r]/.test(name)) {
+      // md5sums and dpkg's file lists are line based: dpkg refuses packages with such names.
+      throw new UsageError(`${abs}: a file name with a line break cannot go into a .deb (dpkg refuses it); rename it`);
+    }
     const st = await lstat(abs);
     if (st.isDirectory()) {
       out.push({ path: `./${relPath}/`, type: 'dir', mode: keepModes ? st.mode & 0o7777 : 0o755, mtime });

@@ -86,7 +86,15 @@ export function parseSingleParagraph(text: string, file: string): Paragraph {
   return ps[0];
 }
 
+/** Writes a paragraph. A value's continuation lines must start with a space or tab: anything else would be
+ * read back as another field (or end the paragraph), so it is refused here as the last line of defence. */
 export function formatParagraph(p: Paragraph): string {
+  for (const f of p.fields) {
+    if (!FIELD_NAME.test(f.name)) throw new ControlFileError(`invalid field name ${JSON.stringify(f.name)}`);
+    if (/\r|\0|\n(?![ \t])|\n[ \t]*(?:\n|$)/.test(f.value)) {
+      throw new ControlFileError(`the value of ${f.name} has a line break that is not a continuation line (it would add fields)`, undefined, f.name);
+    }
+  }
   return p.fields.map((f) => `${f.name}: ${f.value}\n`).join('');
 }
 

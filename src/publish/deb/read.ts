@@ -1,6 +1,6 @@
 // Reads a binary .deb: checks the ar layout, extracts and parses the control file, and optionally lists the
 // data.tar contents. Errors name the .deb and, for control syntax, the line inside its control file.
-import { open, readFile } from 'node:fs/promises';
+import { constants, open, type FileHandle } from 'node:fs/promises';
 import { readAr, type ArMember } from './ar.js';
 import { readTar, type TarReadEntry } from './tar.js';
 import { decompress, compressionOfMember } from '../compress.js';
@@ -20,15 +20,51 @@ export interface DebInfo {
   contents?: TarReadEntry[];
 }
 
-export async function readDebFile(file: string, opts: { withContents?: boolean } = {}): Promise<DebInfo> {
-  let buf: Buffer;
+/** The largest .deb read whole into memory (`kiln deb show`); larger ones are refused, not read. */
+export const MAX_DEB_IN_MEMORY = 1 << 30;
+
+/**
+ * Opens a .deb for reading: only regular files (a device such as /dev/zero, a FIFO or a directory is refused
+ * before a byte is read; O_NONBLOCK keeps open() of a FIFO from waiting for a writer). Returns the handle and size.
+ */
+export async function openDeb(file: string): Promise<{ fh: FileHandle; size: number }> {
+  let fh: FileHandle;
   try {
-    buf = await readFile(file);
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new UsageError(`${file}: no such file`);
-    if (err.code === 'EISDIR') throw new UsageError(`${file}: is a directory, not a .deb`);
-    throw e;
+    throw new UsageError(`${file}: cannot open: ${err.code ?? err.message}`);
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    const kind = st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device'
+      : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'not a regular file';
+    throw new UsageError(`${file}: is ${kind}, not a .deb file`);
+  }
+  return { fh, size: st.size };
+}
+
+const MAX_CONTROL_MEMBER = 64 << 20;
+
+export async function readDebFile(file: string, opts: { withContents?: boolean } = {}): Promise<DebInfo> {
+  const { fh, size } = await openDeb(file);
+  let buf: Buffer;
+  try {
+    if (size > MAX_DEB_IN_MEMORY) {
+      throw new DebFormatError(file, `${size} bytes is more than the ${MAX_DEB_IN_MEMORY} bytes kiln reads into memory`);
+    }
+    buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(buf, off, size - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    buf = buf.subarray(0, off);
+  } finally {
+    await fh.close();
   }
   return readDebBuffer(buf, file, opts);
 }
@@ -48,16 +84,8 @@ export async function readDebBuffer(buf: Buffer, file: string, opts: { withConte
  * needs to index a package without reading large payloads twice.
  */
 export async function readDebControl(file: string): Promise<DebInfo> {
-  let fh;
+  const { fh, size } = await openDeb(file);
   try {
-    fh = await open(file, 'r');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new UsageError(`${file}: no such file`);
-    throw e;
-  }
-  try {
-    const size = (await fh.stat()).size;
     if (size === 0) throw new DebFormatError(file, 'empty file');
     const read = async (pos: number, len: number): Promise<Buffer> => {
       const b = Buffer.alloc(len);
@@ -76,11 +104,12 @@ export async function readDebControl(file: string): Promise<DebInfo> {
       const len = Number.parseInt(h.slice(48, 58).trim(), 10);
       if (!Number.isFinite(len) || len < 0 || off + 60 + len > size) throw new DebFormatError(file, `member "${name}" truncated`);
       const wanted = name === 'debian-binary' || name.startsWith('control.tar');
+      if (wanted && len > MAX_CONTROL_MEMBER) throw new DebFormatError(file, `member "${name}" is ${len} bytes (limit ${MAX_CONTROL_MEMBER})`);
       // data.tar's content is not read: only its header, so the layout check sees it.
       members.push({ name, data: wanted ? await read(off + 60, len) : Buffer.alloc(0) });
       off += 60 + len + (len % 2);
     }
-    return parseMembers(members, file, {});
+    return await parseMembers(members, file, {}); // awaited here: a rejection must not wait unhandled for close()
   } finally {
     await fh.close();
   }

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
+import { Console } from '../../../src/run/output/console.js';
+import { JobOutput } from '../../../src/run/output/job-output.js';
+
+test('job output: prefixed console lines, timestamped masked log, sections, long lines cut', async () => {
+  const sink = new PassThrough();
+  let shown = '';
+  sink.on('data', (c) => (shown += c));
+  const console = new Console({ color: false, out: sink });
+  console.setNames(['build', 'a']);
+  const logPath = join(await mkdtemp(join(tmpdir(), 'kiln-out-')), 'build.log');
+  const out = new JobOutput('build', logPath, console, []);
+  out.sectionStart('step_script', 'Executing');
+  out.setSecrets(['topsecret']);
+  out.write(Buffer.from('hello top'), 'stdout');
+  out.write(Buffer.from('secret world\n\x1b[31mred\x1b[0m\n'), 'stdout');
+  out.write(Buffer.from('oops'), 'stderr');
+  out.write(Buffer.from('x'.repeat(70 * 1024)), 'stdout');
+  out.sectionEnd('step_script');
+  await out.close();
+  const log = await readFile(logPath, 'utf8');
+  assert.match(log, /^\S+Z section_start:\d+:step_script$/m);
+  assert.match(log, /^\S+Z O hello \[MASKED\] world$/m);
+  assert.match(log, /^\S+Z E oops$/m);
+  assert.match(log, /^\S+Z section_end:\d+:step_script$/m);
+  assert.ok(!log.includes('topsecret'));
+  const long = log.split('\n').filter((l) => / O x+$/.test(l));
+  assert.equal(long.length, 2, 'a 70 KiB line without newline becomes two lines');
+  assert.match(shown, /^build \| hello \[MASKED\] world$/m);
+  assert.match(shown, /^build \| red$/m, 'colours stripped on a non-TTY console');
+});
