@@ -205,7 +205,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     }
 
     trace(`${job.name}: env, caches, artifacts ready`);
-    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt) }, signal);
+    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt), onInfo: (l) => o.info(l) }, signal);
     for (const w of prepared.warnings ?? []) o.info(w, 'yellow');
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     const limits = stepLimits(timeoutS * 1000, jobEnv.ci);
