@@ -1,7 +1,6 @@
 // loadPipeline: .gitlab-ci.yml → typed Pipeline. GitLab's order: includes → extends → !reference → default: →
 // keyword checks → workflow:rules → jobs (rules/only/except, parallel, matrix) → needs. Pure: reads files and git
 // (through the context builder), writes nothing.
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, ConfigErrors, KilnError } from '../errors.js';
 import { readConfigFile, readProjectFile, resolveIncludesFrom } from './compose/include.js';
