@@ -37,6 +37,7 @@ export interface RunFlags {
   keepWorkspaces?: boolean;
   /** false with --no-auto-cancel. */
   autoCancel?: boolean;
+  allowMultiProject?: boolean;
 }
 
 export function parseConcurrency(value: string | undefined): number | undefined {
@@ -132,6 +133,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
       signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
+      downstream: { kilnDir, allowMultiProject: flags.allowMultiProject === true },
     });
     redundancy?.stop();
     const canceledBy = redundancy?.canceledBy();

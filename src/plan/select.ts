@@ -85,10 +85,6 @@ export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Sel
       skipped.push({ name: j.name, reason: 'manual job (name it or use --manual)' });
       continue;
     }
-    if (j.trigger !== undefined) {
-      skipped.push({ name: j.name, reason: 'trigger jobs start downstream pipelines; kiln does not run them locally' });
-      continue;
-    }
     jobs.push(j);
   }
   if (jobs.length === 0) throw new UsageError('no jobs to run (every selected job was left out: ' + (skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'the pipeline has no jobs') + ')');

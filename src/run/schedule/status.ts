@@ -5,7 +5,9 @@ import type { Job } from '../../pipeline/model.js';
 export type JobStatus = 'success' | 'failed' | 'skipped' | 'canceled';
 
 /** GitLab failure reasons (the ones a local run can produce). */
-export type FailureReason = 'script_failure' | 'job_execution_timeout' | 'runner_system_failure' | 'unknown_failure';
+export type FailureReason = 'script_failure' | 'job_execution_timeout' | 'runner_system_failure' | 'unknown_failure'
+  // kiln's own: the job needs something only GitLab has (a multi-project pipeline); it never counts as a success.
+  | 'not_run';
 
 export interface AttemptResult {
   exitCode: number;
@@ -13,6 +15,10 @@ export interface AttemptResult {
   cancelled: boolean;
   /** Human-readable note (e.g. "job timed out after 5s"). */
   message?: string;
+  /** The job was not run and does not count either way (the reason); e.g. a multi-project trigger kiln was told to skip. */
+  skipped?: string;
+  /** A failure (not_run) that GitLab's pipeline would not wait for: shown, but the pipeline's status ignores it. */
+  pipelineUnaffected?: boolean;
 }
 
 /**
