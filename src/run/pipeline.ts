@@ -148,7 +148,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
       const down = downstreams.get(rec.name);
       if (down) {
         s.downstream = down;
-        if (!s.message) s.message = `child pipeline ${down.pipelineId} ${down.status}${rec.status === 'success' && down.status !== 'passed' && !o.pipeline.jobs.find((j) => j.name === rec.name)?.trigger?.strategy ? ' (no strategy: the trigger job does not wait for it, as on GitLab)' : ''}`;
+        if (rec.message) s.message = rec.message;
+        else if (!s.message) s.message = `child pipeline ${down.pipelineId} ${down.status}${rec.status === 'success' && down.status !== 'passed' && !o.pipeline.jobs.find((j) => j.name === rec.name)?.trigger?.strategy ? ' (no strategy: the trigger job does not wait for it, as on GitLab)' : ''}`;
       }
       return s;
     });
