@@ -92,3 +92,17 @@ function readIncludes(p: Problems, n: YNode, path: string[]): TriggerInclude[] {
   }
   return out;
 }
+
+/**
+ * GitLab's trigger (bridge) jobs take only a subset of job keywords (CI/CD YAML reference, trigger: "trigger jobs
+ * can use only a limited set of keywords"); the ones only a runner acts on are an error there: "config contains
+ * unknown keys". Checked on the job as written (after extends, before default: — bridges do not inherit those).
+ */
+const RUNNER_ONLY_KEYS = ['script', 'before_script', 'after_script', 'image', 'services', 'cache', 'artifacts',
+  'tags', 'coverage', 'timeout', 'hooks', 'run', 'release', 'pages', 'secrets', 'id_tokens'];
+
+export function checkTriggerJobKeys(p: Problems, job: YNode, path: string[]): void {
+  if (job.kind !== 'map' || !job.entries.has('trigger')) return;
+  const bad = RUNNER_ONLY_KEYS.filter((k) => job.entries.has(k));
+  if (bad.length) p.add({ pos: job.entries.get(bad[0])!.keyPos }, path, `config contains unknown keys: ${bad.join(', ')} (a trigger job runs no script; GitLab refuses these keys on it)`);
+}
