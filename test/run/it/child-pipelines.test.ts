@@ -298,3 +298,43 @@ trig:
   assert.match(r.stderr, /\.gitlab-ci\.yml:5:\d+.*config contains unknown keys: script/);
   assert.doesNotMatch(r.stderr, /image/, 'default: image is not inherited by a trigger job, so it is no error');
 });
+
+test('child pipelines nest two levels deep (GitLab\'s limit): a third level fails its trigger job; an artifact path leaving the artifacts is refused', async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+level0:
+  trigger: {include: c1.yml, strategy: depend}
+`,
+    'c1.yml': `
+level1:
+  trigger: {include: c2.yml, strategy: depend}
+`,
+    'c2.yml': `
+level2:
+  trigger: {include: c3.yml, strategy: depend}
+`,
+    'c3.yml': 'deep:\n  script: [echo too deep]\n',
+  });
+  const r = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const s = parseSummary(r.stdout);
+  const l1 = child(s, 'level0');
+  const l2 = child(l1, 'level1');
+  assert.equal(job(l2, 'level2').status, 'failed');
+  assert.match(job(l2, 'level2').message!, /nest at most 2 levels/);
+  assert.equal(job(s, 'level0').status, 'failed', 'depend carries the failure up');
+
+  const esc = await makeProject({ '.gitlab-ci.yml': `
+gen:
+  stage: build
+  script: ['echo "x: {script: [true]}" > g.yml']
+  artifacts: {paths: [g.yml]}
+trig:
+  stage: test
+  trigger:
+    include: [{artifact: ../../g.yml, job: gen}]
+` });
+  const r2 = await runKiln(['run', '--dir', esc, '--json']);
+  assert.equal(r2.code, 1, r2.stderr);
+  assert.match(job(parseSummary(r2.stdout), 'trig').message!, /leaves the artifacts/);
+});
