@@ -12,10 +12,11 @@ import { register as runCommand } from './commands/run.js';
 import { register as logsCommand } from './commands/logs.js';
 import { register as abiCommand } from './commands/abi.js';
 import { register as storeCommand } from './commands/store.js';
+import { register as artifactsCommand } from './commands/artifacts.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commandModules: RegisterCommand[] = [
   lintCommand, jobsCommand, runCommand, logsCommand, configCommand, imageCommand, pruneCommand,
-  abiCommand, debCommand, publishCommand, storeCommand,
+  abiCommand, debCommand, publishCommand, storeCommand, artifactsCommand,
 ];

@@ -8,7 +8,8 @@ import type { Pipeline, Variables } from '../pipeline/model.js';
 import type { Executor } from '../executors/types.js';
 import { selectJobs } from '../plan/select.js';
 import { rm } from 'node:fs/promises';
-import { parseVariableFlag, readVariablesFile } from './variables-file.js';
+import { pipelineOptions } from './pipeline-input.js';
+import type { PipelineFlags } from '../pipeline/options.js';
 import { allocatePipeline } from '../run/pipelines-dir.js';
 import { Console, wantColor } from '../run/output/console.js';
 import { executorFactories } from '../executors/factories.js';
@@ -19,18 +20,15 @@ import { renderTable } from '../run/summary.js';
 import { trace } from '../util/trace.js';
 import { storeDirFor } from './store-dir.js';
 
-export interface RunFlags {
+export interface RunFlags extends PipelineFlags {
   dir: string;
-  file?: string;
   needs?: boolean;
   stage?: string[];
   manual?: boolean;
   concurrency?: string;
-  variable?: string[];
-  variablesFile?: string[];
   masked?: string[];
-  source: string;
-  ref?: string;
+  /** worktree or committed (--sources). */
+  sources: string;
   json?: boolean;
   store?: string;
   executor?: string;
@@ -51,15 +49,17 @@ export function parseConcurrency(value: string | undefined): number | undefined 
 export async function runCommand(names: string[], flags: RunFlags): Promise<number> {
   const projectDir = resolve(flags.dir);
   if (!existsSync(projectDir) || !statSync(projectDir).isDirectory()) throw new UsageError(`project directory ${projectDir} does not exist`);
-  if (flags.source !== 'worktree' && flags.source !== 'committed') throw new UsageError(`--source must be worktree or committed, got "${flags.source}"`);
-  let concurrency = parseConcurrency(flags.concurrency);
-
-  const userVars: Variables = {};
-  for (const f of flags.variablesFile ?? []) Object.assign(userVars, await readVariablesFile(resolve(f)));
-  for (const v of flags.variable ?? []) {
-    const [k, value] = parseVariableFlag(v);
-    userVars[k] = { value, expand: true };
+  // `--source worktree|committed` chose the job sources before `--source` became the pipeline source that `kiln
+  // jobs` and `kiln lint` take; the old spelling still works, and says so.
+  let sources = flags.sources;
+  if (flags.source === 'worktree' || flags.source === 'committed') {
+    process.stderr.write(`kiln: --source ${flags.source} is now --sources ${flags.source} (--source sets CI_PIPELINE_SOURCE, as in kiln jobs)\n`);
+    sources = flags.source;
+    flags.source = undefined;
   }
+  if (sources !== 'worktree' && sources !== 'committed') throw new UsageError(`--sources must be worktree or committed, got "${sources}"`);
+  let concurrency = parseConcurrency(flags.concurrency);
+  const loadOptions = await pipelineOptions({ ...flags, dir: projectDir });
 
   trace('flags parsed');
   const { loadConfig } = await import('../config/load.js');
@@ -89,7 +89,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   let pipeline: Pipeline;
   let executor: Executor;
   try {
-    pipeline = await loadPipeline({ projectDir, file: flags.file, ref: flags.ref, variables: userVars, pipelineId: id });
+    pipeline = await loadPipeline({ ...loadOptions, pipelineId: id });
     selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual });
     trace('pipeline loaded');
     executor = await factory({ config });
@@ -130,7 +130,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     const summary = await runPipeline({
       pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
       select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
-      concurrency: concurrency ?? availableParallelism(), source: flags.source, maskedNames: masked,
+      concurrency: concurrency ?? availableParallelism(), source: sources as 'worktree' | 'committed', maskedNames: masked,
       signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
       downstream: { kilnDir, allowMultiProject: flags.allowMultiProject === true },

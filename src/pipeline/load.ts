@@ -32,6 +32,10 @@ export interface LoadOptions {
   tag?: boolean;
   source?: string;
   defaultBranch?: string;
+  /** Merge request pipelines: the target branch (default: the default branch). */
+  targetBranch?: string;
+  /** Push pipelines: CI_COMMIT_BEFORE_SHA (default: the branch's upstream, else zeros as for a new branch). */
+  beforeSha?: string;
   /** User variables, highest precedence. */
   variables?: Variables;
   projectUrl?: string;
@@ -59,7 +63,8 @@ export async function loadCollecting(options: LoadOptions): Promise<{ pipeline?:
   // The context's git queries start here and run in a child process while the main file is parsed below; a
   // context error (a bad --source) still wins over a problem in the file, as when the two ran one after the other.
   const pending = buildPipelineContext({ projectDir, ref: options.ref, tag: options.tag, source: options.source,
-    defaultBranch: options.defaultBranch, pipelineId: options.pipelineId, projectUrl: options.projectUrl,
+    defaultBranch: options.defaultBranch, targetBranch: options.targetBranch, beforeSha: options.beforeSha,
+    pipelineId: options.pipelineId, projectUrl: options.projectUrl,
     userVariables: options.variables });
   const main = readMain(projectDir, rel);
   const ctx = await pending;

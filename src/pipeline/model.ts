@@ -92,6 +92,29 @@ export interface EnvironmentSpec {
   url?: string;
   action?: string;
   onStop?: string;
+  /** deployment_tier (GitLab guesses it from the name when absent). */
+  tier?: string;
+}
+
+/** An external secret (`secrets:`): where GitLab would fetch it, and whether the variable holds a file path. */
+export interface SecretSpec {
+  provider: string;
+  file: boolean;
+}
+
+/** Keywords that need GitLab's server or features outside a runner (see keywords/local.ts, run/job/local-only.ts). */
+export interface LocalKeywords {
+  /** A GitLab Pages job: its site folder is kept as artifacts. */
+  pages?: { publish: string };
+  /** hooks:pre_get_sources_script. */
+  preGetSourcesScript?: string[];
+  /** `release:` is set. */
+  release?: boolean;
+  /** `run:` (CI steps) is set. */
+  steps?: boolean;
+  /** `id_tokens:` names. */
+  idTokens?: string[];
+  secrets?: Record<string, SecretSpec>;
 }
 
 export interface ParallelInfo {
@@ -103,6 +126,8 @@ export interface ParallelInfo {
 }
 
 export interface Job {
+  /** CI_JOB_ID, assigned when the pipeline is created, so rules and the running job see the same value. */
+  id?: number;
   /** Full GitLab job name, e.g. "build: [amd64, gcc]" or "test 2/3". */
   name: string;
   /** The job's key in the YAML. */
@@ -136,6 +161,8 @@ export interface Job {
   resourceGroup?: string;
   environment?: EnvironmentSpec;
   coverage?: string;
+  /** Pages, release, run, hooks, id_tokens, secrets: what kiln does with them is decided per job at run time. */
+  local?: LocalKeywords;
   /** trigger: of a trigger job: a child pipeline (run inside the same kiln run) or a multi-project one. */
   trigger?: TriggerSpec;
   parallel?: ParallelInfo;

@@ -1,4 +1,5 @@
-// Turns the pipeline-related command-line flags shared by `kiln lint` and `kiln jobs` into LoadOptions.
+// Turns the pipeline-context flags that `kiln lint`, `kiln jobs` and `kiln run` share into LoadOptions: one set of
+// flags and one `--variable` reading for every command.
 import { UsageError } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import type { Variables } from './model.js';
@@ -8,30 +9,39 @@ export interface PipelineFlags {
   dir?: string;
   ref?: string;
   tag?: boolean;
+  /** CI_PIPELINE_SOURCE. */
   source?: string;
   defaultBranch?: string;
+  /** Merge request pipelines: the target branch (default: the default branch). */
+  targetBranch?: string;
+  /** Push pipelines: the commit the branch pointed to before the push (default: its upstream's). */
+  beforeSha?: string;
   variable?: string[];
+  variablesFile?: string[];
 }
 
-/** `K=V` strings → user variables (highest precedence). */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `NAME=VALUE` strings → user variables (highest precedence). Like variables given to a pipeline run in GitLab
+ * (the "Run pipeline" form, the API), their values are expanded: `--variable A='$B'` refers to B.
+ */
 export function parseVariableFlags(list: string[] = []): Variables {
-  const out: Variables = {};
+  const out: Variables = Object.create(null);
   for (const item of list) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--variable expects KEY=VALUE, got "${item}"`);
-    const key = item.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`invalid variable name "${key}"`);
-    out[key] = { value: item.slice(eq + 1), expand: false };
+    const key = eq < 0 ? item : item.slice(0, eq);
+    if (eq <= 0 || !NAME.test(key)) throw new UsageError(`--variable expects NAME=VALUE with a variable name, got "${item}"`);
+    out[key] = { value: item.slice(eq + 1), expand: true };
   }
   return out;
 }
 
-export function loadOptionsFromFlags(f: PipelineFlags): LoadOptions {
-  return { projectDir: f.dir ?? process.cwd(), file: f.file, ref: f.ref, tag: f.tag, source: f.source,
-    defaultBranch: f.defaultBranch, variables: parseVariableFlags(f.variable) };
-}
-
-/** commander collector for repeatable options. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
+/** `fromFiles`: variables already read from --variables-file (flags given with --variable win over them). */
+export function loadOptionsFromFlags(f: PipelineFlags, fromFiles: Variables = {}): LoadOptions {
+  return {
+    projectDir: f.dir ?? process.cwd(), file: f.file, ref: f.ref, tag: f.tag, source: f.source,
+    defaultBranch: f.defaultBranch, targetBranch: f.targetBranch, beforeSha: f.beforeSha,
+    variables: { ...fromFiles, ...parseVariableFlags(f.variable) },
+  };
 }

@@ -18,6 +18,7 @@ import { jobSlugs } from './job/slug.js';
 import { trace } from '../util/trace.js';
 import { jobSummary, type PipelineSummary } from './summary.js';
 import { formatDuration } from './output/format.js';
+import type { ProcessMode } from './schedule/resource-lock.js';
 
 export interface RunPipelineOptions {
   pipeline: Pipeline;
@@ -43,6 +44,10 @@ export interface RunPipelineOptions {
   /** kiln.toml runner pre_build_script / post_build_script. */
   preBuildScript?: string;
   postBuildScript?: string;
+  /** kiln.toml `[resource_groups]`: process mode per group (default unordered). */
+  resourceGroupModes?: Record<string, ProcessMode>;
+  /** kiln.toml `[secrets]` values for `secrets:` / `id_tokens:`. */
+  secrets?: Record<string, string>;
   /** Child pipelines (trigger jobs). */
   downstream?: DownstreamOptions;
 }
@@ -67,7 +72,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const info = new Map<string, JobInfo>();
   o.pipeline.jobs.forEach((j, i) => {
     const slug = slugs.get(j.name)!;
-    info.set(j.name, { slug, jobId: o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`) });
+    info.set(j.name, { slug, jobId: j.id ?? o.pipelineId * 1000 + i + 1, logPath: join(o.pipelineDir, `${slug}.log`) });
   });
   o.console.setNames(selection.jobs.map((j) => j.name));
 
@@ -85,7 +90,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
     artifactsOf: (name) => kept.get(name)?.artifacts, keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop,
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop, secrets: o.secrets,
+    // Groups are the project's (GitLab scopes resource_group by project), shared by every run using this store.
+    resourceLocks: { dir: join(o.storeDir, 'resource-groups'), scope: o.pipeline.projectDir, modes: o.resourceGroupModes ?? {} },
   };
   const control = o.control ?? new SchedulerControl();
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
@@ -116,7 +123,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
       const { result, removal, ...left } = await runAttempt(ctx, job, attempt, signal);
       if (removal) removals.push(removal);
       const before = kept.get(job.name) ?? {};
-      kept.set(job.name, { cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
+      // A retry's results replace the earlier attempt's; what a later attempt did not get to keeps the earlier one.
+      kept.set(job.name, { ...left, cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
       return result;
     },
     onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),

@@ -16,6 +16,10 @@ export interface JobSummary {
   cache?: string;
   artifacts?: { files: number; bytes: number; dotenv: string[] };
   junit?: { tests: number; failures: number; errors: number; skipped: number };
+  /** Where kiln did less than GitLab would for this job (keywords it cannot act on locally), one sentence each. */
+  warnings?: string[];
+  /** `coverage:` read from the job's log, in percent. */
+  coverage?: number;
   message?: string;
   log?: string;
   /** A trigger job's child pipeline (trigger:include), run inside the same kiln run. */
@@ -44,16 +48,25 @@ export function jobSummary(rec: JobRecord, stage: string, info?: JobInfo, outcom
   if (outcome?.cache) s.cache = outcome.cache;
   if (outcome?.artifacts?.stored) s.artifacts = { files: outcome.artifacts.files, bytes: outcome.artifacts.bytes, dotenv: Object.keys(outcome.artifacts.dotenv) };
   if (outcome?.artifacts?.junit) s.junit = outcome.artifacts.junit;
-  const msg = rec.message ?? rec.skipReason;
-  if (msg && rec.status !== 'success') s.message = msg;
+  if (outcome?.coverage !== undefined) s.coverage = outcome.coverage;
+  if (outcome?.warnings?.length) s.warnings = outcome.warnings;
+  const msg = rec.message ?? rec.skipReason ?? outcome?.coverageError;
+  if (msg && (rec.status !== 'success' || msg === outcome?.coverageError)) s.message = msg;
   if (info && rec.attempts > 0) s.log = info.logPath;
   return s;
 }
 
+/** A successful job that kiln ran with less than GitLab would: the first difference, and how many more. */
+function warningNote(warnings: string[] | undefined): string {
+  if (!warnings?.length) return '';
+  const first = warnings[0].length > 70 ? `${warnings[0].slice(0, 67)}...` : warnings[0];
+  return warnings.length > 1 ? `${first} (+${warnings.length - 1} more, see the log)` : first;
+}
+
 /** "not run" for a job that needs what only GitLab has: it is never shown as a success or a plain failure. */
 function statusWord(rec: JobRecord): string {
-  if (rec.status === 'failed' && rec.failureReason === 'not_run') return 'not run';
-  return rec.status === 'failed' && rec.allowedFailure ? 'failed (allowed)' : rec.status;
+  const base = rec.status === 'failed' && rec.failureReason === 'not_run' ? 'not run' : rec.status;
+  return rec.status === 'failed' && rec.allowedFailure ? `${base === 'not run' ? 'not run' : 'failed'} (allowed)` : base;
 }
 
 /** The summary's jobs with each trigger job's child pipeline right after it, named "trigger > job". */
@@ -70,13 +83,17 @@ export function renderTable(summary: PipelineSummary, color: boolean): string {
   const paint = (code: string, t: string) => (color ? `\x1b[${code}m${t}\x1b[0m` : t);
   const statusColor = (st: string) => (st === 'success' ? '32' : st.startsWith('failed (allowed)') ? '33' : st === 'failed' ? '31' : '2');
   const jobs = flattenJobs(summary.jobs);
+  const withCoverage = jobs.some((j) => j.coverage !== undefined);
   const rows = jobs.map((j) => {
     const arts = j.artifacts ? `${j.artifacts.files} files, ${formatBytes(j.artifacts.bytes)}` : '-';
     const tests = j.junit ? ` · tests ${j.junit.tests - j.junit.failures - j.junit.errors}/${j.junit.tests} passed` : '';
     const retries = j.attempts > 1 ? ` (${j.attempts} attempts)` : '';
-    return [j.name, j.status + retries, j.durationMs !== undefined ? formatDuration(j.durationMs) : '-', j.cache ?? '-', arts + tests, j.message ?? ''];
+    const row = [j.name, j.status + retries, j.durationMs !== undefined ? formatDuration(j.durationMs) : '-', j.cache ?? '-', arts + tests];
+    if (withCoverage) row.push(j.coverage !== undefined ? `${j.coverage}%` : '-');
+    return [...row, j.message ?? warningNote(j.warnings)];
   });
-  const head = ['JOB', 'STATUS', 'DURATION', 'CACHE', 'ARTIFACTS', 'NOTE'];
+  // The COVERAGE column appears when a job of the run has `coverage:` results.
+  const head = ['JOB', 'STATUS', 'DURATION', 'CACHE', 'ARTIFACTS', ...(withCoverage ? ['COVERAGE'] : []), 'NOTE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[], colorize?: (i: number, t: string) => string) =>
     cells.map((c, i) => {

@@ -57,5 +57,5 @@ test('kiln jobs: human listing by stage with matrix values; --variable changes r
   assert.match(m.out, /build: \[arm64, 2\] {2}when=on_success matrix=\{ARCH=arm64, DISTRO=2\}/);
   const bad = kiln(['jobs', '--dir', dir, '--variable', 'NOEQUALS']);
   assert.equal(bad.code, 2);
-  assert.match(bad.err, /--variable expects KEY=VALUE/);
+  assert.match(bad.err, /--variable expects NAME=VALUE/);
 });

@@ -16,9 +16,9 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (flags: JobsFlags) => {
       const { loadPipeline } = await import('../../pipeline/load.js');
-      const { loadOptionsFromFlags } = await import('../../pipeline/options.js');
+      const { pipelineOptions } = await import('../pipeline-input.js');
       const { formatJobsJson, formatJobsText } = await import('../../pipeline/format.js');
-      const pipeline = await loadPipeline(loadOptionsFromFlags(flags));
+      const pipeline = await loadPipeline(await pipelineOptions(flags));
       const out = flags.json ? `${JSON.stringify(formatJobsJson(pipeline, !!flags.all), null, 2)}\n`
         : formatJobsText(pipeline, !!flags.all);
       process.stdout.write(out);

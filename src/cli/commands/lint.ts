@@ -14,8 +14,8 @@ export function register(program: Command): void {
     .action(async (flags: LintFlags) => {
       const { loadCollecting } = await import('../../pipeline/load.js');
       const { lintChildren } = await import('../../pipeline/child.js');
-      const { loadOptionsFromFlags } = await import('../../pipeline/options.js');
-      const options = loadOptionsFromFlags(flags);
+      const { pipelineOptions } = await import('../pipeline-input.js');
+      const options = await pipelineOptions(flags);
       const loaded = await loadCollecting(options);
       // Child pipelines' files (trigger:include) are checked too, in a child pipeline's context.
       const errors = loaded.pipeline ? [...loaded.errors, ...await lintChildren(loaded.pipeline, options.vendorDir)] : loaded.errors;

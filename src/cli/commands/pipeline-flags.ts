@@ -1,17 +1,21 @@
-// The flags `kiln lint` and `kiln jobs` share: which file, and the pipeline context rules are evaluated in.
+// The flags `kiln lint`, `kiln jobs` and `kiln run` share: which file, and the pipeline context (ref, pipeline
+// source, variables) rules are evaluated in.
 import type { Command } from 'commander';
 import type { PipelineFlags } from '../../pipeline/options.js';
 import { collect } from '../collect.js';
 
 export type { PipelineFlags };
 
-export function addPipelineFlags(command: Command): Command {
+export function addPipelineFlags(command: Command, o: { dirDefault?: string } = {}): Command {
   return command
     .option('-f, --file <file>', 'pipeline file, relative to the project directory', '.gitlab-ci.yml')
-    .option('-C, --dir <dir>', 'project directory (default: current directory)')
-    .option('--ref <ref>', 'branch or tag to evaluate rules for (default: the checked-out one)')
+    .option('-C, --dir <dir>', 'project directory (default: current directory)', o.dirDefault)
+    .option('--ref <ref>', 'branch or tag the pipeline is for (default: the checked-out one)')
     .option('--tag', 'the ref is a tag')
-    .option('--source <source>', 'CI_PIPELINE_SOURCE (default push)')
+    .option('--source <source>', 'CI_PIPELINE_SOURCE: push (default), web, schedule, api, trigger, merge_request_event, ...')
     .option('--default-branch <branch>', 'CI_DEFAULT_BRANCH (default: from git)')
-    .option('--variable <K=V>', 'set a CI/CD variable (repeatable)', collect);
+    .option('--target-branch <branch>', 'merge request pipelines: the target branch (default: the default branch)')
+    .option('--before-sha <sha>', 'push pipelines: CI_COMMIT_BEFORE_SHA (default: the branch\'s upstream); rules:changes compares with it')
+    .option('--variable <NAME=VALUE>', 'set a CI/CD variable (repeatable; highest precedence; values are expanded)', collect)
+    .option('--variables-file <file>', 'variables from a dotenv or JSON file (repeatable)', collect);
 }

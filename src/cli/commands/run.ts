@@ -2,23 +2,19 @@
 import type { Command } from 'commander';
 import { collect } from '../collect.js';
 import type { RunFlags } from '../run-command.js';
+import { addPipelineFlags } from './pipeline-flags.js';
 
 export function register(program: Command): void {
-  program
+  addPipelineFlags(program
     .command('run')
     .description('run the pipeline (or the named jobs) locally')
-    .argument('[jobs...]', 'jobs to run (full names; a matrix job\'s base name selects all its instances)')
-    .option('-C, --dir <dir>', 'project directory', '.')
-    .option('-f, --file <file>', 'pipeline file, relative to the project directory', '.gitlab-ci.yml')
+    .argument('[jobs...]', 'jobs to run (full names; a matrix job\'s base name selects all its instances)'), { dirDefault: '.' })
     .option('--needs', 'also run the named jobs\' needs, transitively')
     .option('--stage <stage>', 'only jobs of this stage (repeatable)', collect)
     .option('--manual', 'run manual jobs too')
     .option('-j, --concurrency <n>', 'jobs run at once (default: number of CPUs)')
-    .option('--variable <NAME=VALUE>', 'set a variable (repeatable; highest precedence)', collect)
-    .option('--variables-file <file>', 'variables from a dotenv or JSON file (repeatable)', collect)
     .option('--masked <name>', 'mask this variable\'s value in all output (repeatable)', collect)
-    .option('--source <mode>', 'sources for the jobs: worktree (tracked + untracked non-ignored) or committed (HEAD)', 'worktree')
-    .option('--ref <ref>', 'branch or tag the pipeline runs for (default: the current branch)')
+    .option('--sources <mode>', 'sources for the jobs: worktree (tracked + untracked non-ignored) or committed (HEAD)', 'worktree')
     .option('--json', 'print the summary as JSON (live output goes to stderr)')
     .option('--store <dir>', 'cache and artifact store directory (default: kiln.toml runner.cache_dir, else <project>/.kiln/store)')
     .option('--executor <name>', 'executor: shell or docker (default from kiln.toml, else shell)')

@@ -1,7 +1,8 @@
-// FileContext for rules:changes / rules:exists / only:changes.
-// A local pipeline has no before-SHA (CI_COMMIT_BEFORE_SHA is all zeros), which GitLab treats like the first push
-// of a branch: every `changes` check is true. The same holds for tags, schedules, web/api/trigger pipelines.
-// Merge request pipelines compare against the target (default) branch; compare_to compares against its ref.
+// FileContext for rules:changes / rules:exists / only:changes, as GitLab computes changes (CI/CD YAML reference,
+// rules:changes): a push pipeline diffs the push, CI_COMMIT_BEFORE_SHA..CI_COMMIT_SHA (kiln's before-SHA is the
+// branch's upstream, or --before-sha); a push without a before-SHA (all zeros: a new branch) makes every `changes`
+// check true, and so do tags, schedules, web/api/trigger pipelines. Merge request pipelines compare against the
+// merge base with the target branch; compare_to compares against its ref.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,7 +29,12 @@ export async function buildFileContext(projectDir: string, ctx: PipelineContext)
   const diffable = !ctx.isTag && DIFF_SOURCES.has(ctx.source) && hasCommit;
 
   let changedFiles: string[] | 'all' = 'all';
-  if (diffable && ctx.source !== 'push') {
+  const before = ctx.predefined.CI_COMMIT_BEFORE_SHA;
+  if (diffable && ctx.source === 'push' && before && !/^0+$/.test(before)) {
+    // An unknown before-SHA (history rewritten, objects gone) leaves every check true, as for a new branch.
+    const out = await git(dir, ['diff', '--name-only', '-z', before, sha, '--']);
+    if (out !== undefined) changedFiles = splitZ(out);
+  } else if (diffable && ctx.source !== 'push') {
     const target = ctx.predefined.CI_MERGE_REQUEST_TARGET_BRANCH_NAME ?? ctx.predefined.CI_DEFAULT_BRANCH;
     // The target branch locally, else its remote-tracking branch; unknown → every changes check is true.
     for (const base of target ? [target, `origin/${target}`] : []) {

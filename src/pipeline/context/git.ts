@@ -22,6 +22,10 @@ export interface GitFacts {
   originHead?: string;
   userName?: string;
   userEmail?: string;
+  /** The commit the branch's upstream (remote-tracking branch) points to: what a push would start from. */
+  upstreamSha?: string;
+  /** The first parent of the ref's commit. */
+  parentSha?: string;
 }
 
 export function git(cwd: string, args: string[]): Promise<string | undefined> {
@@ -64,7 +68,7 @@ export interface RefInfo {
  * values, origin/HEAD (unless the caller knows the default branch), the unborn branch of a repository without
  * commits, and `ref` (a branch or tag name) when given.
  */
-export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: boolean; ref?: string } = {}):
+export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: boolean; ref?: string; wantUpstream?: boolean } = {}):
   Promise<{ facts: GitFacts; refInfo?: RefInfo }> {
   const commands = [
     ['-c', 'log.showSignature=false', 'log', '-1', '--no-color', '--decorate=full', LOG_FORMAT, 'HEAD', '--'],
@@ -75,10 +79,12 @@ export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: 
   const wantOriginHead = opts.wantOriginHead !== false;
   if (wantOriginHead) commands.push(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
   if (opts.ref !== undefined) commands.push(refQuery(opts.ref));
+  const upstreamAt = opts.wantUpstream ? commands.push(['rev-parse', '--verify', '-q', `${opts.ref ?? ''}@{upstream}^{commit}`]) - 1 : -1;
+  const parentAt = opts.wantUpstream ? commands.push(['rev-parse', '--verify', '-q', `${opts.ref ?? 'HEAD'}~1^{commit}`]) - 1 : -1;
   const out = await gitBatch(projectDir, commands, gitEnv());
   const [head, config, unborn] = out;
   const originHead = wantOriginHead ? out[3] : undefined;
-  const refOut = opts.ref !== undefined ? out[commands.length - 1] : undefined;
+  const refOut = opts.ref !== undefined ? out[wantOriginHead ? 4 : 3] : undefined;
 
   const facts: GitFacts = { isRepo: head !== undefined };
   if (head) {
@@ -108,6 +114,10 @@ export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: 
       else if (key === 'user.email') facts.userEmail = val;
     }
   }
+  const upstream = upstreamAt >= 0 ? out[upstreamAt]?.trim() : undefined;
+  if (upstream && /^[0-9a-f]{40,64}$/.test(upstream)) facts.upstreamSha = upstream;
+  const parent = parentAt >= 0 ? out[parentAt]?.trim() : undefined;
+  if (parent && /^[0-9a-f]{40,64}$/.test(parent)) facts.parentSha = parent;
   if (originHead?.trim()) facts.originHead = originHead.trim().replace(/^refs\/remotes\/origin\//, '');
   return { facts, refInfo: opts.ref !== undefined ? parseRefQuery(opts.ref, refOut) : undefined };
 }

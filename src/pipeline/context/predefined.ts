@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ParallelInfo, PipelineContext, Variables } from '../model.js';
-import { commitMessage, insideGitWorkTree, readGitFacts, type GitFacts, type RefInfo } from './git.js';
+import { commitMessage, git, insideGitWorkTree, readGitFacts, type GitFacts, type RefInfo } from './git.js';
 import { localIdentity, parseProjectUrl, type ProjectIdentity } from './project.js';
 import { slugify } from './slug.js';
 
@@ -21,6 +21,8 @@ export interface ContextOptions {
   tag?: boolean;
   source?: string;
   defaultBranch?: string;
+  targetBranch?: string;
+  beforeSha?: string;
   pipelineId?: number;
   projectUrl?: string;
   userVariables?: Variables;
@@ -35,7 +37,7 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
   const hasRef = o.ref !== undefined && o.ref !== '';
   const repo = insideGitWorkTree(projectDir);
   const { facts, refInfo }: { facts: GitFacts; refInfo?: RefInfo } = repo
-    ? await readGitFacts(projectDir, { wantOriginHead: !o.defaultBranch, ref: hasRef ? o.ref : undefined })
+    ? await readGitFacts(projectDir, { wantOriginHead: !o.defaultBranch, ref: hasRef ? o.ref : undefined, wantUpstream: source === 'push' && !o.beforeSha && !o.tag })
     : { facts: { isRepo: false } };
 
   let ref: string;
@@ -114,6 +116,7 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
     CI_COMMIT_SHA: sha,
     CI_COMMIT_SHORT_SHA: sha.slice(0, 8),
     CI_COMMIT_BEFORE_SHA: ZERO_SHA,
+    CI_REPOSITORY_URL: `${id.serverProtocol}://gitlab-ci-token:[MASKED]@${id.serverHost}${id.serverPort === (id.serverProtocol === 'http' ? '80' : '443') ? '' : `:${id.serverPort}`}/${id.path}.git`,
     CI_COMMIT_REF_NAME: ref,
     CI_COMMIT_REF_SLUG: slugify(ref),
     CI_COMMIT_REF_PROTECTED: !isTag && ref === defaultBranch ? 'true' : 'false',
@@ -138,6 +141,16 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
   } else if (!isMr) {
     v.CI_COMMIT_BRANCH = ref;
   }
+  // A push pipeline's before-SHA: given, else what the branch's upstream points to (the push would start there;
+  // when the branch is already pushed, the pipeline is the one of its last commit's push: its parent); zeros for a
+  // branch that was never pushed, which GitLab treats as a new branch (every rules:changes is true).
+  if (!isTag && source === 'push') {
+    const before = o.beforeSha ?? (facts.upstreamSha === sha ? facts.parentSha : facts.upstreamSha);
+    if (before) {
+      if (!/^[0-9a-f]{40}$/.test(before)) throw new UsageError(`--before-sha must be a full 40-character commit SHA, got "${before}"`);
+      v.CI_COMMIT_BEFORE_SHA = before;
+    }
+  }
   if (source === 'trigger' || source === 'pipeline') v.CI_PIPELINE_TRIGGERED = 'true';
   if (isMr) {
     v.CI_MERGE_REQUEST_ID = '1';
@@ -147,9 +160,20 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
     v.CI_MERGE_REQUEST_SOURCE_BRANCH_SHA = '';
     v.CI_MERGE_REQUEST_SOURCE_PROJECT_PATH = id.path;
     v.CI_MERGE_REQUEST_SOURCE_PROJECT_URL = projectUrl;
-    v.CI_MERGE_REQUEST_TARGET_BRANCH_NAME = defaultBranch;
+    v.CI_MERGE_REQUEST_TARGET_BRANCH_NAME = o.targetBranch || defaultBranch;
     v.CI_MERGE_REQUEST_TARGET_BRANCH_PROTECTED = 'true';
     v.CI_MERGE_REQUEST_TARGET_BRANCH_SHA = '';
+    // The merge base of the target branch and the source: what GitLab diffs an MR against.
+    if (repo && sha !== ZERO_SHA) {
+      const target = v.CI_MERGE_REQUEST_TARGET_BRANCH_NAME;
+      for (const base of [target, `origin/${target}`]) {
+        const mb = (await git(projectDir, ['merge-base', base, sha]))?.trim();
+        if (mb) {
+          v.CI_MERGE_REQUEST_DIFF_BASE_SHA = mb;
+          break;
+        }
+      }
+    }
     v.CI_MERGE_REQUEST_PROJECT_ID = '1';
     v.CI_MERGE_REQUEST_PROJECT_PATH = id.path;
     v.CI_MERGE_REQUEST_PROJECT_URL = projectUrl;

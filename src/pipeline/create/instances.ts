@@ -175,12 +175,12 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
     }
     if (!allowFailure) allowFailure = { allowed: when === 'manual' && !manualFromRule, exitCodes: [] };
     const job: Job = {
-      name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
+      id: jobId, name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
       allowFailure, needs: null, dependencies: def.dependencies, image: def.image, services: def.services,
       beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache: def.cache,
       artifacts: def.artifacts, tags: def.tags, retry: def.retry, timeoutSeconds: def.timeoutSeconds,
       interruptible, resourceGroup: def.resourceGroup, environment: def.environment,
-      coverage: def.coverage, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
+      coverage: def.coverage, local: def.local, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
     };
     if (when === 'delayed' && startIn) job.startInSeconds = parseDuration(startIn);
     created.push({ job, def, needRefs });

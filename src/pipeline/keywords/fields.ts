@@ -217,6 +217,8 @@ export function readEnvironment(p: Problems, n: YNode, path: string[]): Environm
   if (url) env.url = readString(p, url, [...path, 'url']);
   if (action) env.action = readEnum(p, action, [...path, 'action'], ['start', 'prepare', 'stop', 'verify', 'access']);
   if (onStop) env.onStop = readString(p, onStop, [...path, 'on_stop']);
+  const tier = named.map.entries.get('deployment_tier')?.value;
+  if (tier) env.tier = readEnum(p, tier, [...path, 'deployment_tier'], ['production', 'staging', 'testing', 'development', 'other']);
   return env;
 }
 

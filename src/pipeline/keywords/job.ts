@@ -1,7 +1,7 @@
 // Reads one job's hash (after includes, extends, !reference and default:) into a JobDef: every keyword checked
 // and normalised; unknown keys are errors, as in GitLab.
 import type { SourcePosition } from '../../errors.js';
-import type { AllowFailureSpec, ArtifactsSpec, CacheSpec, EnvironmentSpec, ImageSpec, RetrySpec, ServiceSpec,
+import type { AllowFailureSpec, ArtifactsSpec, CacheSpec, EnvironmentSpec, ImageSpec, LocalKeywords, RetrySpec, ServiceSpec,
   Variables, When, TriggerSpec } from '../model.js';
 import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import { toPlain, type YMap, type YNode } from '../yaml/node.js';
@@ -12,6 +12,7 @@ import { readParallel, type ParallelSpec } from './parallel.js';
 import { readExitCodes, readOnlyExcept, readRules, WHEN_VALUES } from './rules.js';
 import { readVariables } from './variables.js';
 import { readTrigger } from './trigger.js';
+import { readLocalKeywords } from './local.js';
 
 export const JOB_KEYS = ['after_script', 'allow_failure', 'artifacts', 'before_script', 'cache', 'coverage',
   'dast_configuration', 'dependencies', 'environment', 'except', 'extends', 'hooks', 'id_tokens', 'identity', 'image',
@@ -48,6 +49,7 @@ export interface JobDef {
   resourceGroup?: string;
   environment?: EnvironmentSpec;
   coverage?: string;
+  local: LocalKeywords;
   trigger?: TriggerSpec;
   rules?: RuleSpec[];
   only?: OnlyExceptSpec;
@@ -61,7 +63,8 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
   checkKeys(p, job, path, JOB_KEYS);
   const def: JobDef = { name, position: job.pos, stage: 'test', needs: null, dependencies: null, services: [],
     beforeScript: [], script: [], afterScript: [], variables: {}, cache: [], tags: [],
-    retry: { max: 0, when: ['always'], exitCodes: [] }, interruptible: false, inheritVariables: true };
+    retry: { max: 0, when: ['always'], exitCodes: [] }, interruptible: false, inheritVariables: true, local: {} };
+  def.local = readLocalKeywords(p, name, job, path);
   const at = (k: string) => job.entries.get(k)?.value;
   if (!at('script') && !at('trigger') && !at('run')) {
     p.add(job, path, 'config should implement the script:, run:, or trigger: keyword');

@@ -28,6 +28,18 @@ export function shouldUploadArtifacts(spec: ArtifactsSpec, jobSucceeded: boolean
   return spec.when === 'on_success' ? jobSucceeded : !jobSucceeded;
 }
 
+/**
+ * What of a job's artifacts is uploaded for its outcome: `paths`/`untracked` follow `artifacts:when`, reports are
+ * uploaded whatever the job's status (GitLab sends each report to the runner with `when: always`, so a failing
+ * test job still has its JUnit report). Undefined when nothing is to be uploaded.
+ */
+export function artifactsToUpload(spec: ArtifactsSpec, jobSucceeded: boolean): { spec: ArtifactsSpec; reportsOnly: boolean } | undefined {
+  if (shouldUploadArtifacts(spec, jobSucceeded)) return { spec, reportsOnly: false };
+  const reports = Object.values(spec.reports).some((paths) => paths.length > 0);
+  if (!reports) return undefined;
+  return { spec: { ...spec, paths: [], untracked: false }, reportsOnly: true };
+}
+
 export async function uploadArtifacts(
   spec: ArtifactsSpec,
   o: { store: Store; ws: string; out: JobOutput; key: string; untracked: () => Promise<string[]>; ci: Record<string, string> },

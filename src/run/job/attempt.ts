@@ -1,8 +1,11 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Job, Pipeline } from '../../pipeline/model.js';
+import type { ArtifactsSpec, Job, Pipeline } from '../../pipeline/model.js';
+import { planLocalKeywords, resolveSecrets } from './local-only.js';
+import { acquireResource, type HeldResource, type ProcessMode } from '../schedule/resource-lock.js';
+import { expandString } from '../../pipeline/variables/expand.js';
 import type { Executor, PreparedJob, StepResult } from '../../executors/types.js';
 import type { JobGraph } from '../../plan/graph.js';
 import type { Store } from '../../store/store.js';
@@ -14,7 +17,8 @@ import { JobOutput } from '../output/job-output.js';
 import type { Console } from '../output/console.js';
 import { restoreCache, restoredTree, saveCache, shouldSaveCache, type CacheRestore, type CacheTree } from './cache.js';
 import { park } from '../../store/pool.js';
-import { artifactsKey, downloadArtifacts, shouldUploadArtifacts, uploadArtifacts, type ArtifactsResult } from './artifacts.js';
+import { artifactsKey, artifactsToUpload, downloadArtifacts, uploadArtifacts, type ArtifactsResult } from './artifacts.js';
+import { coverageFromLog } from './coverage.js';
 import { untrackedFiles } from './untracked.js';
 import { artifactSources } from './dependencies.js';
 import type { AttemptResult } from '../schedule/status.js';
@@ -24,6 +28,8 @@ import { expandArtifacts, expandJobForExecutor } from './expand.js';
 import { stepLimits } from './script-timeouts.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
+/** CI_RUNNER_VERSION: kiln's own. */
+const KILN_VERSION = '0.1.0';
 
 /** Who a job is in this pipeline; set before any job runs, never written by an attempt. */
 export interface JobInfo {
@@ -41,6 +47,11 @@ export interface JobOutcome {
   artifacts?: ArtifactsResult;
   /** Background removal of the attempt's workspace (absent with keepWorkspaces). */
   removal?: Promise<unknown>;
+  /** What kiln did differently from GitLab for this job (local-only.ts), one sentence each. */
+  warnings?: string[];
+  /** `coverage:` read from the log (percent), and why it could not be read. */
+  coverage?: number;
+  coverageError?: string;
 }
 
 export interface RunContext {
@@ -68,6 +79,31 @@ export interface RunContext {
   cachePool: number;
   /** Stops after_script of canceled jobs too (a second Ctrl-C); a cancel alone lets after_script run. */
   hardStop?: AbortSignal;
+  /** Values for `secrets:` / `id_tokens:` from kiln.toml `[secrets]`. */
+  secrets?: Record<string, string>;
+  /** resource_group locks shared with other kiln runs (schedule/resource-lock.ts). */
+  resourceLocks?: { dir: string; scope: string; modes: Record<string, ProcessMode> };
+}
+
+/** artifacts with extra paths (a Pages job's folder); a job without `artifacts:` gets a default spec for them. */
+function withExtraPaths(spec: ArtifactsSpec | undefined, extra: string[]): ArtifactsSpec | undefined {
+  if (extra.length === 0) return spec;
+  const base: ArtifactsSpec = spec ?? { paths: [], exclude: [], untracked: false, when: 'on_success', reports: {} };
+  return { ...base, paths: [...base.paths, ...extra.filter((p) => !base.paths.includes(p))] };
+}
+
+/** Secret values into the job's variables: file secrets are written as files (0600) and the variable holds the path. */
+async function applySecrets(values: { name: string; value: string; file: boolean }[], env: { env: Record<string, string>; ci: Record<string, string> }, fileDir: string): Promise<void> {
+  for (const v of values) {
+    let value = v.value;
+    if (v.file) {
+      await mkdir(fileDir, { recursive: true, mode: 0o700 });
+      value = join(fileDir, v.name);
+      await writeFile(value, v.value, { mode: 0o600 });
+    }
+    env.env[v.name] = value;
+    env.ci[v.name] = value;
+  }
 }
 
 export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<JobOutcome> {
@@ -85,8 +121,32 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
   /** Cache trees left in the workspace that may be parked for later jobs instead of deleted. */
   const trees: CacheTree[] = [];
   const startedAt = Date.now();
+  /** Coverage is read only from a log in which the job's script ran. */
+  let scriptRan = false;
+  let held: HeldResource | undefined;
   try {
     out.info(`${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`, 'cyan');
+    if (job.resourceGroup && ctx.resourceLocks) {
+      const group = expandString(job.resourceGroup, (n) => ctx.pipeline.context.predefined[n] ?? job.variables[n]?.value);
+      const locks = ctx.resourceLocks;
+      held = await acquireResource({
+        dir: locks.dir, scope: locks.scope, group, mode: locks.modes[group] ?? 'unordered', signal,
+        holder: `pipeline ${ctx.pipelineId}, job ${job.name} (pid ${process.pid})`,
+        onWait: (by) => out.info(`Waiting for resource: ${group}${by ? ` (held by ${by})` : ''}`, 'yellow'),
+      }).catch((e: Error) => {
+        if (signal.aborted) return undefined;
+        throw e;
+      });
+      if (!held) return canceled(out, signal, 1);
+    }
+    const local = planLocalKeywords(job, ctx.executor.name);
+    if (local.notRun) {
+      out.info(`ERROR: Job not run: ${local.notRun}`, 'red');
+      return { exitCode: 1, cancelled: false, failureReason: 'not_run', message: `not run: ${local.notRun}` };
+    }
+    kept.warnings = local.warnings;
+    for (const w of local.warnings) out.info(`WARNING: ${w}`, 'yellow');
+
     const node = ctx.graph.nodes.get(job.name)!;
     const deps = await artifactSources({
       store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
@@ -96,9 +156,21 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     const jobEnv = await buildJobEnv({
       ctx: ctx.pipeline.context, job, jobId: info.jobId, projectDir: ws, fileVarDir: `${ws}.tmp`,
       dotenv, maskedNames: ctx.maskedNames, hostEnv: ctx.hostEnv, runnerEnv: ctx.runnerEnv,
+      run: {
+        startedAt: new Date(startedAt), timeoutSeconds: job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S, manual: job.when === 'manual',
+        pipelineName: ctx.pipeline.workflowName, executor: ctx.executor.name, version: KILN_VERSION,
+      },
     });
+    // secrets: / id_tokens: come from the user (no server to read them from); masked, files where asked.
+    const secrets = resolveSecrets(job, (n) => ctx.pipeline.context.userVariables[n]?.value ?? ctx.secrets?.[n]);
+    out.setSecrets([...jobEnv.secrets, ...secrets.values.map((v) => v.value)]);
+    if (secrets.missing.length) {
+      const message = `not given locally: ${secrets.missing.join('; ')}; pass --variable NAME=VALUE or set [secrets] NAME in kiln.toml`;
+      out.info(`ERROR: Job failed: ${message}`, 'red');
+      return { exitCode: 1, cancelled: false, failureReason: 'secrets_provider_not_found', message };
+    }
+    await applySecrets(secrets.values, jobEnv, `${ws}.tmp`);
     // From here on every line (ours and the job's) is masked.
-    out.setSecrets(jobEnv.secrets);
     const o = out;
 
     // GitLab Runner's get_sources stage: the job's GIT_* variables decide what of the sources it gets.
@@ -133,7 +205,20 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     for (const w of limits.warnings) o.info(`WARNING: ${w}`, 'yellow');
     // Canceled before its script started: canceled at once, like a pending job (no after_script).
     if (signal.aborted) return canceled(o, signal, 1);
+    const preGet = job.local?.preGetSourcesScript ?? [];
+    if (preGet.length) {
+      // GitLab Runner runs this hook before it fetches the sources; kiln copies them before the executor starts.
+      o.sectionStart('pre_get_sources_script', 'Running hooks:pre_get_sources_script (kiln runs it after the sources are copied: nothing is fetched)');
+      const pre = await ctx.executor.runScript(prepared, 'main', preGet, {
+        timeoutMs: Math.max(1, timeoutS * 1000 - (Date.now() - startedAt)), signal, onOutput: (c, s) => o.write(c, s),
+      });
+      o.flushStreams();
+      o.sectionEnd('pre_get_sources_script');
+      if (pre.cancelled || signal.aborted) return canceled(o, signal, pre.exitCode);
+      if (pre.exitCode !== 0 || pre.timedOut) return finishAttempt(o, pre, timeoutS);
+    }
     o.sectionStart('step_script', 'Executing "step_script" stage of the job script');
+    scriptRan = true;
     const lines = [
       ...(ctx.preBuildScript ? [ctx.preBuildScript] : []), ...job.beforeScript, ...job.script,
       ...(ctx.postBuildScript ? [ctx.postBuildScript] : []),
@@ -188,9 +273,12 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
       }
       o.sectionEnd('archive_cache');
     }
-    if (job.artifacts && shouldUploadArtifacts(job.artifacts, succeeded)) {
+    const artifactsSpec = withExtraPaths(job.artifacts, local.extraArtifactPaths);
+    const upload = artifactsSpec ? artifactsToUpload(artifactsSpec, succeeded) : undefined;
+    if (upload) {
       o.sectionStart('upload_artifacts', 'Uploading artifacts');
-      const spec = expandArtifacts(job.artifacts, (n) => jobEnv.ci[n]);
+      if (upload.reportsOnly) o.info(`Uploading reports only (artifacts:when is ${artifactsSpec!.when}; reports are uploaded whatever the job's status)`);
+      const spec = expandArtifacts(upload.spec, (n) => jobEnv.ci[n]);
       try {
         kept.artifacts = await uploadArtifacts(spec, { store: ctx.store, ws, out: o, key: artifactsKey(ctx.pipelineId, job.name), untracked, ci: jobEnv.ci });
       } catch (e) {
@@ -205,9 +293,16 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     return { exitCode: 1, cancelled: signal.aborted, failureReason: 'runner_system_failure', message: (e as Error).message };
   } finally {
     if (prepared) await ctx.executor.cleanup(prepared).catch(() => undefined);
+    await held?.release();
     // Only once the job's processes are gone: park() checks that the trees are still exactly their entries.
     if (!ctx.keepWorkspaces) for (const t of trees) park(ctx.store, ws, t.files, t.identity, ctx.cachePool);
     await out.close();
+    if (job.coverage && scriptRan) {
+      kept.coverage = await coverageFromLog(info.logPath, job.coverage).catch((e: Error) => {
+        kept.coverageError = e.message;
+        return undefined;
+      });
+    }
     trace(`${job.name}: closed`);
     if (!ctx.keepWorkspaces) kept.removal = rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
   }

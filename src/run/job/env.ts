@@ -5,7 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, PipelineContext } from '../../pipeline/model.js';
-import { resolveVariables } from '../../pipeline/variables/expand.js';
+import { expandString, resolveVariables } from '../../pipeline/variables/expand.js';
+import { runVariables, type RunVariablesInput } from './run-variables.js';
 import { jobPredefined } from '../../pipeline/context/predefined.js';
 
 export interface JobEnvInput {
@@ -24,6 +25,8 @@ export interface JobEnvInput {
   hostEnv?: Record<string, string | undefined>;
   /** Runner config environment (kiln.toml), above predefined variables, below YAML ones. */
   runnerEnv?: Record<string, string>;
+  /** Variables that exist once the job runs (run-variables.ts); predefined, so below every other kind. */
+  run?: Omit<RunVariablesInput, 'job' | 'expand'>;
 }
 
 export interface JobEnv {
@@ -48,6 +51,11 @@ export async function buildJobEnv(input: JobEnvInput): Promise<JobEnv> {
   let vars = resolveVariables(job.variables, base);
   if (Object.keys(input.dotenv).length) vars = { ...vars, ...input.dotenv };
   vars = resolveVariables(ctx.userVariables, vars);
+  if (input.run) {
+    const known = vars;
+    const extra = runVariables({ ...input.run, job, expand: (t) => expandString(t, (n) => known[n]) });
+    for (const [k, v] of Object.entries(extra)) if (!(k in vars)) vars[k] = v;
+  }
 
   const fileDefs: string[] = [];
   const masked = new Set(input.maskedNames);

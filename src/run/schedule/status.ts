@@ -6,8 +6,10 @@ export type JobStatus = 'success' | 'failed' | 'skipped' | 'canceled';
 
 /** GitLab failure reasons (the ones a local run can produce). */
 export type FailureReason = 'script_failure' | 'job_execution_timeout' | 'runner_system_failure' | 'unknown_failure'
-  // kiln's own: the job needs something only GitLab has (a multi-project pipeline); it never counts as a success.
-  | 'not_run';
+  // kiln's own: the job needs something only GitLab has (see run/job/local-only.ts; a multi-project trigger); it never counts as a success.
+  | 'not_run'
+  // GitLab's reason when a job's `secrets:` cannot be read.
+  | 'secrets_provider_not_found';
 
 export interface AttemptResult {
   exitCode: number;
