@@ -102,6 +102,9 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
     return fail((e as Error).message);
   }
   if (t.inputs) out.info('WARNING: trigger:inputs are not applied by kiln yet (spec:inputs of the child keep their defaults)', 'yellow');
+  if (t.include?.some((i) => i.node.kind === 'map' && i.node.entries.has('inputs'))) {
+    out.info('WARNING: include:inputs of the child\'s files are not applied by kiln yet (spec:inputs keep their defaults)', 'yellow');
+  }
   out.info(`Created child pipeline ${id} (${child.jobs.length} jobs)${waits ? `; strategy: ${t.strategy}: waiting for it` : '; the trigger job succeeds now (no strategy), the child runs on'}`, 'cyan');
   const summary = env.runChild(child, id, dir, waits ? signal : pipelineSignal);
   child = undefined;

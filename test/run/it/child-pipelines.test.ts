@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { job, makeProject, parseSummary, runKiln, type Summary } from '../helpers/project.js';
+import { job, makeProject, outputWatch, parseSummary, runKiln, type Summary } from '../helpers/project.js';
 
 const child = (s: Summary, trigger: string) => {
   const d = job(s, trigger).downstream;
@@ -338,4 +338,33 @@ trig:
   const r2 = await runKiln(['run', '--dir', esc, '--json']);
   assert.equal(r2.code, 1, r2.stderr);
   assert.match(job(parseSummary(r2.stdout), 'trig').message!, /leaves the artifacts/);
+});
+
+test('Ctrl-C while a child pipeline runs (strategy: depend) cancels the child\'s jobs and the trigger job; the run exits 130', async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+trig:
+  trigger: {include: c.yml, strategy: depend}
+later:
+  stage: deploy
+  script: [echo later]
+`,
+    'c.yml': `
+slow:
+  script: [echo started, sleep 60]
+`,
+  });
+  const w = outputWatch();
+  let pid = 0;
+  const run = runKiln(['run', '--dir', dir, '--json'], { onSpawn: (p) => (pid = p), onOutput: w.onOutput });
+  await w.waitFor(/trig > slow +\| started/, run);
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(pid, 'SIGINT');
+  const r = await run;
+  assert.equal(r.code, 130, r.stderr);
+  const s = parseSummary(r.stdout);
+  assert.equal(s.status, 'canceled');
+  assert.equal(job(s, 'trig').status, 'canceled');
+  assert.equal(job(child(s, 'trig'), 'slow').status, 'canceled');
+  assert.ok(Date.parse(job(child(s, 'trig'), 'slow').finishedAt!) - Date.parse(job(child(s, 'trig'), 'slow').startedAt!) < 50_000, 'the sleep was stopped');
 });
