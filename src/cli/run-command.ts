@@ -10,7 +10,9 @@ import { selectJobs } from '../plan/select.js';
 import { rm } from 'node:fs/promises';
 import { pipelineOptions } from './pipeline-input.js';
 import type { PipelineFlags } from '../pipeline/options.js';
-import { allocatePipeline } from '../run/pipelines-dir.js';
+import { allocatePipeline, pipelinesRoot } from '../run/pipelines-dir.js';
+import type { PipelineSummary } from '../run/summary.js';
+import { readFile } from 'node:fs/promises';
 import { Console, wantColor } from '../run/output/console.js';
 import { executorFactories } from '../executors/factories.js';
 import { runPipeline } from '../run/pipeline.js';
@@ -24,7 +26,10 @@ export interface RunFlags extends PipelineFlags {
   dir: string;
   needs?: boolean;
   stage?: string[];
-  manual?: boolean;
+  /** true: play every manual job; names: play those. */
+  manual?: boolean | string[];
+  /** Continue this pipeline (kiln run --pipeline ID). */
+  pipeline?: string;
   concurrency?: string;
   masked?: string[];
   /** worktree or committed (--sources). */
@@ -36,6 +41,17 @@ export interface RunFlags extends PipelineFlags {
   /** false with --no-auto-cancel. */
   autoCancel?: boolean;
   allowMultiProject?: boolean;
+}
+
+/** The summary of a finished pipeline to continue (`--pipeline ID`). */
+async function readFinishedPipeline(kilnDir: string, raw: string): Promise<PipelineSummary> {
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id < 1) throw new UsageError(`--pipeline must be a pipeline number, got "${raw}"`);
+  try {
+    return JSON.parse(await readFile(join(pipelinesRoot(kilnDir), String(id), 'summary.json'), 'utf8')) as PipelineSummary;
+  } catch {
+    throw new UsageError(`pipeline ${id} has no summary to continue from (it does not exist, is still running, or did not finish)`);
+  }
 }
 
 export function parseConcurrency(value: string | undefined): number | undefined {
@@ -81,7 +97,9 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
   const kilnDir = join(projectDir, '.kiln');
   const storeDir = storeDirFor(projectDir, flags.store, config.runner.cacheDir);
-  const { id, dir } = await allocatePipeline(kilnDir);
+  const previous = flags.pipeline !== undefined ? await readFinishedPipeline(kilnDir, flags.pipeline) : undefined;
+  const { id, dir } = previous ? { id: previous.pipelineId, dir: join(pipelinesRoot(kilnDir), String(previous.pipelineId)) } : await allocatePipeline(kilnDir);
+  const done = new Set((previous?.jobs ?? []).filter((j) => j.status !== 'manual' && j.status !== 'blocked').map((j) => j.name));
 
   trace('config loaded');
   const { loadPipeline } = await import('../pipeline/load.js');
@@ -90,12 +108,12 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   let executor: Executor;
   try {
     pipeline = await loadPipeline({ ...loadOptions, pipelineId: id });
-    selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual });
+    selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual, done });
     trace('pipeline loaded');
     executor = await factory({ config });
   } catch (e) {
-    // Nothing ran: do not leave an empty pipeline behind.
-    await rm(dir, { recursive: true, force: true });
+    // Nothing ran: do not leave an empty pipeline behind (a continued one keeps what it had).
+    if (!previous) await rm(dir, { recursive: true, force: true });
     throw e;
   }
 
@@ -124,18 +142,23 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     if (pipeline.workflow?.created !== false) {
       redundancy = await watchRedundancy({
         kilnDir, pipelineId: id, pipelineDir: dir, ref: pipeline.context.ref, onNewCommit: pipeline.autoCancel.onNewCommit,
-        control, console, cancelOlder: flags.autoCancel !== false,
+        control, console, cancelOlder: flags.autoCancel !== false && !previous,
       });
+    }
+    const sha = pipeline.context.predefined.CI_COMMIT_SHA;
+    if (previous?.sha && sha && previous.sha !== sha) {
+      console.plain(`kiln: pipeline ${id} ran for commit ${previous.sha.slice(0, 8)}; the checkout is now at ${sha.slice(0, 8)}: the jobs of this run use the current sources`);
     }
     const summary = await runPipeline({
       pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
-      select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual },
+      select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual, done }, previous,
       concurrency: concurrency ?? availableParallelism(), source: sources as 'worktree' | 'committed', maskedNames: masked,
       signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
       downstream: { kilnDir, allowMultiProject: flags.allowMultiProject === true },
     });
     redundancy?.stop();
+    if (sha) summary.sha = sha;
     const canceledBy = redundancy?.canceledBy();
     if (canceledBy !== undefined) summary.canceledBy = canceledBy;
     trace('pipeline finished');
@@ -144,7 +167,8 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     else console.plain(`\n${renderTable(summary, console.color)}`);
     if (!interrupted) await collectStoreGarbage(storeDir, (m) => console.plain(m));
     if (summary.status === 'canceled' || interrupted) return 130;
-    return summary.status === 'passed' ? 0 : 1;
+    // Blocked: nothing failed, but the pipeline waits for a manual job (documented exit code 3).
+    return summary.status === 'passed' ? 0 : summary.status === 'blocked' ? 3 : 1;
   } finally {
     redundancy?.stop();
     process.off('SIGINT', onSignal);

@@ -1,7 +1,9 @@
 // Chooses the jobs of a run: the whole pipeline, named jobs (plus their needs with --needs), or a stage.
-// Manual jobs run only when named or when --manual is given.
+// Manual jobs run only when played (named, `--manual NAME`, or `--manual` for all); what an unplayed manual job
+// holds back is decided by manual.ts.
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { UsageError } from '../errors.js';
+import { holdForManual, type Held } from './manual.js';
 
 export interface SelectOptions {
   /** Job names given on the command line (full names, e.g. "build: [amd64]"), or base names of matrix jobs. */
@@ -10,14 +12,20 @@ export interface SelectOptions {
   needs?: boolean;
   /** Only jobs of these stages. */
   stages?: string[];
-  /** Run manual jobs too. */
-  manual?: boolean;
+  /** Play manual jobs: all of them (true) or the named ones (full or base names). */
+  manual?: boolean | string[];
+  /** Jobs that already finished in the pipeline being continued (`kiln run --pipeline N`): not run again. */
+  done?: ReadonlySet<string>;
 }
 
 export interface Selection {
   jobs: Job[];
   /** Jobs left out, with the reason (for `--json` and the summary). */
   skipped: { name: string; reason: string }[];
+  /** Manual jobs not played and the jobs they hold back (a subset of `skipped`). */
+  held: Held[];
+  /** Blocking manual jobs not played: the pipeline ends as blocked. */
+  blocking: string[];
 }
 
 function resolveName(pipeline: Pipeline, name: string): Job[] {
@@ -74,19 +82,23 @@ export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Sel
     for (const j of pipeline.jobs) chosen.add(j.name);
   }
 
-  const jobs: Job[] = [];
+  const playedNames = new Set(Array.isArray(options.manual) ? options.manual : []);
+  for (const n of playedNames) resolveName(pipeline, n);
+  const played = (j: Job) => options.manual === true || named.has(j.name) || playedNames.has(j.name) || playedNames.has(j.baseName);
+  const candidates: Job[] = [];
   for (const j of pipeline.jobs) {
     if (!chosen.has(j.name)) continue;
+    if (options.done?.has(j.name)) continue;
     if (options.stages?.length && !options.stages.includes(j.stage) && !named.has(j.name)) {
       skipped.push({ name: j.name, reason: `not in stage ${options.stages.join(', ')}` });
       continue;
     }
-    if (j.when === 'manual' && !options.manual && !named.has(j.name)) {
-      skipped.push({ name: j.name, reason: 'manual job (name it or use --manual)' });
-      continue;
-    }
-    jobs.push(j);
+    candidates.push(j);
   }
-  if (jobs.length === 0) throw new UsageError('no jobs to run (every selected job was left out: ' + (skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'the pipeline has no jobs') + ')');
-  return { jobs, skipped };
+  const { held, blocking } = holdForManual(candidates, played);
+  const heldNames = new Set(held.map((h) => h.name));
+  for (const h of held) skipped.push({ name: h.name, reason: h.reason });
+  const jobs = candidates.filter((j) => !heldNames.has(j.name));
+  if (jobs.length === 0 && held.length === 0) throw new UsageError('no jobs to run (every selected job was left out: ' + (skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'the pipeline has no jobs') + ')');
+  return { jobs, skipped, held, blocking };
 }

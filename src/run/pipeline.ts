@@ -16,7 +16,7 @@ import { runAttempt, type JobInfo, type JobOutcome, type RunContext } from './jo
 import { Console } from './output/console.js';
 import { jobSlugs } from './job/slug.js';
 import { trace } from '../util/trace.js';
-import { jobSummary, type PipelineSummary } from './summary.js';
+import { jobSummary, type JobSummary, type PipelineSummary } from './summary.js';
 import { formatDuration } from './output/format.js';
 import type { ProcessMode } from './schedule/resource-lock.js';
 
@@ -48,6 +48,8 @@ export interface RunPipelineOptions {
   resourceGroupModes?: Record<string, ProcessMode>;
   /** kiln.toml `[secrets]` values for `secrets:` / `id_tokens:`. */
   secrets?: Record<string, string>;
+  /** The summary of the earlier run of this pipeline that this run continues (`kiln run --pipeline N`). */
+  previous?: PipelineSummary;
   /** Child pipelines (trigger jobs). */
   downstream?: DownstreamOptions;
 }
@@ -110,7 +112,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
             artifactsFrom: node.artifactsFrom, inRun: (n) => graph.nodes.has(n), artifactsOf: (n) => kept.get(n)?.artifacts,
             runChild: (child, id, dir, childSignal) => runPipeline({
               ...o, pipeline: child, pipelineId: id, pipelineDir: dir, console: o.console.withPrefix(`${job.name} > `),
-              select: {}, signal: childSignal, control: undefined, keepWorkspaces: o.keepWorkspaces,
+              // `kiln run --manual` (all) plays the children's manual jobs too; named ones are the parent's.
+              select: { manual: o.select?.manual === true ? true : undefined }, previous: undefined, signal: childSignal, control: undefined, keepWorkspaces: o.keepWorkspaces,
               downstream: { ...o.downstream, depth: (o.downstream?.depth ?? 0) + 1, snapshot },
             }),
           }, job, out, signal, o.signal ?? new AbortController().signal);
@@ -147,10 +150,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
     await rm(join(o.pipelineDir, 'ws'), { recursive: true, force: true }).catch(() => undefined);
   }
 
-  const jobs = graph.order
+  const order = new Map(o.pipeline.jobs.map((j, i) => [j.name, i]));
+  const ran = graph.order
     .map((n) => result.records.get(n)!)
     .filter(Boolean)
-    .sort((a, b) => o.pipeline.jobs.findIndex((j) => j.name === a.name) - o.pipeline.jobs.findIndex((j) => j.name === b.name))
     .map((rec) => {
       const s = jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name), kept.get(rec.name));
       const down = downstreams.get(rec.name);
@@ -161,18 +164,31 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
       }
       return s;
     });
+  // Manual jobs not played and the jobs they hold back are listed too, with what to do about them.
+  const held = selection.held.map((h): JobSummary => ({
+    name: h.name, stage: stageOf.get(h.name) ?? '', status: h.kind, allowedFailure: false, attempts: 0, message: h.reason,
+  }));
+  const earlier = (o.previous?.jobs ?? []).filter((j) => !result.records.has(j.name) && !selection.held.some((h) => h.name === j.name));
+  const jobs = [...earlier, ...ran, ...held].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  const status = pipelineStatus([...result.records.values()], result.cancelled, selection.blocking, earlier);
   return {
     pipelineId: o.pipelineId,
-    status: pipelineStatus([...result.records.values()], result.cancelled),
+    status,
     durationMs: Date.now() - t0,
     jobs,
     skipped: selection.skipped,
   };
 }
 
-/** GitLab's composite status: a failure (not allowed) makes the pipeline failed, else any cancel makes it canceled. */
-export function pipelineStatus(records: JobRecord[], cancelled: boolean): PipelineSummary['status'] {
-  if (records.some((r) => r.status === 'failed' && !r.allowedFailure)) return 'failed';
-  if (cancelled || records.some((r) => r.status === 'canceled')) return 'canceled';
+/**
+ * GitLab's composite status: a failure (not allowed) makes the pipeline failed, else any cancel makes it canceled,
+ * else a blocking manual job that was not played makes it blocked. `earlier`: jobs that finished in an earlier
+ * run of the same pipeline (continued with --pipeline).
+ */
+export function pipelineStatus(records: JobRecord[], cancelled: boolean, blocking: string[] = [], earlier: JobSummary[] = []): PipelineSummary['status'] {
+  const failedBefore = earlier.some((j) => j.status === 'failed' || j.status === 'not run');
+  if (failedBefore || records.some((r) => r.status === 'failed' && !r.allowedFailure)) return 'failed';
+  if (cancelled || records.some((r) => r.status === 'canceled') || earlier.some((j) => j.status === 'canceled')) return 'canceled';
+  if (blocking.length) return 'blocked';
   return 'passed';
 }

@@ -28,7 +28,10 @@ export interface JobSummary {
 
 export interface PipelineSummary {
   pipelineId: number;
-  status: 'passed' | 'failed' | 'canceled';
+  /** blocked: a blocking manual job was not played (continue with `kiln run --pipeline ID --manual NAME`). */
+  status: 'passed' | 'failed' | 'canceled' | 'blocked';
+  /** The commit the pipeline ran for (a continued pipeline checks it is still the same). */
+  sha?: string;
   durationMs: number;
   jobs: JobSummary[];
   skipped: { name: string; reason: string }[];
@@ -102,8 +105,13 @@ export function renderTable(summary: PipelineSummary, color: boolean): string {
     }).join('  ').trimEnd();
   const out = [paint('1', line(head))];
   rows.forEach((r, idx) => out.push(line(r, (i, t) => (i === 1 ? paint(statusColor(jobs[idx].status), t) : t))));
-  const word = summary.status === 'passed' ? paint('32;1', 'Pipeline passed') : summary.status === 'canceled' ? paint('33;1', 'Pipeline canceled') : paint('31;1', 'Pipeline failed');
+  const word = summary.status === 'passed' ? paint('32;1', 'Pipeline passed') : summary.status === 'canceled' ? paint('33;1', 'Pipeline canceled')
+    : summary.status === 'blocked' ? paint('33;1', 'Pipeline blocked') : paint('31;1', 'Pipeline failed');
   const by = summary.canceledBy !== undefined ? `; auto-canceled by pipeline ${summary.canceledBy}` : '';
   out.push('', `${word} in ${formatDuration(summary.durationMs)} (pipeline ${summary.pipelineId}${by})`);
+  if (summary.status === 'blocked') {
+    const waiting = summary.jobs.filter((j) => j.status === 'manual' && /blocking/.test(j.message ?? '')).map((j) => j.name);
+    out.push(`Waiting for manual job${waiting.length === 1 ? '' : 's'} ${waiting.map((n) => JSON.stringify(n)).join(', ')}: continue with kiln run --pipeline ${summary.pipelineId} --manual ${JSON.stringify(waiting[0] ?? '')}`);
+  }
   return out.join('\n');
 }

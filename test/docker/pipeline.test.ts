@@ -129,7 +129,7 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C runs after_scrip
   assert.match(log, /in \/builds\/.+ as root/);
 
   let pid = 0;
-  const running = runKiln(['run', '--json', '--manual', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
+  const running = runKiln(['run', '--json', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
   const deadline = Date.now() + 30_000;
   const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.kiln.job=slow'] }) }))
     .filter((c) => c.Labels['io.kiln.owner']?.endsWith(`:${pid}`));

@@ -115,6 +115,14 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
     out.info(`Child pipeline ${id} passed${warnings && t.strategy === 'mirror' ? ' with warnings' : ''}`, 'green');
     return { result: { exitCode: 0, cancelled: false, message: warnings && t.strategy === 'mirror' ? `child pipeline ${id} passed with warnings` : undefined }, downstream: summary };
   }
+  if (s.status === 'blocked') {
+    // GitLab's trigger job would wait on the blocked child (depend) or show it blocked (mirror); a local run cannot
+    // wait for a click, so the trigger job is "not run" and what needs it does not run either.
+    const waiting = s.jobs.filter((j) => j.status === 'manual').map((j) => j.name);
+    const message = `not run: child pipeline ${id} is blocked by manual job${waiting.length === 1 ? '' : 's'} ${waiting.join(', ')} (strategy: ${t.strategy}); kiln run --manual plays manual jobs, child pipelines' too`;
+    out.info(`ERROR: ${message}`, 'red');
+    return { result: { exitCode: 1, cancelled: false, failureReason: 'not_run', message }, downstream: summary };
+  }
   if (s.status === 'canceled') {
     out.info(`Child pipeline ${id} was canceled`, 'yellow');
     return { result: { exitCode: 1, cancelled: true, message: `child pipeline ${id} canceled` }, downstream: summary };

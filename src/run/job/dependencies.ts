@@ -30,7 +30,8 @@ export async function artifactSources(o: {
       if (a?.stored) out.push({ job, key: artifactsKey(o.pipelineId, job), dotenv: a.dotenv, pipelineId: o.pipelineId });
       continue;
     }
-    for (let id = o.pipelineId - 1; id >= Math.max(1, o.pipelineId - LOOKBACK); id--) {
+    // This pipeline first: a continued pipeline (--pipeline) reuses the artifacts of its jobs that finished before.
+    for (let id = o.pipelineId; id >= Math.max(1, o.pipelineId - LOOKBACK); id--) {
       const key = artifactsKey(id, job);
       let entry;
       try {

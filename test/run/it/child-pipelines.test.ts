@@ -372,3 +372,39 @@ slow:
   assert.equal(job(child(s, 'trig'), 'slow').status, 'canceled');
   assert.ok(Date.parse(job(child(s, 'trig'), 'slow').finishedAt!) - Date.parse(job(child(s, 'trig'), 'slow').startedAt!) < 50_000, 'the sleep was stopped');
 });
+
+test('a child blocked by a blocking manual job: a depend trigger job is "not run" and holds what follows; kiln run --manual plays the child\'s manual job', async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+stages: [test, after]
+trig:
+  trigger: {include: c.yml, strategy: depend}
+later:
+  stage: after
+  script: [echo later]
+`,
+    'c.yml': `
+stages: [build, deploy]
+build:
+  stage: build
+  script: [echo b]
+deploy:
+  stage: deploy
+  script: [echo deployed]
+  rules: [{when: manual}]
+`,
+  });
+  const r = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const s = parseSummary(r.stdout);
+  assert.equal(child(s, 'trig').status, 'blocked');
+  assert.equal(job(s, 'trig').status, 'not run');
+  assert.match(job(s, 'trig').message!, /blocked by manual job deploy/);
+  assert.notEqual(job(s, 'later').status, 'success');
+
+  const played = await runKiln(['run', '--dir', dir, '--json', '--manual']);
+  assert.equal(played.code, 0, played.stderr);
+  const p = parseSummary(played.stdout);
+  assert.equal(job(child(p, 'trig'), 'deploy').status, 'success');
+  assert.equal(job(p, 'later').status, 'success');
+});
