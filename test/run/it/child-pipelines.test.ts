@@ -37,7 +37,13 @@ deploy-child:
     strategy: depend
 `,
     'ci/child.yml': `
+# The usual guard of a child configuration: created only as a child pipeline.
+workflow:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "parent_pipeline"
 stages: [one, two]
+variables:
+  TRIGGER_V: child-default
 first:
   stage: one
   script: ['echo "vars:$CI_PIPELINE_SOURCE:$TRIGGER_V:$GLOBAL_V:[$CLI_V]"']
@@ -57,6 +63,7 @@ second:
   assert.deepEqual(c.jobs.map((j) => [j.name, j.stage, j.status]), [['first', 'one', 'success'], ['second', 'two', 'success']]);
   assert.ok(Date.parse(job(c, 'second').startedAt!) >= Date.parse(job(c, 'first').finishedAt!));
   // Pipeline variables (--variable) are not forwarded without forward:pipeline_variables.
+  // Forwarded variables are trigger variables in the child: they win over the child's own YAML variables.
   assert.match(await logOf(c, 'first'), /vars:parent_pipeline:ref-main:from-global:\[\]/);
   // Live output names the child's jobs under the trigger job.
   assert.match(r.stderr, /deploy-child > first +\| vars:parent_pipeline/);
