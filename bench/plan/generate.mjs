@@ -25,3 +25,15 @@ export function smallPipeline() {
   out.push('docs:', '  stage: deploy', '  script: make docs', '  when: manual', '');
   return `${out.join('\n')}\n`;
 }
+
+/** `jobs` jobs built with YAML merge keys (`<<: *tpl`) instead of `extends`: the shape of pipelines that kiln once
+ * loaded in quadratic time (every alias looked its anchor up by walking the document again). */
+export function mergeKeyPipeline(jobs = 1500) {
+  const out = ['stages: [build, test]', '', '.tpl: &tpl', '  image: debian:12', '  stage: test',
+    '  before_script: [echo base]', '  variables: &vars', '    A: "1"', '    B: "2"', '  cache: &cache',
+    '    key: $CI_JOB_NAME', '    paths: [target/]', ''];
+  for (let i = 0; i < jobs; i++) {
+    out.push(`job-${i}:`, '  <<: *tpl', '  variables:', '    <<: *vars', `    SHARD: "${i}"`, `  script: [make test-${i}]`, '');
+  }
+  return `${out.join('\n')}\n`;
+}

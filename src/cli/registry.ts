@@ -13,10 +13,11 @@ import { register as logsCommand } from './commands/logs.js';
 import { register as abiCommand } from './commands/abi.js';
 import { register as storeCommand } from './commands/store.js';
 import { register as artifactsCommand } from './commands/artifacts.js';
+import { register as runnerCommand } from './commands/runner.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commandModules: RegisterCommand[] = [
   lintCommand, jobsCommand, runCommand, logsCommand, configCommand, imageCommand, pruneCommand,
-  abiCommand, debCommand, publishCommand, storeCommand, artifactsCommand,
+  abiCommand, debCommand, publishCommand, storeCommand, artifactsCommand, runnerCommand,
 ];

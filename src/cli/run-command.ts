@@ -12,6 +12,7 @@ import { pipelineOptions } from './pipeline-input.js';
 import type { PipelineFlags } from '../pipeline/options.js';
 import { allocatePipeline, pipelinesRoot } from '../run/pipelines-dir.js';
 import type { PipelineSummary } from '../run/summary.js';
+import type { SecretSource } from '../config/types.js';
 import { readFile } from 'node:fs/promises';
 import { Console, wantColor } from '../run/output/console.js';
 import { executorFactories } from '../executors/factories.js';
@@ -41,6 +42,27 @@ export interface RunFlags extends PipelineFlags {
   /** false with --no-auto-cancel. */
   autoCancel?: boolean;
   allowMultiProject?: boolean;
+}
+
+/**
+ * kiln.toml `[secrets]` values, read from kiln's environment or files. One that cannot be read stays missing, so
+ * only a job that asks for it fails (with what is missing), never one that does not.
+ */
+async function readSecretSources(sources: Record<string, SecretSource>): Promise<Record<string, string>> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [name, src] of Object.entries(sources)) {
+    if ('env' in src) {
+      const v = process.env[src.env];
+      if (v !== undefined) out[name] = v;
+    } else {
+      try {
+        out[name] = (await readFile(src.file, 'utf8')).replace(/\r?\n$/, '');
+      } catch {
+        /* missing: reported by the job that needs it */
+      }
+    }
+  }
+  return out;
 }
 
 /** The summary of a finished pipeline to continue (`--pipeline ID`). */
@@ -81,6 +103,10 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   const { loadConfig } = await import('../config/load.js');
   const loaded = loadConfig({ projectDir });
   const config = loaded.config;
+  // GitLab Runner settings kiln.toml accepts but kiln does not use: one warning, in every mode (--json too).
+  const { ignoredWarning } = await import('../config/runners.js');
+  const ignoredNote = ignoredWarning(loaded.ignored);
+  if (ignoredNote) process.stderr.write(`kiln: ${ignoredNote}\n`);
   // kiln.toml or the default (the CPU count, DEFAULT_CONFIG): the value `kiln config` shows.
   if (concurrency === undefined) concurrency = config.concurrent;
   const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
@@ -155,6 +181,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       concurrency: concurrency ?? availableParallelism(), source: sources as 'worktree' | 'committed', maskedNames: masked,
       signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
+      secrets: await readSecretSources(config.secrets), resourceGroupModes: config.resourceGroups,
       downstream: { kilnDir, allowMultiProject: flags.allowMultiProject === true },
     });
     redundancy?.stop();

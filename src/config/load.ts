@@ -3,7 +3,8 @@
 // `abi.targets` is merged per target name.
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { readConfigFile, type Layer } from './read-file.js';
+import { IGNORED_SETTING, readConfigFile, type Layer } from './read-file.js';
+import { redactToken, type IgnoredKey, type RunnerEntry } from './runners.js';
 import {
   DEFAULT_CONFIG, type CliConfigOverrides, type DockerSettings, type KilnConfig, type LoadedConfig, type RunnerSettings,
   type ValueOrigin,
@@ -33,6 +34,8 @@ const FIELD: Record<string, string> = {
   cache_dir: 'cacheDir', cache_pool: 'cachePool', pull_policy: 'pullPolicy', allowed_images: 'allowedImages', network_mode: 'networkMode',
   shm_size: 'shmSize',
 };
+/** Top-level TOML keys whose field name differs. */
+const TOP_FIELD: Record<string, string> = { check_interval: 'checkInterval', shutdown_timeout: 'shutdownTimeout', resource_groups: 'resourceGroups' };
 const TOML_KEY: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([k, v]) => [v, k]));
 
 function cliLayer(cli: CliConfigOverrides): Layer {
@@ -64,12 +67,17 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   const config: KilnConfig = structuredClone(DEFAULT_CONFIG);
   const origins: Record<string, ValueOrigin> = {};
+  const ignored: IgnoredKey[] = [];
   for (const key of ['concurrent', 'masked']) origins[key] = { source: 'default' };
   for (const key of ['executor', 'environment', 'cache_pool', 'shell']) origins[`runner.${key}`] = { source: 'default' };
   for (const key of ['volumes', 'privileged', 'pull_policy', 'allowed_images']) origins[`docker.${key}`] = { source: 'default' };
 
   for (const { source, file, layer } of layers) {
     for (const [setting, { value, position }] of layer) {
+      if (setting === IGNORED_SETTING) {
+        ignored.push(...(value as IgnoredKey[]));
+        continue;
+      }
       const origin: ValueOrigin = { source, ...(file ? { file } : {}), ...(position ? { position } : {}) };
       if (setting === 'abi.targets') {
         for (const [name, target] of Object.entries(value as Record<string, Record<string, unknown>>)) {
@@ -80,7 +88,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       }
       const dot = setting.indexOf('.');
       if (dot < 0) {
-        (config as unknown as Record<string, unknown>)[setting] = value;
+        (config as unknown as Record<string, unknown>)[TOP_FIELD[setting] ?? setting] = value;
       } else {
         const section = setting.slice(0, dot) as 'runner' | 'docker';
         const key = setting.slice(dot + 1);
@@ -90,14 +98,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       origins[setting] = origin;
     }
   }
-  return { config, origins, files };
+  return { config, origins, files, ignored };
 }
 
 /** The effective value for a setting path as shown by `kiln config` (TOML spelling). */
 export function settingValue(config: KilnConfig, setting: string): unknown {
   if (setting.startsWith('abi.targets.')) return config.abiTargets[setting.slice('abi.targets.'.length)];
+  // Tokens are secrets: `kiln config` never shows them.
+  if (setting === 'runners') return config.runners.map((r: RunnerEntry) => ({ ...r, token: redactToken(r.token) }));
   const dot = setting.indexOf('.');
-  if (dot < 0) return (config as unknown as Record<string, unknown>)[setting];
+  if (dot < 0) return (config as unknown as Record<string, unknown>)[TOP_FIELD[setting] ?? setting];
   const section = config[setting.slice(0, dot) as 'runner' | 'docker'] as unknown as Record<string, unknown>;
   const key = setting.slice(dot + 1);
   const value = section[FIELD[key] ?? key];

@@ -1,13 +1,16 @@
 // Reads one kiln.toml into a "layer": every setting it sets, checked, with the place it was written.
-// `[runner]` + `[docker]` is kiln's native shape; a single `[[runners]]` entry with `[runners.docker]`
-// (GitLab Runner's config.toml shape) is accepted too.
+// `[runner]` + `[docker]` is kiln's native shape; GitLab Runner's config.toml shape (`[[runners]]` entries with
+// `[runners.docker]`, ...) is accepted too (read-runners.ts): the first entry feeds `kiln run` when the file has
+// no `[runner]` / `[docker]` of its own, and every entry is a runner for `kiln runner`.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError, ConfigErrors, type SourcePosition } from '../errors.js';
 import { indexPositions, positionOf, type PositionIndex } from './toml-positions.js';
-import { IGNORED_RUNNER_KEYS, SECTIONS, TOP_KEYS, type ValueParser } from './schema.js';
+import { SECTIONS, TOP_KEYS, type ValueParser } from './schema.js';
+import { readRunnerEntries, readRunnerTopKeys, type RunnerKeysSink } from './read-runners.js';
+import { RUNNER_TOP_KEYS, type IgnoredKey } from './runners.js';
 import { ValueProblem } from './values.js';
 import type { VolumeSpec } from './types.js';
 
@@ -16,17 +19,32 @@ export interface LayerValue {
   position?: SourcePosition;
 }
 
-/** Setting path ("docker.image") → value. */
+/** Setting path ("docker.image") → value. The reserved setting `ignored` lists accepted keys without effect. */
 export type Layer = Map<string, LayerValue>;
+
+/** Layer key holding the IgnoredKey[] of a file (not a setting: collected into LoadedConfig.ignored). */
+export const IGNORED_SETTING = 'ignored';
 
 function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
-class LayerBuilder {
+class LayerBuilder implements RunnerKeysSink {
   readonly layer: Layer = new Map();
   readonly errors: ConfigError[] = [];
-  constructor(private readonly index: PositionIndex, private readonly file: string) {}
+  constructor(private readonly index: PositionIndex, readonly file: string) {}
+
+  position(path: (string | number)[]): SourcePosition | undefined {
+    return positionOf(this.index, path);
+  }
+
+  set(setting: string, value: unknown, path: (string | number)[]): void {
+    this.layer.set(setting, { value, position: positionOf(this.index, path) });
+  }
+
+  suggest(key: string, known: string[]): string {
+    return suggest(key, known);
+  }
 
   error(detail: string, path: (string | number)[]): void {
     this.errors.push(new ConfigError(detail, positionOf(this.index, path), path.map(String)));
@@ -56,7 +74,7 @@ class LayerBuilder {
   }
 
   /** Relative bind sources are relative to the config file's directory ("~/" to the home directory). */
-  private resolveVolumes(volumes: VolumeSpec[]): VolumeSpec[] {
+  resolveVolumes(volumes: VolumeSpec[]): VolumeSpec[] {
     return volumes.map((v) => {
       if (v.kind !== 'bind' || v.source.startsWith('/')) return v;
       const source = v.source.startsWith('~/') ? resolve(homedir(), v.source.slice(2)) : resolve(dirname(this.file), v.source);
@@ -98,42 +116,27 @@ export function readConfigText(text: string, file: string): Layer {
     throw e;
   }
   const b = new LayerBuilder(indexPositions(text, file), file);
+  const ignored: IgnoredKey[] = [];
+  const runnerTop = readRunnerTopKeys(b, raw, ignored);
   for (const [key, value] of Object.entries(raw)) {
+    if (runnerTop.has(key)) continue;
     if (key in TOP_KEYS) {
       b.table({ [key]: value }, TOP_KEYS, '', []);
     } else if (key in SECTIONS) {
       if (!isTable(value)) b.error(`expected a table [${key}]`, [key]);
       else b.table(value, SECTIONS[key], key, [key]);
     } else if (key === 'runners') {
-      readRunners(b, value);
+      readRunnerEntries(b, value, ignored, raw.runner === undefined && raw.docker === undefined);
     } else {
-      b.error(`unknown key "${key}"${suggest(key, [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners'])}`, [key]);
+      const known = [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners', ...Object.keys(RUNNER_TOP_KEYS)];
+      b.error(`unknown key "${key}"${suggest(key, known)}`, [key]);
     }
   }
-  if (raw.runners !== undefined && raw.runner !== undefined) {
-    b.error('use either [runner] or [[runners]], not both', ['runners']);
-  }
+  ignored.sort((x, y) => (x.position?.line ?? 0) - (y.position?.line ?? 0));
+  if (ignored.length) b.layer.set(IGNORED_SETTING, { value: ignored });
   if (b.errors.length === 1) throw b.errors[0];
   if (b.errors.length > 1) throw new ConfigErrors(b.errors);
   return b.layer;
-}
-
-function readRunners(b: LayerBuilder, value: unknown): void {
-  if (!Array.isArray(value) || !value.every(isTable)) {
-    b.error('expected [[runners]] tables', ['runners']);
-    return;
-  }
-  if (value.length !== 1) {
-    b.error(`kiln uses one runner definition; found ${value.length} [[runners]] entries`, ['runners', 1]);
-    return;
-  }
-  const entry = value[0] as Record<string, unknown>;
-  const skip = new Set([...IGNORED_RUNNER_KEYS, 'docker']);
-  b.table(entry, SECTIONS.runner, 'runner', ['runners', 0], skip);
-  if (entry.docker !== undefined) {
-    if (!isTable(entry.docker)) b.error('expected a table [runners.docker]', ['runners', 0, 'docker']);
-    else b.table(entry.docker, SECTIONS.docker, 'docker', ['runners', 0, 'docker']);
-  }
 }
 
 /** Reads a config file; undefined when it does not exist. */

@@ -1,7 +1,7 @@
 // Which keys kiln.toml accepts, and how each value is checked. Keys use the TOML spelling (snake_case).
 import {
   asBool, asByteSize, asCount, asCpus, asEnvironment, asExecutor, asPositiveInt, asPullPolicy, asString, asStringList,
-  asTargetTable, asVariableNames, asVolumes,
+  asResourceGroupModes, asSecretSources, asTargetTable, asVariableNames, asVolumes,
 } from './values.js';
 
 export type ValueParser = (raw: unknown) => unknown;
@@ -9,6 +9,8 @@ export type ValueParser = (raw: unknown) => unknown;
 export const TOP_KEYS: Record<string, ValueParser> = {
   concurrent: asPositiveInt,
   masked: asVariableNames,
+  secrets: asSecretSources,
+  resource_groups: asResourceGroupModes,
 };
 
 export const RUNNER_KEYS: Record<string, ValueParser> = {
@@ -37,9 +39,6 @@ export const DOCKER_KEYS: Record<string, ValueParser> = {
 export const ABI_KEYS: Record<string, ValueParser> = {
   targets: asTargetTable,
 };
-
-/** Keys of a `[[runners]]` entry that GitLab Runner has but kiln ignores (documentation only). */
-export const IGNORED_RUNNER_KEYS = new Set(['name']);
 
 export const SECTIONS: Record<string, Record<string, ValueParser>> = {
   runner: RUNNER_KEYS,

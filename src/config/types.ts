@@ -48,6 +48,16 @@ export interface KilnConfig {
   masked: string[];
   /** User ABI targets, passed through as written (validated as tables of tables). */
   abiTargets: Record<string, Record<string, unknown>>;
+  /** `[secrets]`: where the values of `secrets:` / `id_tokens:` come from locally. */
+  secrets: Record<string, SecretSource>;
+  /** `[resource_groups]`: process mode per resource group (GitLab sets it per group; default unordered). */
+  resourceGroups: Record<string, 'unordered' | 'oldest_first' | 'newest_first'>;
+  /** GitLab Runner's check_interval in seconds (0: its default, 3 s): how often `kiln runner run` asks for jobs. */
+  checkInterval: number;
+  /** GitLab Runner's shutdown_timeout in seconds (0: 30 s): how long a stop waits for jobs to be reported. */
+  shutdownTimeout: number;
+  /** `[[runners]]` entries (GitLab Runner's shape) for `kiln runner`, from the highest file that has them. */
+  runners: RunnerEntry[];
 }
 
 /** Where an effective value came from. */
@@ -63,6 +73,8 @@ export interface LoadedConfig {
   origins: Record<string, ValueOrigin>;
   /** Config files that were read, lowest precedence first. */
   files: string[];
+  /** Keys accepted from GitLab Runner's config.toml that have no effect in kiln (reported in one warning). */
+  ignored: IgnoredKey[];
 }
 
 /** Overrides from the command line (highest precedence). */
@@ -80,4 +92,51 @@ export const DEFAULT_CONFIG: KilnConfig = {
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],
   abiTargets: {},
+  secrets: {},
+  resourceGroups: {},
+  checkInterval: 0,
+  shutdownTimeout: 0,
+  runners: [],
 };
+
+/** A secret's local source: an environment variable of kiln's process, or a file's content. */
+export type SecretSource = { env: string } | { file: string };
+
+/** A `[[runners]]` entry as `kiln runner` uses it (the token stays in memory only: never printed). */
+export interface RunnerEntry {
+  /** 0-based index of the entry in its file. */
+  index: number;
+  file: string;
+  /** Position of the entry's `[[runners]]` header. */
+  position?: SourcePosition;
+  name: string;
+  url?: string;
+  id?: number;
+  token?: string;
+  tokenExpiresAt?: string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  executor: ExecutorName;
+  /** Jobs this runner runs at once (0 = no limit of its own; the global `concurrent` still applies). */
+  limit: number;
+  /** Trace size limit in bytes (GitLab Runner's output_limit is in KiB; default 4096 KiB). */
+  outputLimitBytes: number;
+  jobStatusFinalUpdateRetryLimit: number;
+  environment: string[];
+  shell: string;
+  buildsDir?: string;
+  cacheDir?: string;
+  cloneUrl?: string;
+  preGetSourcesScript?: string;
+  postGetSourcesScript?: string;
+  preBuildScript?: string;
+  postBuildScript?: string;
+  docker: Partial<DockerSettings>;
+}
+
+/** A key that was accepted but has no effect in kiln. */
+export interface IgnoredKey {
+  key: string;
+  position?: SourcePosition;
+}

@@ -177,3 +177,32 @@ export function asTargetTable(v: unknown): Record<string, Record<string, unknown
   }
   return out;
 }
+
+/** `[secrets]` NAME = { env = "VAR" } or { file = "/path" }. */
+export function asSecretSources(v: unknown): Record<string, { env: string } | { file: string }> {
+  if (typeName(v) !== 'table') throw new ValueProblem(`expected a table of secrets, got ${typeName(v)}`);
+  const out: Record<string, { env: string } | { file: string }> = Object.create(null);
+  for (const [name, src] of Object.entries(v as Record<string, unknown>)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ValueProblem(`"${name}" is not a variable name`, [name]);
+    const t = src as Record<string, unknown>;
+    const keys = typeName(src) === 'table' ? Object.keys(t) : [];
+    if (keys.length !== 1 || !['env', 'file'].includes(keys[0]) || typeof t[keys[0]] !== 'string' || !t[keys[0]]) {
+      throw new ValueProblem('expected { env = "VARIABLE" } or { file = "/path/to/file" }', [name]);
+    }
+    out[name] = keys[0] === 'env' ? { env: t.env as string } : { file: t.file as string };
+  }
+  return out;
+}
+
+/** `[resource_groups]` NAME = "unordered" | "oldest_first" | "newest_first". */
+export function asResourceGroupModes(v: unknown): Record<string, 'unordered' | 'oldest_first' | 'newest_first'> {
+  if (typeName(v) !== 'table') throw new ValueProblem(`expected a table of resource groups, got ${typeName(v)}`);
+  const out: Record<string, 'unordered' | 'oldest_first' | 'newest_first'> = Object.create(null);
+  for (const [name, mode] of Object.entries(v as Record<string, unknown>)) {
+    if (mode !== 'unordered' && mode !== 'oldest_first' && mode !== 'newest_first') {
+      throw new ValueProblem('expected "unordered", "oldest_first" or "newest_first"', [name]);
+    }
+    out[name] = mode;
+  }
+  return out;
+}

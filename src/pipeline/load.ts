@@ -7,6 +7,7 @@ import { readConfigFile, resolveIncludesFrom } from './compose/include.js';
 import { applyDefaults, collectDefaults } from './compose/defaults.js';
 import { resolveExtends } from './compose/extends.js';
 import { resolveReferences } from './compose/reference.js';
+import { dropUnspecified } from './compose/unspecified.js';
 import { buildFileContext } from './context/files.js';
 import { buildPipelineContext } from './context/predefined.js';
 import { createInstances, type Created } from './create/instances.js';
@@ -145,7 +146,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
     }
     definedBases.push(e.key);
     checkTriggerJobKeys(p, e.value, ['jobs', e.key]);
-    const job = applyDefaults(e.value, defaults, p, ['jobs', e.key]);
+    const job = applyDefaults(dropUnspecified(e.value), defaults, p, ['jobs', e.key]);
     const before = p.errors.length;
     const def = readJob(p, e.key, job);
     if (p.errors.length > before) {
@@ -183,7 +184,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
   }
 
   let nextId = (ctx.predefined.CI_PIPELINE_ID ? Number(ctx.predefined.CI_PIPELINE_ID) || 1 : 1) * 1000;
-  const env = { ctx, files, stages, globals, problems: p, nextJobId: () => ++nextId };
+  const env = { ctx, files, stages, globals, problems: p, nextJobId: () => ++nextId, workflowRules: !!workflow.rules };
   const created: Created[] = [];
   const excluded: ExcludedJob[] = [];
   const excludedBases: string[] = [];

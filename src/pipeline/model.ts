@@ -46,8 +46,11 @@ export interface NeedSpec {
 }
 
 export interface CacheKeyFiles {
+  /** Files or globs (`files`), or git pathspecs (`files_commits`). */
   files: string[];
   prefix?: string;
+  /** `files_commits`: the key comes from the last commit of each entry, not from the files' content. */
+  commits?: boolean;
 }
 
 export interface CacheSpec {
@@ -56,6 +59,8 @@ export interface CacheSpec {
   paths: string[];
   untracked: boolean;
   policy: 'pull' | 'push' | 'pull-push';
+  /** `policy: $VAR` as written, until the job is created (then `policy` holds the expanded value). */
+  policyText?: string;
   when: 'on_success' | 'on_failure' | 'always';
   fallbackKeys: string[];
   unprotect: boolean;
@@ -115,6 +120,10 @@ export interface LocalKeywords {
   /** `id_tokens:` names. */
   idTokens?: string[];
   secrets?: Record<string, SecretSpec>;
+  /** needs:project / needs:pipeline:job entries (described), whose artifacts only GitLab can hand over. */
+  externalNeeds?: string[];
+  /** Other keywords kiln accepts but cannot act on, each as one sentence. */
+  unsupported?: string[];
 }
 
 export interface ParallelInfo {

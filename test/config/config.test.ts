@@ -161,7 +161,7 @@ test('positions survive multi-line arrays and strings', () => {
   assert.equal(layer.get('runner.pre_build_script')?.value, 'echo [not.a.table]\nbogus = 1\n');
 });
 
-test('GitLab Runner shape: one [[runners]] with [runners.docker]', () => {
+test('GitLab Runner shape: [[runners]] with [runners.docker]; GitLab Runner keys kiln ignores are listed, typos are errors', () => {
   const text = [
     'concurrent = 2',
     '[[runners]]',
@@ -172,8 +172,10 @@ test('GitLab Runner shape: one [[runners]] with [runners.docker]', () => {
     '    volumes = ["/cache"]',
     '    tls_verify = false',
   ].join('\n');
-  assert.throws(() => readConfigText(text, 'c.toml'), /c\.toml:8:5: runners:0:docker:tls_verify: unknown key "tls_verify"/);
-  const layer = readConfigText(text.replace(/\n.*tls_verify.*/, ''), 'c.toml');
+  assert.throws(() => readConfigText(text.replace('tls_verify', 'tls_verifi'), 'c.toml'),
+    /c\.toml:8:5: runners:0:docker:tls_verifi: unknown key "tls_verifi" \(did you mean "tls_verify"\?\)/);
+  const layer = readConfigText(text, 'c.toml');
+  assert.deepEqual(layer.get('ignored')?.value, [{ key: 'runners.docker.tls_verify', position: { file: 'c.toml', line: 8, col: 5 } }]);
   assert.equal(layer.get('runner.executor')?.value, 'docker');
   assert.equal(layer.get('docker.image')?.value, 'debian:bookworm');
   assert.deepEqual(layer.get('docker.image')?.position, { file: 'c.toml', line: 6, col: 5 });

@@ -23,8 +23,9 @@ const cases: [string, number, RegExp][] = [
   ['$A = "x"', 3, /unexpected "="/],
   ['$A === "x"', 5, /unexpected "="/],
   ['$', 0, /must be followed by a variable name/],
-  ['${A', 0, /unterminated \$\{/],
-  ['${A-B}', 0, /invalid variable name/],
+  // GitLab's lexer knows only $NAME; `${NAME}` in rules:if is "invalid expression syntax" there.
+  ['${A}', 0, /"\$\{\.\.\.\}" is not allowed in expressions/],
+  ['$A == "x" && ${B} == "y"', 13, /"\$\{\.\.\.\}" is not allowed/],
   ['$A =~ /abc', 6, /unterminated regular expression/],
   ['$A =~ /abc/x', 11, /unsupported regular expression flag "x"/],
   ['$A =~ /(?=a)b/', 7, /lookaround/],

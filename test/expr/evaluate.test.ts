@@ -23,7 +23,6 @@ const vars: Record<string, string | undefined> = {
 const cases: [string, boolean][] = [
   // presence
   ['$CI_COMMIT_BRANCH', true],
-  ['${CI_COMMIT_BRANCH}', true],
   ['$CI_COMMIT_TAG', false],
   ['$UNDEFINED', false],
   ['$EMPTY', false],

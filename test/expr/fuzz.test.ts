@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpressionError, parseExpression, evaluateExpression } from '../../src/pipeline/expr/index.js';
 
-const pieces = ['$A', '$B', '${C}', '"x"', "'y'", '""', 'null', '==', '!=', '=~', '!~', '&&', '||', '(', ')',
+const pieces = ['$A', '$B', '$C', '"x"', "'y'", '""', 'null', '==', '!=', '=~', '!~', '&&', '||', '(', ')',
   '/a.*/', '/[/', '/x/i', '/(?=a)/', '$', '"', "'", '/', '=', '!', '&', '|', ' ', 'foo', '\\', '{', '}', '/\\//'];
 
 function seeded(seed: number): () => number {

@@ -1,4 +1,5 @@
-// Shared helpers for the tests that read the real-world corpus (../shared/corpus/real-world from the repo root).
+// Shared helpers for the tests that read the real-world corpus: the project's copy in test/corpus/published/ (see its
+// README for where each file comes from), so the tests need nothing outside the repository.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -6,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import type { Pipeline } from '../../src/pipeline/model.js';
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
-export const CORPUS_DIR = resolve(repoRoot, '..', 'shared', 'corpus', 'real-world');
+export const PUBLISHED_DIR = resolve(repoRoot, 'test', 'corpus', 'published');
+export const CORPUS_DIR = resolve(PUBLISHED_DIR, 'real-world');
 
 export function corpusFolders(): string[] {
   if (!existsSync(CORPUS_DIR)) {
-    throw new Error(`corpus folder missing: ${CORPUS_DIR} (expected ../shared/corpus/real-world next to the repo)`);
+    throw new Error(`corpus folder missing: ${CORPUS_DIR}`);
   }
   return readdirSync(CORPUS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 }

@@ -12,12 +12,15 @@ export function register(program: Command): void {
       const { resolve } = await import('node:path');
       const { loadConfig, settingValue } = await import('../../config/index.js');
       const loaded = loadConfig({ projectDir: resolve(opts.dir), userConfigDir: opts.userConfigDir });
+      const { ignoredWarning } = await import('../../config/runners.js');
       const keys = Object.keys(loaded.origins).sort();
       if (opts.json) {
         const settings = keys.map((key) => ({ key, value: settingValue(loaded.config, key), ...loaded.origins[key] }));
-        process.stdout.write(JSON.stringify({ files: loaded.files, settings }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ files: loaded.files, settings, ignored: loaded.ignored }, null, 2) + '\n');
         return;
       }
+      const warning = ignoredWarning(loaded.ignored);
+      if (warning) process.stderr.write(`kiln: ${warning}\n`);
       const lines = [`config files: ${loaded.files.length ? loaded.files.join(', ') : '(none; built-in defaults)'}`];
       for (const key of keys) {
         const o = loaded.origins[key];

@@ -5,6 +5,7 @@ import { checkKeys, type Problems } from '../keywords/check.js';
 import { readInheritValue } from '../keywords/job.js';
 import { readImage, readServices } from '../keywords/fields.js';
 import { newMap, type YEntry, type YMap } from '../yaml/node.js';
+import { specifiedEntries } from './unspecified.js';
 
 export const DEFAULT_KEYS = ['after_script', 'artifacts', 'before_script', 'cache', 'hooks', 'id_tokens', 'image',
   'interruptible', 'retry', 'services', 'tags', 'timeout'] as const;
@@ -17,7 +18,7 @@ export function collectDefaults(root: YMap, p: Problems): Map<string, YEntry> {
   const out = new Map<string, YEntry>();
   for (const k of LEGACY_GLOBAL_DEFAULTS) {
     const e = root.entries.get(k);
-    if (e) out.set(k, e);
+    if (e && !(e.value.kind === 'scalar' && e.value.value === null)) out.set(k, e);
   }
   const d = root.entries.get('default');
   if (d) {
@@ -27,7 +28,8 @@ export function collectDefaults(root: YMap, p: Problems): Map<string, YEntry> {
       }
     } else {
       checkKeys(p, d.value, ['default'], DEFAULT_KEYS);
-      for (const e of d.value.entries.values()) out.set(e.key, e);
+      // A null default is no default (see unspecified.ts).
+      for (const e of specifiedEntries(d.value)) out.set(e.key, e);
     }
   }
   // Checked here once, under their own key, even when every job overrides them (GitLab rejects the file either way).

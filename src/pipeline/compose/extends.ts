@@ -19,7 +19,8 @@ export function resolveExtends(root: YMap, p: Problems, isJobKey: (key: string) 
     if (!entry || entry.value.kind !== 'map') return undefined;
     const job = entry.value;
     const ext = job.entries.get('extends');
-    if (!ext) {
+    // `extends: null` is no extends (GitLab validates it with allow_nil; see unspecified.ts).
+    if (!ext || (ext.value.kind === 'scalar' && ext.value.value === null)) {
       done.set(key, job);
       return job;
     }

@@ -12,6 +12,7 @@ import type { JobDef } from '../keywords/job.js';
 import { readNeeds, type NeedRef } from '../keywords/needs.js';
 import { instancesOf } from '../keywords/parallel.js';
 import { resolveVariables } from '../variables/expand.js';
+import { settleCachePolicies } from './cache-policy.js';
 
 export interface CreateEnv {
   ctx: PipelineContext;
@@ -21,6 +22,8 @@ export interface CreateEnv {
   globals: Variables;
   problems: Problems;
   nextJobId: () => number;
+  /** The pipeline has `workflow:rules`: jobs without only/except/rules then get no default refs policy. */
+  workflowRules?: boolean;
   /** Predefined + global + user variables, expanded once per pipeline (see pipelineView). */
   view?: PipelineView;
 }
@@ -107,6 +110,16 @@ export function inheritedGlobals(globals: Variables, inherit: boolean | string[]
   return out;
 }
 
+/** A lookup of the job's variables as its script would see them (computed only when asked). */
+function lookupJobVariable(env: CreateEnv, variables: Variables, jobPre: () => Record<string, string>):
+  (name: string) => string | undefined {
+  let all: Record<string, string> | undefined;
+  return (name) => {
+    all ??= resolveVariables({ ...variables, ...env.ctx.userVariables }, { ...env.ctx.predefined, ...jobPre() });
+    return Object.prototype.hasOwnProperty.call(all, name) ? all[name] : undefined;
+  };
+}
+
 export function createInstances(env: CreateEnv, def: JobDef): { created: Created[]; excluded: ExcludedJob[] } {
   const created: Created[] = [];
   const excluded: ExcludedJob[] = [];
@@ -154,8 +167,11 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
         if (rule?.needs) needRefs = readNeeds(env.problems, { kind: 'seq', items: rule.needs as never, pos: rule.position },
           ['jobs', def.name, 'rules', 'needs']);
       } else {
-        const only = def.only ?? DEFAULT_ONLY(def);
-        const r = evaluateOnlyExcept(only, def.except, vars, env.ctx, env.files);
+        // GitLab drops the `only: [branches, tags]` default when `workflow:rules` exist (Processable#compose!:
+        // "If workflow:rules: or rules: are used they are considered not compatible with only/except defaults"),
+        // so such a job is created in every pipeline the workflow lets through, merge request pipelines included.
+        const only = def.only ?? (env.workflowRules ? undefined : DEFAULT_ONLY(def));
+        const r = evaluateOnlyExcept(only, def.except, vars, env.ctx, env.files, !env.workflowRules);
         if (!r.created) {
           excluded.push({ name: inst.name, position: def.position, reason: r.reason });
           continue;
@@ -174,10 +190,19 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
       continue;
     }
     if (!allowFailure) allowFailure = { allowed: when === 'manual' && !manualFromRule, exitCodes: [] };
+    let cache = def.cache;
+    try {
+      cache = settleCachePolicies(def.cache, lookupJobVariable(env, variables, jobPre),
+        { position: def.position, path: ['jobs', def.name] });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      env.problems.push(err);
+      continue;
+    }
     const job: Job = {
       id: jobId, name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
       allowFailure, needs: null, dependencies: def.dependencies, image: def.image, services: def.services,
-      beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache: def.cache,
+      beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache,
       artifacts: def.artifacts, tags: def.tags, retry: def.retry, timeoutSeconds: def.timeoutSeconds,
       interruptible, resourceGroup: def.resourceGroup, environment: def.environment,
       coverage: def.coverage, local: def.local, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,

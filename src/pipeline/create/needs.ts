@@ -4,6 +4,7 @@ import { ConfigError } from '../../errors.js';
 import type { ExcludedJob, NeedSpec } from '../model.js';
 import type { Problems } from '../keywords/check.js';
 import { combinations, matrixName } from '../keywords/parallel.js';
+import { expandMatrixExpressions } from './matrix-expressions.js';
 import type { Created } from './instances.js';
 
 export interface NeedsIndex {
@@ -46,7 +47,15 @@ export function resolveNeeds(created: Created[], idx: NeedsIndex, p: Problems): 
         if (ref.external) continue;
         let names: string[] | undefined;
         if (ref.matrix) {
-          names = ref.matrix.flatMap(combinations).map((v) => matrixName(ref.job, v));
+          let matrix = ref.matrix;
+          try {
+            matrix = expandMatrixExpressions(ref.matrix, c.job.parallel?.matrix, c.job.name, ref.pos, path);
+          } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            p.push(err);
+            continue;
+          }
+          names = matrix.flatMap(combinations).map((v) => matrixName(ref.job, v));
           const missing = names.filter((n) => !idx.stageOf.has(n));
           if (missing.length) {
             if (!ref.optional) report(p, ref.pos, path, missing[0], idx);

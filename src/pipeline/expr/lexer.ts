@@ -1,4 +1,4 @@
-// Tokenizer for GitLab CI/CD variable expressions: $VAR, ${VAR}, "str", 'str', /re/flags, null,
+// Tokenizer for GitLab CI/CD variable expressions: $VAR, "str", 'str', /re/flags, null,
 // ==, !=, =~, !~, &&, ||, ( and ).
 import { ExpressionError } from './errors.js';
 
@@ -32,14 +32,10 @@ export function tokenize(src: string): Token[] {
     if (out.length >= MAX_TOKENS) throw new ExpressionError(`too many tokens (GitLab allows ${MAX_TOKENS})`, src, i);
     const start = i;
     if (c === '$') {
+      // GitLab's variable lexeme is `$name` only (`Lexeme::Variable::PATTERN = /\$(?<name>\w+)/`): `${NAME}` is not
+      // an expression token there, and GitLab refuses the rule ("invalid expression syntax").
       if (src[i + 1] === '{') {
-        const close = src.indexOf('}', i + 2);
-        const name = close < 0 ? '' : src.slice(i + 2, close);
-        if (close < 0) throw new ExpressionError('unterminated ${...} variable reference', src, start);
-        if (!/^[A-Za-z0-9_]+$/.test(name)) throw new ExpressionError(`invalid variable name "${name}"`, src, start);
-        out.push({ kind: 'var', value: name, offset: start, end: close + 1 });
-        i = close + 1;
-        continue;
+        throw new ExpressionError('"${...}" is not allowed in expressions: write the variable as $NAME', src, start);
       }
       let j = i + 1;
       while (j < n && NAME.test(src[j])) j++;

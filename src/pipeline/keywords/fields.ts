@@ -1,7 +1,7 @@
 // Readers for the structured job keywords: image, services, cache, artifacts, retry, timeout, environment.
 import type { ArtifactsSpec, CacheSpec, EnvironmentSpec, ImageSpec, PullPolicy, RetrySpec, ServiceSpec } from '../model.js';
 import type { YNode } from '../yaml/node.js';
-import { checkKeys, Problems, readBool, readEnum, readInt, readString, readStrings, scalarText } from './check.js';
+import { checkKeys, flattenSeq, Problems, readBool, readEnum, readInt, readString, readStrings, scalarText } from './check.js';
 import { readExitCodes } from './rules.js';
 
 const PULL: readonly PullPolicy[] = ['always', 'never', 'if-not-present'];
@@ -89,8 +89,10 @@ const CACHE_WHEN = ['on_success', 'on_failure', 'always'] as const;
 
 export function readCache(p: Problems, n: YNode, path: string[]): CacheSpec[] {
   if (n.kind === 'scalar' && n.value === null) return [];
-  const items = n.kind === 'seq' ? n.items : [n];
-  if (items.length > 4) p.add(n, path, 'no more than 4 caches can be created');
+  // A list inside the list (`cache: [*anchored_list]`, or `!reference` to another job's cache list) is flattened:
+  // GitLab's Caches entry is a ComposableArray, which flattens its config before reading each item.
+  const items = n.kind === 'seq' ? flattenSeq(n) : [n];
+  if (n.kind === 'seq' && n.items.length > 4) p.add(n, path, 'no more than 4 caches can be created');
   const out: CacheSpec[] = [];
   items.forEach((it, i) => {
     const cp = n.kind === 'seq' ? [...path, String(i)] : path;
@@ -107,17 +109,31 @@ export function readCache(p: Problems, n: YNode, path: string[]): CacheSpec[] {
       switch (e.key) {
         case 'key':
           if (v.kind === 'map') {
-            checkKeys(p, v, kp, ['files', 'prefix']);
+            // `files` (content, globs allowed) or `files_commits` (last commits), one or two entries, not both.
+            checkKeys(p, v, kp, ['files', 'files_commits', 'prefix']);
             const files = v.entries.get('files')?.value;
+            const commits = v.entries.get('files_commits')?.value;
             const prefix = v.entries.get('prefix')?.value;
-            c.key = { files: files ? readStrings(p, files, [...kp, 'files'], false) ?? [] : [] };
-            if (!files) p.add(v, kp, 'files is required');
+            const list = files ?? commits;
+            const name = files ? 'files' : 'files_commits';
+            c.key = { files: list ? readStrings(p, list, [...kp, name], false) ?? [] : [] };
+            if (commits && !files) c.key.commits = true;
+            if (!list) p.add(v, kp, 'files or files_commits is required');
+            else if (files && commits) p.add(commits, [...kp, 'files_commits'], 'may not be used with files');
+            else if (c.key.files.length < 1 || c.key.files.length > 2) p.add(list, [...kp, name], 'should have 1 or 2 entries');
             if (prefix) c.key.prefix = readString(p, prefix, [...kp, 'prefix']);
           } else c.key = readString(p, v, kp) ?? 'default';
           break;
         case 'paths': c.paths = readStrings(p, v, kp, false) ?? []; break;
         case 'untracked': c.untracked = readBool(p, v, kp) ?? false; break;
-        case 'policy': c.policy = readEnum(p, v, kp, ['pull', 'push', 'pull-push'] as const) ?? 'pull-push'; break;
+        case 'policy': {
+          const s = scalarText(v);
+          // `policy: $CACHE_POLICY`: GitLab allows variables here (CI/CD YAML reference, `cache:policy`); the
+          // value is settled when the job is created (create/cache-policy.ts).
+          if (s !== undefined && s.includes('$')) c.policyText = s;
+          else c.policy = readEnum(p, v, kp, CACHE_POLICIES) ?? 'pull-push';
+          break;
+        }
         case 'when': c.when = readEnum(p, v, kp, CACHE_WHEN) ?? 'on_success'; break;
         case 'fallback_keys': c.fallbackKeys = readStrings(p, v, kp, false) ?? []; break;
         case 'unprotect': c.unprotect = readBool(p, v, kp) ?? false; break;
@@ -128,6 +144,8 @@ export function readCache(p: Problems, n: YNode, path: string[]): CacheSpec[] {
   });
   return out;
 }
+
+export const CACHE_POLICIES = ['pull', 'push', 'pull-push'] as const;
 
 export function readArtifacts(p: Problems, n: YNode, path: string[]): ArtifactsSpec | undefined {
   if (n.kind === 'scalar' && n.value === null) return undefined;
@@ -179,9 +197,22 @@ export function readArtifacts(p: Problems, n: YNode, path: string[]): ArtifactsS
   return a;
 }
 
-const RETRY_WHEN = ['always', 'unknown_failure', 'script_failure', 'api_failure', 'stuck_or_timeout_failure',
-  'runner_system_failure', 'runner_unsupported', 'stale_schedule', 'job_execution_timeout', 'archived_failure',
-  'unmet_prerequisites', 'scheduler_failure', 'data_integrity_failure'];
+/**
+ * `retry:when`: `always` or any job failure reason GitLab knows. GitLab takes the list from its failure reasons
+ * (`Retry::FullRetry.possible_retry_when_values` = `Gitlab::Ci::Status::Build::Failed.reasons` + `always`), so
+ * it grows with GitLab; `runner_interrupted` (split from `runner_system_failure` in GitLab 18) is the newest that
+ * published pipelines use.
+ */
+export const RETRY_WHEN = ['always', 'unknown_failure', 'script_failure', 'api_failure', 'stuck_or_timeout_failure',
+  'runner_system_failure', 'runner_interrupted', 'missing_dependency_failure', 'runner_unsupported', 'stale_schedule',
+  'job_execution_timeout', 'archived_failure', 'unmet_prerequisites', 'scheduler_failure', 'data_integrity_failure',
+  'forward_deployment_failure', 'protected_environment_failure', 'pipeline_loop_detected', 'invalid_bridge_trigger',
+  'downstream_bridge_project_not_found', 'upstream_bridge_project_not_found', 'insufficient_bridge_permissions',
+  'insufficient_upstream_permissions', 'bridge_pipeline_is_child_pipeline', 'downstream_pipeline_creation_failed',
+  'secrets_provider_not_found', 'reached_max_descendant_pipelines_depth', 'reached_max_pipeline_hierarchy_size',
+  'project_deleted', 'user_blocked', 'ci_quota_exceeded', 'no_matching_runner', 'trace_size_exceeded',
+  'builds_disabled', 'environment_creation_failure', 'deployment_rejected', 'ip_restriction_failure',
+  'failed_outdated_deployment_job', 'reached_downstream_pipeline_trigger_rate_limit'];
 
 export function readRetry(p: Problems, n: YNode, path: string[]): RetrySpec {
   const r: RetrySpec = { max: 0, when: ['always'], exitCodes: [] };

@@ -10,7 +10,7 @@ import { parseDuration, readArtifacts, readCache, readEnvironment, readImage, re
 import { readNeeds, type NeedRef } from './needs.js';
 import { readParallel, type ParallelSpec } from './parallel.js';
 import { readExitCodes, readOnlyExcept, readRules, WHEN_VALUES } from './rules.js';
-import { readVariables } from './variables.js';
+import { JOB_VARIABLE_DATA, readVariables } from './variables.js';
 import { readTrigger } from './trigger.js';
 import { readLocalKeywords } from './local.js';
 
@@ -98,7 +98,7 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
         break;
       case 'image': def.image = readImage(p, v, kp); break;
       case 'services': def.services = readServices(p, v, kp); break;
-      case 'variables': def.variables = readVariables(p, v, kp); break;
+      case 'variables': def.variables = readVariables(p, v, kp, true, JOB_VARIABLE_DATA); break;
       case 'cache': def.cache = readCache(p, v, kp); break;
       case 'artifacts': def.artifacts = readArtifacts(p, v, kp); break;
       case 'tags': def.tags = v.kind === 'scalar' && v.value === null ? [] : readStrings(p, v, kp, false) ?? []; break;

@@ -52,6 +52,22 @@ export function readLocalKeywords(p: Problems, name: string, job: YMap, path: st
   }
   const secrets = at('secrets');
   if (secrets) out.secrets = readSecrets(p, secrets, [...path, 'secrets']);
+
+  // needs on another project's or the parent pipeline's jobs: their artifacts live on GitLab.
+  const needs = at('needs');
+  if (needs?.kind === 'seq') {
+    for (const it of needs.items) {
+      if (it.kind !== 'map') continue;
+      const project = it.entries.get('project')?.value;
+      const pipeline = it.entries.get('pipeline')?.value;
+      const jobName = it.entries.get('job')?.value;
+      const job = jobName?.kind === 'scalar' ? String(jobName.value) : '?';
+      if (project?.kind === 'scalar') (out.externalNeeds ??= []).push(`needs:project ${String(project.value)} (job ${job})`);
+      else if (pipeline) (out.externalNeeds ??= []).push(`needs:pipeline:job ${job}`);
+    }
+  }
+  if (at('identity')) out.unsupported = [...(out.unsupported ?? []), 'identity: cloud identity federation needs GitLab; kiln sets nothing for it'];
+  if (at('dast_configuration')) out.unsupported = [...(out.unsupported ?? []), 'dast_configuration: DAST site and scanner profiles live on GitLab; kiln does not load them'];
   return out;
 }
 

@@ -24,6 +24,9 @@ export function readNeeds(p: Problems, n: YNode, path: string[]): NeedRef[] | nu
   }
   const out: NeedRef[] = [];
   for (const it of flattenSeq(n)) {
+    // A null item (an anchored list with one empty `-`, merged into needs) is skipped, as GitLab does: its Needs
+    // entry flattens the list, a nil need becomes an unspecified entry with no type, and only typed needs count.
+    if (it.kind === 'scalar' && it.value === null) continue;
     const need = readNeed(p, it, path);
     if (need) out.push(need);
   }

@@ -15,7 +15,9 @@ export type RuleFlavor = 'job' | 'workflow' | 'include';
 
 const RULE_KEYS: Record<RuleFlavor, readonly string[]> = {
   job: ['if', 'changes', 'exists', 'when', 'start_in', 'allow_failure', 'variables', 'needs', 'interruptible'],
-  workflow: ['if', 'changes', 'exists', 'when', 'variables', 'auto_cancel'],
+  // GitLab tolerates start_in, allow_failure and needs in workflow:rules ("should not be allowed but we can't
+  // break this behavior now", `Entry::Workflow`); they have no effect there.
+  workflow: ['if', 'changes', 'exists', 'when', 'start_in', 'allow_failure', 'variables', 'needs', 'auto_cancel'],
   include: ['if', 'changes', 'exists', 'when'],
 };
 

@@ -1,13 +1,13 @@
 // Top-level keywords: which keys are jobs, `stages`, `workflow`.
 import type { RuleSpec } from '../rules/types.js';
 import type { YMap } from '../yaml/node.js';
-import { checkKeys, Problems, readString, readStrings } from './check.js';
+import { checkKeys, flattenSeq, Problems, readString, readStrings } from './check.js';
 import { readRules } from './rules.js';
 import { readAutoCancel } from './auto-cancel.js';
 import type { AutoCancelSpec } from '../model.js';
 
 export const RESERVED_TOP_KEYS = ['image', 'services', 'stages', 'types', 'before_script', 'after_script', 'variables',
-  'cache', 'include', 'workflow', 'default', 'spec'];
+  'cache', 'include', 'workflow', 'default'];
 
 export const DEFAULT_STAGES = ['build', 'test', 'deploy'];
 
@@ -24,7 +24,10 @@ export function readStages(p: Problems, root: YMap): string[] {
   const e = root.entries.get('stages') ?? root.entries.get('types');
   let stages = DEFAULT_STAGES;
   if (e) {
-    const s = readStrings(p, e.value, [e.key], false);
+    // Nested lists are flattened (GitLab's Stages entry accepts a nested array of strings, as `!reference` and
+    // anchored lists produce, and reads it flattened).
+    const v = e.value.kind === 'seq' ? { ...e.value, items: flattenSeq(e.value) } : e.value;
+    const s = readStrings(p, v, [e.key], false);
     if (s) stages = s;
   }
   const seen = new Set<string>();

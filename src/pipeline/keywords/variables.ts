@@ -2,11 +2,21 @@
 import { ConfigError } from '../../errors.js';
 import type { Variables } from '../model.js';
 import type { YNode } from '../yaml/node.js';
-import { checkKeys, Problems, readBool, readStrings, scalarText } from './check.js';
+import { Problems, readBool, readStrings, scalarText } from './check.js';
 
 const VAR_NAME = /^[A-Za-z0-9_]+$/;
 
-export function readVariables(p: Problems, n: YNode, path: string[], allowHash = true): Variables {
+/** Hash keys a global variable may have. */
+export const GLOBAL_VARIABLE_DATA = ['value', 'description', 'options', 'expand'] as const;
+/**
+ * Hash keys a job's variable may have: GitLab reads job variables with `allowed_value_data: %i[value expand]`
+ * (`Entry::Processable`), so `description` and `options`, which only make sense for a pipeline form, are refused
+ * there ("variables config uses invalid data keys: description").
+ */
+export const JOB_VARIABLE_DATA = ['value', 'expand'] as const;
+
+export function readVariables(p: Problems, n: YNode, path: string[], allowHash = true,
+  dataKeys: readonly string[] = GLOBAL_VARIABLE_DATA): Variables {
   const out: Variables = {};
   if (n.kind === 'scalar' && n.value === null) return out;
   if (n.kind !== 'map') {
@@ -25,7 +35,10 @@ export function readVariables(p: Problems, n: YNode, path: string[], allowHash =
       continue;
     }
     if (v.kind === 'map' && allowHash) {
-      checkKeys(p, v, vpath, ['value', 'description', 'options', 'expand']);
+      const invalid = [...v.entries.keys()].filter((k) => !dataKeys.includes(k));
+      if (invalid.length) {
+        p.add(v, vpath, `variables config uses invalid data keys: ${invalid.join(', ')} (allowed here: ${dataKeys.join(', ')})`);
+      }
       const def = { value: '', expand: true } as Variables[string];
       const val = v.entries.get('value')?.value;
       if (val) {

@@ -75,11 +75,15 @@ function keyResults(spec: OnlyExceptSpec, which: 'only' | 'except', vars: Vars, 
   return out;
 }
 
+/**
+ * `defaultOnly: false` when the pipeline has `workflow:rules`: GitLab then drops the `only: [branches, tags]`
+ * default (Processable#compose!), so a job without `only` passes the refs check in every pipeline.
+ */
 export function evaluateOnlyExcept(only: OnlyExceptSpec | undefined, except: OnlyExceptSpec | undefined,
-  vars: Vars, ctx: PipelineContext, files: FileContext): { created: boolean; reason: string } {
+  vars: Vars, ctx: PipelineContext, files: FileContext, defaultOnly = true): { created: boolean; reason: string } {
   const onlyResults = only
     ? keyResults(only, 'only', vars, ctx, files)
-    : [{ key: 'refs', ok: DEFAULT_ONLY_REFS.some((r) => refMatches(r, ctx)) }];
+    : defaultOnly ? [{ key: 'refs', ok: DEFAULT_ONLY_REFS.some((r) => refMatches(r, ctx)) }] : [];
   const failedOnly = onlyResults.find((r) => !r.ok);
   if (failedOnly) {
     const what = only ? `only:${failedOnly.key}` : 'only: [branches, tags] (default)';
@@ -89,5 +93,6 @@ export function evaluateOnlyExcept(only: OnlyExceptSpec | undefined, except: Onl
     const hit = keyResults(except, 'except', vars, ctx, files).find((r) => r.ok);
     if (hit) return { created: false, reason: `except:${hit.key} matched` };
   }
-  return { created: true, reason: only ? 'only: satisfied' : 'only: [branches, tags] (default)' };
+  return { created: true, reason: only ? 'only: satisfied' : defaultOnly ? 'only: [branches, tags] (default)'
+    : 'no only: default (workflow:rules exist)' };
 }

@@ -1,10 +1,11 @@
 // Parses one YAML file into the loader's tree (node.ts) with file:line:col positions. Follows Ruby Psych, which
 // GitLab uses: duplicate keys are allowed (last wins), several `<<` merge keys may appear in one mapping (each
 // overrides what came before it), YAML 1.1 booleans yes/no/on/off, and the custom `!reference` tag.
-import { Alias, isAlias, isMap as isYamlMap, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, LineCounter,
+import { Alias, isAlias, isMap as isYamlMap, isNode, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, LineCounter,
   parseAllDocuments, Scalar as YamlScalar } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { ConfigError, type SourcePosition } from '../../errors.js';
+import { FLOW_INDENT_ERROR, reindentFlowCollections } from './flow-indent.js';
 import type { YEntry, YMap, YNode } from './node.js';
 
 /** Upper bound on the size of a document once aliases are expanded (guards against "billion laughs"). */
@@ -22,27 +23,55 @@ type AnyDoc = ReturnType<typeof parseAllDocuments> extends infer R ? (R extends 
  * undefined for an empty document. Syntax errors become ConfigErrors with the position of the problem.
  */
 export function parseYaml(text: string, file: string): YNode | undefined {
-  const lc = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false, merge: false, schema: 'core',
-    prettyErrors: false, strict: false, intAsBigInt: false });
-  const where = (offset: number): SourcePosition => {
-    const p = lc.linePos(Math.max(0, Math.min(offset, text.length)));
-    return { file, line: Math.max(1, p.line), col: Math.max(1, p.col) };
-  };
-  const docs = Array.isArray(parsed) ? parsed : [];
-  if (!Array.isArray(parsed)) {
-    // An EmptyStream: nothing to load.
-    return undefined;
+  let source = text;
+  let added: Map<number, number> | undefined;
+  let lc = new LineCounter();
+  let docs = parseDocs(source, lc);
+  if (docs.some((d) => d.errors.some((e) => FLOW_INDENT_ERROR.test(e.message)))) {
+    const fixed = reindentFlowCollections(text);
+    if (fixed) {
+      source = fixed.text;
+      added = fixed.added;
+      lc = new LineCounter();
+      docs = parseDocs(source, lc);
+    }
   }
+  const where = (offset: number): SourcePosition => {
+    const p = lc.linePos(Math.max(0, Math.min(offset, source.length)));
+    const line = Math.max(1, p.line);
+    return { file, line, col: Math.max(1, p.col - (added?.get(line - 1) ?? 0)) };
+  };
   for (const d of docs) {
     const err = d.errors[0];
     if (err) throw new ConfigError(`syntax error: ${firstLine(err.message)}`, where(err.pos[0]));
   }
-  if (docs.length === 0) return undefined;
-  // GitLab files may start with a `spec:` header document; the pipeline is the last document.
-  const doc: AnyDoc = docs[docs.length - 1];
-  if (doc.contents === null || doc.contents === undefined) return undefined;
+  const doc = pipelineDocument(docs);
+  if (!doc || doc.contents === null || doc.contents === undefined) return undefined;
   return new Converter(doc, where).convert(doc.contents as YamlNode);
+}
+
+function parseDocs(text: string, lineCounter: LineCounter): AnyDoc[] {
+  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, merge: false, schema: 'core', prettyErrors: false,
+    strict: false, intAsBigInt: false });
+  // An EmptyStream (not an array) has nothing to load.
+  return Array.isArray(parsed) ? parsed : [];
+}
+
+/**
+ * The document that holds the pipeline. GitLab reads a file of several documents as an optional header (a first
+ * document whose only key is `spec:`) followed by the content; without such a header it uses the first document
+ * (GitLab's YAML loader, `Gitlab::Ci::Config::Yaml::Loader`, takes the header only when the first of several
+ * documents has a `spec` key, and otherwise the first document). In a single document `spec` is an ordinary key:
+ * a job may be called `spec`.
+ */
+function pipelineDocument(docs: AnyDoc[]): AnyDoc | undefined {
+  if (docs.length > 1 && isSpecHeader(docs[0])) return docs[1];
+  return docs[0];
+}
+
+function isSpecHeader(doc: AnyDoc): boolean {
+  const c = doc.contents as YamlNode | null;
+  return !!c && isYamlMap(c) && c.items.some((pair) => isYamlScalar(pair.key) && pair.key.value === 'spec');
 }
 
 function firstLine(s: string): string {
@@ -52,10 +81,35 @@ function firstLine(s: string): string {
 
 class Converter {
   private readonly done = new Map<YamlNode, YNode>();
+  /** Each alias's target, found in one pass: `Alias.resolve` walks the document from its start for every alias,
+   * which made a file of 1,500 jobs built with `<<: *tpl` take half a minute. */
+  private readonly targets = new Map<Alias, YamlNode | undefined>();
   private readonly active = new Set<YamlNode>();
   private readonly sizes = new WeakMap<YNode, number>();
 
-  constructor(private readonly doc: AnyDoc, private readonly where: (offset: number) => SourcePosition) {}
+  constructor(private readonly doc: AnyDoc, private readonly where: (offset: number) => SourcePosition) {
+    // Document order, node before its children: an alias names the closest anchor before it (YAML 1.2 §3.2.2.2),
+    // which may be the node that contains it (then convert() reports the recursion).
+    // An explicit stack rather than the library's `visit`, which copies the path for every node.
+    const anchors = new Map<string, YamlNode>();
+    const stack: unknown[] = [doc.contents];
+    while (stack.length) {
+      const node = stack.pop();
+      if (isAlias(node)) {
+        this.targets.set(node, anchors.get(node.source));
+        continue;
+      }
+      if (!isNode(node)) continue;
+      if (node.anchor) anchors.set(node.anchor, node);
+      if (isYamlMap(node) || isYamlSeq(node)) {
+        for (let i = node.items.length - 1; i >= 0; i--) {
+          const it = node.items[i];
+          if (isPair(it)) stack.push(it.value, it.key);
+          else stack.push(it);
+        }
+      }
+    }
+  }
 
   convert(node: YamlNode): YNode {
     const cached = this.done.get(node);
@@ -78,7 +132,7 @@ class Converter {
   private convertUncached(node: YamlNode): YNode {
     const pos = this.pos(node);
     if (isAlias(node)) {
-      const target = (node as Alias).resolve(this.doc);
+      const target = this.targets.get(node as Alias);
       if (!target) throw new ConfigError(`syntax error: unknown alias *${(node as Alias).source}`, pos);
       return this.convert(target as YamlNode);
     }

@@ -1,7 +1,5 @@
 // Job caches: key expansion (key:files hashes file contents, prefix), restore with fallback keys before the
 // scripts, save by policy and `when` after them. Entries live in the content-addressed store.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheSpec } from '../../pipeline/model.js';
 import { expandString } from '../../pipeline/variables/expand.js';
@@ -11,6 +9,7 @@ import { StoreDamagedError } from '../../store/errors.js';
 import { claim, dropParked, sameFilesystem, treeIdOf } from '../../store/pool.js';
 import { trace } from '../../util/trace.js';
 import { resolvePaths } from './paths.js';
+import { keyFilesDigest } from './cache-key-files.js';
 import type { JobOutput } from '../output/job-output.js';
 
 export interface CacheContext {
@@ -41,19 +40,7 @@ export async function cacheKey(spec: CacheSpec, ws: string, ci: Record<string, s
     const k = expandString(spec.key, lookup).trim();
     return k === '' ? 'default' : k;
   }
-  const h = createHash('sha256');
-  let found = 0;
-  for (const f of spec.key.files) {
-    const rel = expandString(f, lookup);
-    try {
-      const data = await readFile(join(ws, rel));
-      h.update(`${rel}\0${data.length}\0`).update(data);
-      found++;
-    } catch {
-      h.update(`${rel}\0missing\0`);
-    }
-  }
-  const digest = found ? h.digest('hex').slice(0, 40) : 'default';
+  const digest = (await keyFilesDigest(spec.key, ws, lookup)) ?? 'default';
   const prefix = spec.key.prefix ? expandString(spec.key.prefix, lookup) : '';
   return prefix ? `${prefix}-${digest}` : digest;
 }

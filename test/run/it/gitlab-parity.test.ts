@@ -160,3 +160,56 @@ test('a pages job without a public folder still fails its upload visibly', async
   const s = parseSummary((await runKiln(['run', '--json'], { cwd: dir })).stdout);
   assert.match(await readLog(s, 'pages'), /public: no matching files/);
 });
+
+test('keywords kiln cannot act on are named in the log and in --json: needs:project, identity, tags', async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+consume:
+  tags: [docker, arm64]
+  identity: google_cloud
+  needs:
+    - project: group/library
+      job: build
+      ref: main
+      artifacts: true
+  script: [echo consumed]
+`,
+  });
+  const s = parseSummary((await runKiln(['run', '--json'], { cwd: dir })).stdout);
+  const warnings = job(s, 'consume').warnings ?? [];
+  assert.equal(job(s, 'consume').status, 'success');
+  assert.match(warnings[0], /needs:project group\/library \(job build\): kiln cannot fetch artifacts/);
+  assert.ok(warnings.some((w) => /^identity: /.test(w)));
+  assert.match(warnings[warnings.length - 1], /tags: docker, arm64 pick a runner on GitLab/);
+  const log = await readLog(s, 'consume');
+  for (const w of warnings) assert.ok(log.includes(`WARNING: ${w}`), w);
+});
+
+test('kiln.toml [secrets] gives secrets from the environment or a file; bad entries are config errors with a position', async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+deploy:
+  secrets:
+    DB_PASSWORD: { vault: production/db/password@ops }
+    API_KEY: { vault: production/api/key@ops, file: false }
+  script:
+    - test "$(cat "$DB_PASSWORD")" = "from-a-file-123"
+    - test "$API_KEY" = "from-env-456"
+`,
+    'kiln.toml': '[secrets]\nDB_PASSWORD = { file = "db.secret" }\nAPI_KEY = { env = "KILN_TEST_API_KEY" }\n\n[resource_groups]\nproduction = "oldest_first"\n',
+    'db.secret': 'from-a-file-123\n',
+  });
+  // The file path is relative to where kiln runs: give an absolute one.
+  await writeFile(join(dir, 'kiln.toml'), `[secrets]\nDB_PASSWORD = { file = "${join(dir, 'db.secret')}" }\nAPI_KEY = { env = "KILN_TEST_API_KEY" }\n\n[resource_groups]\nproduction = "oldest_first"\n`);
+  const r = await runKiln(['run', '--json'], { cwd: dir, env: { KILN_TEST_API_KEY: 'from-env-456' } });
+  const s = parseSummary(r.stdout);
+  const log = await readLog(s, 'deploy');
+  assert.equal(job(s, 'deploy').status, 'success', log);
+  assert.ok(!log.includes('from-env-456') && !log.includes('from-a-file-123'));
+
+  await writeFile(join(dir, 'kiln.toml'), '[secrets]\nDB_PASSWORD = "plain"\n\n[resource_groups]\nproduction = "fifo"\n');
+  const bad = await runKiln(['run'], { cwd: dir });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /kiln\.toml:2:\d+.*secrets.*DB_PASSWORD.*expected \{ env = "VARIABLE" \}/s);
+  assert.match(bad.stderr, /kiln\.toml:5:\d+.*resource_groups.*production.*oldest_first/s);
+});

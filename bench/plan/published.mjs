@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Benchmark for `kiln lint` on published pipelines: every pipeline of test/corpus/published/real-world-2 with its
+// includes vendored (as test/pipeline/published.test.ts lints them), through the built CLI. Target: each <= 0.5 s
+// wall. Prints the slowest, the median and `node -e ''` for scale, with the load average (the machine is shared).
+// Usage: node bench/plan/published.mjs [--runs N] [--top N]
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
+const top = Number(args[args.indexOf('--top') + 1]) || 8;
+const TARGET = 0.5;
+const published = join(root, 'test', 'corpus', 'published');
+
+if (!existsSync(join(root, 'dist', 'kiln.cjs'))) {
+  console.log('building dist/ (npm run build)...');
+  const b = spawnSync(process.execPath, ['scripts/build.mjs', '--no-check'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(argv, cwd) {
+  const walls = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    last = spawnSync(process.execPath, argv, { cwd, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '' } });
+    walls.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return { min: Math.min(...walls), median: median(walls), status: last.status, out: `${last.stdout}${last.stderr}` };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'kiln-bench-published-'));
+try {
+  console.log(`node ${process.version}, ${runs} runs each, wall seconds (min / median); load average ` +
+    `${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+  const base = time(['-e', ''], work);
+  console.log(`baseline: node -e '' ${base.min.toFixed(3)} / ${base.median.toFixed(3)}`);
+  const rows = [];
+  for (const name of readdirSync(join(published, 'real-world-2')).sort()) {
+    const src = join(published, 'real-world-2', name);
+    if (!existsSync(join(src, '.gitlab-ci.yml'))) continue;
+    const dir = join(work, name);
+    cpSync(src, dir, { recursive: true });
+    if (existsSync(join(published, 'vendored', name))) cpSync(join(published, 'vendored', name), join(dir, '.kiln-vendor'), { recursive: true });
+    spawnSync('git', ['init', '-q', '-b', 'main', dir]);
+    const r = time([join(root, 'bin', 'kiln.js'), 'lint', '--ref', 'main', '--default-branch', 'main'], dir);
+    rows.push({ name, ...r, valid: r.status === 0 });
+  }
+  rows.sort((a, b) => b.median - a.median);
+  for (const r of rows.slice(0, top)) {
+    console.log(`${r.name}: kiln lint ${r.min.toFixed(3)} / ${r.median.toFixed(3)}${r.valid ? '' : ' (errors: needs CI/CD inputs?)'}`);
+  }
+  const over = rows.filter((r) => r.median > TARGET);
+  console.log(`${rows.length} pipelines: median of medians ${median(rows.map((r) => r.median)).toFixed(3)} s, slowest ` +
+    `${rows[0].median.toFixed(3)} s; target each <= ${TARGET} s: ${over.length ? `${over.length} OVER` : 'ok'}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
