@@ -22,6 +22,7 @@ import { watchRedundancy, type Redundancy } from '../run/redundancy/watch.js';
 import { renderTable } from '../run/summary.js';
 import { trace } from '../util/trace.js';
 import { storeDirFor } from './store-dir.js';
+import { dict } from '../util/dict.js';
 
 export interface RunFlags extends PipelineFlags {
   dir: string;
@@ -111,7 +112,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   if (concurrency === undefined) concurrency = config.concurrent;
   const masked = [...new Set([...(config.masked ?? []), ...(flags.masked ?? [])])];
   // kiln.toml runner environment: like GitLab Runner's, below the pipeline's own variables.
-  const runnerEnv: Record<string, string> = {};
+  const runnerEnv: Record<string, string> = dict();
   for (const env of config.runner.environment ?? []) {
     const eq = env.indexOf('=');
     if (eq > 0) runnerEnv[env.slice(0, eq)] = env.slice(eq + 1);

@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Variables } from '../pipeline/model.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { lineLocator, scanJson } from '../util/json-scan.js';
+import { dict } from '../util/dict.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -25,26 +27,6 @@ function unquote(v: string, file: string, line: number, col: number): string {
   return t;
 }
 
-/** Offset of a JSON syntax error: from the message when Node gives it, else the shortest failing prefix. */
-function jsonErrorOffset(text: string, message: string): number {
-  const m = /position (\d+)/.exec(message);
-  if (m) return Number(m[1]);
-  if (text.length > 200_000) return 0;
-  for (let k = 1; k <= text.length; k++) {
-    try {
-      JSON.parse(text.slice(0, k));
-    } catch (e) {
-      if (!/end of JSON input|Unterminated|Expected/.test((e as Error).message) || k === text.length) return k - 1;
-    }
-  }
-  return 0;
-}
-
-function lineOfKey(text: string, key: string): number {
-  const at = text.indexOf(JSON.stringify(key));
-  return at < 0 ? 1 : text.slice(0, at).split('\n').length;
-}
-
 /** Reads a dotenv file (KEY=VALUE, optional `export`, quotes, comments) or a JSON object of strings. */
 export async function readVariablesFile(file: string): Promise<Variables> {
   let text: string;
@@ -53,22 +35,23 @@ export async function readVariablesFile(file: string): Promise<Variables> {
   } catch (e) {
     throw new UsageError(`cannot read variables file ${file}: ${(e as Error).message}`);
   }
-  const out: Variables = {};
+  const out: Variables = dict();
   if (text.trimStart().startsWith('{')) {
     let data: unknown;
     try {
       data = JSON.parse(text);
     } catch (e) {
-      const at = jsonErrorOffset(text, (e as Error).message);
-      const before = text.slice(0, at);
-      const line = before.split('\n').length;
-      const col = at - before.lastIndexOf('\n');
-      throw new ConfigError(`invalid JSON: ${(e as Error).message}`, { file, line, col });
+      // V8 gives no position for some errors (end of input, "Unexpected token"): one linear scan finds it.
+      const message = (e as Error).message;
+      const at = scanJson(text).errorAt ?? Number(/position (\d+)/.exec(message)?.[1] ?? 0);
+      throw new ConfigError(`invalid JSON: ${message}`, { file, ...lineLocator(text)(at) });
     }
     if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError('a JSON variables file must be an object of NAME: "value"', { file, line: 1, col: 1 });
+    const keys = scanJson(text).keys;
+    const locate = lineLocator(text);
     for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-      if (!NAME.test(k)) throw new ConfigError(`invalid variable name "${k}"`, { file, line: 1, col: 1 }, [k]);
-      const where = { file, line: lineOfKey(text, k), col: 1 };
+      const where = { file, ...locate(keys.get(k) ?? 0) };
+      if (!NAME.test(k)) throw new ConfigError(`invalid variable name "${k}"`, where, [k]);
       if (v && typeof v === 'object' && !Array.isArray(v)) {
         // {"value": "...", "file": true, "masked": true, "expand": false} like GitLab's variable settings.
         const o = v as Record<string, unknown>;

@@ -3,6 +3,7 @@
 import { UsageError } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import type { Variables } from './model.js';
+import { dict } from '../util/dict.js';
 
 export interface PipelineFlags {
   file?: string;
@@ -27,7 +28,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * (the "Run pipeline" form, the API), their values are expanded: `--variable A='$B'` refers to B.
  */
 export function parseVariableFlags(list: string[] = []): Variables {
-  const out: Variables = Object.create(null);
+  const out: Variables = dict();
   for (const item of list) {
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);

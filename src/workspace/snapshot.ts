@@ -12,6 +12,7 @@ import { addIntentToAdd, splitTagged } from './intent.js';
 import { trace } from '../util/trace.js';
 import { extractTree } from './extract.js';
 import { prepareSubmodules, type SubmoduleTree } from './submodules.js';
+import { refuseNonUtf8Path } from '../util/utf8.js';
 
 export { WorkspaceError };
 
@@ -56,6 +57,10 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
       out = r.stdout.toString();
     }
     const listed = splitTagged(out);
+    // git lists names as bytes: one that is not UTF-8 reads back with U+FFFD and would silently not be copied.
+    for (const rel of [...listed.tracked, ...listed.untracked]) {
+      if (rel.includes('\ufffd')) await refuseNonUtf8Path(projectDir, rel);
+    }
     const keep = (p: string) => !STATE_DIRS.some((s) => p === s || p.startsWith(`${s}/`));
     untracked = listed.untracked.filter(keep);
     const copied = await copyFiles(projectDir, dest, [...new Set([...listed.tracked, ...untracked].filter(keep))]);

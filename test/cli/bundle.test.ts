@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, makeCopy, ROOT } from './helpers/built-copy.js';
@@ -59,6 +59,28 @@ test('the bundle signs an apt repository (openpgp loaded from node_modules at ru
     assert.match(inRelease, /-----BEGIN PGP SIGNED MESSAGE-----/);
     assert.match(inRelease, /-----BEGIN PGP SIGNATURE-----/);
     assert.ok(existsSync(join(repo, 'dists', 'stable', 'Release.gpg')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the bundle evaluates rules:if regexes with RE2 (re2js inlined, loaded on first use)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-bundle-re2-'));
+  try {
+    writeFileSync(join(dir, '.gitlab-ci.yml'), `variables:
+  MSG: "${'word '.repeat(30)}!"
+slow-in-a-backtracking-engine:
+  script: echo hi
+  rules:
+    - if: $MSG =~ /^(\\w+\\s?)*$/
+greek:
+  script: echo hi
+  rules:
+    - if: $MSG =~ /\\p{Greek}/ || $CI_COMMIT_BRANCH =~ /^ma(?i)IN$/
+`);
+    const r = kiln(['jobs', '--json', '--dir', dir, '--ref', 'main', '--default-branch', 'main']);
+    assert.equal(r.code, 0, r.err + r.out);
+    assert.deepEqual(Object.keys(JSON.parse(r.out).jobs), ['greek']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -45,7 +45,7 @@ test('--variable and --concurrency validation', () => {
 
 test('dotenv reports and junit counting', () => {
   const d = parseDotenvReport('A=1\nB="quoted"\nbad line\n');
-  assert.deepEqual(d.vars, { A: '1', B: 'quoted' });
+  assert.deepEqual({ ...d.vars }, { A: '1', B: 'quoted' });
   assert.equal(d.warnings.length, 1);
   const xml = '<testsuite><testcase name="a"/><testcase name="b"><failure/></testcase><testcase name="c"><skipped/></testcase><testcase name="d"><error/></testcase></testsuite>';
   assert.deepEqual(countJunit(xml), { tests: 4, failures: 1, errors: 1, skipped: 1 });

@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import type { DockerSettings } from '../../config/types.js';
 import { LABEL } from './client.js';
+import { dict } from '../../util/dict.js';
 
 /**
  * The runner may pass the host environment through (the shell executor needs it). A container gets only the
@@ -26,7 +27,7 @@ export interface PathMap {
 export function containerEnv(env: Record<string, string>, map: PathMap, jobVars: Set<string> = new Set(),
   hostEnv: NodeJS.ProcessEnv = process.env): string[] {
   const varsDir = `${map.workspaceDir}.tmp`;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = dict();
   for (const [k, v] of Object.entries(env)) {
     if (fromHost(k, v, hostEnv, jobVars)) continue;
     out[k] = v.split(varsDir).join(VARS_DIR).split(map.workspaceDir).join(map.projectDir);

@@ -6,8 +6,8 @@
 //   remote:    .kiln-vendor/remote/<host>/<path>            (https://host/path, query dropped)
 //   template:  .kiln-vendor/template/<name>                 (e.g. Security/SAST.gitlab-ci.yml)
 //   component: .kiln-vendor/component/<host/path/name>/<version>.yml  (host/path/name@version)
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, normalize, relative, sep } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError } from '../../errors.js';
 import type { RuleSpec } from '../rules/types.js';
@@ -15,6 +15,7 @@ import { checkKeys, Problems, readString, readStrings, scalarText } from '../key
 import { readRules } from '../keywords/rules.js';
 import { parseYaml } from '../yaml/read.js';
 import { deepMerge, newMap, type YMap, type YNode } from '../yaml/node.js';
+import { decodeUtf8Strict } from '../../util/utf8.js';
 
 const MAX_INCLUDES = 150;
 const INCLUDE_KEYS = ['local', 'remote', 'project', 'ref', 'file', 'template', 'component', 'rules', 'inputs',
@@ -36,18 +37,50 @@ interface State {
   stack: string[];
 }
 
-/** Reads and parses a project file (display path relative to the project). Throws ConfigError. */
+/**
+ * Reads and parses a project file (display path relative to the project). Throws ConfigError. The file must be
+ * inside the project once symbolic links are followed (the file's own, or a directory's on its path): GitLab reads
+ * files from the repository, where a link is only its target's name, so nothing outside the project can ever be
+ * read, and a committed `leak.yml -> /etc/shadow` must not show the host's file in kiln's parse errors either.
+ */
 export function readConfigFile(projectDir: string, rel: string, at?: YNode, path: string[] = [], content?: string): YMap {
   let text: string;
-  try {
-    text = content ?? readFileSync(join(projectDir, rel), 'utf8');
-  } catch {
-    throw new ConfigError(at ? `file \`${rel}\` does not exist` : `${join(projectDir, rel)}: no such file (is this the project directory? use --dir)`, at?.pos, path);
+  if (content !== undefined) text = content;
+  else {
+    const abs = join(projectDir, rel);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      throw new ConfigError(at ? `file \`${rel}\` does not exist` : `${abs}: no such file (is this the project directory? use --dir)`, at?.pos, path);
+    }
+    if (!isInside(realpathSync(projectDir), real)) {
+      throw new ConfigError(`file \`${rel}\` leads outside the project through a symbolic link; kiln reads only files inside the project`, at?.pos, path);
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(real);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ConfigError(code === 'EISDIR' ? `\`${rel}\` is a directory, not a file` : `file \`${rel}\` cannot be read (${code ?? String(err)})`, at?.pos, path);
+    }
+    const decoded = decodeUtf8Strict(bytes);
+    if ('problem' in decoded) {
+      const { line, col, byte } = decoded.problem;
+      throw new ConfigError(`invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}): the file must be UTF-8 text`, { file: rel, line, col });
+    }
+    text = decoded.text;
   }
   const root = parseYaml(text, rel);
   if (root === undefined) return newMap({ file: rel, line: 1, col: 1 });
   if (root.kind !== 'map') throw new ConfigError('invalid configuration format: the file should contain a hash', root.pos);
   return root;
+}
+
+/** Whether real path `p` is `dir` or below it (both already resolved with realpath). */
+function isInside(dir: string, p: string): boolean {
+  const r = relative(dir, p);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
 /** Returns the main file's content with every include merged in and the `include` keys removed. */
@@ -205,12 +238,14 @@ function listFiles(root: string): string[] {
       const abs = join(dir, name);
       let st;
       try {
-        st = statSync(abs);
+        st = lstatSync(abs);
       } catch {
         continue;
       }
+      // Symbolic links are listed as files and never walked into (GitLab lists the repository's entries, where a
+      // link is one entry); where a listed link leads is checked when the file is read.
       if (st.isDirectory()) walk(abs);
-      else if (st.isFile()) out.push(relative(root, abs).split(sep).join('/'));
+      else if (st.isFile() || st.isSymbolicLink()) out.push(relative(root, abs).split(sep).join('/'));
     }
   };
   walk(root);

@@ -13,6 +13,7 @@ import { readNeeds, type NeedRef } from '../keywords/needs.js';
 import { instancesOf } from '../keywords/parallel.js';
 import { resolveVariables } from '../variables/expand.js';
 import { settleCachePolicies } from './cache-policy.js';
+import { dict, hasEntry } from '../../util/dict.js';
 
 export interface CreateEnv {
   ctx: PipelineContext;
@@ -69,12 +70,13 @@ function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: ()
     if (JOB_LEVEL.test(n) && Object.prototype.hasOwnProperty.call(jobPre(), n)) return jobPre()[n];
     return Object.prototype.hasOwnProperty.call(env.ctx.predefined, n) ? env.ctx.predefined[n] : undefined;
   };
-  let ownResolved: Record<string, string> = {};
   const ownNames = Object.keys(own);
+  let ownResolved: Record<string, string> | undefined;
   if (ownNames.length && !ownNames.some((n) => own[n].expand && own[n].value.includes('$'))) {
+    ownResolved = dict();
     for (const n of ownNames) ownResolved[n] = own[n].value;
   } else if (ownNames.length) {
-    const base: Record<string, string> = {};
+    const base: Record<string, string> = dict();
     for (const d of Object.values(own)) {
       for (const m of d.value.matchAll(NAME_RE)) {
         const v = outer(m[1]);
@@ -83,10 +85,10 @@ function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: ()
     }
     ownResolved = resolveVariables(own, base);
   }
-  const out: Record<string, string | undefined> = {};
+  const out: Record<string, string | undefined> = dict();
   for (const n of names) {
     const v = view.user.has(n) ? view.resolved[n]
-      : Object.prototype.hasOwnProperty.call(own, n) ? ownResolved[n] : outer(n);
+      : Object.prototype.hasOwnProperty.call(own, n) ? ownResolved?.[n] : outer(n);
     if (v !== undefined) out[n] = v;
   }
   return out;
@@ -104,9 +106,9 @@ const DEFAULT_ONLY = (def: JobDef): OnlyExceptSpec => ({ position: def.position,
 
 export function inheritedGlobals(globals: Variables, inherit: boolean | string[]): Variables {
   if (inherit === true) return globals;
-  if (inherit === false) return {};
-  const out: Variables = {};
-  for (const k of inherit) if (globals[k]) out[k] = globals[k];
+  if (inherit === false) return dict();
+  const out: Variables = dict();
+  for (const k of inherit) if (hasEntry(globals, k)) out[k] = globals[k];
   return out;
 }
 
@@ -127,10 +129,12 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
   const names = namesReferenced(def);
   const inherited = inheritedGlobals(env.globals, def.inheritVariables);
   for (const inst of instancesOf(def.name, def.parallel)) {
-    const matrixVars: Variables = {};
-    for (const [k, v] of Object.entries(inst.parallel?.matrix ?? {})) matrixVars[k] = { value: v, expand: true };
-    const own: Variables = inst.parallel?.matrix ? { ...def.variables, ...matrixVars } : def.variables;
-    const jobVars: Variables = { ...inherited, ...own };
+    let own = def.variables;
+    if (inst.parallel?.matrix) {
+      own = dict(def.variables);
+      for (const [k, v] of Object.entries(inst.parallel.matrix)) own[k] = { value: v, expand: true };
+    }
+    const jobVars: Variables = dict(inherited, own);
     const jobId = env.nextJobId();
     const jobPre = () => jobPredefined(env.ctx, { name: inst.name, stage: def.stage, parallel: inst.parallel }, jobId);
     const vars = names.length ? ruleVariables(env, def, own, jobPre, names) : {};

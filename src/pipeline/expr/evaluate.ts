@@ -2,9 +2,9 @@
 // their operands (nil and false are falsy, every string — even "" — is truthy); the statement is true when the
 // final value is "present" (not nil/false, not a blank string).
 import type { Expr } from './ast.js';
-import { compileRegex } from './regex.js';
+import { compileRe2, type Re2Regex } from './re2.js';
 
-type Value = string | null | boolean | RegExp;
+type Value = string | null | boolean | Re2Regex;
 type Vars = Record<string, string | undefined>;
 
 const PATTERN_STRING = /^\/(.*)\/([ismU]*)$/s;
@@ -20,13 +20,13 @@ export function isPresent(v: Value): boolean {
 }
 
 /** A string used as a pattern (from a variable or literal) is compiled when it has the /re/flags form. */
-function asPattern(v: Value): RegExp | string | null {
-  if (v instanceof RegExp) return v;
-  if (typeof v !== 'string') return null;
+function asPattern(v: Value): Re2Regex | string | null {
+  if (v === null || typeof v === 'boolean') return null;
+  if (typeof v !== 'string') return v;
   const m = PATTERN_STRING.exec(v);
   if (m && m[1] !== '') {
     try {
-      return compileRegex(m[1].replace(/\\\//g, '/'), m[2], 're2');
+      return compileRe2(m[1].replace(/\\\//g, '/'), m[2]);
     } catch {
       return v;
     }
@@ -40,7 +40,6 @@ function matches(textValue: Value, patternValue: Value): boolean | null {
   const p = asPattern(patternValue);
   if (p === null) return false;
   if (typeof p === 'string') return p.includes(text); // GitLab falls back to String#scan with the text
-  p.lastIndex = 0;
   return p.test(text);
 }
 
@@ -84,10 +83,14 @@ function evalValue(e: Expr, vars: Vars): Value {
 }
 
 function same(a: Value, b: Value): boolean {
-  if (a instanceof RegExp || b instanceof RegExp) {
-    return a instanceof RegExp && b instanceof RegExp && a.source === b.source && a.flags === b.flags;
+  if (isPattern(a) || isPattern(b)) {
+    return isPattern(a) && isPattern(b) && a.source === b.source && a.flags === b.flags;
   }
   return a === b;
+}
+
+function isPattern(v: Value): v is Re2Regex {
+  return v !== null && typeof v === 'object';
 }
 
 export function evaluateTree(e: Expr, vars: Vars): boolean {

@@ -6,7 +6,8 @@ import { parseExpression } from './parser.js';
 export type { Expr } from './ast.js';
 export { ExpressionError } from './errors.js';
 export { parseExpression } from './parser.js';
-export { compileRegex, RegexSyntaxError, type RegexDialect } from './regex.js';
+export { compileRegex, RegexSyntaxError, type RegexDialect, type TextPattern } from './regex.js';
+export { compileRe2, isValidRe2, type Re2Regex } from './re2.js';
 
 const cache = new Map<string, Expr>();
 

@@ -3,7 +3,7 @@
 import type { Expr } from './ast.js';
 import { ExpressionError } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
-import { compileRegex, RegexSyntaxError } from './regex.js';
+import { compileRe2, RegexSyntaxError } from './re2.js';
 
 export function parseExpression(src: string): Expr {
   const tokens = tokenize(src);
@@ -59,7 +59,7 @@ export function parseExpression(src: string): Expr {
           throw new ExpressionError('a regular expression may only appear on the right of =~ or !~', src, t.offset);
         }
         try {
-          const regex = compileRegex(t.value, t.flags ?? '', 're2');
+          const regex = compileRe2(t.value, t.flags ?? '');
           return { kind: 'regex', body: t.value, flags: t.flags ?? '', regex, offset: t.offset };
         } catch (e) {
           if (e instanceof RegexSyntaxError) throw new ExpressionError(e.message, src, t.offset + 1 + e.offset);

@@ -1,19 +1,19 @@
-// Translates the regular expressions GitLab accepts into JavaScript RegExps.
-// - 're2': rules:if / only:variables patterns (GitLab compiles them with RE2: no lookaround, no backreferences;
-//   flags i, m, s, U; \A, \z, \Q...\E, (?P<name>), [[:alpha:]], \x{hex}).
-// - 'ruby': only/except refs patterns (GitLab tries RE2 and falls back to Ruby's Regexp: lookaround and
-//   backreferences allowed, \A, \z, \Z, \h; ^ and $ always match at line boundaries).
+// The regular expressions GitLab accepts, by where they appear:
+// - 're2': rules:if / only:variables patterns. GitLab compiles them with RE2 only; so does kiln (./re2.ts), in
+//   linear time, and what RE2 refuses is a syntax error.
+// - 'ruby': only/except refs patterns. GitLab tries RE2 and, when RE2 refuses the pattern, falls back to Ruby's
+//   Regexp (UntrustedRegexp.with_fallback): lookaround and backreferences allowed, \A, \z, \Z, \h; ^ and $
+//   always match at line boundaries. kiln does the same: RE2 first, then the pattern translated into a JavaScript
+//   RegExp (a backtracking engine, as Ruby's is on GitLab).
 // Unsupported constructs raise RegexSyntaxError with the offset inside the pattern.
+import { compileRe2, RegexSyntaxError, type Re2Regex } from './re2.js';
+
+export { RegexSyntaxError } from './re2.js';
 
 export type RegexDialect = 're2' | 'ruby';
 
-export class RegexSyntaxError extends Error {
-  readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(message);
-    this.offset = offset;
-  }
-}
+/** What a compiled pattern offers: an RE2 pattern, or a RegExp for the Ruby fallback. */
+export type TextPattern = Re2Regex | RegExp;
 
 const POSIX: Record<string, string> = {
   alnum: '0-9A-Za-z',
@@ -36,15 +36,22 @@ const START = '(?<![\\s\\S])';
 const END = '(?![\\s\\S])';
 const END_BEFORE_NL = '(?=\\n?(?![\\s\\S]))';
 
-function escapeLiteral(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+/** Compile `body` (between the slashes) with GitLab `flags`. */
+export function compileRegex(body: string, flags: string, dialect: RegexDialect): TextPattern {
+  if (dialect === 're2') return compileRe2(body, flags);
+  try {
+    return compileRe2(body, flags);
+  } catch (e) {
+    if (!(e instanceof RegexSyntaxError)) throw e;
+    return compileRuby(body, flags);
+  }
 }
 
-/** Compile `body` (between the slashes) with GitLab `flags` into a JS RegExp. */
-export function compileRegex(body: string, flags: string, dialect: RegexDialect): RegExp {
+/** Ruby's Regexp semantics in a JavaScript RegExp (the fallback for only/except refs). */
+function compileRuby(body: string, flags: string): RegExp {
   let src = body;
-  let flagSet = new Set([...flags]);
-  // Leading inline flags, e.g. "(?i)abc" (both RE2 and Ruby accept them).
+  const flagSet = new Set([...flags]);
+  // Leading inline flags, e.g. "(?i)abc".
   const lead = /^\(\?([imsU]+)\)/.exec(src);
   let leadLen = 0;
   if (lead) {
@@ -52,19 +59,12 @@ export function compileRegex(body: string, flags: string, dialect: RegexDialect)
     leadLen = lead[0].length;
     src = src.slice(leadLen);
   }
-  const ungreedy = flagSet.has('U');
-  if (ungreedy && dialect === 'ruby') throw new RegexSyntaxError('flag U is not supported in Ruby regexps', 0);
-  const out = translate(src, dialect, ungreedy, leadLen);
-  let js = '';
+  if (flagSet.has('U')) throw new RegexSyntaxError('flag U is not supported in Ruby regexps', 0);
+  const out = translate(src, leadLen);
+  // Ruby: ^/$ are line anchors; the "m" flag means "dot matches newline".
+  let js = 'm';
   if (flagSet.has('i')) js += 'i';
-  if (dialect === 'ruby') {
-    // Ruby: ^/$ are line anchors; the "m" flag means "dot matches newline".
-    js += 'm';
-    if (flagSet.has('m')) js += 's';
-  } else {
-    if (flagSet.has('m')) js += 'm';
-    if (flagSet.has('s')) js += 's';
-  }
+  if (flagSet.has('m')) js += 's';
   try {
     return new RegExp(out, js);
   } catch (e) {
@@ -72,7 +72,7 @@ export function compileRegex(body: string, flags: string, dialect: RegexDialect)
   }
 }
 
-function translate(src: string, dialect: RegexDialect, ungreedy: boolean, base: number): string {
+function translate(src: string, base: number): string {
   let out = '';
   let i = 0;
   const n = src.length;
@@ -80,15 +80,13 @@ function translate(src: string, dialect: RegexDialect, ungreedy: boolean, base: 
     throw new RegexSyntaxError(msg, base + at);
   };
   const quantifierTail = (): void => {
-    // After a quantifier: handle lazy/possessive suffixes and the U (ungreedy) flag.
+    // After a quantifier: lazy and possessive suffixes.
     const next = src[i];
-    if (next === '+') {
-      if (dialect === 're2') fail('possessive quantifiers are not supported (RE2 syntax)', i);
-      fail('possessive quantifiers are not supported', i);
+    if (next === '+') fail('possessive quantifiers are not supported', i);
+    if (next === '?') {
+      out += '?';
+      i++;
     }
-    const lazy = next === '?';
-    if (lazy) i++;
-    if (lazy !== ungreedy) out += '?';
   };
   while (i < n) {
     const c = src[i];
@@ -97,17 +95,9 @@ function translate(src: string, dialect: RegexDialect, ungreedy: boolean, base: 
       if (d === undefined) fail('trailing backslash', i);
       if (d === 'A') out += START;
       else if (d === 'z') out += END;
-      else if (d === 'Z') {
-        if (dialect === 're2') fail('\\Z is not supported (RE2 syntax; use \\z)', i);
-        out += END_BEFORE_NL;
-      } else if (d === 'Q' && dialect === 're2') {
-        const e = src.indexOf('\\E', i + 2);
-        const lit = e < 0 ? src.slice(i + 2) : src.slice(i + 2, e);
-        out += escapeLiteral(lit);
-        i = e < 0 ? n : e + 2;
-        continue;
-      } else if (d === 'h' && dialect === 'ruby') out += '[0-9a-fA-F]';
-      else if (d === 'H' && dialect === 'ruby') out += '[^0-9a-fA-F]';
+      else if (d === 'Z') out += END_BEFORE_NL;
+      else if (d === 'h') out += '[0-9a-fA-F]';
+      else if (d === 'H') out += '[^0-9a-fA-F]';
       else if (d === 'x' && src[i + 2] === '{') {
         const close = src.indexOf('}', i + 3);
         const hex = close < 0 ? '' : src.slice(i + 3, close);
@@ -115,10 +105,7 @@ function translate(src: string, dialect: RegexDialect, ungreedy: boolean, base: 
         out += codePointEscape(parseInt(hex, 16));
         i = close + 1;
         continue;
-      } else if (/[1-9]/.test(d)) {
-        if (dialect === 're2') fail('backreferences are not supported (RE2 syntax)', i);
-        out += c + d;
-      } else if (d === 'p' || d === 'P') fail('Unicode classes (\\p) are not supported', i);
+      } else if (/[1-9]/.test(d)) out += c + d; else if (d === 'p' || d === 'P') fail('Unicode classes (\\p) are not supported', i);
       else if (d === 'C' || d === 'G' || d === 'K' || d === 'X' || d === 'R') fail(`\\${d} is not supported`, i);
       else out += c + d;
       i += 2;
@@ -143,11 +130,10 @@ function translate(src: string, dialect: RegexDialect, ungreedy: boolean, base: 
           out += '(?<';
           i += 3;
         } else if (/^(=|!|<=|<!)/.test(rest)) {
-          if (dialect === 're2') fail('lookaround assertions are not supported (RE2 syntax)', i);
           const m = /^(=|!|<=|<!)/.exec(rest)![0];
           out += '(?' + m;
           i += 2 + m.length;
-        } else if (rest.startsWith('#') && dialect === 'ruby') {
+        } else if (rest.startsWith('#')) {
           const close = src.indexOf(')', i);
           if (close < 0) fail('unterminated comment group', i);
           i = close + 1;

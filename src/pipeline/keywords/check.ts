@@ -84,21 +84,23 @@ export function readScript(p: Problems, n: YNode, path: string[]): string[] | un
     return undefined;
   }
   const out: string[] = [];
-  const walk = (seq: YNode, depth: number): boolean => {
-    if (seq.kind !== 'seq') return false;
-    for (const it of seq.items) {
+  // The first item that is neither a string nor a nested array is reported at its own position and index path.
+  const walk = (seq: YNode & { kind: 'seq' }, depth: number, at: string[]): { node: YNode; path: string[] } | undefined => {
+    for (const [i, it] of seq.items.entries()) {
       if (it.kind === 'seq' && depth < 10) {
-        if (!walk(it, depth + 1)) return false;
+        const bad = walk(it, depth + 1, [...at, String(i)]);
+        if (bad) return bad;
       } else {
         const t = scalarText(it);
-        if (t === undefined) return false;
+        if (t === undefined) return { node: it, path: [...at, String(i)] };
         out.push(t);
       }
     }
-    return true;
+    return undefined;
   };
-  if (!walk(n, 1)) {
-    p.add(n, path, 'should be a string or a nested array of strings up to 10 levels deep');
+  const bad = walk(n, 1, path);
+  if (bad) {
+    p.add(bad.node, bad.path, `should be a string or a nested array of strings up to 10 levels deep, got ${describe(bad.node)}`);
     return undefined;
   }
   return out;

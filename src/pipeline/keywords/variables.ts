@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors.js';
 import type { Variables } from '../model.js';
 import type { YNode } from '../yaml/node.js';
 import { Problems, readBool, readStrings, scalarText } from './check.js';
+import { dict } from '../../util/dict.js';
 
 const VAR_NAME = /^[A-Za-z0-9_]+$/;
 
@@ -17,7 +18,7 @@ export const JOB_VARIABLE_DATA = ['value', 'expand'] as const;
 
 export function readVariables(p: Problems, n: YNode, path: string[], allowHash = true,
   dataKeys: readonly string[] = GLOBAL_VARIABLE_DATA): Variables {
-  const out: Variables = {};
+  const out: Variables = dict();
   if (n.kind === 'scalar' && n.value === null) return out;
   if (n.kind !== 'map') {
     p.add(n, path, 'should be a hash of key value pairs');

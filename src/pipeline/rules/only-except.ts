@@ -2,7 +2,7 @@
 // the job is created when every `only` key holds and no `except` key holds. Without `only`, the job behaves as
 // `only: [branches, tags]`. Within a key, any entry is enough.
 import { anyMatch } from '../context/glob.js';
-import { compileRegex } from '../expr/index.js';
+import { compileRegex, type TextPattern } from '../expr/index.js';
 import type { PipelineContext } from '../model.js';
 import { checkExpression } from './expression-check.js';
 import type { FileContext, OnlyExceptSpec } from './types.js';
@@ -23,12 +23,12 @@ function pluralize(word: string): string {
   return `${word}s`;
 }
 
-const regexCache = new Map<string, RegExp | null>();
+const regexCache = new Map<string, TextPattern | null>();
 
-function refRegex(pattern: string): RegExp | null {
+function refRegex(pattern: string): TextPattern | null {
   if (regexCache.has(pattern)) return regexCache.get(pattern)!;
   const m = RUBY_REGEX.exec(pattern);
-  let re: RegExp | null = null;
+  let re: TextPattern | null = null;
   if (m) {
     try {
       re = compileRegex(m[1], m[2], 'ruby');

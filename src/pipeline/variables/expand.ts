@@ -1,6 +1,25 @@
 // Variable expansion as GitLab does it: $NAME, ${NAME}, "$$" → "$"; unknown variables expand to "".
 // A "$" not followed by a name (or an unclosed "${") is kept literally.
+import { KilnError } from '../../errors.js';
 import type { Variables } from '../model.js';
+import { dict } from '../../util/dict.js';
+
+/**
+ * Most characters one expansion may add. References multiply (A1: "$A0$A0...", A2: "$A1$A1...", ...), so ten
+ * short lines can ask for gigabytes; no real value comes near this (Linux refuses any single environment string
+ * over 128 KiB anyway), so past it kiln stops with an error instead of running out of memory.
+ */
+export const MAX_EXPANSION = 1 << 20;
+
+/** A value that expands to more than MAX_EXPANSION characters. */
+export class ExpansionTooLargeError extends KilnError {
+  readonly variable?: string;
+  constructor(variable?: string) {
+    super(`${variable ? `variable ${variable}` : 'a value'} expands to more than ${MAX_EXPANSION / (1 << 20)} MiB ` +
+      '(variables that refer to each other many times over?); kiln does not expand it', 'E_VARIABLE_EXPANSION', 1);
+    this.variable = variable;
+  }
+}
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
@@ -33,6 +52,7 @@ function scan(value: string, replace: (name: string, raw: string) => string): st
   let out = '';
   let i = 0;
   const n = value.length;
+  const limit = n + MAX_EXPANSION;
   while (i < n) {
     const c = value[i];
     if (c !== '$') {
@@ -53,6 +73,7 @@ function scan(value: string, replace: (name: string, raw: string) => string): st
       const name = close < 0 ? '' : value.slice(i + 2, close);
       if (close > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
         out += replace(name, value.slice(i, close + 1));
+        if (out.length > limit) throw new ExpansionTooLargeError();
         i = close + 1;
         continue;
       }
@@ -64,6 +85,7 @@ function scan(value: string, replace: (name: string, raw: string) => string): st
       let j = i + 2;
       while (j < n && NAME_CHAR.test(value[j])) j++;
       out += replace(value.slice(i + 1, j), value.slice(i, j));
+      if (out.length > limit) throw new ExpansionTooLargeError();
       i = j;
       continue;
     }
@@ -80,7 +102,7 @@ function scan(value: string, replace: (name: string, raw: string) => string): st
  * (or "") instead of looping.
  */
 export function resolveVariables(defs: Variables, base: Record<string, string>): Record<string, string> {
-  const result: Record<string, string> = { ...base };
+  const result: Record<string, string> = dict(base);
   const done = new Map<string, string>();
   const active = new Set<string>();
   const has = (name: string): boolean => Object.prototype.hasOwnProperty.call(defs, name);
@@ -112,7 +134,12 @@ export function resolveVariables(defs: Variables, base: Record<string, string>):
           continue;
         }
       }
-      done.set(top, def.expand ? expandString(def.value, valueOf(top)) : def.value);
+      try {
+        done.set(top, def.expand ? expandString(def.value, valueOf(top)) : def.value);
+      } catch (err) {
+        if (err instanceof ExpansionTooLargeError && err.variable === undefined) throw new ExpansionTooLargeError(top);
+        throw err;
+      }
       stack.pop();
       active.delete(top);
     }

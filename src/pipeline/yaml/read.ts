@@ -1,7 +1,7 @@
 // Parses one YAML file into the loader's tree (node.ts) with file:line:col positions. Follows Ruby Psych, which
 // GitLab uses: duplicate keys are allowed (last wins), several `<<` merge keys may appear in one mapping (each
 // overrides what came before it), YAML 1.1 booleans yes/no/on/off, and the custom `!reference` tag.
-import { Alias, isAlias, isMap as isYamlMap, isNode, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, LineCounter,
+import { Alias, isAlias, isMap as isYamlMap, isNode, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, Lexer, LineCounter,
   parseAllDocuments, Scalar as YamlScalar } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { ConfigError, type SourcePosition } from '../../errors.js';
@@ -26,14 +26,14 @@ export function parseYaml(text: string, file: string): YNode | undefined {
   let source = text;
   let added: Map<number, number> | undefined;
   let lc = new LineCounter();
-  let docs = parseDocs(source, lc);
+  let docs = parseDocs(source, lc, file);
   if (docs.some((d) => d.errors.some((e) => FLOW_INDENT_ERROR.test(e.message)))) {
     const fixed = reindentFlowCollections(text);
     if (fixed) {
       source = fixed.text;
       added = fixed.added;
       lc = new LineCounter();
-      docs = parseDocs(source, lc);
+      docs = parseDocs(source, lc, file);
     }
   }
   const where = (offset: number): SourcePosition => {
@@ -43,6 +43,9 @@ export function parseYaml(text: string, file: string): YNode | undefined {
   };
   for (const d of docs) {
     const err = d.errors[0];
+    // The parser recurses into flow collections ([[[...]]]): hundreds of levels overflow the stack, which it
+    // reports as its error. Said as what it is, where the nesting passes kiln's limit.
+    if (err && /Maximum call stack size exceeded/.test(err.message)) throw tooDeep(text, file, err.pos[0]);
     if (err) throw new ConfigError(`syntax error: ${firstLine(err.message)}`, where(err.pos[0]));
   }
   const doc = pipelineDocument(docs);
@@ -50,11 +53,42 @@ export function parseYaml(text: string, file: string): YNode | undefined {
   return new Converter(doc, where).convert(doc.contents as YamlNode);
 }
 
-function parseDocs(text: string, lineCounter: LineCounter): AnyDoc[] {
-  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, merge: false, schema: 'core', prettyErrors: false,
-    strict: false, intAsBigInt: false });
+function parseDocs(text: string, lineCounter: LineCounter, file: string): AnyDoc[] {
+  let parsed: ReturnType<typeof parseAllDocuments>;
+  try {
+    parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, merge: false, schema: 'core', prettyErrors: false,
+      strict: false, intAsBigInt: false });
+  } catch (err) {
+    if (err instanceof RangeError) throw tooDeep(text, file, 0);
+    throw err;
+  }
   // An EmptyStream (not an array) has nothing to load.
   return Array.isArray(parsed) ? parsed : [];
+}
+
+/** Where flow collections nest deeper than MAX_DEPTH, found with the YAML lexer (iterative, no recursion). */
+function tooDeep(text: string, file: string, fallback: number): ConfigError {
+  let offset = 0;
+  let depth = 0;
+  let at = fallback;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's markers (document start, scalar, flow end, BOM) stand for no source text.
+    if (token.length === 1 && /[\x02\x18\x1f\ufeff]/.test(token)) continue;
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_DEPTH) {
+        at = offset;
+        break;
+      }
+    } else if (token === ']' || token === '}') depth--;
+    offset += token.length;
+  }
+  let line = 1;
+  let start = 0;
+  for (let k = text.indexOf('\n'); k >= 0 && k < at; k = text.indexOf('\n', k + 1)) {
+    line++;
+    start = k + 1;
+  }
+  return new ConfigError(`nested more than ${MAX_DEPTH} levels deep`, { file, line, col: at - start + 1 });
 }
 
 /**

@@ -26,6 +26,7 @@ import { formatDuration } from '../output/format.js';
 import { trace } from '../../util/trace.js';
 import { expandArtifacts, expandJobForExecutor } from './expand.js';
 import { stepLimits } from './script-timeouts.js';
+import { dict } from '../../util/dict.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 /** CI_RUNNER_VERSION: kiln's own. */
@@ -151,7 +152,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     const deps = await artifactSources({
       store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
     });
-    const dotenv: Record<string, string> = {};
+    const dotenv: Record<string, string> = dict();
     for (const d of deps) Object.assign(dotenv, d.dotenv);
     const jobEnv = await buildJobEnv({
       ctx: ctx.pipeline.context, job, jobId: info.jobId, projectDir: ws, fileVarDir: `${ws}.tmp`,

@@ -17,7 +17,7 @@ export interface ArtifactSource {
 export async function artifactSources(o: {
   store: Store;
   pipelineId: number;
-  from: string[];
+  from: readonly string[];
   /** Jobs that are part of this run. */
   inRun: (name: string) => boolean;
   /** Artifacts uploaded in this pipeline by a job of this run. */

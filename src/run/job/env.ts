@@ -8,6 +8,7 @@ import type { Job, PipelineContext } from '../../pipeline/model.js';
 import { expandString, resolveVariables } from '../../pipeline/variables/expand.js';
 import { runVariables, type RunVariablesInput } from './run-variables.js';
 import { jobPredefined } from '../../pipeline/context/predefined.js';
+import { dict, hasEntry } from '../../util/dict.js';
 
 export interface JobEnvInput {
   ctx: PipelineContext;
@@ -40,16 +41,13 @@ export interface JobEnv {
 
 export async function buildJobEnv(input: JobEnvInput): Promise<JobEnv> {
   const { ctx, job } = input;
-  const base: Record<string, string> = {
-    ...ctx.predefined,
-    ...jobPredefined(ctx, job, input.jobId),
-    ...input.runnerEnv,
+  const base: Record<string, string> = dict(ctx.predefined, jobPredefined(ctx, job, input.jobId), input.runnerEnv, {
     CI_PROJECT_DIR: input.projectDir,
     CI_BUILDS_DIR: join(input.projectDir, '..'),
     CI_JOB_STATUS: 'running',
-  };
+  });
   let vars = resolveVariables(job.variables, base);
-  if (Object.keys(input.dotenv).length) vars = { ...vars, ...input.dotenv };
+  if (Object.keys(input.dotenv).length) vars = dict(vars, input.dotenv);
   vars = resolveVariables(ctx.userVariables, vars);
   if (input.run) {
     const known = vars;
@@ -73,11 +71,11 @@ export async function buildJobEnv(input: JobEnvInput): Promise<JobEnv> {
   }
   const secrets: string[] = [];
   for (const name of masked) {
-    const def = ctx.userVariables[name] ?? job.variables[name];
+    const def = hasEntry(ctx.userVariables, name) ? ctx.userVariables[name] : hasEntry(job.variables, name) ? job.variables[name] : undefined;
     const value = def?.file ? def.value : vars[name];
     if (value) secrets.push(value);
   }
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = dict();
   for (const [k, v] of Object.entries(input.hostEnv ?? {})) if (v !== undefined) env[k] = v;
   Object.assign(env, vars);
   return { env, ci: vars, secrets };

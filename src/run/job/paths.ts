@@ -5,6 +5,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { KilnError } from '../../errors.js';
+import { refuseNonUtf8Names } from '../../util/utf8.js';
 
 export class PathEscapeError extends KilnError {
   constructor(message: string) {
@@ -38,6 +39,7 @@ async function walk(root: string, rel: string, out: Entry[]): Promise<void> {
   } catch {
     return;
   }
+  await refuseNonUtf8Names(rel ? join(root, rel) : root, rel, dirents.map((d) => d.name));
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const subdirs: string[] = [];
   for (const d of dirents) {

@@ -1,5 +1,6 @@
 // artifacts:reports: dotenv (variables passed to dependent jobs) and junit (test counts for the summary).
 import { readFile } from 'node:fs/promises';
+import { dict } from '../../util/dict.js';
 
 export interface JunitCounts {
   tests: number;
@@ -10,7 +11,7 @@ export interface JunitCounts {
 
 /** GitLab's dotenv report format: KEY=VALUE per line, no export, optional surrounding quotes. */
 export function parseDotenvReport(text: string): { vars: Record<string, string>; warnings: string[] } {
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = dict();
   const warnings: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();

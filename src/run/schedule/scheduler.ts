@@ -2,10 +2,17 @@
 // up to `concurrency` jobs at once, one job per resource_group at a time. It applies when/allow_failure/retry,
 // waits for delayed jobs, and cancels: the whole pipeline (Ctrl-C, auto-cancel) starts nothing new and stops
 // running jobs; a cancel of some jobs (auto-cancel of interruptible jobs) stops those and skips what needs them.
+//
+// Linear bookkeeping (a 5000-job stage pipeline must not cost N^2): a job with needs counts its unfinished needs
+// (each finish decrements its dependents' counters); a job without needs waits for the stage barrier, which
+// counts the unfinished jobs of each stage and opens stage by stage, carrying what the earlier stages ended as
+// (failed/canceled) so a job's upstream is known without looking at every earlier job. Jobs whose wait is over
+// are released in `order` (a heap by order index), exactly the order a full scan of `order` would give.
 import type { Job } from '../../pipeline/model.js';
 import type { JobGraph } from '../../plan/graph.js';
 import { failureAllowed, shouldRetry, shouldRun, type AttemptResult, type JobStatus, type Upstream } from './status.js';
 import { SchedulerControl, type JobState } from './control.js';
+import { composite, WaitCounts } from './wait-counts.js';
 
 export { SchedulerControl, type JobState };
 
@@ -58,7 +65,11 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
   /** What the jobs before each job ended as (drives on_success/on_failure/always). */
   const upstreamOf = new Map<string, Upstream>();
   const waiting = new Set(order);
-  const ready: string[] = [];
+  const waits = new WaitCounts(graph);
+  /** Ready jobs in release order; started or canceled ones are dropped from `inReady` and skipped lazily. */
+  let ready: string[] = [];
+  let readyHead = 0;
+  const inReady = new Set<string>();
   const busyGroups = new Set<string>();
   /** Running jobs' own abort controllers, and why a job was canceled. */
   const running = new Map<string, AbortController>();
@@ -69,10 +80,16 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
   let cancelled = false;
 
   return new Promise<ScheduleResult>((resolve) => {
+    /** A job got its final record: what waits on it counts one less. */
+    const settle = (name: string, rec: JobRecord) => {
+      records.set(name, rec);
+      waits.done(name, upstreamOf.get(name) ?? 'success');
+    };
+
     const markCanceled = (name: string, reason: string) => {
       const rec: JobRecord = { name, status: 'canceled', allowedFailure: false, attempts: 0, skipReason: reason };
-      records.set(name, rec);
       upstreamOf.set(name, 'canceled');
+      settle(name, rec);
       hooks.onSkip?.(nodes.get(name)!.job, rec);
     };
 
@@ -88,22 +105,18 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
           }
         } else if (delayedJobs.has(name)) {
           delayedJobs.get(name)!(reason);
-        } else if (waiting.delete(name) || removeReady(name)) {
+        } else if (waiting.delete(name) || inReady.delete(name)) {
           markCanceled(name, reason);
         }
       }
       pump();
     };
-    const removeReady = (name: string): boolean => {
-      const i = ready.indexOf(name);
-      if (i >= 0) ready.splice(i, 1);
-      return i >= 0;
-    };
+    const readyNames = (): string[] => ready.slice(readyHead).filter((n) => inReady.has(n));
 
     const cancelAll = (reason: string) => {
       if (cancelled) return;
       cancelled = true;
-      cancelJobs([...running.keys(), ...delayedJobs.keys(), ...ready, ...waiting], reason);
+      cancelJobs([...running.keys(), ...delayedJobs.keys(), ...readyNames(), ...waiting], reason);
     };
     const onAbort = () => cancelAll(PIPELINE_CANCELED);
     if (outer) {
@@ -116,7 +129,7 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       state: records.get(name)?.status ?? (running.has(name) ? 'running' : 'pending'),
     }));
     const maybeDone = () => {
-      if (running.size > 0 || delayedJobs.size > 0 || waiting.size > 0 || ready.length > 0) return;
+      if (running.size > 0 || delayedJobs.size > 0 || waiting.size > 0 || inReady.size > 0) return;
       outer?.removeEventListener('abort', onAbort);
       options.control?.detach();
       let passed = !cancelled;
@@ -130,33 +143,30 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       const reason = upstream === 'canceled' ? 'an earlier job was canceled'
         : job.when === 'on_failure' ? 'when: on_failure and nothing failed' : 'an earlier job failed';
       const rec: JobRecord = { name: job.name, status: 'skipped', allowedFailure: false, attempts: 0, skipReason: reason };
-      records.set(job.name, rec);
+      settle(job.name, rec);
       hooks.onSkip?.(job, rec);
     };
 
     const release = () => {
-      // Move waiting jobs whose dependencies are all done into the ready queue (or skip them).
-      let changed = true;
-      while (changed) {
-        changed = false;
-        for (const name of order) {
-          if (!waiting.has(name)) continue;
-          const node = nodes.get(name)!;
-          if (!node.waitsFor.every((d) => records.has(d))) continue;
-          waiting.delete(name);
-          changed = true;
-          const before = node.waitsFor.map((d) => upstreamOf.get(d) ?? 'success');
-          const upstream: Upstream = before.includes('failed') ? 'failed' : before.includes('canceled') ? 'canceled' : 'success';
-          // A skipped job passes on what it was skipped for.
-          upstreamOf.set(name, upstream);
-          if (!shouldRun(node.job, upstream)) {
-            skip(node.job, upstream);
-            continue;
-          }
-          if (node.job.when === 'delayed' && (node.job.startInSeconds ?? 0) > 0) delay(node.job);
-          else ready.push(name);
+      // Move waiting jobs whose wait is over into the ready queue (or skip them), in `order`. Skipping a job can
+      // end the wait of jobs after it in `order`: the heap hands them out in the same pass.
+      for (let name = waits.nextReleased(); name !== undefined; name = waits.nextReleased()) {
+        if (!waiting.delete(name)) continue;
+        const node = nodes.get(name)!;
+        const upstream = node.stageBarrier ? waits.upstreamBefore(node.job.stageIndex) : composite(node.waitsFor.map((d) => upstreamOf.get(d) ?? 'success'));
+        // A skipped job passes on what it was skipped for.
+        upstreamOf.set(name, upstream);
+        if (!shouldRun(node.job, upstream)) {
+          skip(node.job, upstream);
+          continue;
         }
+        if (node.job.when === 'delayed' && (node.job.startInSeconds ?? 0) > 0) delay(node.job);
+        else pushReady(name);
       }
+    };
+    const pushReady = (name: string) => {
+      ready.push(name);
+      inReady.add(name);
     };
 
     const delay = (job: Job) => {
@@ -164,7 +174,7 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       hooks.onDelay?.(job, secs);
       const t = setTimeout(() => {
         delayedJobs.delete(job.name);
-        ready.push(job.name);
+        pushReady(job.name);
         pump();
       }, secs * 1000);
       delayedJobs.set(job.name, (reason) => {
@@ -177,14 +187,18 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
     const pump = () => {
       if (!cancelled) {
         release();
-        for (let i = 0; i < ready.length && running.size < options.concurrency; ) {
-          const job = nodes.get(ready[i])!.job;
-          if (job.resourceGroup && busyGroups.has(job.resourceGroup)) {
-            i++;
-            continue;
-          }
-          ready.splice(i, 1);
+        for (let i = readyHead; i < ready.length && running.size < options.concurrency; i++) {
+          const name = ready[i];
+          if (!inReady.has(name)) continue;
+          const job = nodes.get(name)!.job;
+          if (job.resourceGroup && busyGroups.has(job.resourceGroup)) continue;
+          inReady.delete(name);
           start(job);
+        }
+        while (readyHead < ready.length && !inReady.has(ready[readyHead])) readyHead++;
+        if (readyHead > 1024 && readyHead * 2 > ready.length) {
+          ready = ready.slice(readyHead);
+          readyHead = 0;
         }
       }
       maybeDone();
@@ -197,9 +211,9 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       void runWithRetries(job, ctl.signal).then((rec) => {
         running.delete(job.name);
         if (job.resourceGroup) busyGroups.delete(job.resourceGroup);
-        records.set(job.name, rec);
         if (rec.status === 'failed' && !rec.allowedFailure) upstreamOf.set(job.name, 'failed');
         else if (rec.status === 'canceled') upstreamOf.set(job.name, 'canceled');
+        settle(job.name, rec);
         hooks.onFinish?.(job, rec);
         pump();
       });
