@@ -38,7 +38,7 @@ export interface TriggerEnv {
   depth: number;
   allowMultiProject: boolean;
   /** Jobs whose artifacts the trigger job receives, and what this pipeline's jobs uploaded. */
-  artifactsFrom: string[];
+  artifactsFrom: readonly string[];
   inRun: (job: string) => boolean;
   artifactsOf: (job: string) => ArtifactsResult | undefined;
   /** Runs a loaded child pipeline (a nested runPipeline); its promise settles when the child is done. */
