@@ -65,3 +65,10 @@ export function formatLocated(detail: string, position?: SourcePosition, keyPath
   const key = keyPath.length ? `${keyPath.join(':')}: ` : '';
   return `${where}${key}${detail}`;
 }
+
+/** `kiln vendor` could not fetch or verify an include (network, HTTP status, integrity, size). */
+export class VendorError extends KilnError {
+  constructor(message: string, code = 'E_VENDOR') {
+    super(message, code, 1);
+  }
+}

@@ -12,6 +12,7 @@ import { register as runCommand } from './commands/run.js';
 import { register as logsCommand } from './commands/logs.js';
 import { register as abiCommand } from './commands/abi.js';
 import { register as storeCommand } from './commands/store.js';
+import { register as vendorCommand } from './commands/vendor.js';
 import { register as artifactsCommand } from './commands/artifacts.js';
 import { register as runnerCommand } from './commands/runner.js';
 
@@ -19,5 +20,5 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commandModules: RegisterCommand[] = [
   lintCommand, jobsCommand, runCommand, logsCommand, configCommand, imageCommand, pruneCommand,
-  abiCommand, debCommand, publishCommand, storeCommand, artifactsCommand, runnerCommand,
+  abiCommand, debCommand, publishCommand, storeCommand, artifactsCommand, runnerCommand, vendorCommand,
 ];

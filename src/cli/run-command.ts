@@ -134,7 +134,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   let pipeline: Pipeline;
   let executor: Executor;
   try {
-    pipeline = await loadPipeline({ ...loadOptions, pipelineId: id });
+    pipeline = await loadPipeline({ ...loadOptions, pipelineId: id, masked });
     selectJobs(pipeline, { names, needs: flags.needs, stages: flags.stage, manual: flags.manual, done });
     trace('pipeline loaded');
     executor = await factory({ config });

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { IGNORED_SETTING, readConfigFile, type Layer } from './read-file.js';
 import { redactToken, type IgnoredKey, type RunnerEntry } from './runners.js';
 import {
-  DEFAULT_CONFIG, type CliConfigOverrides, type DockerSettings, type KilnConfig, type LoadedConfig, type RunnerSettings,
+  DEFAULT_CONFIG, type CliConfigOverrides, type DockerSettings, type GitlabSettings, type KilnConfig, type LoadedConfig, type RunnerSettings,
   type ValueOrigin,
 } from './types.js';
 
@@ -32,7 +32,7 @@ export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
 const FIELD: Record<string, string> = {
   pre_build_script: 'preBuildScript', post_build_script: 'postBuildScript', builds_dir: 'buildsDir',
   cache_dir: 'cacheDir', cache_pool: 'cachePool', pull_policy: 'pullPolicy', allowed_images: 'allowedImages', network_mode: 'networkMode',
-  shm_size: 'shmSize',
+  shm_size: 'shmSize', templates_url: 'templatesUrl',
 };
 /** Top-level TOML keys whose field name differs. */
 const TOP_FIELD: Record<string, string> = { check_interval: 'checkInterval', shutdown_timeout: 'shutdownTimeout', resource_groups: 'resourceGroups' };
@@ -90,9 +90,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       if (dot < 0) {
         (config as unknown as Record<string, unknown>)[TOP_FIELD[setting] ?? setting] = value;
       } else {
-        const section = setting.slice(0, dot) as 'runner' | 'docker';
+        const section = setting.slice(0, dot) as 'runner' | 'docker' | 'gitlab';
         const key = setting.slice(dot + 1);
-        const target = config[section] as RunnerSettings | DockerSettings;
+        const target = config[section] as RunnerSettings | DockerSettings | GitlabSettings;
         (target as unknown as Record<string, unknown>)[FIELD[key] ?? key] = value;
       }
       origins[setting] = origin;
@@ -108,7 +108,7 @@ export function settingValue(config: KilnConfig, setting: string): unknown {
   if (setting === 'runners') return config.runners.map((r: RunnerEntry) => ({ ...r, token: redactToken(r.token) }));
   const dot = setting.indexOf('.');
   if (dot < 0) return (config as unknown as Record<string, unknown>)[TOP_FIELD[setting] ?? setting];
-  const section = config[setting.slice(0, dot) as 'runner' | 'docker'] as unknown as Record<string, unknown>;
+  const section = config[setting.slice(0, dot) as 'runner' | 'docker' | 'gitlab'] as unknown as Record<string, unknown>;
   const key = setting.slice(dot + 1);
   const value = section[FIELD[key] ?? key];
   if (key === 'volumes') return (value as { raw: string }[]).map((v) => v.raw);

@@ -1,7 +1,7 @@
 // Which keys kiln.toml accepts, and how each value is checked. Keys use the TOML spelling (snake_case).
 import {
   asBool, asByteSize, asCount, asCpus, asEnvironment, asExecutor, asPositiveInt, asPullPolicy, asString, asStringList,
-  asResourceGroupModes, asSecretSources, asTargetTable, asVariableNames, asVolumes,
+  asResourceGroupModes, asSecretSources, asTargetTable, asVariableNames, asVolumes, asHttpUrl,
 } from './values.js';
 
 export type ValueParser = (raw: unknown) => unknown;
@@ -36,6 +36,12 @@ export const DOCKER_KEYS: Record<string, ValueParser> = {
   shm_size: asByteSize,
 };
 
+/** The GitLab instance the pipeline belongs to: CI_SERVER_* variables, `include:component` hosts, `kiln vendor`. */
+export const GITLAB_KEYS: Record<string, ValueParser> = {
+  url: asHttpUrl,
+  templates_url: asHttpUrl,
+};
+
 export const ABI_KEYS: Record<string, ValueParser> = {
   targets: asTargetTable,
 };
@@ -44,4 +50,5 @@ export const SECTIONS: Record<string, Record<string, ValueParser>> = {
   runner: RUNNER_KEYS,
   docker: DOCKER_KEYS,
   abi: ABI_KEYS,
+  gitlab: GITLAB_KEYS,
 };

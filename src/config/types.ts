@@ -58,6 +58,15 @@ export interface KilnConfig {
   shutdownTimeout: number;
   /** `[[runners]]` entries (GitLab Runner's shape) for `kiln runner`, from the highest file that has them. */
   runners: RunnerEntry[];
+  gitlab: GitlabSettings;
+}
+
+/** `[gitlab]`: the instance the project lives on. */
+export interface GitlabSettings {
+  /** e.g. https://gitlab.example.com: sets CI_SERVER_* (over the git remote's host); `kiln vendor` asks its API. */
+  url?: string;
+  /** Where `kiln vendor` fetches `include:template` files from: <templates_url>/<name>. */
+  templatesUrl?: string;
 }
 
 /** Where an effective value came from. */
@@ -97,6 +106,7 @@ export const DEFAULT_CONFIG: KilnConfig = {
   checkInterval: 0,
   shutdownTimeout: 0,
   runners: [],
+  gitlab: {},
 };
 
 /** A secret's local source: an environment variable of kiln's process, or a file's content. */

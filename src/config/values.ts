@@ -206,3 +206,16 @@ export function asResourceGroupModes(v: unknown): Record<string, 'unordered' | '
   }
   return out;
 }
+
+/** An http(s) URL without a trailing slash (a server or a base to append paths to). */
+export function asHttpUrl(v: unknown): string {
+  const s = asString(v);
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new ValueProblem(`expected an http(s) URL, got "${s}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ValueProblem(`expected an http(s) URL, got "${s}"`);
+  return s.replace(/\/+$/, '');
+}

@@ -39,6 +39,8 @@ export interface PreparedJob {
   projectDir: string;
   /** Executor-private state. */
   state?: unknown;
+  /** Problems found while preparing that do not stop the job (a service that did not start): shown in its log. */
+  warnings?: string[];
 }
 
 export interface Executor {

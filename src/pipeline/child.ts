@@ -9,8 +9,7 @@ import { buildFileContext } from './context/files.js';
 import { loadWithContext } from './load.js';
 import type { Job, Pipeline, PipelineContext, Variables } from './model.js';
 import { resolveVariables } from './variables/expand.js';
-import { readConfigFile } from './compose/include.js';
-import { newMap, type YMap } from './yaml/node.js';
+import { newMap, toPlain, type YMap } from './yaml/node.js';
 import type { ConfigError } from '../errors.js';
 
 /** Where the child's configuration comes from: the include items, or one file an earlier job made. */
@@ -41,27 +40,42 @@ export function childContext(parent: PipelineContext, pipelineId: number, variab
   return { ...parent, source: 'parent_pipeline', predefined, userVariables: variables };
 }
 
-/** The child's main document: the include items (errors in them point at the trigger job) or the artifact file. */
-function childMain(parent: Pipeline, job: Job, source: ChildSource): YMap {
-  if (source.kind === 'artifact') return readConfigFile(parent.projectDir, source.path, undefined, [], source.text);
+/**
+ * The child's main document from the include items (errors in them point at the trigger job). trigger:inputs are
+ * the inputs of the child's configuration: with one include item (that has no include:inputs of its own) they
+ * become its include:inputs.
+ */
+function childMain(job: Job): YMap {
   const t = job.trigger!;
-  const items = (t.include ?? []).map((i) => i.node);
+  let items = (t.include ?? []).map((i) => i.node);
+  if (t.inputs && items.length === 1 && items[0].kind === 'map' && !items[0].entries.has('inputs')) {
+    const only = items[0];
+    items = [newMap(only.pos, [...only.entries.values(), { key: 'inputs', keyPos: t.inputs.pos, value: t.inputs }])];
+  }
   const pos = items[0]?.pos ?? t.position;
   return newMap(t.position, [{ key: 'include', keyPos: pos, value: { kind: 'seq', items, pos } }]);
+}
+
+/** Whether trigger:inputs could not be given to the child (more than one file, or the file has its own inputs). */
+export function triggerInputsUnused(job: Job): boolean {
+  const t = job.trigger!;
+  if (!t.inputs) return false;
+  if (t.include?.some((i) => i.artifact)) return false;
+  const items = t.include ?? [];
+  return !(items.length === 1 && items[0].node.kind === 'map' && !items[0].node.entries.has('inputs'));
 }
 
 export async function loadChildPipeline(o: { parent: Pipeline; job: Job; pipelineId: number; source: ChildSource;
   variables: Variables; vendorDir?: string }): Promise<{ pipeline?: Pipeline; errors: ConfigError[] }> {
   const ctx = childContext(o.parent.context, o.pipelineId, o.variables);
   const files = await buildFileContext(o.parent.projectDir, ctx);
-  const file = o.source.kind === 'artifact' ? o.source.path : o.job.position.file;
-  let main: YMap;
-  try {
-    main = childMain(o.parent, o.job, o.source);
-  } catch (error) {
-    return loadWithContext({ projectDir: o.parent.projectDir, file, ctx, files, vendorDir: o.vendorDir, main: { ok: false, error } });
+  const base = { projectDir: o.parent.projectDir, ctx, files, vendorDir: o.vendorDir };
+  if (o.source.kind === 'artifact') {
+    // A generated configuration is the child's main file: trigger:inputs fill its spec:inputs.
+    const inputs = o.job.trigger!.inputs ? toPlain(o.job.trigger!.inputs) as Record<string, unknown> : undefined;
+    return loadWithContext({ ...base, file: o.source.path, content: o.source.text, load: { inputs } });
   }
-  return loadWithContext({ projectDir: o.parent.projectDir, file, ctx, files, vendorDir: o.vendorDir, main: { ok: true, map: main } });
+  return loadWithContext({ ...base, file: o.job.position.file, main: { ok: true, map: childMain(o.job) } });
 }
 
 /**

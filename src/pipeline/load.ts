@@ -1,9 +1,12 @@
 // loadPipeline: .gitlab-ci.yml → typed Pipeline. GitLab's order: includes → extends → !reference → default: →
 // keyword checks → workflow:rules → jobs (rules/only/except, parallel, matrix) → needs. Pure: reads files and git
 // (through the context builder), writes nothing.
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError, ConfigErrors, KilnError } from '../errors.js';
 import { readConfigFile, resolveIncludesFrom } from './compose/include.js';
+import { includeVariables } from './compose/include-vars.js';
+import type { VendoredInclude } from './compose/vendored.js';
 import { applyDefaults, collectDefaults } from './compose/defaults.js';
 import { resolveExtends } from './compose/extends.js';
 import { resolveReferences } from './compose/reference.js';
@@ -40,9 +43,23 @@ export interface LoadOptions {
   /** User variables, highest precedence. */
   variables?: Variables;
   projectUrl?: string;
+  /** The GitLab server (kiln.toml gitlab.url), for CI_SERVER_* and `include:component` on $CI_SERVER_FQDN. */
+  serverUrl?: string;
   pipelineId?: number;
   /** Folder of vendored remote/project/template/component includes, relative to projectDir (default .kiln-vendor). */
   vendorDir?: string;
+  /** Inputs for the main file's `spec:inputs` (typed values, e.g. from an inputs file); defaults otherwise. */
+  inputs?: Record<string, unknown>;
+  /** Inputs from the command line (`--input name=value`): text, read as the type each input declares. */
+  cliInputs?: Record<string, string>;
+  /** The command that vendors this pipeline's includes, quoted in "not vendored" errors (default `kiln vendor`). */
+  vendorCommand?: string;
+  /** Receives the remote/project/template/component includes that are not vendored (what `kiln vendor` fetches). */
+  missing?: VendoredInclude[];
+  /** Masked variable names (interpolation's expand_vars refuses them). */
+  masked?: string[];
+  /** Follow every include whatever its include:rules say (`kiln vendor` fetches the includes of every context). */
+  allIncludes?: boolean;
 }
 
 /** Loads the pipeline or throws ConfigError (one problem) / ConfigErrors (several). */
@@ -65,28 +82,46 @@ export async function loadCollecting(options: LoadOptions): Promise<{ pipeline?:
   // context error (a bad --source) still wins over a problem in the file, as when the two ran one after the other.
   const pending = buildPipelineContext({ projectDir, ref: options.ref, tag: options.tag, source: options.source,
     defaultBranch: options.defaultBranch, targetBranch: options.targetBranch, beforeSha: options.beforeSha,
-    pipelineId: options.pipelineId, projectUrl: options.projectUrl,
+    pipelineId: options.pipelineId, projectUrl: options.projectUrl, serverUrl: options.serverUrl,
     userVariables: options.variables });
-  const main = readMain(projectDir, rel);
+  const main = readMain(projectDir, rel, options);
   const ctx = await pending;
   const files = await buildFileContext(projectDir, ctx);
-  return loadWithContext({ projectDir, file: rel, ctx, files, vendorDir: options.vendorDir, main });
+  return loadWithContext({ projectDir, file: rel, ctx, files, vendorDir: options.vendorDir, main, load: options });
 }
 
-/** The main file read ahead of the context, or what reading it threw (thrown again where build() reads it). */
+/** What loading takes besides the context: the main file's inputs and the include settings. */
+type LoadExtras = Pick<LoadOptions, 'inputs' | 'cliInputs' | 'vendorCommand' | 'missing' | 'masked' | 'allIncludes'>;
+
+/**
+ * The main file read ahead of the context, or what reading it threw (thrown again where build() reads it), or
+ * nothing when it must wait for the context (its interpolation expands variables).
+ */
 type ReadMain = { ok: true; map: YMap } | { ok: false; error: unknown };
 
-function readMain(projectDir: string, rel: string): ReadMain {
+function readMain(projectDir: string, rel: string, extras: LoadExtras): ReadMain | undefined {
+  let text: string;
   try {
-    return { ok: true, map: readConfigFile(projectDir, rel) };
+    text = readFileSync(join(projectDir, rel), 'utf8');
+  } catch {
+    return { ok: false, error: new ConfigError(`${join(projectDir, rel)}: no such file (is this the project directory? use --dir)`) };
+  }
+  if (text.includes('expand_vars')) return undefined;
+  try {
+    return { ok: true, map: readConfigFile(projectDir, rel, undefined, [], text, mainFileOptions(extras, {})) };
   } catch (error) {
     return { ok: false, error };
   }
 }
 
+function mainFileOptions(extras: LoadExtras, vars: Record<string, string>) {
+  const masked = new Set(extras.masked ?? []);
+  return { inputs: extras.inputs, cliInputs: extras.cliInputs, env: { variable: (n: string) => vars[n], masked } };
+}
+
 /** The synchronous part of loading, for a context built once (tests, fuzzing); `content` replaces the main file. */
 export function loadWithContext(o: { projectDir: string; file: string; ctx: PipelineContext; files: FileContext;
-  content?: string; vendorDir?: string; main?: ReadMain }): { pipeline?: Pipeline; errors: ConfigError[] } {
+  content?: string; vendorDir?: string; main?: ReadMain; load?: LoadExtras }): { pipeline?: Pipeline; errors: ConfigError[] } {
   const p = new Problems();
   try {
     const pipeline = build(o, p);
@@ -108,15 +143,19 @@ function pipelineVars(ctx: PipelineContext, globals: Variables): Record<string, 
 }
 
 function build(o: { projectDir: string; file: string; ctx: PipelineContext; files: FileContext; content?: string;
-  vendorDir?: string; main?: ReadMain }, p: Problems): Pipeline {
+  vendorDir?: string; main?: ReadMain; load?: LoadExtras }, p: Problems): Pipeline | undefined {
   const { projectDir, file: rel, ctx, files } = o;
+  const extras = o.load ?? {};
+  const incVars = includeVariables(ctx);
   if (o.main && !o.main.ok) throw o.main.error;
-  const main = o.main?.ok ? o.main.map : readConfigFile(projectDir, rel, undefined, [], o.content);
+  const main = o.main?.ok ? o.main.map
+    : readConfigFile(projectDir, rel, undefined, [], o.content, mainFileOptions(extras, incVars));
   // include:rules see predefined, user and the main file's global variables.
   const mainVarsNode = main.entries.get('variables')?.value;
   const mainGlobals = mainVarsNode ? readVariables(new Problems(), mainVarsNode, ['variables']) : {};
   const includeVars = pipelineVars(ctx, mainGlobals);
   const includeByRules = (rules: RuleSpec[]): boolean => {
+    if (extras.allIncludes) return true;
     try {
       const out = evaluateRules(rules, includeVars, files);
       return out.matched && out.when !== 'never';
@@ -125,7 +164,11 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
       throw err;
     }
   };
-  let root = resolveIncludesFrom({ projectDir, problems: p, includeByRules, vendorDir: o.vendorDir }, main);
+  let root = resolveIncludesFrom({ projectDir, problems: p, includeByRules, vendorDir: o.vendorDir, variables: incVars,
+    masked: new Set(extras.masked ?? []), vendorCommand: extras.vendorCommand, missing: extras.missing }, main);
+  // GitLab stops at include errors: the configuration is incomplete, so anything found in it now (undefined jobs,
+  // stages, extends of the missing file) would only be a consequence.
+  if (p.errors.length) return undefined;
   root = resolveExtends(root, p, isJobKey);
   root = resolveReferences(root, p);
 

@@ -4,6 +4,9 @@ import { UsageError } from '../errors.js';
 import type { LoadOptions } from './load.js';
 import type { Variables } from './model.js';
 import { dict } from '../util/dict.js';
+import { parseInputFlags, readInputsFile } from './inputs/inputs-file.js';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
 
 export interface PipelineFlags {
   file?: string;
@@ -18,6 +21,8 @@ export interface PipelineFlags {
   /** Push pipelines: the commit the branch pointed to before the push (default: its upstream's). */
   beforeSha?: string;
   variable?: string[];
+  input?: string[];
+  inputsFile?: string;
   variablesFile?: string[];
 }
 
@@ -40,9 +45,22 @@ export function parseVariableFlags(list: string[] = []): Variables {
 
 /** `fromFiles`: variables already read from --variables-file (flags given with --variable win over them). */
 export function loadOptionsFromFlags(f: PipelineFlags, fromFiles: Variables = {}): LoadOptions {
+  const config = loadConfig({ projectDir: f.dir ?? process.cwd() }).config;
   return {
     projectDir: f.dir ?? process.cwd(), file: f.file, ref: f.ref, tag: f.tag, source: f.source,
     defaultBranch: f.defaultBranch, targetBranch: f.targetBranch, beforeSha: f.beforeSha,
     variables: { ...fromFiles, ...parseVariableFlags(f.variable) },
+    inputs: f.inputsFile ? readInputsFile(resolve(f.inputsFile), f.inputsFile) : undefined,
+    cliInputs: parseInputFlags(f.input), vendorCommand: vendorCommandFor(f.dir, f.file),
+    serverUrl: config.gitlab.url, masked: config.masked,
   };
+}
+
+/** The `kiln vendor` command line for the same project and file, as errors quote it. */
+export function vendorCommandFor(dir: string | undefined, file: string | undefined): string {
+  const q = (s: string): string => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  let cmd = 'kiln vendor';
+  if (dir && dir !== '.') cmd += ` -C ${q(dir)}`;
+  if (file && file !== '.gitlab-ci.yml') cmd += ` -f ${q(file)}`;
+  return cmd;
 }

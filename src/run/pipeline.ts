@@ -18,6 +18,7 @@ import { jobSlugs } from './job/slug.js';
 import { trace } from '../util/trace.js';
 import { jobSummary, type JobSummary, type PipelineSummary } from './summary.js';
 import { formatDuration } from './output/format.js';
+import { maskStrings, StreamMasker } from './output/mask.js';
 import type { ProcessMode } from './schedule/resource-lock.js';
 
 export interface RunPipelineOptions {
@@ -87,12 +88,15 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const kept = new Map<string, Omit<JobOutcome, 'result'>>();
   // Child pipelines of trigger jobs (settled when the child is done; without strategy after the trigger job).
   const children = new Map<string, Promise<PipelineSummary>>();
+  // Masked values of every job: whatever kiln prints or writes about the run (messages, summary) is masked too.
+  const secrets = new Set<string>();
+  const mask = (text: string) => new StreamMasker(secrets).maskString(text);
   const removals: Promise<unknown>[] = [];
   const ctx: RunContext = {
     pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
     executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
     artifactsOf: (name) => kept.get(name)?.artifacts, keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop, secrets: o.secrets,
+    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop, secrets: o.secrets, maskedSeen: secrets,
     // Groups are the project's (GitLab scopes resource_group by project), shared by every run using this store.
     resourceLocks: { dir: join(o.storeDir, 'resource-groups'), scope: o.pipeline.projectDir, modes: o.resourceGroupModes ?? {} },
   };
@@ -130,8 +134,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
       kept.set(job.name, { ...left, cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
       return result;
     },
-    onSkip: (job, rec) => o.console.line(job.name, `${rec.status}: ${rec.skipReason ?? ''}`, false, 'yellow'),
-    onRetry: (job, attempt, next) => o.console.line(job.name, `failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`, false, 'yellow'),
+    onSkip: (job, rec) => o.console.line(job.name, mask(`${rec.status}: ${rec.skipReason ?? ''}`), false, 'yellow'),
+    onRetry: (job, attempt, next) => o.console.line(job.name, mask(`failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`), false, 'yellow'),
     onDelay: (job, secs) => o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
     onFinish: (job, rec) => {
       // workflow:auto_cancel:on_job_failure: all — a failure (not allowed) cancels the rest of the pipeline.
@@ -171,13 +175,13 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const earlier = (o.previous?.jobs ?? []).filter((j) => !result.records.has(j.name) && !selection.held.some((h) => h.name === j.name));
   const jobs = [...earlier, ...ran, ...held].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
   const status = pipelineStatus([...result.records.values()], result.cancelled, selection.blocking, earlier);
-  return {
+  return maskStrings<PipelineSummary>({
     pipelineId: o.pipelineId,
     status,
     durationMs: Date.now() - t0,
     jobs,
     skipped: selection.skipped,
-  };
+  }, new StreamMasker(secrets));
 }
 
 /**

@@ -24,7 +24,8 @@ export async function allocatePipeline(kilnDir: string): Promise<{ id: number; d
   for (;;) {
     const dir = join(root, String(next));
     try {
-      await mkdir(dir);
+      // Private: job workspaces (files a container made as root) and logs live under it.
+      await mkdir(dir, { mode: 0o700 });
       return { id: next, dir };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

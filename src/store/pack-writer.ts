@@ -4,7 +4,7 @@
 // reader never sees a partial pack. It is not fsynced: readers verify every file's hash (see pack-reader.ts), so
 // a pack torn by a power loss is detected and treated as a miss instead of being restored.
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors.js';
 import type { Store } from './store.js';
@@ -38,7 +38,8 @@ export class PackWriter {
   add(absPath: string): PackedFile {
     let fd: number;
     try {
-      fd = openSync(absPath, 'r');
+      // Never through a symlink put in place of the file after the collector checked it (a job's leftover).
+      fd = openSync(absPath, fsc.O_RDONLY | fsc.O_NOFOLLOW);
     } catch (e) {
       throw new StoreError(`cannot read ${absPath}: ${(e as Error).message}`, { cause: e });
     }

@@ -196,7 +196,7 @@ function moveIn(taken: string, ws: string, files: FileRecord[]): Map<string, str
     for (const f of files) {
       if (!f.dir) continue;
       mkdirSync(join(ws, f.path), { recursive: true });
-      if (f.mode !== undefined) chmodQuiet(join(ws, f.path), f.mode | 0o700);
+      if (f.mode !== undefined) chmodQuiet(join(ws, f.path), f.mode);
     }
     const identity = new Map<string, string>();
     for (const f of files) if (!f.dir) identity.set(f.path, identityOf(lstatSync(join(ws, f.path))));

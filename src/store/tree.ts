@@ -55,7 +55,9 @@ export async function saveTree(
     } catch (e) {
       throw new StoreError(`cannot read ${abs}: ${(e as Error).message}`, { cause: e });
     }
-    const mode = st.mode & 0o7777;
+    // Set-user-id and set-group-id bits are never stored: a file a job's container made setuid root would
+    // hand root to whoever runs it from a host workspace.
+    const mode = st.mode & 0o1777;
     if (!st.isDirectory()) identityOut?.set(rel, identityOf(st));
     if (st.isSymbolicLink()) records[i] = { path: rel, symlink: readlinkSync(abs) };
     else if (st.isDirectory()) records[i] = { path: rel, dir: true, mode };
@@ -172,12 +174,15 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
     if (e instanceof StoreError) throw e;
     throw new StoreError(`cannot restore into ${destDir}: ${(e as Error).message}`, { cause: e });
   }
-  for (const f of files) if (f.dir && f.mode !== undefined) await chmod(join(destDir, f.path), f.mode | 0o700).catch(() => undefined);
+  // Exact modes, 000 included (a job that made a directory unreadable gets it back unreadable). Directories
+  // last, deepest first, so a read-only directory is filled before it is closed.
+  const dirs = files.filter((f) => f.dir && f.mode !== undefined).reverse();
+  for (const f of dirs) await chmod(join(destDir, f.path), f.mode!).catch(() => undefined);
   return { count: written.length, identity };
 }
 
 function fileMode(f: FileRecord): number {
-  return (f.mode ?? BLOB_MODE) | 0o200;
+  return f.mode ?? BLOB_MODE;
 }
 
 /** Creates dest with data (replacing whatever is there) and returns its stat after the last change. */

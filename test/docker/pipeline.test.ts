@@ -12,7 +12,7 @@ import { loadPipeline } from '../../src/pipeline/load.js';
 import { allocatePipeline } from '../../src/run/pipelines-dir.js';
 import { runPipeline } from '../../src/run/pipeline.js';
 import { Console } from '../../src/run/output/console.js';
-import { job, makeProject, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
+import { job, makeProject, outputWatch, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
 import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
 import { Writable } from 'node:stream';
 
@@ -129,11 +129,12 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C runs after_scrip
   assert.match(log, /in \/builds\/.+ as root/);
 
   let pid = 0;
-  const running = runKiln(['run', '--json', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; } });
-  const deadline = Date.now() + 30_000;
+  const watch = outputWatch();
+  const running = runKiln(['run', '--json', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; }, onOutput: watch.onOutput });
   const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.kiln.job=slow'] }) }))
     .filter((c) => c.Labels['io.kiln.owner']?.endsWith(`:${pid}`));
-  while ((await mine()).length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+  // The script has started (a cancel before that cancels the job at once, without after_script, as GitLab does).
+  await watch.waitFor(/\$ sleep 120/, running);
   assert.equal((await mine()).length, 1, 'job container started');
   process.kill(pid, 'SIGINT');
   const cancelled = await running;

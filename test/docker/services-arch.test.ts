@@ -1,5 +1,6 @@
 // Services reachable by alias on the per-job network; arm64 under QEMU emulation; `kiln prune`.
 import { test } from 'node:test';
+import { hostname } from 'node:os';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createDockerExecutor } from '../../src/executors/docker/executor.js';
@@ -52,7 +53,7 @@ test('kiln prune removes what a killed kiln left behind and keeps objects of liv
   const dead = spawnSync('true').pid ?? 999_999;
   const id = runId();
   const labels = (owner: string) => ({ 'io.kiln.run': id, 'io.kiln.owner': owner, 'io.kiln.role': 'job' });
-  const host = process.env.HOSTNAME ?? 'localhost';
+  const host = hostname();
   const leftover = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: labels(`${host}:${dead}`) });
   const live = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: labels(`${host}:${process.pid}`) });
   const net = await docker.createNetwork({ Name: `kiln-prune-test-${id}`, Labels: labels(`${host}:${dead}`) });

@@ -62,7 +62,7 @@ test('POSIX step script: echo, stop at first failure, state carries between line
   assert.equal(r.status, 1);
   const out = r.stdout.replace(/\x1b\[[0-9;]*m/g, '');
   assert.equal(out, `$ X="it's ok"\n$ echo "$X"\nit's ok\n$ cd sub 2>/dev/null || mkdir sub\n$ false\n`);
-  assert.deepEqual(stepCommand('main', 'sh'), ['sh', '/.kiln/steps/main.sh']);
+  assert.deepEqual(stepCommand('main', 'sh'), ['sh', '-c', ': > /.kiln/status/main.ran; exec sh /.kiln/steps/main.sh']);
   assert.match(stepCommand('after', 'bash')[2], /command -v bash .* exec bash --noprofile --norc \/\.kiln\/steps\/after\.bash; fi; exec sh \/\.kiln\/steps\/after\.sh/);
 });
 

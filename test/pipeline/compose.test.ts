@@ -23,15 +23,19 @@ test('include:rules are evaluated against the ref', async () => {
   assert.ok(!names.includes('main-job'));
 });
 
-test('remote/project includes that are not vendored are a clear offline error', async () => {
+test('an include that is not vendored is ONE error naming `kiln vendor`, with no follow-on errors', async () => {
+  // GitLab stops creating the pipeline at include errors; kiln reports only those (here `build` extends a job of
+  // the missing template and needs a job of the missing project file: neither is reported).
   const errs = await lintPipeline({ projectDir: join(FEATURES, 'include-offline'), ref: 'main' });
   assert.deepEqual(errs.map((e) => e.message), [
-    '.gitlab-ci.yml:2:14: include:0:project: include:project is not available offline; vendor the file at ' +
-      '.kiln-vendor/project/group/other/HEAD/ci.yml',
-    '.gitlab-ci.yml:4:15: include:1:template: include:template is not available offline; vendor the file at ' +
-      '.kiln-vendor/template/Jobs/Build.gitlab-ci.yml',
-    '.gitlab-ci.yml:5:5: include:2: include:remote is not available offline; vendor the file at ' +
-      '.kiln-vendor/remote/example.com/x.yml']);
+    '.gitlab-ci.yml:2:14: include:0:project: include:project `group/other:ci.yml` is not vendored (no ' +
+      '.kiln-vendor/project/group/other/HEAD/ci.yml); run `kiln vendor` to fetch it',
+    '.gitlab-ci.yml:4:15: include:1:template: include:template `Jobs/Build.gitlab-ci.yml` is not vendored (no ' +
+      '.kiln-vendor/template/Jobs/Build.gitlab-ci.yml); run `kiln vendor` to fetch it',
+    '.gitlab-ci.yml:5:5: include:2: include:remote `https://example.com/x.yml` is not vendored (no ' +
+      '.kiln-vendor/remote/example.com/x.yml); run `kiln vendor` to fetch it',
+    '.gitlab-ci.yml:6:14: include:3:project: include:project `group/lib@v2`: 2 files are not vendored (a.yml, b.yml); ' +
+      'run `kiln vendor` to fetch them']);
 });
 
 test('extends: chains and several parents; hashes deep-merge, arrays are replaced, later parents win', async () => {
@@ -73,4 +77,14 @@ test('default: and legacy globals, with inherit:default and inherit:variables (t
   assert.deepEqual(varValues(some), { G2: 'g2' });
   assert.equal(job(p, 'own').image?.name, 'own:1');
   assert.ok(!p.jobs.some((j) => j.name === '.hidden'));
+});
+
+test('NetworkManager (published, 7 project includes not vendored): 7 errors, one per include, and nothing else', async () => {
+  // Before: the 7 missing includes were followed by 77 errors about the jobs, stages and extends they define.
+  const errs = await lintPipeline({ projectDir: join(FEATURES, 'networkmanager'), ref: 'main' });
+  assert.equal(errs.length, 7, errs.map((e) => e.message).join('\n'));
+  for (const [i, e] of errs.entries()) {
+    assert.equal(e.keyPath.join(':'), `include:${i}:project`);
+    assert.match(e.detail, /^include:project `freedesktop\/ci-templates.*` is not vendored \(no \.kiln-vendor\/project\/freedesktop\/ci-templates\/.*\); run `kiln vendor` to fetch it$/);
+  }
 });

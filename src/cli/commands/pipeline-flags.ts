@@ -17,5 +17,7 @@ export function addPipelineFlags(command: Command, o: { dirDefault?: string } = 
     .option('--target-branch <branch>', 'merge request pipelines: the target branch (default: the default branch)')
     .option('--before-sha <sha>', 'push pipelines: CI_COMMIT_BEFORE_SHA (default: the branch\'s upstream); rules:changes compares with it')
     .option('--variable <NAME=VALUE>', 'set a CI/CD variable (repeatable; highest precedence; values are expanded)', collect)
-    .option('--variables-file <file>', 'variables from a dotenv or JSON file (repeatable)', collect);
+    .option('--variables-file <file>', 'variables from a dotenv or JSON file (repeatable)', collect)
+    .option('--input <name=value>', 'a value for the main file\'s spec:inputs (repeatable)', collect)
+    .option('--inputs-file <file>', 'values for the main file\'s spec:inputs from a JSON or YAML file');
 }

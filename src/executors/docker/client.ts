@@ -1,5 +1,6 @@
 // Connects to the Docker Engine (DOCKER_HOST honoured, else the local socket; Podman's Docker-compatible
 // socket works the same way) and turns "cannot connect" into an error that says how to fix it.
+import { hostname } from 'node:os';
 import Docker from 'dockerode';
 import { EnvironmentError, KilnError } from '../../errors.js';
 
@@ -65,7 +66,12 @@ export function connectDocker(timeoutMs = 10_000): Promise<Docker> {
 }
 
 export function ownerLabel(): string {
-  return `${process.env.HOSTNAME ?? 'localhost'}:${process.pid}`;
+  return `${ownerHost()}:${process.pid}`;
+}
+
+/** The real host name (HOSTNAME is a shell variable that bash does not export: never trusted). */
+export function ownerHost(): string {
+  return hostname() || 'localhost';
 }
 
 /** Message of a dockerode error without its "(HTTP code 404) no such container -" prefix noise. */

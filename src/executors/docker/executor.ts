@@ -3,8 +3,8 @@
 // command; after_script runs in a fresh container sharing its mounts (VolumesFrom), as GitLab runs it in a
 // fresh shell. Everything created carries io.kiln.* labels and is removed by cleanup (or `kiln prune`).
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { KilnConfig } from '../../config/types.js';
@@ -13,8 +13,8 @@ import { AFTER_SCRIPT_DEFAULT_MS, type Executor, type JobSetup, type PreparedJob
 import { connectDocker, DockerError, dockerMessage, LABEL, ownerLabel } from './client.js';
 import { containerEnv, hostConfig, slugName, usesVarsDir, VARS_DIR } from './container-spec.js';
 import { checkAllowed, checkRunnable, ensureImage } from './image.js';
-import { stepCommand, stepScripts, STEPS_DIR } from './script.js';
-import { startService } from './services.js';
+import { sentinelPath, STATUS_DIR, stepCommand, stepScripts, STEPS_DIR } from './script.js';
+import { serviceProblems, settle, startService, type StartedService } from './services.js';
 import { trackLive, untrackLive } from './live.js';
 import { runContainer } from './step.js';
 import { handOver, isRootUser, resolveIds } from './user.js';
@@ -24,7 +24,9 @@ export interface DockerState {
   docker: Docker;
   namePrefix: string;
   labels: Record<string, string>;
+  /** Step scripts (mounted read-only) and the step sentinels (writable), next to the workspace (see prepare). */
   stepsDir?: string;
+  statusDir?: string;
   networkId?: string;
   serviceIds: string[];
   containerIds: string[];
@@ -55,7 +57,7 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
     await Promise.all(ids.map((id) => state.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
     if (state.networkId) await state.docker.getNetwork(state.networkId).remove().catch(() => undefined);
     for (const id of [...ids, state.networkId ?? '']) untrackLive(id);
-    if (state.stepsDir) await rm(state.stepsDir, { recursive: true, force: true }).catch(() => undefined);
+    for (const d of [state.stepsDir, state.statusDir]) if (d) await rm(d, { recursive: true, force: true }).catch(() => undefined);
     // Files the job wrote belong to the container user; give the tree back to the host user who owns it.
     for (const h of state.handedOver) await handOver(h.path, { uid: h.uid, gid: h.gid }).catch(() => undefined);
   }
@@ -96,16 +98,24 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
       const image = await lookup;
       checkRunnable(image, imageSpec.name);
       if (signal?.aborted) throw new DockerError('cancelled', 'E_CANCELLED');
-      state.stepsDir = await mkdtemp(join(tmpdir(), 'kiln-steps-'));
-      await chmod(state.stepsDir, 0o755);
+      // Next to the workspace, inside the job's private directory: removed with it, and reclaimed with the
+      // pipeline's directory after a kill -9 (never left in /tmp).
+      state.stepsDir = `${setup.workspaceDir}.steps`;
+      state.statusDir = `${setup.workspaceDir}.status`;
+      await mkdir(state.stepsDir, { recursive: true, mode: 0o755 });
+      await mkdir(state.statusDir, { recursive: true });
+      // Any container user writes its sentinel here; the parent directory keeps it private on the host.
+      await chmod(state.statusDir, 0o777);
 
       const env = containerEnv(setup.env, { workspaceDir: setup.workspaceDir, projectDir, buildsDir }, ownNames(job));
-      const binds = [`${setup.workspaceDir}:${projectDir}`, `${state.stepsDir}:${STEPS_DIR}:ro`];
+      const binds = [`${setup.workspaceDir}:${projectDir}`, `${state.stepsDir}:${STEPS_DIR}:ro`, `${state.statusDir}:${STATUS_DIR}`];
       const varsDir = `${setup.workspaceDir}.tmp`;
       const withVars = usesVarsDir(setup.env, setup.workspaceDir);
       if (withVars) binds.push(`${varsDir}:${VARS_DIR}:ro`);
       const hc = hostConfig(settings, binds);
 
+      const started: StartedService[] = [];
+      let servicesStartedAt = Date.now();
       if (job.services.length) {
         const net = await docker.createNetwork({
           Name: `${state.namePrefix}-net`, Labels: { ...state.labels, [LABEL.role]: 'network' }, CheckDuplicate: true,
@@ -119,9 +129,11 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
         };
         for (let i = 0; i < job.services.length; i++) {
           if (signal?.aborted) throw new DockerError('cancelled', 'E_CANCELLED');
-          await startService(ctx, job.services[i], i, state.serviceIds);
+          started.push(await startService(ctx, job.services[i], i, state.serviceIds));
         }
+        servicesStartedAt = Date.now();
       }
+      prepared.warnings = [];
       const user = imageSpec.user ?? (image.Config?.User || undefined);
       state.base = { image: image.Id, user, entrypoint: imageSpec.entrypoint, platform: imageSpec.platform, networkMode: hc.NetworkMode };
       state.main = await createStepContainer(state, 'main', env, projectDir, hc);
@@ -131,6 +143,12 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
           const st = await stat(path);
           if (await handOver(path, ids) === 'chown') state.handedOver.push({ path, uid: st.uid, gid: st.gid });
         }
+      }
+      // Like GitLab Runner: a service that died or never opened its ports is a warning with its log, not an
+      // error (the job may not need it).
+      if (started.length) {
+        if (started.every((s) => !s.healthError)) await settle(servicesStartedAt);
+        prepared.warnings.push(...await serviceProblems(docker, started));
       }
       return prepared;
     } catch (e) {
@@ -192,7 +210,17 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
     const timeoutMs = kind === 'after'
       ? options.timeoutMs ?? AFTER_SCRIPT_DEFAULT_MS
       : options.timeoutMs;
-    return runContainer(state.docker, container, { ...options, timeoutMs }, settings.memory);
+    const sentinel = join(state.statusDir!, sentinelPath(kind).slice(STATUS_DIR.length + 1));
+    await rm(sentinel, { force: true });
+    const result = await runContainer(state.docker, container, { ...options, timeoutMs }, settings.memory);
+    if (!result.cancelled && !result.timedOut && !existsSync(sentinel)) {
+      const entrypoint = state.base!.entrypoint ? `entrypoint ${JSON.stringify(state.base!.entrypoint)}` : "the image's entrypoint";
+      return {
+        ...result, exitCode: result.exitCode || 1,
+        reason: `the script did not run: the container exited with code ${result.exitCode} before starting it; ${entrypoint} must run the command it is given (e.g. exec "$@")`,
+      };
+    }
+    return result;
   }
 
   return {

@@ -2,7 +2,7 @@
 // Objects of a kiln process that is still running on this host are kept unless `all` is set; persistent named
 // cache volumes (io.kiln.persistent) are removed only when asked.
 import type Docker from 'dockerode';
-import { connectDocker, LABEL } from './client.js';
+import { connectDocker, LABEL, ownerHost } from './client.js';
 
 export interface PruneOptions {
   /** Also remove objects of kiln processes that are still alive. */
@@ -27,7 +27,9 @@ function ownerAlive(owner: string | undefined): boolean {
   const i = owner.lastIndexOf(':');
   const host = owner.slice(0, i);
   const pid = Number(owner.slice(i + 1));
-  if (host !== (process.env.HOSTNAME ?? 'localhost') || !Number.isInteger(pid)) return false;
+  // Another machine's kiln (a shared engine) cannot be checked: its objects are kept unless --all.
+  if (host !== ownerHost()) return true;
+  if (!Number.isInteger(pid)) return false;
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

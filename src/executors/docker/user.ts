@@ -1,8 +1,10 @@
 // Non-root job images: finds the uid/gid the job runs as (image:docker:user or the image's USER; names are
 // looked up in the image's /etc/passwd and /etc/group) and hands the workspace to it, so jobs never hit
 // permission errors on CI_PROJECT_DIR.
+import { execFile } from 'node:child_process';
 import { chmod, lchown, lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { DockerError, dockerMessage } from './client.js';
 
@@ -92,7 +94,7 @@ export async function handOver(dir: string, ids: Ids): Promise<'chown' | 'chmod'
   const st = await lstat(dir);
   if (st.uid === ids.uid && st.gid === ids.gid) return 'chown';
   try {
-    await walk(dir, (p) => lchown(p, ids.uid, ids.gid));
+    await chownTree(dir, ids);
     return 'chown';
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw new DockerError(`cannot hand the workspace to ${ids.uid}:${ids.gid}: ${dockerMessage(e)}`);
@@ -101,5 +103,24 @@ export async function handOver(dir: string, ids: Ids): Promise<'chown' | 'chmod'
       if (!s.isSymbolicLink()) await chmod(p, s.mode | (s.isDirectory() ? 0o777 : 0o666));
     });
     return 'chmod';
+  }
+}
+
+/**
+ * One `chown -R` for the whole tree (a single process, no round trip per file: a 10,000-file workspace is
+ * handed over several times faster than with one lchown call per file). `-h` and the default `-P` never
+ * follow a symlink, so nothing outside the tree changes owner. Without a chown binary, one lchown per entry.
+ */
+async function chownTree(dir: string, ids: Ids): Promise<void> {
+  try {
+    await promisify(execFile)('chown', ['-R', '-h', '-P', `${ids.uid}:${ids.gid}`, '--', dir], { maxBuffer: 1 << 20 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    if (err.code === 'ENOENT') {
+      await walk(dir, (p) => lchown(p, ids.uid, ids.gid));
+      return;
+    }
+    const why = (err.stderr ?? '').trim() || err.message;
+    throw Object.assign(new Error(why), { code: /Operation not permitted/.test(why) ? 'EPERM' : 'EFAIL' });
   }
 }

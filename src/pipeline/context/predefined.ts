@@ -25,6 +25,8 @@ export interface ContextOptions {
   beforeSha?: string;
   pipelineId?: number;
   projectUrl?: string;
+  /** The GitLab server (kiln.toml gitlab.url): replaces the remote's server in CI_SERVER_* and CI_PROJECT_URL. */
+  serverUrl?: string;
   userVariables?: Variables;
 }
 
@@ -73,6 +75,11 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
     id = parseProjectUrl(facts.originUrl);
   }
   id ??= localIdentity(projectDir);
+  if (o.serverUrl) {
+    const onServer = parseProjectUrl(`${o.serverUrl.replace(/\/+$/, '')}/${id.path}`);
+    if (!onServer) throw new UsageError(`kiln.toml gitlab.url "${o.serverUrl}" is not a server URL`);
+    id = onServer;
+  }
 
   const pipelineId = String(o.pipelineId ?? 1);
   const segments = id.path.split('/');

@@ -110,3 +110,28 @@ function syntaxError(body: string, flags: string, e: InstanceType<Re2js['RE2JSEx
   return new RegexSyntaxError(`invalid regular expression /${body}/${flags} (RE2 syntax): ${reason}${shown}` +
     (hint ? ` (${hint})` : ''), offset);
 }
+
+const matchers = new Map<string, InstanceType<Re2js['RE2JS']>>();
+
+/**
+ * The last match of `body` in `text` (RE2, linear time): the whole match first, then each group (null where a group
+ * took no part). Undefined when nothing matches. For `coverage:`, which reads numbers out of matches.
+ */
+export function lastRe2Match(body: string, flags: string, text: string): (string | null)[] | undefined {
+  const key = `${flags}/${body}`;
+  let compiled = matchers.get(key);
+  if (!compiled) {
+    compileRe2(body, flags); // RE2's syntax errors, with offsets, as for rules
+    compiled = loadEngine().RE2JS.compile((flags ? `(?${flags})` : '') + body);
+    if (matchers.size > 1000) matchers.clear();
+    matchers.set(key, compiled);
+  }
+  const m = compiled.matcher(text);
+  let last: (string | null)[] | undefined;
+  while (m.find()) {
+    last = [m.group(0)];
+    for (let g = 1; g <= m.groupCount(); g++) last.push(m.group(g));
+    if (m.group(0) === '') break;
+  }
+  return last;
+}

@@ -20,7 +20,7 @@ import type { Store } from '../../store/store.js';
 import { restoreTree } from '../../store/tree.js';
 import { artifactSources } from '../job/dependencies.js';
 import type { ArtifactsResult } from '../job/artifacts.js';
-import { forwardedVariables, loadChildPipeline, type ChildSource } from '../../pipeline/child.js';
+import { forwardedVariables, loadChildPipeline, triggerInputsUnused, type ChildSource } from '../../pipeline/child.js';
 import { selectJobs } from '../../plan/select.js';
 import { allocatePipeline } from '../pipelines-dir.js';
 
@@ -101,10 +101,7 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
     await rm(dir, { recursive: true, force: true });
     return fail((e as Error).message);
   }
-  if (t.inputs) out.info('WARNING: trigger:inputs are not applied by kiln yet (spec:inputs of the child keep their defaults)', 'yellow');
-  if (t.include?.some((i) => i.node.kind === 'map' && i.node.entries.has('inputs'))) {
-    out.info('WARNING: include:inputs of the child\'s files are not applied by kiln yet (spec:inputs keep their defaults)', 'yellow');
-  }
+  if (triggerInputsUnused(job)) out.info('WARNING: trigger:inputs not used: kiln gives them to a child made of one file without include:inputs of its own; use include:inputs per file', 'yellow');
   out.info(`Created child pipeline ${id} (${child.jobs.length} jobs)${waits ? `; strategy: ${t.strategy}: waiting for it` : '; the trigger job succeeds now (no strategy), the child runs on'}`, 'cyan');
   const summary = env.runChild(child, id, dir, waits ? signal : pipelineSignal);
   child = undefined;

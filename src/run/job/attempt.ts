@@ -1,6 +1,6 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ArtifactsSpec, Job, Pipeline } from '../../pipeline/model.js';
 import { planLocalKeywords, resolveSecrets } from './local-only.js';
@@ -12,6 +12,7 @@ import type { Store } from '../../store/store.js';
 import type { Snapshot } from '../../workspace/snapshot.js';
 import { prepareSources } from '../../workspace/checkout.js';
 import { readGitSettings } from '../../workspace/git-settings.js';
+import { removeTree } from '../../workspace/remove.js';
 import { buildJobEnv } from './env.js';
 import { JobOutput } from '../output/job-output.js';
 import type { Console } from '../output/console.js';
@@ -27,6 +28,7 @@ import { trace } from '../../util/trace.js';
 import { expandArtifacts, expandJobForExecutor } from './expand.js';
 import { stepLimits } from './script-timeouts.js';
 import { dict } from '../../util/dict.js';
+import { attemptRunId } from './slug.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 /** CI_RUNNER_VERSION: kiln's own. */
@@ -80,6 +82,8 @@ export interface RunContext {
   cachePool: number;
   /** Stops after_script of canceled jobs too (a second Ctrl-C); a cancel alone lets after_script run. */
   hardStop?: AbortSignal;
+  /** Every masked value a job of this pipeline has seen: the pipeline masks its summary and messages with it. */
+  maskedSeen?: Set<string>;
   /** Values for `secrets:` / `id_tokens:` from kiln.toml `[secrets]`. */
   secrets?: Record<string, string>;
   /** resource_group locks shared with other kiln runs (schedule/resource-lock.ts). */
@@ -165,6 +169,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     // secrets: / id_tokens: come from the user (no server to read them from); masked, files where asked.
     const secrets = resolveSecrets(job, (n) => ctx.pipeline.context.userVariables[n]?.value ?? ctx.secrets?.[n]);
     out.setSecrets([...jobEnv.secrets, ...secrets.values.map((v) => v.value)]);
+    for (const v of [...jobEnv.secrets, ...secrets.values.map((x) => x.value)]) if (v) ctx.maskedSeen?.add(v);
     if (secrets.missing.length) {
       const message = `not given locally: ${secrets.missing.join('; ')}; pass --variable NAME=VALUE or set [secrets] NAME in kiln.toml`;
       out.info(`ERROR: Job failed: ${message}`, 'red');
@@ -200,7 +205,8 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     }
 
     trace(`${job.name}: env, caches, artifacts ready`);
-    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: `${ctx.pipelineId}-${info.slug}-${attempt}` }, signal);
+    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt) }, signal);
+    for (const w of prepared.warnings ?? []) o.info(w, 'yellow');
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     const limits = stepLimits(timeoutS * 1000, jobEnv.ci);
     for (const w of limits.warnings) o.info(`WARNING: ${w}`, 'yellow');
@@ -305,7 +311,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
       });
     }
     trace(`${job.name}: closed`);
-    if (!ctx.keepWorkspaces) kept.removal = rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
+    if (!ctx.keepWorkspaces) kept.removal = removeTree(jobDir).catch(() => undefined);
   }
 }
 

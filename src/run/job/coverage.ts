@@ -5,33 +5,34 @@
 // pattern with RE2; so does kiln (pipeline/expr/regex.ts), and the log is read with colours stripped, as shown.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { compileRegex } from '../../pipeline/expr/regex.js';
+import { compileRe2, lastRe2Match } from '../../pipeline/expr/re2.js';
 import { stripAnsi } from '../output/ansi.js';
 
 export class CoverageRegexError extends Error {}
 
-/** `/body/flags` as written in YAML into a global RegExp. */
-export function coverageRegex(pattern: string): RegExp {
+export interface CoverageRegex {
+  body: string;
+  flags: string;
+}
+
+/** `/body/flags` as written in YAML, checked by RE2 (GitLab's engine for it: linear time on any log line). */
+export function coverageRegex(pattern: string): CoverageRegex {
   const m = /^\/(.*)\/([a-zA-Z]*)$/s.exec(pattern.trim());
   if (!m) throw new CoverageRegexError(`coverage: "${pattern}" should be a regular expression between slashes`);
   try {
-    const re = compileRegex(m[1], m[2], 're2');
-    return new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+    compileRe2(m[1], m[2]);
   } catch (e) {
     throw new CoverageRegexError(`coverage: ${(e as Error).message}`);
   }
+  return { body: m[1], flags: m[2] };
 }
 
 /** The coverage in one line, or undefined. */
-export function coverageInLine(line: string, re: RegExp): string | undefined {
-  let last: RegExpMatchArray | undefined;
-  for (const m of line.matchAll(re)) {
-    last = m;
-    if (m[0] === '') break;
-  }
+export function coverageInLine(line: string, re: CoverageRegex): string | undefined {
+  const last = lastRe2Match(re.body, re.flags, line);
   if (!last) return undefined;
-  const groups = last.slice(1).filter((g) => g !== undefined);
-  const text = groups.length ? groups[groups.length - 1] : last[0];
+  const groups = last.slice(1).filter((g): g is string => g !== null && g !== undefined);
+  const text = groups.length ? groups[groups.length - 1] : last[0] ?? '';
   return /\d+(?:\.\d+)?/.exec(text)?.[0];
 }
 

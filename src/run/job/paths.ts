@@ -1,7 +1,12 @@
 // Resolving artifacts/cache `paths` and `exclude` patterns in a job workspace with GitLab's glob semantics:
 // patterns are relative to the project dir, `**` crosses directories, a matched directory brings everything
-// under it. Paths that escape the project dir (`..`, absolute, symlinks pointing outside) are refused.
-import { lstat, readdir, readlink } from 'node:fs/promises';
+// under it. Paths that escape the project dir (`..`, absolute, symlinks pointing outside, a path that goes
+// THROUGH a symlinked directory leading outside) are refused, and so are device files, fifos and sockets (a
+// fifo would block the collector; a device node is never a build output).
+//
+// The checks run once the job's processes are gone (the executors end every process of a step, see
+// executors/shell/process-tree.ts), so nothing can swap a checked directory for a symlink before it is read.
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { KilnError } from '../../errors.js';
@@ -30,7 +35,7 @@ function cleanPattern(pattern: string, what: string): string {
   return n;
 }
 
-type Entry = { rel: string; kind: 'file' | 'dir' | 'symlink' };
+type Entry = { rel: string; kind: 'file' | 'dir' | 'symlink' | 'special' };
 
 async function walk(root: string, rel: string, out: Entry[]): Promise<void> {
   let dirents;
@@ -49,7 +54,7 @@ async function walk(root: string, rel: string, out: Entry[]): Promise<void> {
     else if (d.isDirectory()) {
       out.push({ rel: r, kind: 'dir' });
       subdirs.push(r);
-    } else out.push({ rel: r, kind: 'file' });
+    } else out.push({ rel: r, kind: d.isFile() ? 'file' : 'special' });
   }
   for (const sd of subdirs) await walk(root, sd, out);
 }
@@ -57,7 +62,7 @@ async function walk(root: string, rel: string, out: Entry[]): Promise<void> {
 async function entryAt(root: string, rel: string): Promise<Entry | null> {
   try {
     const st = await lstat(join(root, rel));
-    return { rel, kind: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file' };
+    return { rel, kind: st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'special' };
   } catch {
     return null;
   }
@@ -68,6 +73,31 @@ async function checkSymlink(root: string, rel: string): Promise<void> {
   const r = relative(resolve(root), resolve(dirname(join(root, rel)), target));
   if (r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)) {
     throw new PathEscapeError(`"${rel}" is a symlink to ${target}, outside the project directory; refusing to store it`);
+  }
+}
+
+function isInside(realRoot: string, real: string): boolean {
+  return real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : `${realRoot}${sep}`);
+}
+
+/**
+ * Every directory a selected path goes through must resolve inside the project dir: `out -> /etc` makes
+ * `out/passwd` a host file, and `up -> ../../..` makes `up/secret.env` one of the user's files.
+ */
+async function checkParents(root: string, rels: string[], what: string): Promise<void> {
+  const realRoot = await realpath(root);
+  const seen = new Map<string, string | null>();
+  for (const rel of rels) {
+    const parent = posix.dirname(rel);
+    if (parent === '.') continue;
+    let real = seen.get(parent);
+    if (real === undefined) {
+      real = await realpath(join(root, parent)).catch(() => null);
+      seen.set(parent, real);
+    }
+    if (real === null || !isInside(realRoot, real)) {
+      throw new PathEscapeError(`${what}: "${rel}" goes through a symlink that leads outside the project directory${real ? ` (to ${real})` : ''}; refusing to store it`);
+    }
   }
 }
 
@@ -125,7 +155,11 @@ export async function resolvePaths(root: string, patterns: string[], exclude: st
       }
     }
   }
-  for (const e of selected.values()) if (e.kind === 'symlink') await checkSymlink(root, e.rel);
   const paths = [...selected.keys()].filter((r) => r !== '').sort();
+  await checkParents(root, paths, what);
+  for (const e of selected.values()) {
+    if (e.kind === 'symlink') await checkSymlink(root, e.rel);
+    if (e.kind === 'special') throw new PathEscapeError(`${what}: "${e.rel}" is a device file, fifo or socket; only files, directories and symlinks can be stored`);
+  }
   return { paths, unmatched };
 }

@@ -1,5 +1,6 @@
 // Job output: masked, split into lines, written to the job's log (with timestamps and sections) and to the
-// console prefixed by the job name.
+// console prefixed by the job name. stdout and stderr go through one masker in the order their chunks arrive:
+// a secret written half to each stream is still one secret in the log.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { StreamMasker } from './mask.js';
 import type { Console } from './console.js';
@@ -9,8 +10,10 @@ const MAX_LINE = 64 * 1024;
 
 export class JobOutput {
   private readonly log: WriteStream;
-  private maskers: { stdout: StreamMasker; stderr: StreamMasker };
-  private readonly partial: { stdout: string; stderr: string } = { stdout: '', stderr: '' };
+  private masker: StreamMasker;
+  /** The unterminated line so far, and the stream that began it (its tag in the log). */
+  private partial = '';
+  private partialStream: 'stdout' | 'stderr' = 'stdout';
   private plainMasker: StreamMasker;
   private closed = false;
 
@@ -22,20 +25,20 @@ export class JobOutput {
   ) {
     this.log = createWriteStream(logPath, { flags: 'a' });
     this.log.on('error', () => undefined);
-    this.maskers = { stdout: new StreamMasker(secrets), stderr: new StreamMasker(secrets) };
+    this.masker = new StreamMasker(secrets);
     this.plainMasker = new StreamMasker(secrets);
   }
 
   /** From now on, these values are masked (set once the job's variables are known). */
   setSecrets(secrets: string[]): void {
     this.flushStreams();
-    this.maskers = { stdout: new StreamMasker(secrets), stderr: new StreamMasker(secrets) };
+    this.masker = new StreamMasker(secrets);
     this.plainMasker = new StreamMasker(secrets);
   }
 
   /** Raw output from the job's scripts. */
   write(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
-    const masked = this.maskers[stream].push(chunk);
+    const masked = this.masker.push(chunk);
     if (masked.length) this.addText(masked.toString('utf8'), stream);
   }
 
@@ -58,27 +61,26 @@ export class JobOutput {
   }
 
   private addText(text: string, stream: 'stdout' | 'stderr'): void {
-    const all = this.partial[stream] + text;
-    const lines = all.split('\n');
+    if (!this.partial) this.partialStream = stream;
+    const lines = (this.partial + text).split('\n');
     let rest = lines.pop()!;
     // Output without newlines (progress bars, binary data) is cut into lines instead of piling up.
     while (rest.length > MAX_LINE) {
       lines.push(rest.slice(0, MAX_LINE));
       rest = rest.slice(MAX_LINE);
     }
-    this.partial[stream] = rest;
-    for (const l of lines) this.emit(l.replace(/\r$/, ''), stream === 'stdout' ? 'O' : 'E');
+    lines.forEach((l, i) => this.emit(l.replace(/\r$/, ''), tag(i === 0 ? this.partialStream : stream)));
+    this.partial = rest;
+    if (lines.length) this.partialStream = stream;
   }
 
   /** Ends the scripts' streams (held-back bytes and unterminated lines). */
   flushStreams(): void {
-    for (const s of ['stdout', 'stderr'] as const) {
-      const rest = this.maskers[s].flush();
-      if (rest.length) this.addText(rest.toString('utf8'), s);
-      if (this.partial[s]) {
-        this.emit(this.partial[s], s === 'stdout' ? 'O' : 'E');
-        this.partial[s] = '';
-      }
+    const rest = this.masker.flush();
+    if (rest.length) this.addText(rest.toString('utf8'), this.partialStream);
+    if (this.partial) {
+      this.emit(this.partial, tag(this.partialStream));
+      this.partial = '';
     }
   }
 
@@ -93,4 +95,8 @@ export class JobOutput {
     this.flushStreams();
     return new Promise((resolve) => this.log.end(() => resolve()));
   }
+}
+
+function tag(stream: 'stdout' | 'stderr'): 'O' | 'E' {
+  return stream === 'stdout' ? 'O' : 'E';
 }

@@ -69,3 +69,15 @@ export class StreamMasker {
     return { out: parts.length === 1 ? parts[0] : Buffer.concat(parts), rest: Buffer.alloc(0) };
   }
 }
+
+/** A copy of a JSON-like value with every string (keys included) masked: summaries, messages, reports. */
+export function maskStrings<T>(value: T, masker: StreamMasker): T {
+  if (!masker.active) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return masker.maskString(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [masker.maskString(k), walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}

@@ -415,3 +415,34 @@ deploy:
   assert.equal(job(child(p, 'trig'), 'deploy').status, 'success');
   assert.equal(job(p, 'later').status, 'success');
 });
+
+test('inputs: include:inputs and trigger:inputs fill the child file\'s spec:inputs (GitLab: include:inputs, trigger:inputs)', async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+by-include:
+  trigger:
+    include:
+      - local: child.yml
+        inputs: {who: from-include}
+    strategy: depend
+by-trigger:
+  trigger:
+    include: child.yml
+    inputs: {who: from-trigger}
+    strategy: depend
+`,
+    'child.yml': `spec:
+  inputs:
+    who:
+      default: nobody
+---
+hello:
+  script: ['echo "hi $[[ inputs.who ]]"']
+`,
+  });
+  const r = await runKiln(['run', '--dir', dir, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = parseSummary(r.stdout);
+  assert.match(await logOf(child(s, 'by-include'), 'hello'), /hi from-include/);
+  assert.match(await logOf(child(s, 'by-trigger'), 'hello'), /hi from-trigger/);
+});

@@ -35,8 +35,39 @@ test('masked values never appear in console, log or summary, even split across c
     assert.ok(!text.includes('private-key-data'));
   }
   assert.match(log, /O \[MASKED\]$/m);
-  assert.match(log, /E whole=\[MASKED\]$/m);
+  // The shell executor gives a job one pipe for stdout and stderr (as GitLab Runner does): one stream.
+  assert.match(log, /[OE] whole=\[MASKED\]$/m);
   assert.match(log, /O file=\[MASKED\]$/m);
   const summary = await readFile(join(dir, '.kiln/pipelines', String(parseSummary(r.stdout).pipelineId), 'summary.json'), 'utf8');
   assert.ok(!summary.includes(SECRET));
+});
+
+test('masked values are masked in the summary NOTE column, --json message and summary.json (issue 15 item 9)', async () => {
+  const secret = 'Leaky-Path-Secret-42';
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
+leak-in-error:
+  script: [echo hi]
+  artifacts:
+    paths: ["/$PATH_SECRET"]
+retried:
+  retry: 1
+  script: [echo hi]
+  artifacts:
+    paths: ["../$PATH_SECRET"]
+`,
+  });
+  const vars = join(await mkdtemp(join(tmpdir(), 'kiln-mask-')), 'secrets.env');
+  await writeFile(vars, `PATH_SECRET=${secret}\n`);
+  const args = ['run', '--dir', dir, '--variables-file', vars, '--masked', 'PATH_SECRET'];
+  const json = await runKiln([...args, '--json']);
+  const s = parseSummary(json.stdout);
+  const message = s.jobs.find((j) => j.name === 'leak-in-error')!.message ?? '';
+  assert.match(message, /\[MASKED\]/, 'the message is there, masked');
+  const table = await runKiln(args);
+  assert.match(table.stdout, /leak-in-error.*\[MASKED\]/);
+  const files = [join(dir, '.kiln/pipelines', String(s.pipelineId), 'summary.json'), join(dir, '.kiln/pipelines', String(s.pipelineId + 1), 'summary.json')];
+  for (const text of [json.stdout, json.stderr, table.stdout, table.stderr, ...(await Promise.all(files.map((f) => readFile(f, 'utf8'))))]) {
+    assert.ok(!text.includes(secret), `secret leaked in:\n${text}`);
+  }
 });

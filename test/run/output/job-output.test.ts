@@ -19,7 +19,7 @@ test('job output: prefixed console lines, timestamped masked log, sections, long
   out.setSecrets(['topsecret']);
   out.write(Buffer.from('hello top'), 'stdout');
   out.write(Buffer.from('secret world\n\x1b[31mred\x1b[0m\n'), 'stdout');
-  out.write(Buffer.from('oops'), 'stderr');
+  out.write(Buffer.from('oops\n'), 'stderr');
   out.write(Buffer.from('x'.repeat(70 * 1024)), 'stdout');
   out.sectionEnd('step_script');
   await out.close();
@@ -33,4 +33,24 @@ test('job output: prefixed console lines, timestamped masked log, sections, long
   assert.equal(long.length, 2, 'a 70 KiB line without newline becomes two lines');
   assert.match(shown, /^build \| hello \[MASKED\] world$/m);
   assert.match(shown, /^build \| red$/m, 'colours stripped on a non-TTY console');
+});
+
+test('a secret written half to stderr and half to stdout is masked: one masker, in order of arrival (issue 15 item 10)', async () => {
+  const console = new Console({ color: false, out: new PassThrough() });
+  console.setNames(['j']);
+  const logPath = join(await mkdtemp(join(tmpdir(), 'kiln-out-')), 'j.log');
+  const out = new JobOutput('j', logPath, console, []);
+  out.setSecrets(['split-secret-value']);
+  out.write(Buffer.from('token: split-se'), 'stderr');
+  out.write(Buffer.from('cret-value\n'), 'stdout');
+  out.write(Buffer.from('err line\n'), 'stderr');
+  out.write(Buffer.from('split-secret'), 'stdout');
+  out.write(Buffer.from('-value'), 'stderr');
+  await out.close();
+  const log = await readFile(logPath, 'utf8');
+  assert.ok(!log.includes('split-se'), log);
+  assert.ok(!log.includes('cret-value'), log);
+  assert.match(log, /^\S+Z E token: \[MASKED\]$/m);
+  assert.match(log, /^\S+Z E err line$/m);
+  assert.match(log, /^\S+Z [OE] \[MASKED\]$/m);
 });
