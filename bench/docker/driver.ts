@@ -16,13 +16,14 @@ async function pipelineMode(projectDir: string, concurrency: number): Promise<vo
   const { loadPipeline } = await import('../../src/pipeline/load.js');
   const { allocatePipeline } = await import('../../src/run/pipelines-dir.js');
   const { runPipeline } = await import('../../src/run/pipeline.js');
+  const { projectId } = await import('../../src/run/project-id.js');
   const { Console } = await import('../../src/run/output/console.js');
   const t0 = performance.now();
   const kilnDir = join(projectDir, '.kiln');
   const { id, dir } = await allocatePipeline(kilnDir);
   const pipeline = await loadPipeline({ projectDir, pipelineId: id });
   const summary = await runPipeline({
-    pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), executor: createDockerExecutor(DEFAULT_CONFIG),
+    pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), project: projectId(projectDir), executor: createDockerExecutor(DEFAULT_CONFIG),
     console: new Console({ color: false, quiet: true }), concurrency,
   });
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0, status: summary.status }) + '\n');

@@ -35,7 +35,9 @@ export async function artifactsCommand(job: string, flags: ArtifactsFlags): Prom
   if (!entry.artifacts) throw new UsageError(`job "${job}" kept no artifacts in pipeline ${id} (${entry.status})`);
   const { loadConfig } = await import('../config/load.js');
   const { Store } = await import('../store/store.js');
-  const store = new Store(storeDirFor(projectDir, flags.store, loadConfig({ projectDir }).config.runner.cacheDir));
+  const { projectId } = await import('../run/project-id.js');
+  // The project's own entries: a store may be shared by several projects (run/project-id.ts).
+  const store = new Store(storeDirFor(projectDir, flags.store, loadConfig({ projectDir }).config.runner.cacheDir), projectId(projectDir, kilnDir));
   const dest = resolve(flags.output ?? join('artifacts', job.replace(/[^A-Za-z0-9._-]+/g, '_')));
   try {
     const r = await exportArtifacts(store, artifactsKey(id, job), dest);

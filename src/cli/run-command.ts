@@ -22,6 +22,8 @@ import { watchRedundancy, type Redundancy } from '../run/redundancy/watch.js';
 import { renderTable } from '../run/summary.js';
 import { trace } from '../util/trace.js';
 import { storeDirFor } from './store-dir.js';
+import { projectId } from '../run/project-id.js';
+import { reclaimDeadRuns, writeOwner, type ReclaimResult } from '../run/dead-runs.js';
 import { dict } from '../util/dict.js';
 
 export interface RunFlags extends PipelineFlags {
@@ -124,8 +126,11 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
   const kilnDir = join(projectDir, '.kiln');
   const storeDir = storeDirFor(projectDir, flags.store, config.runner.cacheDir);
+  const project = projectId(projectDir, kilnDir);
   const previous = flags.pipeline !== undefined ? await readFinishedPipeline(kilnDir, flags.pipeline) : undefined;
-  const { id, dir } = previous ? { id: previous.pipelineId, dir: join(pipelinesRoot(kilnDir), String(previous.pipelineId)) } : await allocatePipeline(kilnDir);
+  const { id, dir } = previous ? { id: previous.pipelineId, dir: join(pipelinesRoot(kilnDir), String(previous.pipelineId)) } : await allocatePipeline(kilnDir, storeDir);
+  // This process owns the pipeline directory now (a continued pipeline too): see run/dead-runs.ts.
+  await writeOwner(dir, flags.keepWorkspaces ?? false);
   const done = new Set((previous?.jobs ?? []).filter((j) => j.status !== 'manual' && j.status !== 'blocked').map((j) => j.name));
 
   trace('config loaded');
@@ -146,6 +151,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
   const out = flags.json ? process.stderr : process.stdout;
   const console = new Console({ color: wantColor(out), out });
+  reportReclaimed(await reclaimDeadRuns(kilnDir), (m) => console.plain(m));
   const controller = new AbortController();
   const hardStop = new AbortController();
   let interrupted = false;
@@ -177,7 +183,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       console.plain(`kiln: pipeline ${id} ran for commit ${previous.sha.slice(0, 8)}; the checkout is now at ${sha.slice(0, 8)}: the jobs of this run use the current sources`);
     }
     const summary = await runPipeline({
-      pipeline, pipelineId: id, pipelineDir: dir, storeDir, executor, console,
+      pipeline, pipelineId: id, pipelineDir: dir, storeDir, project, executor, console,
       select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual, done }, previous,
       concurrency: concurrency ?? availableParallelism(), source: sources as 'worktree' | 'committed', maskedNames: masked,
       signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
@@ -202,6 +208,12 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Tells what was removed of killed runs (see dead-runs.ts). */
+export function reportReclaimed(r: ReclaimResult, say: (m: string) => void): void {
+  if (r.pipelines.length) say(`kiln: removed the sources snapshot and workspaces of killed runs (pipeline ${r.pipelines.join(', ')})`);
+  for (const f of r.failed) say(`kiln: WARNING: cannot remove ${f.path} left by a killed run: ${f.error}`);
 }
 
 /** Once an hour, a run ends by removing what the store no longer needs (see store/gc.ts). */

@@ -86,6 +86,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
         }
         continue;
       }
+      if (setting.startsWith('images.')) {
+        const spec = value as KilnConfig['images'][string];
+        config.images[spec.name] = spec;
+        origins[setting] = origin;
+        continue;
+      }
       const dot = setting.indexOf('.');
       if (dot < 0) {
         (config as unknown as Record<string, unknown>)[TOP_FIELD[setting] ?? setting] = value;
@@ -104,6 +110,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 /** The effective value for a setting path as shown by `kiln config` (TOML spelling). */
 export function settingValue(config: KilnConfig, setting: string): unknown {
   if (setting.startsWith('abi.targets.')) return config.abiTargets[setting.slice('abi.targets.'.length)];
+  if (setting.startsWith('images.')) return config.images[setting.slice('images.'.length)];
   // Tokens are secrets: `kiln config` never shows them.
   if (setting === 'runners') return config.runners.map((r: RunnerEntry) => ({ ...r, token: redactToken(r.token) }));
   const dot = setting.indexOf('.');

@@ -12,6 +12,7 @@ import { SECTIONS, TOP_KEYS, type ValueParser } from './schema.js';
 import { readRunnerEntries, readRunnerTopKeys, type RunnerKeysSink } from './read-runners.js';
 import { RUNNER_TOP_KEYS, type IgnoredKey } from './runners.js';
 import { ValueProblem } from './values.js';
+import { parseImagesTable } from './images.js';
 import type { VolumeSpec } from './types.js';
 
 export interface LayerValue {
@@ -73,6 +74,18 @@ class LayerBuilder implements RunnerKeysSink {
     }
   }
 
+  /** `[images.<name>]` tables (src/config/images.ts): one setting per image, paths relative to this file. */
+  images(raw: unknown): void {
+    try {
+      for (const [name, spec] of Object.entries(parseImagesTable(raw, this.file))) {
+        this.layer.set(`images.${name}`, { value: spec, position: positionOf(this.index, ['images', name]) });
+      }
+    } catch (e) {
+      if (!(e instanceof ValueProblem)) throw e;
+      this.error(e.message, ['images', ...e.subPath]);
+    }
+  }
+
   /** Relative bind sources are relative to the config file's directory ("~/" to the home directory). */
   resolveVolumes(volumes: VolumeSpec[]): VolumeSpec[] {
     return volumes.map((v) => {
@@ -127,8 +140,10 @@ export function readConfigText(text: string, file: string): Layer {
       else b.table(value, SECTIONS[key], key, [key]);
     } else if (key === 'runners') {
       readRunnerEntries(b, value, ignored, raw.runner === undefined && raw.docker === undefined);
+    } else if (key === 'images') {
+      b.images(value);
     } else {
-      const known = [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners', ...Object.keys(RUNNER_TOP_KEYS)];
+      const known = [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners', 'images', ...Object.keys(RUNNER_TOP_KEYS)];
       b.error(`unknown key "${key}"${suggest(key, known)}`, [key]);
     }
   }

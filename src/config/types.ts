@@ -48,6 +48,8 @@ export interface KilnConfig {
   masked: string[];
   /** User ABI targets, passed through as written (validated as tables of tables). */
   abiTargets: Record<string, Record<string, unknown>>;
+  /** `[images.<name>]`: build environment images made from Dockerfiles (merged per name across files). */
+  images: Record<string, ImageBuildConfig>;
   /** `[secrets]`: where the values of `secrets:` / `id_tokens:` come from locally. */
   secrets: Record<string, SecretSource>;
   /** `[resource_groups]`: process mode per resource group (GitLab sets it per group; default unordered). */
@@ -101,6 +103,7 @@ export const DEFAULT_CONFIG: KilnConfig = {
   docker: { volumes: [], privileged: false, pullPolicy: ['if-not-present'], allowedImages: [] },
   masked: [],
   abiTargets: {},
+  images: {},
   secrets: {},
   resourceGroups: {},
   checkInterval: 0,
@@ -108,6 +111,22 @@ export const DEFAULT_CONFIG: KilnConfig = {
   runners: [],
   gitlab: {},
 };
+
+/** One `[images.<name>]` table of kiln.toml (parsed by config/images.ts). */
+export interface ImageBuildConfig {
+  /** The table's name in kiln.toml. */
+  name: string;
+  /** Repository and tag that jobs write in `image:` (e.g. "team/build:1"). */
+  image: string;
+  /** Absolute path of the Dockerfile. */
+  dockerfile: string;
+  /** Absolute path of the build context directory. */
+  context: string;
+  /** "linux/amd64", "linux/arm64", ...; empty = the engine's platform. */
+  platforms: string[];
+  args: Record<string, string>;
+  target?: string;
+}
 
 /** A secret's local source: an environment variable of kiln's process, or a file's content. */
 export type SecretSource = { env: string } | { file: string };

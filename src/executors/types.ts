@@ -31,6 +31,8 @@ export interface JobSetup {
   env: Record<string, string>;
   /** Unique id for labels, temp names, logs. */
   runId: string;
+  /** Lines for the job's log from preparing it (e.g. an image build that the job waits for). */
+  onInfo?: (line: string) => void;
 }
 
 export interface PreparedJob {

@@ -26,6 +26,8 @@ export interface RunPipelineOptions {
   pipelineId: number;
   pipelineDir: string;
   storeDir: string;
+  /** The project's store id (run/project-id.ts): its caches and artifacts are kept apart from other projects'. */
+  project: string;
   executor: Executor;
   console: Console;
   select?: SelectOptions;
@@ -69,7 +71,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const t0 = Date.now();
   const selection = selectJobs(o.pipeline, o.select);
   const graph = buildGraph(selection.jobs, o.pipeline.jobs);
-  const store = new Store(o.storeDir);
+  const store = new Store(o.storeDir, o.project);
   await store.init();
   const slugs = jobSlugs(o.pipeline.jobs.map((j) => j.name));
   const info = new Map<string, JobInfo>();

@@ -3,7 +3,7 @@
 // period are kept, because a writer renames its pack into place before it writes the manifest naming it.
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest, Store } from './store.js';
+import { STORE_FILE_MODE, type Manifest, type Store } from './store.js';
 import { treeIdOf } from './pool.js';
 
 const GC_GRACE_MS = 10 * 60 * 1000;
@@ -115,6 +115,6 @@ export async function collectGarbageIfDue(store: Store, everyMs: number): Promis
   } catch {
     /* never ran */
   }
-  await writeFile(stamp, `${new Date().toISOString()}\n`);
+  await writeFile(stamp, `${new Date().toISOString()}\n`, { mode: STORE_FILE_MODE });
   return collectGarbage(store);
 }

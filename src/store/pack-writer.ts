@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants as fsc, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './errors.js';
-import type { Store } from './store.js';
+import { STORE_DIR_MODE, STORE_FILE_MODE, type Store } from './store.js';
 import { giveBuffer, IO_BUFFER_SIZE, takeBuffer } from './buffers.js';
 
 /** Files up to this size go into packs; larger ones are stored as blobs of their own. */
@@ -87,6 +87,8 @@ export class PackWriter {
       return null;
     }
     this.flush();
+    // Only empty files were added: the pack is an empty file, but it must exist (readers open it).
+    if (this.fd === null) this.openTemp();
     this.closeFd();
     this.release();
     const id = this.index.digest('hex');
@@ -96,7 +98,7 @@ export class PackWriter {
         renameSync(this.tmp, dest);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        mkdirSync(dirname(dest), { recursive: true });
+        mkdirSync(dirname(dest), { recursive: true, mode: STORE_DIR_MODE });
         renameSync(this.tmp, dest);
       }
     } catch (e) {
@@ -115,16 +117,26 @@ export class PackWriter {
 
   private flush(): void {
     if (this.fill === 0) return;
+    const fd = this.fd ?? this.openTemp();
     try {
-      if (this.fd === null) this.fd = openSync(this.tmp, 'wx', 0o644);
       let off = 0;
-      while (off < this.fill) off += writeSync(this.fd, this.buf, off, this.fill - off);
+      while (off < this.fill) off += writeSync(fd, this.buf, off, this.fill - off);
     } catch (e) {
       this.abort();
       throw new StoreError(`cannot write to the store at ${this.store.root}: ${(e as Error).message}`, { cause: e });
     }
     this.written += this.fill;
     this.fill = 0;
+  }
+
+  private openTemp(): number {
+    try {
+      this.fd = openSync(this.tmp, 'wx', STORE_FILE_MODE);
+      return this.fd;
+    } catch (e) {
+      this.abort();
+      throw new StoreError(`cannot write to the store at ${this.store.root}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   private release(): void {

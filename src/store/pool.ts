@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { FileRecord, Store } from './store.js';
+import { STORE_DIR_MODE, STORE_FILE_MODE, type FileRecord, type Store } from './store.js';
 import { identityOf, refuseEscapingParents } from './tree.js';
 
 /** Parked trees kept per entry content by default (one per job that used it at the same time); kiln.toml
@@ -129,15 +129,15 @@ export function park(store: Store, ws: string, files: FileRecord[], identity: Ma
     const moved = topItems(files, wholeDirs(ws, files));
     staging = store.tempPath();
     const tree = join(staging, 'tree');
-    mkdirSync(tree, { recursive: true });
+    mkdirSync(tree, { recursive: true, mode: STORE_DIR_MODE });
     for (const item of moved) {
       mkdirSync(dirname(join(tree, item)), { recursive: true });
       renameSync(join(ws, item), join(tree, item));
     }
     const meta: ParkedMeta = { version: 1, moved, identity: {} };
     for (const f of files) if (!f.dir) meta.identity[f.path] = identityOf(lstatSync(join(tree, f.path)));
-    writeFileSync(join(staging, 'meta.json'), JSON.stringify(meta));
-    mkdirSync(pool, { recursive: true });
+    writeFileSync(join(staging, 'meta.json'), JSON.stringify(meta), { mode: STORE_FILE_MODE });
+    mkdirSync(pool, { recursive: true, mode: STORE_DIR_MODE });
     renameSync(staging, join(pool, `${process.pid}-${randomBytes(6).toString('hex')}`));
     return true;
   } catch {

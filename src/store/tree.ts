@@ -1,11 +1,11 @@
 // Saving a set of workspace paths into the store and restoring them into another directory. Small files go
 // into one pack per save, large ones into blobs. Files restored earlier and untouched since (same inode, size,
 // mtime and ctime) keep their stored record without being read again.
-import { closeSync, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, rmdirSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { BLOB_MODE, type FileRecord, type Store } from './store.js';
-import { StoreDamagedError, StoreError } from './errors.js';
+import { DEFAULT_FILE_MODE, type FileRecord, type Store } from './store.js';
+import { StoreError } from './errors.js';
 import { PACK_FILE_MAX, PackWriter } from './pack-writer.js';
 import { readPack, type PackSlice } from './pack-reader.js';
 import { Slicer } from './slicer.js';
@@ -131,7 +131,7 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
     if (!isContained(f.path)) throw new StoreError(`store entry has a path outside its directory: ${f.path}`);
   }
   refuseEscapingParents(destDir, files);
-  mkdirLeaves(destDir, files);
+  const madeDirs = mkdirLeaves(destDir, files);
   const slicer = new Slicer();
   const identity = new Map<string, string>();
   const written: string[] = [];
@@ -153,12 +153,10 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
         list.push(slice);
         byPack.set(f.pack, list);
       } else {
-        await store.copyBlobTo(f, dest);
+        // Checked against its hash while it is copied: a damaged blob is never left in the workspace.
+        await store.copyBlobTo(f, dest, fileMode(f));
         written.push(dest);
-        await chmod(dest, fileMode(f));
-        const st = lstatSync(dest);
-        if (f.size !== undefined && st.size !== f.size) throw new StoreDamagedError(`damaged store blob ${f.sha256}: ${f.path} has the wrong size`);
-        identity.set(f.path, identityOf(st));
+        identity.set(f.path, identityOf(lstatSync(dest)));
       }
     }
     for (const [id, slices] of byPack) {
@@ -171,6 +169,14 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
     }
   } catch (e) {
     for (const p of written) rmSync(p, { force: true });
+    // The directories made for this entry go too (deepest first; one the job filled meanwhile stays).
+    for (const d of madeDirs.sort((a, b) => b.length - a.length)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        /* not empty */
+      }
+    }
     if (e instanceof StoreError) throw e;
     throw new StoreError(`cannot restore into ${destDir}: ${(e as Error).message}`, { cause: e });
   }
@@ -182,7 +188,7 @@ export async function restoreTree(store: Store, files: FileRecord[], destDir: st
 }
 
 function fileMode(f: FileRecord): number {
-  return f.mode ?? BLOB_MODE;
+  return f.mode ?? DEFAULT_FILE_MODE;
 }
 
 /** Creates dest with data (replacing whatever is there) and returns its stat after the last change. */
@@ -228,17 +234,30 @@ export function refuseEscapingParents(destDir: string, files: FileRecord[]): voi
   }
 }
 
-/** Creates destDir and every directory the records need; only the deepest ones need a recursive mkdir. */
-function mkdirLeaves(destDir: string, files: FileRecord[]): void {
+/**
+ * Creates destDir and every directory the records need; only the deepest ones need a recursive mkdir. Returns
+ * the directories it created (so a failed restore can take them away again).
+ */
+function mkdirLeaves(destDir: string, files: FileRecord[]): string[] {
   const dirs = new Set<string>();
   for (const f of files) dirs.add(f.dir ? join(destDir, f.path) : dirname(join(destDir, f.path)));
   const parents = new Set([...dirs].map((d) => dirname(d)));
   const leaves = [...dirs].filter((d) => !parents.has(d));
+  const made: string[] = [];
   for (const d of leaves.length ? leaves : [destDir]) {
+    let first: string | undefined;
     try {
-      mkdirSync(d, { recursive: true });
+      first = mkdirSync(d, { recursive: true });
     } catch (e) {
       throw new StoreError(`cannot create ${d}: ${(e as Error).message}`, { cause: e });
     }
+    // mkdir -p returns the first directory it made: that one and every one below it down to d are new.
+    if (first !== undefined) {
+      for (let p = d; p.length >= first.length; p = dirname(p)) {
+        made.push(p);
+        if (p === first) break;
+      }
+    }
   }
+  return made;
 }

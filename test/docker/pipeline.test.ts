@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { allocatePipeline } from '../../src/run/pipelines-dir.js';
 import { runPipeline } from '../../src/run/pipeline.js';
+import { projectId } from '../../src/run/project-id.js';
 import { Console } from '../../src/run/output/console.js';
 import { job, makeProject, outputWatch, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
 import { AMD64_SPEC, dockerOrSkip, testImage } from './helpers.js';
@@ -80,7 +81,7 @@ test('realistic pipeline passes in Docker through the scheduler', async (t) => {
   let log = '';
   const out = new Writable({ write(chunk, _enc, done) { log += String(chunk); done(); } });
   const summary = await runPipeline({
-    pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), executor: createDockerExecutor(DEFAULT_CONFIG),
+    pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), project: projectId(projectDir), executor: createDockerExecutor(DEFAULT_CONFIG),
     console: new Console({ color: false, out }), concurrency: 2,
   });
   assert.equal(summary.status, 'passed', log);

@@ -19,25 +19,6 @@ const TEMPLATES = join(PUBLISHED_DIR, 'gitlab-templates');
 const work = mkdtempSync(join(tmpdir(), 'kiln-published-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/**
- * Pipelines whose vendored includes use CI/CD inputs or components with variables in their path (issue 16 items
- * 1-2, built on another branch). They run as `todo` until then: their result shows, it does not fail the suite.
- */
-const NEEDS_INPUTS: Record<string, string> = {
-  'GNOME__at-spi2-core': 'component release-service uses spec:inputs',
-  GNOME__citemplates: 'component paths use $CI_SERVER_FQDN/$CI_PROJECT_PATH@$CI_COMMIT_SHA',
-  GNOME__gjs: 'component release-service uses spec:inputs',
-  'GNOME__gnome-shell': 'component gnomeos-build-sysext uses spec:inputs',
-  'GNOME__gnome-software': 'component release-service uses spec:inputs',
-  'GNOME__gobject-introspection': 'component release-service uses spec:inputs',
-  GNOME__libadwaita: 'components release-service, gnomeos-basic-ci use spec:inputs',
-  GNOME__librsvg: 'component markdown-lint uses spec:inputs',
-  GNOME__meld: 'component release-service uses spec:inputs',
-  GNOME__mutter: 'component gnomeos-build-sysext uses spec:inputs',
-  GNOME__pango: 'component release-service uses spec:inputs',
-  GNOME__pygobject: 'its own file uses $[[ inputs.* ]]; component release-service uses spec:inputs',
-  'gitlabhq__gitlab-shell': 'component paths use ${CI_SERVER_FQDN}',
-};
 
 function lintIn(dir: string, name: string) {
   return lintPipeline({ projectDir: dir, ref: 'main', source: 'push', defaultBranch: 'main',
@@ -49,8 +30,7 @@ const folders = readdirSync(RW2).filter((d) => existsSync(join(RW2, d, '.gitlab-
 test('real-world-2 has the 46 published pipelines', () => assert.equal(folders.length, 46));
 
 for (const folder of folders) {
-  const todo = NEEDS_INPUTS[folder];
-  test(`real-world-2 ${folder}: lints clean with its includes vendored`, { todo }, async () => {
+  test(`real-world-2 ${folder}: lints clean with its includes vendored`, async () => {
     const dir = join(work, 'rw2', folder);
     cpSync(join(RW2, folder), dir, { recursive: true });
     if (existsSync(join(PROJECT_FILES, folder))) cpSync(join(PROJECT_FILES, folder), dir, { recursive: true });
@@ -108,10 +88,6 @@ const FRAGMENTS: Record<string, { stages?: string[]; job?: string; how: string }
   'Workflows/MergeRequest-Pipelines.gitlab-ci.yml': { how: 'workflow: only, next to the project\'s jobs' },
 };
 
-/** Templates that use CI/CD inputs (issue 16 item 1, another branch). */
-const TEMPLATE_NEEDS_INPUTS: Record<string, string> = {
-  'Jobs/Dependency-Scanning.v2.gitlab-ci.yml': 'spec:inputs header, $[[ inputs.* ]] job name and allow_failure',
-};
 
 const templates = templateNames();
 const templateDir = join(work, 'templates');
@@ -125,7 +101,7 @@ test('gitlab-templates has GitLab\'s 133 templates; every fragment named here ex
 for (const name of templates) {
   const fragment = FRAGMENTS[name];
   const label = fragment ? `template ${name}: lints when included (${fragment.how})` : `template ${name}: lints on its own`;
-  test(label, { todo: TEMPLATE_NEEDS_INPUTS[name] }, async () => {
+  test(label, async () => {
     const dir = join(work, 'template', name.replace(/\//g, '__'));
     cpSync(templateDir, dir, { recursive: true });
     let main: string;

@@ -54,12 +54,50 @@ test('a damaged pack is refused and leaves nothing restored behind', async () =>
   await fh.close();
   const out = join(root, 'out');
   await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /does not match its hash/.test(e.message) && e.message.includes(victim.path));
-  assert.deepEqual((await readdir(join(out, 'd'))).length, 0, 'files restored before the damage was found are removed again');
+  assert.equal(existsSync(join(out, 'd')), false, 'files restored before the damage was found are removed again, and the directories made for them');
+  // A directory that was there before the restore stays, with what the job had put in it.
+  await mkdir(join(out, 'd'), { recursive: true });
+  await writeFile(join(out, 'd/mine'), 'job file');
+  await assert.rejects(restoreTree(store, recs, out), StoreDamagedError);
+  assert.deepEqual(await readdir(join(out, 'd')), ['mine']);
   // A pack cut short (e.g. by a power loss before writeback) is refused too.
   await truncate(packPath, 100);
   await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /cut short/.test(e.message));
   await rm(packPath);
   await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /missing pack/.test(e.message));
+});
+
+test('a tree of empty files only is saved (an empty pack) and restored', async () => {
+  const { root, src, store, paths } = await project({ 'done.flag': '', 'markers/a': '', 'markers/b': '' });
+  const recs = await saveTree(store, src, paths);
+  assert.ok(recs.every((r) => r.pack && r.size === 0));
+  assert.equal((await stat(store.packPath(recs[0].pack!))).size, 0);
+  const { count } = await restoreTree(store, recs, join(root, 'out'));
+  assert.equal(count, 3);
+  assert.equal(await readFile(join(root, 'out/markers/b'), 'utf8'), '');
+  assert.deepEqual(await readdir(join(store.root, 'tmp')), [], 'no temp file left');
+});
+
+test('a damaged blob is refused while it is copied out, and nothing of it stays', async () => {
+  const big = randomBytes(2 * 1024 * 1024 + 5);
+  const { root, src, store, paths } = await project({ 'small': 'ok', 'sub/big.bin': big });
+  const recs = await saveTree(store, src, paths);
+  const blob = store.blobPath(recs[1].sha256!);
+  // One flipped byte, size and mtime kept (what a bad disk or a stray write does).
+  const before = await stat(blob);
+  const fh = await open(blob, 'r+');
+  await fh.write(Buffer.from([big[1_500_000] ^ 0xff]), 0, 1, 1_500_000);
+  await fh.close();
+  await utimes(blob, before.atime, before.mtime);
+  const out = join(root, 'out');
+  await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /does not match its hash/.test(e.message) && e.message.includes('sub/big.bin'));
+  assert.equal(existsSync(join(out, 'sub')), false, 'the damaged copy and its directory are gone');
+  assert.equal(existsSync(join(out, 'small')), false);
+  // A blob cut short is refused the same way.
+  await truncate(blob, 1000);
+  await assert.rejects(restoreTree(store, recs, out), StoreDamagedError);
+  await rm(blob);
+  await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /missing blob/.test(e.message));
 });
 
 test('unchanged restored files are reused without a new pack; a change with a reset mtime is still seen', async () => {

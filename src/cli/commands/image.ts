@@ -1,6 +1,7 @@
 // `kiln image bootstrap <distro>:<suite>`: build a base image from a distro mirror and load it into Docker.
 import type { Command } from 'commander';
 import { collect } from '../collect.js';
+import { registerBuild } from './image-build.js';
 
 interface BootstrapFlags {
   arch?: string;
@@ -46,4 +47,5 @@ export function register(program: Command): void {
       if (flags.json) process.stdout.write(JSON.stringify({ ...result, spec }, null, 2) + '\n');
       else process.stdout.write(`${result.tag}\n`);
     });
+  registerBuild(image);
 }

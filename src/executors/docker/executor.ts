@@ -18,6 +18,7 @@ import { serviceProblems, settle, startService, type StartedService } from './se
 import { trackLive, untrackLive } from './live.js';
 import { runContainer } from './step.js';
 import { handOver, isRootUser, resolveIds } from './user.js';
+import { createImageResolver } from '../../images/build/resolve.js';
 
 
 export interface DockerState {
@@ -39,13 +40,15 @@ export interface DockerState {
   handedOver: { path: string; uid: number; gid: number }[];
 }
 
-type ExecutorConfig = Pick<KilnConfig, 'docker'> & { runner?: Partial<KilnConfig['runner']> };
+type ExecutorConfig = Pick<KilnConfig, 'docker'> & { runner?: Partial<KilnConfig['runner']>; images?: KilnConfig['images'] };
 
 export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): Executor {
   const settings = config.docker;
   const shell = config.runner?.shell ?? 'bash';
   const buildsDir = (config.runner?.buildsDir ?? '/builds').replace(/\/+$/, '') || '/builds';
   const images = new Map<string, Promise<Docker.ImageInspectInfo>>();
+  // [images.<name>] of kiln.toml: a job naming one runs in its content-tagged build (built on first use).
+  const builds = Object.keys(config.images ?? {}).length ? createImageResolver(config.images!) : undefined;
   /** Names kiln itself sets (kiln.toml environment, job variables): never mistaken for pass-through host variables. */
   const configNames = (config.runner?.environment ?? []).map((e) => e.slice(0, e.indexOf('=')));
   const ownNames = (job: JobSetup['job']) => new Set([...configNames, ...Object.keys(job.variables)]);
@@ -86,12 +89,20 @@ export function createDockerExecutor(config: ExecutorConfig = DEFAULT_CONFIG): E
     const projectDir = `${buildsDir}/${ns}/${project}`;
     const prepared: PreparedJob = { setup, projectDir, state };
     try {
-      const policies = imageSpec.pullPolicy ?? settings.pullPolicy;
-      const key = `${imageSpec.name}|${imageSpec.platform ?? ''}|${policies.join(',')}`;
+      const built = builds ? await builds.resolve(docker, imageSpec.name, imageSpec.platform, (l) => setup.onInfo?.(l)) : undefined;
+      if (built) {
+        setup.onInfo?.(`Using image ${imageSpec.name} from kiln.toml [images.${built.name}]: ${built.tag} ` +
+          `(${built.reused ? (built.built ? 'built by an earlier job of this run' : 'unchanged, not rebuilt')
+            : built.built ? `built in ${built.seconds.toFixed(1)}s` : 'unchanged, not rebuilt'})`);
+      }
+      // A built image is local by construction: never pulled, whatever the policy.
+      const policies = built ? ['never' as const] : imageSpec.pullPolicy ?? settings.pullPolicy;
+      const imageName = built?.tag ?? imageSpec.name;
+      const key = `${imageName}|${imageSpec.platform ?? ''}|${policies.join(',')}`;
       // One lookup per image per run (not with "always", which must pull for every job).
       let lookup = policies.includes('always') ? undefined : images.get(key);
       if (!lookup) {
-        lookup = ensureImage(docker, { name: imageSpec.name, policies, platform: imageSpec.platform, who: `job ${job.name}` });
+        lookup = ensureImage(docker, { name: imageName, policies, platform: imageSpec.platform, who: `job ${job.name}` });
         if (!policies.includes('always')) images.set(key, lookup);
         lookup.catch(() => images.delete(key));
       }

@@ -22,7 +22,7 @@ import { artifactSources } from '../job/dependencies.js';
 import type { ArtifactsResult } from '../job/artifacts.js';
 import { forwardedVariables, loadChildPipeline, triggerInputsUnused, type ChildSource } from '../../pipeline/child.js';
 import { selectJobs } from '../../plan/select.js';
-import { allocatePipeline } from '../pipelines-dir.js';
+import { allocatePipeline, pipelinesRoot } from '../pipelines-dir.js';
 
 /** GitLab: parent → child → grandchild, no deeper. */
 export const MAX_CHILD_DEPTH = 2;
@@ -74,7 +74,7 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
 
   let source: ChildSource = { kind: 'include' };
   const art = t.include?.find((i) => i.artifact)?.artifact;
-  const deps = await artifactSources({ store: env.store, pipelineId: env.pipelineId, from: env.artifactsFrom, inRun: env.inRun, artifactsOf: env.artifactsOf });
+  const deps = await artifactSources({ store: env.store, pipelineId: env.pipelineId, pipelinesRoot: pipelinesRoot(env.kilnDir), from: env.artifactsFrom, inRun: env.inRun, artifactsOf: env.artifactsOf });
   if (art) {
     try {
       source = { kind: 'artifact', path: art.path, text: await readArtifactFile(env, art.job, art.path, deps) };

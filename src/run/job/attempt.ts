@@ -1,7 +1,7 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ArtifactsSpec, Job, Pipeline } from '../../pipeline/model.js';
 import { planLocalKeywords, resolveSecrets } from './local-only.js';
 import { acquireResource, type HeldResource, type ProcessMode } from '../schedule/resource-lock.js';
@@ -154,7 +154,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
 
     const node = ctx.graph.nodes.get(job.name)!;
     const deps = await artifactSources({
-      store: ctx.store, pipelineId: ctx.pipelineId, from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
+      store: ctx.store, pipelineId: ctx.pipelineId, pipelinesRoot: dirname(ctx.pipelineDir), from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
     });
     const dotenv: Record<string, string> = dict();
     for (const d of deps) Object.assign(dotenv, d.dotenv);
@@ -205,7 +205,7 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     }
 
     trace(`${job.name}: env, caches, artifacts ready`);
-    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt) }, signal);
+    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt), onInfo: (l) => o.info(l) }, signal);
     for (const w of prepared.warnings ?? []) o.info(w, 'yellow');
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     const limits = stepLimits(timeoutS * 1000, jobEnv.ci);

@@ -1,5 +1,8 @@
 // Job caches: key expansion (key:files hashes file contents, prefix), restore with fallback keys before the
 // scripts, save by policy and `when` after them. Entries live in the content-addressed store.
+// The key is computed once, before the job's scripts, and the save uses that same key: GitLab fixes a job's cache
+// key (cache:key:files included) before the job runs, so a job that rewrites its key file (npm install rewrites
+// package-lock.json) still saves under the key the next run will look for.
 import { join } from 'node:path';
 import type { CacheSpec } from '../../pipeline/model.js';
 import { expandString } from '../../pipeline/variables/expand.js';
@@ -114,8 +117,9 @@ export function restoredTree(restore: CacheRestore): CacheTree | undefined {
   return restore.restored && restore.identity ? { files: restore.restored.files, identity: restore.identity } : undefined;
 }
 
+/** Saves under `restore.key`, the key computed before the scripts ran (never recomputed from the job's files). */
 export async function saveCache(spec: CacheSpec, restore: CacheRestore, ctx: CacheContext): Promise<CacheSave> {
-  const key = await cacheKey(spec, ctx.ws, ctx.ci);
+  const key = restore.key;
   ctx.out.info(`Creating cache ${key}...`);
   try {
     const extra = spec.untracked ? await ctx.untracked() : [];

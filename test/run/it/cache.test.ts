@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { job, makeProject, parseSummary, readLog, runKiln } from '../helpers/project.js';
 import { Store } from '../../../src/store/store.js';
+import { projectId } from '../../../src/run/project-id.js';
 import { restoreTree } from '../../../src/store/tree.js';
 
 test('cache persists across runs; key:files; fallback_keys; policy pull does not save', async () => {
@@ -76,7 +77,7 @@ use:
   assert.equal(r.code, 0, r.stdout);
   assert.equal(job(parseSummary(r.stdout), 'use').cache, 'fallback');
   // An unreadable entry is a warning and a miss, never a crash.
-  await writeFile(new Store(join(dir, '.kiln/store')).entryPath('cache', 'base'), '{"version": 1, "files": [');
+  await writeFile(new Store(join(dir, '.kiln/store'), projectId(dir)).entryPath('cache', 'base'), '{"version": 1, "files": [');
   const broken = await runKiln(['run', '--dir', dir, '--json', 'use']);
   assert.equal(broken.code, 1, 'the job itself fails: its script needs the cache');
   const s = parseSummary(broken.stdout);
@@ -119,7 +120,7 @@ big:
 `;
   const dir = await makeProject({ '.gitlab-ci.yml': yaml });
   assert.equal((await runKiln(['run', '--dir', dir, '--json', '--variable', 'VERSION=a'])).code, 0);
-  const store = new Store(join(dir, '.kiln/store'));
+  const store = new Store(join(dir, '.kiln/store'), projectId(dir));
   for (const [i, delay] of [5, 60].entries()) {
     const version = 'bc'[i];
     let pid = 0;
@@ -209,7 +210,7 @@ gen:
 `;
   const dir = await makeProject({ '.gitlab-ci.yml': yaml });
   assert.equal((await runKiln(['run', '--dir', dir, '--json'])).code, 0);
-  const store = new Store(join(dir, '.kiln/store'));
+  const store = new Store(join(dir, '.kiln/store'), projectId(dir));
   const entry = (await store.readEntry('cache', 'gen'))!;
   const rec = entry.files.find((f) => f.path === 'c/data')!;
   // Overwrite the stored bytes behind the store's back (and drop the parked tree, which would be taken first).

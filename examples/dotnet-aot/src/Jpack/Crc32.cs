@@ -1,0 +1,29 @@
+namespace Jpack;
+
+/// <summary>CRC-32 (IEEE 802.3, the one gzip and zip use), table-driven. Hand-written so the program needs no
+/// package beyond the framework and no OpenSSL at run time (.NET's hashes on Linux call into libssl).</summary>
+internal static class Crc32
+{
+    private static readonly uint[] Table = BuildTable();
+
+    private static uint[] BuildTable()
+    {
+        var table = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[n] = c;
+        }
+        return table;
+    }
+
+    public static uint Compute(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFFu;
+        foreach (byte b in data)
+            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return crc ^ 0xFFFFFFFFu;
+    }
+}
