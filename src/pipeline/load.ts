@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, ConfigErrors, KilnError } from '../errors.js';
-import { readConfigFile, resolveIncludesFrom } from './compose/include.js';
+import { readConfigFile, readProjectFile, resolveIncludesFrom } from './compose/include.js';
 import { includeVariables } from './compose/include-vars.js';
 import type { VendoredInclude } from './compose/vendored.js';
 import { applyDefaults, collectDefaults } from './compose/defaults.js';
@@ -102,9 +102,9 @@ type ReadMain = { ok: true; map: YMap } | { ok: false; error: unknown };
 function readMain(projectDir: string, rel: string, extras: LoadExtras): ReadMain | undefined {
   let text: string;
   try {
-    text = readFileSync(join(projectDir, rel), 'utf8');
-  } catch {
-    return { ok: false, error: new ConfigError(`${join(projectDir, rel)}: no such file (is this the project directory? use --dir)`) };
+    text = readProjectFile(projectDir, rel).text;
+  } catch (error) {
+    return { ok: false, error };
   }
   if (text.includes('expand_vars')) return undefined;
   try {

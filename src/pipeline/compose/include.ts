@@ -68,34 +68,38 @@ interface Target {
  */
 export function readConfigFile(projectDir: string, rel: string, at?: YNode, path: string[] = [], content?: string,
   ci?: CiFileOptions): YMap {
-  let text: string;
-  if (content !== undefined) text = content;
-  else {
-    const abs = join(projectDir, rel);
-    let real: string;
-    try {
-      real = realpathSync(abs);
-    } catch {
-      throw new ConfigError(at ? `file \`${rel}\` does not exist` : `${abs}: no such file (is this the project directory? use --dir)`, at?.pos, path);
-    }
-    if (!isInside(realpathSync(projectDir), real)) {
-      throw new ConfigError(`file \`${rel}\` leads outside the project through a symbolic link; kiln reads only files inside the project`, at?.pos, path);
-    }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(real);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(code === 'EISDIR' ? `\`${rel}\` is a directory, not a file` : `file \`${rel}\` cannot be read (${code ?? String(err)})`, at?.pos, path);
-    }
-    const decoded = decodeUtf8Strict(bytes);
-    if ('problem' in decoded) {
-      const { line, col, byte } = decoded.problem;
-      throw new ConfigError(`invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}): the file must be UTF-8 text`, { file: rel, line, col });
-    }
-    text = decoded.text;
-  }
+  const text = content ?? readProjectFile(projectDir, rel, at, path).text;
   return parseCiFile(text, rel, at, path, ci);
+}
+
+/**
+ * A file of the project, as bytes and as strict UTF-8 text. It must be inside the project once symbolic links are
+ * followed; invalid UTF-8 is an error at its line and column (never replaced by U+FFFD). Throws ConfigError.
+ */
+export function readProjectFile(projectDir: string, rel: string, at?: YNode, path: string[] = []): { bytes: Buffer; text: string } {
+  const abs = join(projectDir, rel);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    throw new ConfigError(at ? `file \`${rel}\` does not exist` : `${abs}: no such file (is this the project directory? use --dir)`, at?.pos, path);
+  }
+  if (!isInside(realpathSync(projectDir), real)) {
+    throw new ConfigError(`file \`${rel}\` leads outside the project through a symbolic link; kiln reads only files inside the project`, at?.pos, path);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(real);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'EISDIR' ? `\`${rel}\` is a directory, not a file` : `file \`${rel}\` cannot be read (${code ?? String(err)})`, at?.pos, path);
+  }
+  const decoded = decodeUtf8Strict(bytes);
+  if ('problem' in decoded) {
+    const { line, col, byte } = decoded.problem;
+    throw new ConfigError(`invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}): the file must be UTF-8 text`, { file: rel, line, col });
+  }
+  return { bytes, text: decoded.text };
 }
 
 function parseCiFile(text: string, rel: string, at: YNode | undefined, path: string[], ci?: CiFileOptions): YMap {
@@ -156,19 +160,13 @@ function expand(env: IncludeEnv, doc: YMap, st: State): YMap {
 }
 
 function readTarget(env: IncludeEnv, t: Target, item: YNode, path: string[]): YMap {
-  const abs = join(env.projectDir, t.rel);
-  let data: Buffer;
-  try {
-    data = readFileSync(abs);
-  } catch {
-    throw new ConfigError(`file \`${t.rel}\` does not exist`, item.pos, path);
-  }
+  const { bytes: data, text } = readProjectFile(env.projectDir, t.rel, item, path);
   if (t.integrity !== undefined && integrityOf(data) !== t.integrity) {
     if (t.vendored) env.missing?.push(t.vendored);
     throw new ConfigError(`\`${t.rel}\`: integrity check failed (content is ${integrityOf(data)}, include:integrity is ` +
       `${t.integrity}); fetch it again with \`${env.vendorCommand ?? 'kiln vendor'}\``, item.pos, path);
   }
-  return parseCiFile(data.toString('utf8'), t.rel, item, path, { inputs: t.inputs, component: t.component,
+  return parseCiFile(text, t.rel, item, path, { inputs: t.inputs, component: t.component,
     env: { variable: (n) => env.variables?.[n], masked: env.masked } });
 }
 
