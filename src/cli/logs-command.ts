@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { latestPipeline, pipelinesRoot } from '../run/pipelines-dir.js';
 import { stripAnsi } from '../run/output/ansi.js';
 import { wantColor } from '../run/output/console.js';
-import type { PipelineSummary } from '../run/summary.js';
+import { flattenJobs, type PipelineSummary } from '../run/summary.js';
 
 const LINE = /^(\S+) ([OEK]) (.*)$/;
 
@@ -23,12 +23,14 @@ export async function logsCommand(job: string | undefined, flags: { dir: string;
   } catch {
     throw new UsageError(`pipeline ${id} has no summary (still running, or it did not finish)`);
   }
+  // Child pipelines' jobs are listed and found as "trigger > job", as the run showed them.
+  const jobs = flattenJobs(summary.jobs);
   if (!job) {
-    for (const j of summary.jobs) process.stdout.write(`${j.name}\t${j.status}\n`);
+    for (const j of jobs) process.stdout.write(`${j.name}\t${j.status}\n`);
     return 0;
   }
-  const entry = summary.jobs.find((j) => j.name === job);
-  if (!entry) throw new UsageError(`pipeline ${id} has no job "${job}" (jobs: ${summary.jobs.map((j) => j.name).join(', ')})`);
+  const entry = jobs.find((j) => j.name === job);
+  if (!entry) throw new UsageError(`pipeline ${id} has no job "${job}" (jobs: ${jobs.map((j) => j.name).join(', ')})`);
   if (!entry.log) throw new UsageError(`job "${job}" did not run in pipeline ${id} (${entry.status})`);
   const text = await readFile(entry.log, 'utf8');
   const color = wantColor(process.stdout);

@@ -44,6 +44,7 @@ export interface RunFlags extends PipelineFlags {
   keepWorkspaces?: boolean;
   /** false with --no-auto-cancel. */
   autoCancel?: boolean;
+  allowMultiProject?: boolean;
 }
 
 /**
@@ -188,6 +189,7 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
       preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
       secrets: await readSecretSources(config.secrets), resourceGroupModes: config.resourceGroups,
+      downstream: { kilnDir, allowMultiProject: flags.allowMultiProject === true },
     });
     redundancy?.stop();
     if (sha) summary.sha = sha;

@@ -20,6 +20,7 @@ import { evaluateRules } from './rules/evaluate.js';
 import type { FileContext, RuleSpec } from './rules/types.js';
 import { Problems } from './keywords/check.js';
 import { readJob, type JobDef } from './keywords/job.js';
+import { checkTriggerJobKeys } from './keywords/trigger.js';
 import { isHidden, isJobKey, readStages, readWorkflow } from './keywords/top.js';
 import { resolveAutoCancel } from './keywords/auto-cancel.js';
 import { readVariables } from './keywords/variables.js';
@@ -186,6 +187,7 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
       continue;
     }
     definedBases.push(e.key);
+    checkTriggerJobKeys(p, e.value, ['jobs', e.key]);
     const job = applyDefaults(dropUnspecified(e.value), defaults, p, ['jobs', e.key]);
     const before = p.errors.length;
     const def = readJob(p, e.key, job);

@@ -1,6 +1,7 @@
 // The typed pipeline model: what `loadPipeline` produces and what the planner, scheduler and executors consume.
 // Every value here is already normalised (extends/default/!reference resolved, rules evaluated, matrix expanded).
 import type { SourcePosition } from '../errors.js';
+import type { YMap, YNode } from './yaml/node.js';
 
 export type When = 'on_success' | 'on_failure' | 'always' | 'manual' | 'delayed' | 'never';
 
@@ -171,11 +172,30 @@ export interface Job {
   coverage?: string;
   /** Pages, release, run, hooks, id_tokens, secrets: what kiln does with them is decided per job at run time. */
   local?: LocalKeywords;
-  /** Raw trigger value for trigger jobs (kiln does not run downstream pipelines locally). */
-  trigger?: unknown;
+  /** trigger: of a trigger job: a child pipeline (run inside the same kiln run) or a multi-project one. */
+  trigger?: TriggerSpec;
   parallel?: ParallelInfo;
   /** Human-readable reason the job was created (e.g. "rules[1] if: $CI_COMMIT_BRANCH == ..."). */
   ruleOutcome?: string;
+}
+
+/** One trigger:include item: the YAML node (kept for positions) and, for `artifact:` + `job:`, what to read. */
+export interface TriggerInclude {
+  node: YNode;
+  artifact?: { path: string; job: string };
+}
+
+export interface TriggerSpec {
+  /** Child pipeline configuration files. */
+  include?: TriggerInclude[];
+  /** Multi-project pipeline: the downstream project (cannot run locally). */
+  project?: string;
+  branch?: string;
+  strategy?: 'depend' | 'mirror';
+  forward: { yamlVariables: boolean; pipelineVariables: boolean };
+  /** trigger:inputs (spec:inputs of the downstream configuration). */
+  inputs?: YMap;
+  position: SourcePosition;
 }
 
 export interface ExcludedJob {

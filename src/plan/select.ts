@@ -93,10 +93,6 @@ export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Sel
       skipped.push({ name: j.name, reason: `not in stage ${options.stages.join(', ')}` });
       continue;
     }
-    if (j.trigger !== undefined) {
-      skipped.push({ name: j.name, reason: 'trigger jobs start downstream pipelines; kiln does not run them locally' });
-      continue;
-    }
     candidates.push(j);
   }
   const { held, blocking } = holdForManual(candidates, played);

@@ -1,6 +1,6 @@
 // Runs a loaded pipeline: selection, graph, sources snapshot, scheduler, summary.
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Pipeline } from '../pipeline/model.js';
 import type { Executor } from '../executors/types.js';
@@ -8,7 +8,9 @@ import { selectJobs, type SelectOptions } from '../plan/select.js';
 import { buildGraph } from '../plan/graph.js';
 import { Store } from '../store/store.js';
 import { POOL_MAX } from '../store/pool.js';
-import { createSnapshot, type SourceMode } from '../workspace/snapshot.js';
+import { createSnapshot, type Snapshot, type SourceMode } from '../workspace/snapshot.js';
+import { JobOutput } from './output/job-output.js';
+import { runTriggerAttempt } from './child/trigger.js';
 import { schedule, SchedulerControl, type JobRecord } from './schedule/scheduler.js';
 import { runAttempt, type JobInfo, type JobOutcome, type RunContext } from './job/attempt.js';
 import { Console } from './output/console.js';
@@ -51,6 +53,18 @@ export interface RunPipelineOptions {
   secrets?: Record<string, string>;
   /** The summary of the earlier run of this pipeline that this run continues (`kiln run --pipeline N`). */
   previous?: PipelineSummary;
+  /** Child pipelines (trigger jobs). */
+  downstream?: DownstreamOptions;
+}
+
+export interface DownstreamOptions {
+  /** The project's .kiln folder (child pipelines get their own ids there); default: two levels above pipelineDir. */
+  kilnDir?: string;
+  /** --allow-multi-project: a trigger:project job with strategy: depend/mirror is skipped instead of failing. */
+  allowMultiProject?: boolean;
+  /** Set for a child pipeline: its depth (1 for a child of the pipeline kiln run started) and its parent's snapshot. */
+  depth?: number;
+  snapshot?: Snapshot;
 }
 
 export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummary> {
@@ -67,12 +81,15 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   });
   o.console.setNames(selection.jobs.map((j) => j.name));
 
+  // A child pipeline runs for the same commit: it uses its parent's snapshot.
   const snapshotDir = join(o.pipelineDir, 'snapshot', 'src');
-  const snapshot = await createSnapshot(o.pipeline.projectDir, snapshotDir, o.source ?? 'worktree');
+  const snapshot = o.downstream?.snapshot ?? await createSnapshot(o.pipeline.projectDir, snapshotDir, o.source ?? 'worktree');
   trace('snapshot created');
   // What each job's attempts reported (a retry's cache and artifacts replace the earlier attempt's), and the
   // workspace removals they started; only this function writes them.
   const kept = new Map<string, Omit<JobOutcome, 'result'>>();
+  // Child pipelines of trigger jobs (settled when the child is done; without strategy after the trigger job).
+  const children = new Map<string, Promise<PipelineSummary>>();
   // Masked values of every job: whatever kiln prints or writes about the run (messages, summary) is masked too.
   const secrets = new Set<string>();
   const mask = (text: string) => new StreamMasker(secrets).maskString(text);
@@ -89,6 +106,29 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
   const result = await schedule(graph, {
     runAttempt: async (job, attempt, signal) => {
+      if (job.trigger) {
+        const info_ = info.get(job.name)!;
+        const out = new JobOutput(job.name, info_.logPath, o.console, []);
+        try {
+          out.info(`Trigger job ${job.name} (stage ${job.stage})`, 'cyan');
+          const node = graph.nodes.get(job.name)!;
+          const r = await runTriggerAttempt({
+            pipeline: o.pipeline, pipelineId: o.pipelineId, store, kilnDir: o.downstream?.kilnDir ?? dirname(dirname(o.pipelineDir)),
+            depth: o.downstream?.depth ?? 0, allowMultiProject: o.downstream?.allowMultiProject ?? false,
+            artifactsFrom: node.artifactsFrom, inRun: (n) => graph.nodes.has(n), artifactsOf: (n) => kept.get(n)?.artifacts,
+            runChild: (child, id, dir, childSignal) => runPipeline({
+              ...o, pipeline: child, pipelineId: id, pipelineDir: dir, console: o.console.withPrefix(`${job.name} > `),
+              // `kiln run --manual` (all) plays the children's manual jobs too; named ones are the parent's.
+              select: { manual: o.select?.manual === true ? true : undefined }, previous: undefined, signal: childSignal, control: undefined, keepWorkspaces: o.keepWorkspaces,
+              downstream: { ...o.downstream, depth: (o.downstream?.depth ?? 0) + 1, snapshot },
+            }),
+          }, job, out, signal, o.signal ?? new AbortController().signal);
+          if (r.downstream) children.set(job.name, r.downstream);
+          return r.result;
+        } finally {
+          await out.close();
+        }
+      }
       const { result, removal, ...left } = await runAttempt(ctx, job, attempt, signal);
       if (removal) removals.push(removal);
       const before = kept.get(job.name) ?? {};
@@ -108,8 +148,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   }, { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal, control });
   trace('jobs done');
   await Promise.all(removals);
+  // The pipeline ends when its child pipelines have ended (GitLab shows them under the trigger job).
+  const downstreams = new Map<string, PipelineSummary>();
+  for (const [name, p] of children) downstreams.set(name, await p);
   if (!o.keepWorkspaces) {
-    await rm(join(o.pipelineDir, 'snapshot'), { recursive: true, force: true }).catch(() => undefined);
+    if (!o.downstream?.snapshot) await rm(join(o.pipelineDir, 'snapshot'), { recursive: true, force: true }).catch(() => undefined);
     await rm(join(o.pipelineDir, 'ws'), { recursive: true, force: true }).catch(() => undefined);
   }
 
@@ -117,7 +160,16 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const ran = graph.order
     .map((n) => result.records.get(n)!)
     .filter(Boolean)
-    .map((rec) => jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name), kept.get(rec.name)));
+    .map((rec) => {
+      const s = jobSummary(rec, stageOf.get(rec.name) ?? '', info.get(rec.name), kept.get(rec.name));
+      const down = downstreams.get(rec.name);
+      if (down) {
+        s.downstream = down;
+        if (rec.message) s.message = rec.message;
+        else if (!s.message) s.message = `child pipeline ${down.pipelineId} ${down.status}${rec.status === 'success' && down.status !== 'passed' && !o.pipeline.jobs.find((j) => j.name === rec.name)?.trigger?.strategy ? ' (no strategy: the trigger job does not wait for it, as on GitLab)' : ''}`;
+      }
+      return s;
+    });
   // Manual jobs not played and the jobs they hold back are listed too, with what to do about them.
   const held = selection.held.map((h): JobSummary => ({
     name: h.name, stage: stageOf.get(h.name) ?? '', status: h.kind, allowedFailure: false, attempts: 0, message: h.reason,

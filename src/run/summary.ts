@@ -22,6 +22,8 @@ export interface JobSummary {
   coverage?: number;
   message?: string;
   log?: string;
+  /** A trigger job's child pipeline (trigger:include), run inside the same kiln run. */
+  downstream?: PipelineSummary;
 }
 
 export interface PipelineSummary {
@@ -70,11 +72,22 @@ function statusWord(rec: JobRecord): string {
   return rec.status === 'failed' && rec.allowedFailure ? `${base === 'not run' ? 'not run' : 'failed'} (allowed)` : base;
 }
 
+/** The summary's jobs with each trigger job's child pipeline right after it, named "trigger > job". */
+export function flattenJobs(jobs: JobSummary[], prefix = ''): JobSummary[] {
+  const out: JobSummary[] = [];
+  for (const j of jobs) {
+    out.push(prefix ? { ...j, name: prefix + j.name } : j);
+    if (j.downstream) out.push(...flattenJobs(j.downstream.jobs, `${prefix}${j.name} > `));
+  }
+  return out;
+}
+
 export function renderTable(summary: PipelineSummary, color: boolean): string {
   const paint = (code: string, t: string) => (color ? `\x1b[${code}m${t}\x1b[0m` : t);
   const statusColor = (st: string) => (st === 'success' ? '32' : st.startsWith('failed (allowed)') ? '33' : st === 'failed' ? '31' : '2');
-  const withCoverage = summary.jobs.some((j) => j.coverage !== undefined);
-  const rows = summary.jobs.map((j) => {
+  const jobs = flattenJobs(summary.jobs);
+  const withCoverage = jobs.some((j) => j.coverage !== undefined);
+  const rows = jobs.map((j) => {
     const arts = j.artifacts ? `${j.artifacts.files} files, ${formatBytes(j.artifacts.bytes)}` : '-';
     const tests = j.junit ? ` · tests ${j.junit.tests - j.junit.failures - j.junit.errors}/${j.junit.tests} passed` : '';
     const retries = j.attempts > 1 ? ` (${j.attempts} attempts)` : '';
@@ -91,7 +104,7 @@ export function renderTable(summary: PipelineSummary, color: boolean): string {
       return colorize ? colorize(i, padded) : padded;
     }).join('  ').trimEnd();
   const out = [paint('1', line(head))];
-  rows.forEach((r, idx) => out.push(line(r, (i, t) => (i === 1 ? paint(statusColor(summary.jobs[idx].status), t) : t))));
+  rows.forEach((r, idx) => out.push(line(r, (i, t) => (i === 1 ? paint(statusColor(jobs[idx].status), t) : t))));
   const word = summary.status === 'passed' ? paint('32;1', 'Pipeline passed') : summary.status === 'canceled' ? paint('33;1', 'Pipeline canceled')
     : summary.status === 'blocked' ? paint('33;1', 'Pipeline blocked') : paint('31;1', 'Pipeline failed');
   const by = summary.canceledBy !== undefined ? `; auto-canceled by pipeline ${summary.canceledBy}` : '';

@@ -41,12 +41,15 @@ test('every structured keyword is normalised', async () => {
   assert.deepEqual(j.tags, ['linux', 'arm64']);
 });
 
-test('when: delayed/manual; manual jobs allow failure by default; trigger kept raw', async () => {
+test('when: delayed/manual; manual jobs allow failure by default; trigger read into a TriggerSpec', async () => {
   const p = await load('keywords');
   assert.equal(job(p, 'delayed').when, 'delayed');
   assert.equal(job(p, 'delayed').startInSeconds, 1800);
   assert.deepEqual(job(p, 'manual').allowFailure, { allowed: true, exitCodes: [] });
-  assert.deepEqual(job(p, 'trigger').trigger, { project: 'group/downstream', strategy: 'depend' });
+  const t = job(p, 'trigger').trigger!;
+  assert.deepEqual({ project: t.project, strategy: t.strategy, forward: t.forward, include: t.include },
+    { project: 'group/downstream', strategy: 'depend', forward: { yamlVariables: true, pipelineVariables: false }, include: undefined });
+  assert.equal(t.position.line, 91);
   assert.equal(job(p, 'stop').environment?.action, 'stop');
 });
 

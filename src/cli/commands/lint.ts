@@ -12,9 +12,13 @@ export function register(program: Command): void {
     .description('check .gitlab-ci.yml and print every error (exit 1 when there is one)'))
     .option('--json', 'machine-readable output')
     .action(async (flags: LintFlags) => {
-      const { lintPipeline } = await import('../../pipeline/load.js');
+      const { loadCollecting } = await import('../../pipeline/load.js');
+      const { lintChildren } = await import('../../pipeline/child.js');
       const { pipelineOptions } = await import('../pipeline-input.js');
-      const errors = await lintPipeline(await pipelineOptions(flags));
+      const options = await pipelineOptions(flags);
+      const loaded = await loadCollecting(options);
+      // Child pipelines' files (trigger:include) are checked too, in a child pipeline's context.
+      const errors = loaded.pipeline ? [...loaded.errors, ...await lintChildren(loaded.pipeline, options.vendorDir)] : loaded.errors;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ valid: errors.length === 0, errors: errors.map((e) => ({
           file: e.position?.file, line: e.position?.line, col: e.position?.col, path: e.keyPath.join(':'),

@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .option('--store <dir>', 'cache and artifact store directory (default: kiln.toml runner.cache_dir, else <project>/.kiln/store)')
     .option('--executor <name>', 'executor: shell or docker (default from kiln.toml, else shell)')
     .option('--keep-workspaces', 'keep job workspaces under .kiln/pipelines/<id>/ws for inspection')
+    .option('--allow-multi-project', 'a trigger:project job with strategy: depend/mirror (a pipeline of another project, which kiln cannot run) is skipped instead of failing the pipeline')
     .option('--no-auto-cancel', 'do not ask older runs of the same ref to auto-cancel (workflow:auto_cancel:on_new_commit)')
     .action(async (jobs: string[], flags: RunFlags) => {
       const { runCommand } = await import('../run-command.js');

@@ -2,7 +2,7 @@
 // and normalised; unknown keys are errors, as in GitLab.
 import type { SourcePosition } from '../../errors.js';
 import type { AllowFailureSpec, ArtifactsSpec, CacheSpec, EnvironmentSpec, ImageSpec, LocalKeywords, RetrySpec, ServiceSpec,
-  Variables, When } from '../model.js';
+  Variables, When, TriggerSpec } from '../model.js';
 import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import { toPlain, type YMap, type YNode } from '../yaml/node.js';
 import { checkKeys, Problems, readBool, readEnum, readScript, readString, readStrings } from './check.js';
@@ -11,6 +11,7 @@ import { readNeeds, type NeedRef } from './needs.js';
 import { readParallel, type ParallelSpec } from './parallel.js';
 import { readExitCodes, readOnlyExcept, readRules, WHEN_VALUES } from './rules.js';
 import { JOB_VARIABLE_DATA, readVariables } from './variables.js';
+import { readTrigger } from './trigger.js';
 import { readLocalKeywords } from './local.js';
 
 export const JOB_KEYS = ['after_script', 'allow_failure', 'artifacts', 'before_script', 'cache', 'coverage',
@@ -49,7 +50,7 @@ export interface JobDef {
   environment?: EnvironmentSpec;
   coverage?: string;
   local: LocalKeywords;
-  trigger?: unknown;
+  trigger?: TriggerSpec;
   rules?: RuleSpec[];
   only?: OnlyExceptSpec;
   except?: OnlyExceptSpec;
@@ -115,8 +116,7 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
       case 'environment': def.environment = readEnvironment(p, v, kp); break;
       case 'coverage': def.coverage = readString(p, v, kp); break;
       case 'trigger':
-        if (v.kind !== 'map' && v.kind !== 'scalar') p.add(v, kp, 'should be a string or a hash');
-        def.trigger = toPlain(v);
+        def.trigger = readTrigger(p, v, kp);
         break;
       case 'rules': def.rules = readRules(p, v, kp, 'job'); break;
       case 'only': def.only = readOnlyExcept(p, v, kp); break;

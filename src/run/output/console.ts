@@ -21,6 +21,8 @@ export class Console {
   private readonly out: NodeJS.WritableStream;
   private readonly colorOf = new Map<string, number>();
   private width = 0;
+  /** Jobs of a child pipeline are shown as "trigger > job" (see withPrefix). */
+  private prefix = '';
 
   constructor(private readonly options: ConsoleOptions) {
     this.out = options.out ?? process.stdout;
@@ -32,7 +34,15 @@ export class Console {
     return this.options.color;
   }
 
+  /** The same output for a child pipeline's jobs, named "<prefix><job>". */
+  withPrefix(prefix: string): Console {
+    const c = new Console({ ...this.options, out: this.out });
+    c.prefix = this.prefix + prefix;
+    return c;
+  }
+
   setNames(names: string[]): void {
+    names = names.map((n) => this.prefix + n);
     this.width = Math.min(30, names.reduce((m, n) => Math.max(m, n.length), 0));
     names.forEach((n, i) => this.colorOf.set(n, COLORS[i % COLORS.length]));
   }
@@ -40,6 +50,7 @@ export class Console {
   /** One output line of a job (stderr lines are shown like stdout lines, as in GitLab's job log). */
   line(job: string, text: string, _isErr = false, color?: string): void {
     if (this.options.quiet) return;
+    job = this.prefix + job;
     const name = job.length > this.width ? job : job.padEnd(this.width);
     if (!this.options.color) {
       this.out.write(`${name} | ${stripAnsi(text)}\n`);

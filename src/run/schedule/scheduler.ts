@@ -233,6 +233,11 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
         rec.exitCode = result.exitCode;
         rec.message = result.message;
         rec.failureReason = result.failureReason;
+        if (result.skipped !== undefined) {
+          rec.status = 'skipped';
+          rec.skipReason = result.skipped;
+          break;
+        }
         if (result.cancelled) {
           rec.status = 'canceled';
           rec.message = cancelReason.get(job.name) ?? result.message;
@@ -242,12 +247,12 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
           rec.status = 'success';
           break;
         }
-        if (!signal.aborted && shouldRetry(job, result, attempt - 1)) {
+        if (!signal.aborted && result.failureReason !== 'not_run' && shouldRetry(job, result, attempt - 1)) {
           hooks.onRetry?.(job, result, attempt + 1);
           continue;
         }
         rec.status = 'failed';
-        rec.allowedFailure = failureAllowed(job, result);
+        rec.allowedFailure = result.pipelineUnaffected === true || failureAllowed(job, result);
         break;
       }
       rec.finishedAt = Date.now();

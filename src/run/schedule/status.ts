@@ -6,7 +6,7 @@ export type JobStatus = 'success' | 'failed' | 'skipped' | 'canceled';
 
 /** GitLab failure reasons (the ones a local run can produce). */
 export type FailureReason = 'script_failure' | 'job_execution_timeout' | 'runner_system_failure' | 'unknown_failure'
-  // kiln's own: the job needs something only GitLab has (see run/job/local-only.ts); it never counts as a success.
+  // kiln's own: the job needs something only GitLab has (see run/job/local-only.ts; a multi-project trigger); it never counts as a success.
   | 'not_run'
   // GitLab's reason when a job's `secrets:` cannot be read.
   | 'secrets_provider_not_found';
@@ -17,6 +17,10 @@ export interface AttemptResult {
   cancelled: boolean;
   /** Human-readable note (e.g. "job timed out after 5s"). */
   message?: string;
+  /** The job was not run and does not count either way (the reason); e.g. a multi-project trigger kiln was told to skip. */
+  skipped?: string;
+  /** A failure (not_run) that GitLab's pipeline would not wait for: shown, but the pipeline's status ignores it. */
+  pipelineUnaffected?: boolean;
 }
 
 /**
