@@ -18,8 +18,11 @@ test('bad input gives clear errors and usage exit codes', async () => {
   const unknown = await runKiln(['run', '--dir', dir, 'nope']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no job named "nope"/);
-  const src = await runKiln(['run', '--dir', dir, '--source', 'head']);
-  assert.match(src.stderr, /--source must be worktree or committed/);
+  const src = await runKiln(['run', '--dir', dir, '--sources', 'head']);
+  assert.match(src.stderr, /--sources must be worktree or committed/);
+  // --source is the pipeline source, as for kiln jobs: an unknown one is named with the known ones.
+  const pipelineSource = await runKiln(['run', '--dir', dir, '--source', 'head']);
+  assert.match(pipelineSource.stderr, /unknown pipeline source "head"/);
   const noDir = await runKiln(['run', '--dir', join(dir, 'missing')]);
   assert.match(noDir.stderr, /does not exist/);
   const logs = await runKiln(['logs', '--dir', dir, 'j']);
