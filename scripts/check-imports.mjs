@@ -38,19 +38,32 @@ export function importGraph(files, read) {
 
 /** One cycle per strongly connected part with more than one file (or a file importing itself). */
 export function findCycles(graph) {
-  const index = new Map(), low = new Map(), onStack = new Set(), stack = [], cycles = [];
+  const index = new Map(),
+    low = new Map(),
+    onStack = new Set(),
+    stack = [],
+    cycles = [];
   let next = 0;
   const visit = (v) => {
-    index.set(v, next); low.set(v, next); next++;
-    stack.push(v); onStack.add(v);
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
     }
     if (low.get(v) === index.get(v)) {
       const part = [];
       let w;
-      do { w = stack.pop(); onStack.delete(w); part.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        onStack.delete(w);
+        part.push(w);
+      } while (w !== v);
       if (part.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(part.sort());
     }
   };
@@ -63,8 +76,10 @@ export function layerViolations(graph) {
   const bad = [];
   for (const [f, deps] of graph) {
     for (const d of deps) {
-      if (!f.startsWith('src/cli/') && d.startsWith('src/cli/')) bad.push(`${f} imports ${d} (no library file imports from cli/)`);
-      if (f.startsWith('src/workspace/') && d.startsWith('src/run/')) bad.push(`${f} imports ${d} (workspace/ does not import from run/)`);
+      if (!f.startsWith('src/cli/') && d.startsWith('src/cli/'))
+        bad.push(`${f} imports ${d} (no library file imports from cli/)`);
+      if (f.startsWith('src/workspace/') && d.startsWith('src/run/'))
+        bad.push(`${f} imports ${d} (workspace/ does not import from run/)`);
     }
   }
   return bad;
@@ -73,10 +88,7 @@ export function layerViolations(graph) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const files = walk(join(root, 'src'), []);
   const graph = importGraph(files, (f) => readFileSync(join(root, f), 'utf8'));
-  const problems = [
-    ...findCycles(graph).map((c) => `import cycle: ${c.join(' <-> ')}`),
-    ...layerViolations(graph),
-  ];
+  const problems = [...findCycles(graph).map((c) => `import cycle: ${c.join(' <-> ')}`), ...layerViolations(graph)];
   for (const p of problems) console.error(p);
   if (problems.length) process.exit(1);
   console.log(`imports: ${files.length} files, no cycles, layering kept`);

@@ -50,8 +50,11 @@ export function makeCodeCache(root) {
     const env = { ...process.env, KILN_CODE_CACHE_DIR: cacheDir };
     delete env.KILN_FROM_SOURCE;
     delete env.KILN_NO_CODE_CACHE;
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--dir', dir, '--ref', 'main'],
-      { env, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--dir', dir, '--ref', 'main'],
+      { env, encoding: 'utf8' },
+    );
     if (r.status !== 0) return { ok: false, reason: `kiln jobs exited with ${r.status}: ${(r.stderr || '').trim()}` };
     const made = existsSync(cacheDir) && readdirSync(cacheDir).some((n) => n.endsWith('.v8cache'));
     return made ? { ok: true } : { ok: false, reason: 'this node has no zlib.crc32 (Node.js < 20.15)' };

@@ -26,8 +26,14 @@ if (files.length === 0) {
 const concurrency = process.env.KILN_TEST_CONCURRENCY ?? '2';
 // Per test file: the .NET flagship (test/flagship/dotnet-aot.test.ts) runs three NativeAOT pipelines, 30-60 min on a
 // loaded 2-core machine; its steps carry their own, shorter timeouts.
-const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=7200000',
-  ...files.map((f) => relative('.', f))];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  `--test-concurrency=${concurrency}`,
+  '--test-timeout=7200000',
+  ...files.map((f) => relative('.', f)),
+];
 // Every temp dir the tests (and the kiln processes they start) make goes under one TMPDIR for this run, removed
 // at the end, so repeated runs never fill the machine's /tmp. KILN_KEEP_TMP=1 keeps it for a post-mortem.
 const runTmp = mkdtempSync(join(tmpdir(), 'kiln-test-'));

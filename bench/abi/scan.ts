@@ -56,9 +56,15 @@ const readelfMs = performance.now() - t1;
 
 // One kiln CLI process over the same directories (startup included).
 const t2 = performance.now();
-const cli = spawnSync(process.execPath, [join(root, 'bin', 'kiln.js'), 'abi', 'check', ...scanDirs, '-t', 'debian-12', '--json'], {
-  encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env },
-});
+const cli = spawnSync(
+  process.execPath,
+  [join(root, 'bin', 'kiln.js'), 'abi', 'check', ...scanDirs, '-t', 'debian-12', '--json'],
+  {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env },
+  },
+);
 const cliMs = performance.now() - t2;
 const cliOk = cli.status === 0 || cli.status === 1;
 
@@ -74,7 +80,11 @@ const elfOnlyMs = best.ms * (elfFiles.length / Math.max(1, all.length));
 console.log(row('readelf -V -d -W loop, ELF files', elfFiles.length, elfBytes, readelfMs));
 if (cliOk) console.log(row('kiln abi check (one process)', all.length, totalBytes, cliMs));
 else console.log(`kiln abi check failed: ${cli.stderr.slice(0, 300)}`);
-console.log(`ratio readelf loop / kiln reader: ${(readelfMs / best.ms).toFixed(1)}x (target >= 10x)` +
-  (cliOk ? `; readelf loop / kiln CLI: ${(readelfMs / cliMs).toFixed(1)}x` : ''));
-console.log(`(kiln's time covers all ${all.length} files including non-ELF ones; ~${elfOnlyMs.toFixed(0)} ms pro rata for the ELF files. ` +
-  'MB/s counts whole file sizes; both tools read only the headers and tables they need.)');
+console.log(
+  `ratio readelf loop / kiln reader: ${(readelfMs / best.ms).toFixed(1)}x (target >= 10x)` +
+    (cliOk ? `; readelf loop / kiln CLI: ${(readelfMs / cliMs).toFixed(1)}x` : ''),
+);
+console.log(
+  `(kiln's time covers all ${all.length} files including non-ELF ones; ~${elfOnlyMs.toFixed(0)} ms pro rata for the ELF files. ` +
+    'MB/s counts whole file sizes; both tools read only the headers and tables they need.)',
+);

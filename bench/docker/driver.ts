@@ -23,8 +23,14 @@ async function pipelineMode(projectDir: string, concurrency: number): Promise<vo
   const { id, dir } = await allocatePipeline(kilnDir);
   const pipeline = await loadPipeline({ projectDir, pipelineId: id });
   const summary = await runPipeline({
-    pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), project: projectId(projectDir), executor: createDockerExecutor(DEFAULT_CONFIG),
-    console: new Console({ color: false, quiet: true }), concurrency,
+    pipeline,
+    pipelineId: id,
+    pipelineDir: dir,
+    storeDir: join(kilnDir, 'store'),
+    project: projectId(projectDir),
+    executor: createDockerExecutor(DEFAULT_CONFIG),
+    console: new Console({ color: false, quiet: true }),
+    concurrency,
   });
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0, status: summary.status }) + '\n');
 }
@@ -32,16 +38,36 @@ async function pipelineMode(projectDir: string, concurrency: number): Promise<vo
 async function executorMode(image: string, n: number): Promise<void> {
   const ex = createDockerExecutor(DEFAULT_CONFIG);
   const job = {
-    name: 'bench', baseName: 'bench', stage: 'test', stageIndex: 0, position: { file: 'x', line: 1, col: 1 }, when: 'on_success',
-    allowFailure: { allowed: false, exitCodes: [] }, needs: null, dependencies: null, services: [], beforeScript: [], afterScript: [],
-    variables: {}, cache: [], tags: [], retry: { max: 0, when: [], exitCodes: [] }, interruptible: false,
-    image: { name: image }, script: ['true'],
+    name: 'bench',
+    baseName: 'bench',
+    stage: 'test',
+    stageIndex: 0,
+    position: { file: 'x', line: 1, col: 1 },
+    when: 'on_success',
+    allowFailure: { allowed: false, exitCodes: [] },
+    needs: null,
+    dependencies: null,
+    services: [],
+    beforeScript: [],
+    afterScript: [],
+    variables: {},
+    cache: [],
+    tags: [],
+    retry: { max: 0, when: [], exitCodes: [] },
+    interruptible: false,
+    image: { name: image },
+    script: ['true'],
   } as Job;
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const ws = mkdtempSync(join(tmpdir(), 'kiln-bench-ws-'));
     const t0 = performance.now();
-    const p = await ex.prepare({ job, workspaceDir: ws, env: { CI_PROJECT_NAMESPACE: 'b', CI_PROJECT_NAME: 'p' }, runId: `bench-${i}` });
+    const p = await ex.prepare({
+      job,
+      workspaceDir: ws,
+      env: { CI_PROJECT_NAMESPACE: 'b', CI_PROJECT_NAME: 'p' },
+      runId: `bench-${i}`,
+    });
     const r = await ex.runScript(p, 'main', job.script, { onOutput: () => {} });
     await ex.cleanup(p);
     if (r.exitCode !== 0) throw new Error(`bench job failed: ${r.exitCode}`);

@@ -23,7 +23,10 @@ const sdk = dotnetSdkRoot();
 if (!sdk.root) throw new Error(sdk.problem);
 const base = mkdtempSync(join(tmpdir(), 'kiln-bench-dotnet-'));
 const rows: [string, string][] = [];
-const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
 const note = (what: string, value: string) => {
   rows.push([what, value]);
   console.error(`bench: ${what}: ${value} (load ${load()})`);
@@ -38,14 +41,19 @@ async function imageBuild(project: string, label: string): Promise<void> {
   const r = await runKiln(['image', 'build', '--json'], { cwd: project, timeoutMs: 60 * 60_000 });
   if (r.code !== 0) throw new Error(`kiln image build failed: ${r.stderr.slice(-3000)}`);
   const [res] = JSON.parse(r.stdout) as { built: boolean; tag: string; steps: { executed: number; cached: number } }[];
-  note(`image build, ${label}`, `${r.seconds.toFixed(1)} s wall (${res.built ? `built: ${res.steps.executed} steps run, ${res.steps.cached} cached` : 'unchanged, not rebuilt'})`);
+  note(
+    `image build, ${label}`,
+    `${r.seconds.toFixed(1)} s wall (${res.built ? `built: ${res.steps.executed} steps run, ${res.steps.cached} cached` : 'unchanged, not rebuilt'})`,
+  );
 }
 
 function restoreSummary(run: PipelineRun): string {
   const counts = nugetCounts(jobLog(run, 'restore'));
   const job = run.jobs.get('restore');
-  return `${((job?.durationMs ?? 0) / 1000).toFixed(1)} s job (${counts.reduce((n, c) => n + c.requests, 0)} requests, ` +
-    `${counts.reduce((n, c) => n + c.downloads, 0)} packages downloaded)`;
+  return (
+    `${((job?.durationMs ?? 0) / 1000).toFixed(1)} s job (${counts.reduce((n, c) => n + c.requests, 0)} requests, ` +
+    `${counts.reduce((n, c) => n + c.downloads, 0)} packages downloaded)`
+  );
 }
 
 try {
@@ -57,8 +65,13 @@ try {
   copyDotnetExample(imgProject, sdk.root, volume());
   if (coldImage) {
     spawnSync('docker', ['image', 'rm', '-f', 'kiln-example/dotnet-aot-build:1'], { stdio: 'ignore' });
-    const tags = spawnSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'kiln-example/dotnet-aot-build'], { encoding: 'utf8' }).stdout;
-    for (const t of tags.split('\n').filter(Boolean)) spawnSync('docker', ['image', 'rm', '-f', t], { stdio: 'ignore' });
+    const tags = spawnSync(
+      'docker',
+      ['images', '--format', '{{.Repository}}:{{.Tag}}', 'kiln-example/dotnet-aot-build'],
+      { encoding: 'utf8' },
+    ).stdout;
+    for (const t of tags.split('\n').filter(Boolean))
+      spawnSync('docker', ['image', 'rm', '-f', t], { stdio: 'ignore' });
     spawnSync('docker', ['builder', 'prune', '-af'], { stdio: 'ignore' });
     await imageBuild(imgProject, 'cold (no image, BuildKit cache pruned)');
   }
@@ -91,4 +104,7 @@ try {
 const table = ['| measurement | result |', '| --- | --- |', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
 console.log(table);
 mkdirSync(join(import.meta.dirname, '..', 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, '..', 'results', 'dotnet.md'), `${table}\n\nload average at the end: ${load()}\n`);
+writeFileSync(
+  join(import.meta.dirname, '..', 'results', 'dotnet.md'),
+  `${table}\n\nload average at the end: ${load()}\n`,
+);

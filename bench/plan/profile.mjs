@@ -34,8 +34,13 @@ try {
     cpu.push((u.user + u.system) / 1000);
     if (r.errors.length) throw r.errors[0];
   }
-  console.log(`imports ${(t1 - t0).toFixed(0)} ms, context ${(t2 - t1).toFixed(0)} ms, load (cold, then warm) wall ` +
-    runs.map((x) => x.toFixed(0)).join(' / ') + ' ms, cpu ' + cpu.map((x) => x.toFixed(0)).join(' / ') + ' ms');
+  console.log(
+    `imports ${(t1 - t0).toFixed(0)} ms, context ${(t2 - t1).toFixed(0)} ms, load (cold, then warm) wall ` +
+      runs.map((x) => x.toFixed(0)).join(' / ') +
+      ' ms, cpu ' +
+      cpu.map((x) => x.toFixed(0)).join(' / ') +
+      ' ms',
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

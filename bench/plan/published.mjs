@@ -40,8 +40,12 @@ function time(argv, cwd) {
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-published-'));
 try {
-  console.log(`node ${process.version}, ${runs} runs each, wall seconds (min / median); load average ` +
-    `${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+  console.log(
+    `node ${process.version}, ${runs} runs each, wall seconds (min / median); load average ` +
+      `${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} CPUs`,
+  );
   const base = time(['-e', ''], work);
   console.log(`baseline: node -e '' ${base.min.toFixed(3)} / ${base.median.toFixed(3)}`);
   const rows = [];
@@ -50,18 +54,23 @@ try {
     if (!existsSync(join(src, '.gitlab-ci.yml'))) continue;
     const dir = join(work, name);
     cpSync(src, dir, { recursive: true });
-    if (existsSync(join(published, 'vendored', name))) cpSync(join(published, 'vendored', name), join(dir, '.kiln-vendor'), { recursive: true });
+    if (existsSync(join(published, 'vendored', name)))
+      cpSync(join(published, 'vendored', name), join(dir, '.kiln-vendor'), { recursive: true });
     spawnSync('git', ['init', '-q', '-b', 'main', dir]);
     const r = time([join(root, 'bin', 'kiln.js'), 'lint', '--ref', 'main', '--default-branch', 'main'], dir);
     rows.push({ name, ...r, valid: r.status === 0 });
   }
   rows.sort((a, b) => b.median - a.median);
   for (const r of rows.slice(0, top)) {
-    console.log(`${r.name}: kiln lint ${r.min.toFixed(3)} / ${r.median.toFixed(3)}${r.valid ? '' : ' (errors: needs CI/CD inputs?)'}`);
+    console.log(
+      `${r.name}: kiln lint ${r.min.toFixed(3)} / ${r.median.toFixed(3)}${r.valid ? '' : ' (errors: needs CI/CD inputs?)'}`,
+    );
   }
   const over = rows.filter((r) => r.median > TARGET);
-  console.log(`${rows.length} pipelines: median of medians ${median(rows.map((r) => r.median)).toFixed(3)} s, slowest ` +
-    `${rows[0].median.toFixed(3)} s; target each <= ${TARGET} s: ${over.length ? `${over.length} OVER` : 'ok'}`);
+  console.log(
+    `${rows.length} pipelines: median of medians ${median(rows.map((r) => r.median)).toFixed(3)} s, slowest ` +
+      `${rows[0].median.toFixed(3)} s; target each <= ${TARGET} s: ${over.length ? `${over.length} OVER` : 'ok'}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

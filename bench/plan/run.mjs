@@ -37,16 +37,23 @@ function time(cmd, argv, cwd) {
   return { min: walls[0], median: walls[Math.floor(walls.length / 2)], out: last.stdout };
 }
 
-
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-plan-'));
 try {
-  const cases = [['1000-job', bigPipeline(), 0.3], ['10-job', smallPipeline(), 0.15],
+  const cases = [
+    ['1000-job', bigPipeline(), 0.3],
+    ['10-job', smallPipeline(), 0.15],
     // gitlab-ci-local (js-yaml) refuses the 1,500-job file ("merge keys exceeded maxTotalMergeKeys (10000)"), so
     // the 750-job one is there to compare with it.
-    ['750-job <<', mergeKeyPipeline(750), 1.0], ['1500-job <<', mergeKeyPipeline(1500), 1.0]];
+    ['750-job <<', mergeKeyPipeline(750), 1.0],
+    ['1500-job <<', mergeKeyPipeline(1500), 1.0],
+  ];
   const peer = wantPeer ? installPeer() : null;
-  console.log(`node ${process.version}, ${runs} runs each, wall seconds (min / median); load average ` +
-    `${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+  console.log(
+    `node ${process.version}, ${runs} runs each, wall seconds (min / median); load average ` +
+      `${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} CPUs`,
+  );
   const base = time(process.execPath, ['-e', ''], work);
   console.log(`baseline: node -e '' ${base.min.toFixed(3)} / ${base.median.toFixed(3)} (process start-up alone)`);
   for (const [name, yaml, target] of cases) {
@@ -54,8 +61,11 @@ try {
     spawnSync('mkdir', ['-p', dir]);
     writeFileSync(join(dir, '.gitlab-ci.yml'), yaml);
     spawnSync('git', ['init', '-q', '-b', 'main', dir]);
-    const k = time(process.execPath, [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--ref', 'main',
-      '--default-branch', 'main'], dir);
+    const k = time(
+      process.execPath,
+      [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--ref', 'main', '--default-branch', 'main'],
+      dir,
+    );
     if (k.error) {
       console.log(`${name}: kiln jobs failed: ${k.error}`);
       continue;
@@ -65,7 +75,9 @@ try {
     let line = `${name} (${count} jobs): kiln jobs ${k.min.toFixed(3)} / ${k.median.toFixed(3)} (target <= ${target}: ${verdict})`;
     if (peer) {
       const g = time(peer.node, [peer.gcl, '--list'], dir);
-      line += g.error ? `; gitlab-ci-local --list failed: ${g.error}` : `; gitlab-ci-local --list ${g.min.toFixed(3)} / ${g.median.toFixed(3)}`;
+      line += g.error
+        ? `; gitlab-ci-local --list failed: ${g.error}`
+        : `; gitlab-ci-local --list ${g.min.toFixed(3)} / ${g.median.toFixed(3)}`;
     } else line += wantPeer ? '; gitlab-ci-local: could not be installed' : '';
     console.log(line);
   }

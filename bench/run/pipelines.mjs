@@ -23,7 +23,9 @@ setup:
   script:
     - test -d deps/d0 || ${GEN}
     - test "$(find deps -type f | wc -l)" = 2000
-${[1, 2, 3].map((i) => `build-${i}:
+${[1, 2, 3]
+  .map(
+    (i) => `build-${i}:
   stage: build
   needs: [setup]
   cache:
@@ -35,12 +37,18 @@ ${[1, 2, 3].map((i) => `build-${i}:
     - mkdir -p out && head -c 100000 deps/d${i}/f${i}.bin > out/app-${i}
   artifacts:
     paths: [out/]
-`).join('')}${[1, 2, 3].map((i) => `test-${i}:
+`,
+  )
+  .join('')}${[1, 2, 3]
+    .map(
+      (i) => `test-${i}:
   stage: test
   needs: [build-${i}]
   script:
     - test -s out/app-${i}
-`).join('')}package:
+`,
+    )
+    .join('')}package:
   stage: package
   needs: [build-1, build-2, build-3, test-1, test-2, test-3]
   script:

@@ -24,7 +24,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--no-check'], { cwd: ROOT, stdio: 'ignore' });
 if (!existsSync(join(ROOT, 'dist/kiln.cjs'))) throw new Error('kiln build failed');
 process.env.KILN_RUNNER_BIN = join(ROOT, 'bin/kiln.js');
-log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 
 // 1. Serial jobs.
 const s = await scenario();
@@ -82,13 +86,23 @@ const k = median(perJob);
 const d = median(direct);
 const rows = [
   ['per job as GitLab sees it (handed out → final update accepted), median', `${k.toFixed(1)} ms`],
-  ['  of which the job\'s own work (git sources + script), median', `${median(ownWork).toFixed(1)} ms`],
-  ['runner overhead per job (GitLab\'s view minus own work), median', `${median(overhead).toFixed(1)} ms (target <= 50 ms)`],
+  ["  of which the job's own work (git sources + script), median", `${median(ownWork).toFixed(1)} ms`],
+  [
+    "runner overhead per job (GitLab's view minus own work), median",
+    `${median(overhead).toFixed(1)} ms (target <= 50 ms)`,
+  ],
   ['  of it inside the runner (job start → final update accepted)', `${median(inside).toFixed(1)} ms`],
   ['for reference: the same git + bash work done directly, median', `${d.toFixed(1)} ms`],
   ['gap between a final update and the next job handed out, median', `${median(gaps).toFixed(1)} ms`],
-  [`${manyJobs} trivial jobs, concurrent = 4 (first handed out → last accepted)`, `${((last - first) / 1000).toFixed(2)} s, ${(manyJobs / ((last - first) / 60000)).toFixed(0)} jobs/min`],
+  [
+    `${manyJobs} trivial jobs, concurrent = 4 (first handed out → last accepted)`,
+    `${((last - first) / 1000).toFixed(2)} s, ${(manyJobs / ((last - first) / 60000)).toFixed(0)} jobs/min`,
+  ],
   [`  same, whole process (start → exit)`, `${((Date.now() - t0) / 1000).toFixed(2)} s`],
 ];
 process.stdout.write(`| measure | value |\n| --- | --- |\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n`);
-log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

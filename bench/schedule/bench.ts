@@ -29,7 +29,9 @@ function yaml(jobs: number, shape: Shape): string {
     if (shape === 'needs-empty') out.push('  needs: []');
     if (shape === 'needs-3' && stage > 0) {
       const base = (stage - 1) * perStage;
-      out.push(`  needs: [j${base + (i % perStage)}, j${base + ((i + 1) % perStage)}, j${base + ((i + 7) % perStage)}]`);
+      out.push(
+        `  needs: [j${base + (i % perStage)}, j${base + ((i + 1) % perStage)}, j${base + ((i + 7) % perStage)}]`,
+      );
     }
   }
   return `${out.join('\n')}\n`;
@@ -45,7 +47,11 @@ async function once(p: Pipeline): Promise<{ graph: number; schedule: number; cpu
   const t0 = performance.now();
   const graph = buildGraph(p.jobs);
   const t1 = performance.now();
-  const res = await schedule(graph, { runAttempt: async () => ({ exitCode: 0, cancelled: false }) }, { concurrency: 2 });
+  const res = await schedule(
+    graph,
+    { runAttempt: async () => ({ exitCode: 0, cancelled: false }) },
+    { concurrency: 2 },
+  );
   const t2 = performance.now();
   const c = process.cpuUsage(c0);
   if (!res.passed || res.records.size !== p.jobs.length) throw new Error('the benchmark pipeline did not pass');
@@ -55,10 +61,17 @@ async function once(p: Pipeline): Promise<{ graph: number; schedule: number; cpu
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-schedule-'));
 try {
   spawnSync('git', ['init', '-q', '-b', 'main', dir]);
-  console.log(`node ${process.version}, ${runs} runs each (min / median ms); load average ` +
-    `${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs; concurrency 2, no-op attempts`);
+  console.log(
+    `node ${process.version}, ${runs} runs each (min / median ms); load average ` +
+      `${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} CPUs; concurrency 2, no-op attempts`,
+  );
   const cases: [number, Shape, number | undefined][] = [
-    [1000, 'stages', undefined], [5000, 'stages', 200], [5000, 'needs-empty', undefined], [5000, 'needs-3', undefined],
+    [1000, 'stages', undefined],
+    [5000, 'stages', 200],
+    [5000, 'needs-empty', undefined],
+    [5000, 'needs-3', undefined],
   ];
   for (const [jobs, shape, target] of cases) {
     if (only && jobs !== only) continue;
@@ -75,10 +88,17 @@ try {
     totals.sort((a, b) => a - b);
     cpus.sort((a, b) => a - b);
     const median = totals[Math.floor(totals.length / 2)];
-    const verdict = target === undefined ? '' : median <= target ? ` (target <= ${target}: ok)` : ` (target <= ${target}: OVER TARGET)`;
-    console.log(`${String(jobs).padStart(5)} jobs, ${shape.padEnd(11)}: ${totals[0].toFixed(1)} / ${median.toFixed(1)} ms ` +
-      `(best: graph ${parts.graph.toFixed(1)}, schedule ${parts.schedule.toFixed(1)}; CPU ${cpus[0].toFixed(0)} / ` +
-      `${cpus[Math.floor(cpus.length / 2)].toFixed(0)} ms)${verdict}`);
+    const verdict =
+      target === undefined
+        ? ''
+        : median <= target
+          ? ` (target <= ${target}: ok)`
+          : ` (target <= ${target}: OVER TARGET)`;
+    console.log(
+      `${String(jobs).padStart(5)} jobs, ${shape.padEnd(11)}: ${totals[0].toFixed(1)} / ${median.toFixed(1)} ms ` +
+        `(best: graph ${parts.graph.toFixed(1)}, schedule ${parts.schedule.toFixed(1)}; CPU ${cpus[0].toFixed(0)} / ` +
+        `${cpus[Math.floor(cpus.length / 2)].toFixed(0)} ms)${verdict}`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,13 @@ const RUNS = arg('--runs', 3);
 const FILES = arg('--files', 3000);
 const SUBS = 6;
 const JOBS = 4;
-const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 const git = (cwd, ...a) => execFileSync('git', a, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
 
 function fill(dir, from, to) {
@@ -38,7 +44,8 @@ function repo(dir, fillFn) {
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'init');
 }
-const yaml = (vars) => `variables: ${vars}\n` + Array.from({ length: JOBS }, (_, i) => `j${i}:\n  script: ["true"]\n`).join('');
+const yaml = (vars) =>
+  `variables: ${vars}\n` + Array.from({ length: JOBS }, (_, i) => `j${i}:\n  script: ["true"]\n`).join('');
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-bench-sources-'));
 try {
@@ -57,7 +64,8 @@ try {
     fill(d, 0, per);
     writeFileSync(join(d, '.gitlab-ci.yml'), yaml('{ GIT_SUBMODULE_STRATEGY: recursive }'));
   });
-  for (let s = 0; s < SUBS - 1; s++) git(subs, '-c', 'protocol.file.allow=always', 'submodule', '-q', 'add', `../sub${s}`, `mods/sub${s}`);
+  for (let s = 0; s < SUBS - 1; s++)
+    git(subs, '-c', 'protocol.file.allow=always', 'submodule', '-q', 'add', `../sub${s}`, `mods/sub${s}`);
   git(subs, 'commit', '-qm', 'subs');
   git(subs, '-c', 'protocol.file.allow=always', 'submodule', '-q', 'update', '--init', '--recursive');
 
@@ -79,12 +87,18 @@ try {
   const a = measure(flat);
   const b = measure(subs);
   const fmt = (x) => `${x.toFixed(0)} ms`;
-  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${FILES} files, ${SUBS} submodules (one nested), ${JOBS} jobs, ${RUNS} runs`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; ${FILES} files, ${SUBS} submodules (one nested), ${JOBS} jobs, ${RUNS} runs`,
+  );
   console.log('| | flat tree | with submodules | ratio |');
   console.log('| --- | --- | --- | --- |');
   console.log(`| job (best) | ${fmt(a.jobBest)} | ${fmt(b.jobBest)} | ${(b.jobBest / a.jobBest).toFixed(2)} |`);
   console.log(`| job (median) | ${fmt(a.jobMed)} | ${fmt(b.jobMed)} | ${(b.jobMed / a.jobMed).toFixed(2)} |`);
-  console.log(`| pipeline wall (best) | ${fmt(a.wallBest)} | ${fmt(b.wallBest)} | ${(b.wallBest / a.wallBest).toFixed(2)} |`);
+  console.log(
+    `| pipeline wall (best) | ${fmt(a.wallBest)} | ${fmt(b.wallBest)} | ${(b.wallBest / a.wallBest).toFixed(2)} |`,
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -71,8 +71,11 @@ function analyze(src: ByteSource): AbiReport {
   if (notes.goBuildId !== undefined || sections.some((s) => s.name === '.go.buildinfo' || s.name === '.gopclntab')) {
     languages.push('go');
   }
-  if (comments.some((c) => c.startsWith('rustc version')) || sections.some((s) => s.name === '.rustc') ||
-    symtabMentionsRust(src, sections)) {
+  if (
+    comments.some((c) => c.startsWith('rustc version')) ||
+    sections.some((s) => s.name === '.rustc') ||
+    symtabMentionsRust(src, sections)
+  ) {
     languages.push('rust');
   }
 
@@ -81,17 +84,36 @@ function analyze(src: ByteSource): AbiReport {
   const linkage = linkageOf(h.type, interpreter, dyn);
   const maxVersions = familyMaxima(requirements);
   const report: AbiReport = {
-    file: src.path, size: src.size, elfClass: h.is64 ? 64 : 32, endian: h.littleEndian ? 'little' : 'big',
-    type, machine: h.machine, arch: h.arch, interpreter, linkage,
+    file: src.path,
+    size: src.size,
+    elfClass: h.is64 ? 64 : 32,
+    endian: h.littleEndian ? 'little' : 'big',
+    type,
+    machine: h.machine,
+    arch: h.arch,
+    interpreter,
+    linkage,
     libc: libcOf(interpreter, needed, requirements, linkage, notes.abiTagKernel, languages),
-    languages, compilers: comments.filter((c) => !c.startsWith('Linker:')),
-    needed, soname: dyn?.soname, rpath: dyn?.rpath, runpath: dyn?.runpath, requirements, maxVersions,
-    minGlibc: maxVersions.GLIBC?.number, maxGlibcxx: maxVersions.GLIBCXX?.number,
-    maxCxxabi: maxVersions.CXXABI?.number, maxGcc: maxVersions.GCC?.number,
-    kernelFloor: notes.abiTagKernel, buildId: notes.buildId, goBuildId: notes.goBuildId,
+    languages,
+    compilers: comments.filter((c) => !c.startsWith('Linker:')),
+    needed,
+    soname: dyn?.soname,
+    rpath: dyn?.rpath,
+    runpath: dyn?.runpath,
+    requirements,
+    maxVersions,
+    minGlibc: maxVersions.GLIBC?.number,
+    maxGlibcxx: maxVersions.GLIBCXX?.number,
+    maxCxxabi: maxVersions.CXXABI?.number,
+    maxGcc: maxVersions.GCC?.number,
+    kernelFloor: notes.abiTagKernel,
+    buildId: notes.buildId,
+    goBuildId: notes.goBuildId,
     usesRelr: dyn?.entries.has(C.DT_RELR) ?? false,
     hasSectionHeaders: sections.length > 0,
-    dynamicSymbolCount: symInfo?.count, dynamicSymbolCountSource: symInfo?.countSource, warnings,
+    dynamicSymbolCount: symInfo?.count,
+    dynamicSymbolCountSource: symInfo?.countSource,
+    warnings,
   };
   if (notes.abiTagOs) warnings.push(`ABI tag names another OS: ${notes.abiTagOs}`);
   if (dyn && !dyn.strtab && dynPh) warnings.push('dynamic section has no string table');
@@ -117,8 +139,14 @@ function linkageOf(t: number, interp: string | undefined, dyn: DynamicInfo | und
   return 'dynamic';
 }
 
-function libcOf(interp: string | undefined, needed: string[], reqs: VersionRequirement[], linkage: Linkage,
-  abiTag: string | undefined, languages: string[]): LibcKind {
+function libcOf(
+  interp: string | undefined,
+  needed: string[],
+  reqs: VersionRequirement[],
+  linkage: Linkage,
+  abiTag: string | undefined,
+  languages: string[],
+): LibcKind {
   if (interp) {
     if (/ld-musl/.test(interp)) return 'musl';
     if (/ld-linux|ld64\.so|\/ld\.so\.1$|ld-2\./.test(interp)) return 'glibc';
@@ -141,7 +169,14 @@ export function familyMaxima(reqs: VersionRequirement[]): Partial<Record<Family,
     const cur = out[p.family];
     const cmp = cur === undefined ? 1 : p.number && cur.number ? compareVersions(p.number, cur.number) : 0;
     if (cmp > 0 || cur === undefined) {
-      out[p.family] = { family: p.family, name: r.version, number: p.number, libraries: [r.library], symbols: [...r.symbols], weak: r.weak };
+      out[p.family] = {
+        family: p.family,
+        name: r.version,
+        number: p.number,
+        libraries: [r.library],
+        symbols: [...r.symbols],
+        weak: r.weak,
+      };
     } else if (cmp === 0 && cur) {
       if (!cur.libraries.includes(r.library)) cur.libraries.push(r.library);
       cur.symbols = [...new Set([...cur.symbols, ...r.symbols])].sort();
@@ -166,6 +201,13 @@ function readComments(src: ByteSource, sections: SectionHeader[]): string[] {
   const s = sections.find((x) => x.name === '.comment' && x.type === C.SHT_PROGBITS);
   if (!s || s.size === 0 || s.size > 65536 || s.offset + s.size > src.size) return [];
   const b = src.read(s.offset, s.size, '.comment section');
-  return [...new Set(b.toString('latin1').split('\0').map((x) => x.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      b
+        .toString('latin1')
+        .split('\0')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
-

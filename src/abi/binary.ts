@@ -3,7 +3,11 @@
 import { ElfError } from './errors.js';
 
 export class Fields {
-  constructor(readonly file: string, readonly littleEndian: boolean, readonly is64: boolean) {}
+  constructor(
+    readonly file: string,
+    readonly littleEndian: boolean,
+    readonly is64: boolean,
+  ) {}
 
   u8(b: Buffer, off: number): number {
     return b.readUInt8(off);
@@ -16,7 +20,8 @@ export class Fields {
   }
   u64(b: Buffer, off: number, what: string): number {
     const v = this.littleEndian ? b.readBigUInt64LE(off) : b.readBigUInt64BE(off);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(this.file, `${what}: value 0x${v.toString(16)} is too large`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new ElfError(this.file, `${what}: value 0x${v.toString(16)} is too large`);
     return Number(v);
   }
   /** A 64-bit value kiln only displays or ignores (p_align, p_memsz): clamped instead of rejected. */

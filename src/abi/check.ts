@@ -27,7 +27,13 @@ export interface CheckOptions {
 
 export function checkPaths(paths: string[], targets: Target[], db: TargetDb, opts: CheckOptions = {}): CheckResult {
   const walked = walkPaths(paths);
-  const result: CheckResult = { targets: targets.map((t) => t.id), files: [], skipped: [...walked.skipped], errors: [...walked.errors], ok: true };
+  const result: CheckResult = {
+    targets: targets.map((t) => t.id),
+    files: [],
+    skipped: [...walked.skipped],
+    errors: [...walked.errors],
+    ok: true,
+  };
   const reports: AbiReport[] = [];
   for (const file of walked.files) {
     let report: AbiReport | null;
@@ -59,4 +65,3 @@ export function checkPaths(paths: string[], targets: Target[], db: TargetDb, opt
   result.ok = result.errors.length === 0 && result.files.every((f) => f.ok);
   return result;
 }
-

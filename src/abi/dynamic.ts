@@ -45,8 +45,11 @@ export function readDynamic(src: ByteSource, f: Fields, dyn: ProgramHeader, phdr
     else entries.set(tag, [val]);
   }
   const info: DynamicInfo = {
-    entries, strtab: null, needed: [],
-    flags: entries.get(C.DT_FLAGS)?.[0] ?? 0, flags1: entries.get(C.DT_FLAGS_1)?.[0] ?? 0,
+    entries,
+    strtab: null,
+    needed: [],
+    flags: entries.get(C.DT_FLAGS)?.[0] ?? 0,
+    flags1: entries.get(C.DT_FLAGS_1)?.[0] ?? 0,
   };
   const strAddr = entries.get(C.DT_STRTAB)?.[0];
   const strSize = entries.get(C.DT_STRSZ)?.[0];
@@ -55,10 +58,12 @@ export function readDynamic(src: ByteSource, f: Fields, dyn: ProgramHeader, phdr
     return info;
   }
   const strOff = vaddrToOffset(phdrs, strAddr);
-  if (strOff === null) throw new ElfError(src.path, `DT_STRTAB address 0x${strAddr.toString(16)} is not in any PT_LOAD segment`);
+  if (strOff === null)
+    throw new ElfError(src.path, `DT_STRTAB address 0x${strAddr.toString(16)} is not in any PT_LOAD segment`);
   info.strtab = src.read(strOff, strSize, 'dynamic string table');
   const str = (off: number, what: string): string => {
-    if (off >= strSize) throw new ElfError(src.path, `${what}: string offset ${off} is outside the string table (${strSize} bytes)`);
+    if (off >= strSize)
+      throw new ElfError(src.path, `${what}: string offset ${off} is outside the string table (${strSize} bytes)`);
     return cString(info.strtab as Buffer, off);
   };
   for (const v of entries.get(C.DT_NEEDED) ?? []) info.needed.push(str(v, 'DT_NEEDED'));

@@ -17,15 +17,30 @@ export function checkToJson(r: CheckResult): unknown {
 function fileToJson(f: FileResult): unknown {
   const rep = f.report;
   return {
-    file: rep.file, ok: f.ok, arch: rep.arch, elfClass: rep.elfClass, endian: rep.endian, type: rep.type,
-    linkage: rep.linkage, libc: rep.libc, languages: rep.languages, interpreter: rep.interpreter ?? null,
-    minGlibc: rep.minGlibc ?? null, maxGlibcxx: rep.maxGlibcxx ?? null, maxCxxabi: rep.maxCxxabi ?? null,
-    maxGcc: rep.maxGcc ?? null, kernelFloor: rep.kernelFloor ?? null, needed: rep.needed,
-    maxVersions: rep.maxVersions, warnings: rep.warnings,
+    file: rep.file,
+    ok: f.ok,
+    arch: rep.arch,
+    elfClass: rep.elfClass,
+    endian: rep.endian,
+    type: rep.type,
+    linkage: rep.linkage,
+    libc: rep.libc,
+    languages: rep.languages,
+    interpreter: rep.interpreter ?? null,
+    minGlibc: rep.minGlibc ?? null,
+    maxGlibcxx: rep.maxGlibcxx ?? null,
+    maxCxxabi: rep.maxCxxabi ?? null,
+    maxGcc: rep.maxGcc ?? null,
+    kernelFloor: rep.kernelFloor ?? null,
+    needed: rep.needed,
+    maxVersions: rep.maxVersions,
+    warnings: rep.warnings,
     verdicts: f.verdicts.map((v) => ({
-      target: v.target, ok: v.ok,
+      target: v.target,
+      ok: v.ok,
       missingLibraries: v.failures.flatMap((x) => (x.library ? [x.library] : [])),
-      failures: v.failures, warnings: v.warnings,
+      failures: v.failures,
+      warnings: v.warnings,
     })),
   };
 }
@@ -47,7 +62,9 @@ export function formatCheck(r: CheckResult): string {
       const libs = v.failures.flatMap((x) => (x.library ? [x.library] : []));
       if (libs.length) {
         const hint = v.failures.find((x) => x.kind === 'library')?.hint;
-        lines.push(`  FAIL  ${v.target}: needs ${libs.join(', ')}, not in ${v.target}'s base system${hint ? `: ${hint}` : ''}`);
+        lines.push(
+          `  FAIL  ${v.target}: needs ${libs.join(', ')}, not in ${v.target}'s base system${hint ? `: ${hint}` : ''}`,
+        );
       }
       for (const x of v.warnings) lines.push(`  warn  ${v.target}: ${x.message}`);
     }
@@ -56,8 +73,10 @@ export function formatCheck(r: CheckResult): string {
   const failed = r.files.filter((f) => !f.ok).length;
   const skipped = r.skipped.length ? `, ${r.skipped.length} skipped (not ELF or not runnable)` : '';
   const errs = r.errors.length ? `, ${r.errors.length} unreadable or malformed` : '';
-  lines.push(`${r.files.length} ELF file(s) checked against ${r.targets.join(', ')}: ` +
-    `${failed === 0 && r.errors.length === 0 ? 'all pass' : `${failed} fail`}${skipped}${errs}`);
+  lines.push(
+    `${r.files.length} ELF file(s) checked against ${r.targets.join(', ')}: ` +
+      `${failed === 0 && r.errors.length === 0 ? 'all pass' : `${failed} fail`}${skipped}${errs}`,
+  );
   return lines.join('\n');
 }
 
@@ -66,12 +85,18 @@ export function formatShow(r: AbiReport): string {
   L.push(`File: ${r.file} (${r.size} bytes)`);
   L.push(`  Class: ELF${r.elfClass}  Data: ${r.endian}-endian  Type: ${r.type}  Machine: ${r.arch} (${r.machine})`);
   if (r.interpreter) L.push(`  Interpreter: ${r.interpreter}`);
-  L.push(`  Linkage: ${r.linkage}  libc: ${r.libc}${r.languages.length ? `  Language: ${r.languages.join(', ')}` : ''}`);
+  L.push(
+    `  Linkage: ${r.linkage}  libc: ${r.libc}${r.languages.length ? `  Language: ${r.languages.join(', ')}` : ''}`,
+  );
   if (r.kernelFloor) L.push(`  Kernel floor (NT_GNU_ABI_TAG): ${r.kernelFloor}`);
   if (r.buildId) L.push(`  Build ID: ${r.buildId}`);
   if (r.goBuildId) L.push(`  Go build ID: ${r.goBuildId}`);
-  L.push(`  Section headers: ${r.hasSectionHeaders ? 'present' : 'absent'}` +
-    (r.dynamicSymbolCount !== undefined ? `  Dynamic symbols: ${r.dynamicSymbolCount} (counted from ${r.dynamicSymbolCountSource})` : ''));
+  L.push(
+    `  Section headers: ${r.hasSectionHeaders ? 'present' : 'absent'}` +
+      (r.dynamicSymbolCount !== undefined
+        ? `  Dynamic symbols: ${r.dynamicSymbolCount} (counted from ${r.dynamicSymbolCountSource})`
+        : ''),
+  );
   if (r.usesRelr) L.push('  Relocations: DT_RELR (packed relative)');
   for (const c of r.compilers) L.push(`  Producer: ${c}`);
   if (r.needed.length || r.soname || r.rpath || r.runpath) {
@@ -86,14 +111,17 @@ export function formatShow(r: AbiReport): string {
     const libs = [...new Set(r.requirements.map((q) => q.library))];
     for (const lib of libs) {
       L.push(`  ${lib}`);
-      const reqs = r.requirements.filter((q) => q.library === lib).sort((a, b) => {
-        const pa = parseVersionName(a.version).number;
-        const pb = parseVersionName(b.version).number;
-        return pa && pb ? compareVersions(pb, pa) : a.version.localeCompare(b.version);
-      });
+      const reqs = r.requirements
+        .filter((q) => q.library === lib)
+        .sort((a, b) => {
+          const pa = parseVersionName(a.version).number;
+          const pb = parseVersionName(b.version).number;
+          return pa && pb ? compareVersions(pb, pa) : a.version.localeCompare(b.version);
+        });
       for (const q of reqs) {
         const name = `${q.version}${q.weak ? ' (weak)' : ''}`;
-        const syms = q.symbols.length > 6 ? `${q.symbols.slice(0, 6).join(', ')} +${q.symbols.length - 6}` : q.symbols.join(', ');
+        const syms =
+          q.symbols.length > 6 ? `${q.symbols.slice(0, 6).join(', ')} +${q.symbols.length - 6}` : q.symbols.join(', ');
         L.push(`    ${name.padEnd(24)} ${syms}`);
       }
     }
@@ -108,8 +136,16 @@ export function formatShow(r: AbiReport): string {
 }
 
 export function formatTargets(targets: Target[]): string {
-  const rows = targets.map((t) => [t.id, t.libc, t.glibc ?? '-', t.glibcxx ?? '?', t.cxxabi ?? '?', t.kernel ?? '?',
-    t.aliases.join(',') || '-', t.origin === 'builtin' ? t.source : `${t.source} [${t.origin}]`]);
+  const rows = targets.map((t) => [
+    t.id,
+    t.libc,
+    t.glibc ?? '-',
+    t.glibcxx ?? '?',
+    t.cxxabi ?? '?',
+    t.kernel ?? '?',
+    t.aliases.join(',') || '-',
+    t.origin === 'builtin' ? t.source : `${t.source} [${t.origin}]`,
+  ]);
   const head = ['TARGET', 'LIBC', 'GLIBC', 'GLIBCXX', 'CXXABI', 'KERNEL', 'ALIASES', 'SOURCE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 7 ? 0 : r[i].length))));
   const line = (r: string[]): string => r.map((c, i) => (i === 7 ? c : c.padEnd(widths[i]))).join('  ');

@@ -10,10 +10,17 @@ import type { ByteSource } from './source.js';
 const MAX_SYMBOLS = 4_000_000;
 const MAX_BUCKETS = 1 << 24;
 
-export function countDynamicSymbols(src: ByteSource, f: Fields, dyn: DynamicInfo, loads: ProgramHeader[],
-  sections: SectionHeader[], arch: string): { count: number; countSource: string } | null {
+export function countDynamicSymbols(
+  src: ByteSource,
+  f: Fields,
+  dyn: DynamicInfo,
+  loads: ProgramHeader[],
+  sections: SectionHeader[],
+  arch: string,
+): { count: number; countSource: string } | null {
   const dynsym = sections.find((s) => s.type === C.SHT_DYNSYM);
-  if (dynsym && dynsym.entsize > 0) return { count: checkCount(src, Math.floor(dynsym.size / dynsym.entsize)), countSource: 'section' };
+  if (dynsym && dynsym.entsize > 0)
+    return { count: checkCount(src, Math.floor(dynsym.size / dynsym.entsize)), countSource: 'section' };
   const sysv = first(dyn, C.DT_HASH);
   if (sysv !== undefined) {
     const off = vaddrToOffset(loads, sysv);
@@ -63,7 +70,8 @@ function gnuHashCount(src: ByteSource, f: Fields, loads: ProgramHeader[], addr: 
   const nbuckets = f.u32(h, 0);
   const symoffset = f.u32(h, 4);
   const bloomSize = f.u32(h, 8);
-  if (nbuckets > MAX_BUCKETS || bloomSize > MAX_BUCKETS) throw new ElfError(src.path, 'GNU hash table sizes are implausibly large');
+  if (nbuckets > MAX_BUCKETS || bloomSize > MAX_BUCKETS)
+    throw new ElfError(src.path, 'GNU hash table sizes are implausibly large');
   const bucketsOff = off + 16 + bloomSize * f.wordSize;
   const buckets = src.read(bucketsOff, nbuckets * 4, 'GNU hash buckets');
   let maxSym = 0;

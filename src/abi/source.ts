@@ -69,8 +69,10 @@ export class ByteSource {
     }
     if (length > MAX_READ) throw new ElfError(this.path, `${what}: ${length} bytes is more than kiln will read`);
     if (offset + length > this.size) {
-      throw new ElfError(this.path,
-        `${what}: bytes ${offset}..${offset + length} lie past the end of the file (${this.size} bytes; truncated?)`);
+      throw new ElfError(
+        this.path,
+        `${what}: bytes ${offset}..${offset + length} lie past the end of the file (${this.size} bytes; truncated?)`,
+      );
     }
     if (offset + length <= this.head.length) return this.head.subarray(offset, offset + length);
     const buf = Buffer.alloc(length);

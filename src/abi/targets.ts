@@ -63,9 +63,12 @@ export function parseDb(raw: Raw, file: string): TargetDb {
   const baselinesRaw = ((raw.archBaselines as Raw | undefined)?.glibc ?? {}) as Record<string, unknown>;
   const archBaselines: Record<string, string> = {};
   for (const [k, v] of Object.entries(baselinesRaw)) archBaselines[k] = version(v, `${file}: archBaselines:glibc:${k}`);
-  const sysroots = (((raw.sysroots as Raw | undefined)?.list ?? []) as Raw[]).map((s, i) => ({
-    glibc: version(s.glibc, `${file}: sysroots:list:${i}:glibc`), name: str(s.name, `${file}: sysroots:list:${i}:name`),
-  })).sort((a, b) => compareVersions(a.glibc, b.glibc));
+  const sysroots = (((raw.sysroots as Raw | undefined)?.list ?? []) as Raw[])
+    .map((s, i) => ({
+      glibc: version(s.glibc, `${file}: sysroots:list:${i}:glibc`),
+      name: str(s.name, `${file}: sysroots:list:${i}:name`),
+    }))
+    .sort((a, b) => compareVersions(a.glibc, b.glibc));
   const db: TargetDb = { targets: [], archBaselines, sysroots, sonameSets };
   const rows = raw.targets;
   if (!Array.isArray(rows)) throw new AbiTargetError(`${file}: targets: must be a list`);
@@ -82,7 +85,8 @@ export function withUserTargets(base: TargetDb, user: Record<string, unknown> | 
   const db: TargetDb = { ...base, targets: [...base.targets] };
   for (const [id, value] of Object.entries(user)) {
     const where = `${origin}: abi:targets:${id}`;
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new AbiTargetError(`${where}: must be a table`);
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new AbiTargetError(`${where}: must be a table`);
     const row = normalizeKeys(value as Raw);
     let merged: Raw = { ...row, id };
     if (row.extends !== undefined) {
@@ -112,8 +116,10 @@ export function resolveTargets(db: TargetDb, names: string[]): Target[] {
   const out = names.map((name) => {
     const t = findTarget(db, name);
     if (!t) {
-      throw new AbiTargetError(`unknown target "${name}" (known: ${db.targets.map((x) => x.id).join(', ')}; ` +
-        'add your own under [abi.targets] in kiln.toml)');
+      throw new AbiTargetError(
+        `unknown target "${name}" (known: ${db.targets.map((x) => x.id).join(', ')}; ` +
+          'add your own under [abi.targets] in kiln.toml)',
+      );
     }
     return t;
   });
@@ -122,7 +128,8 @@ export function resolveTargets(db: TargetDb, names: string[]): Target[] {
 
 function addTarget(db: TargetDb, t: Target): void {
   for (const other of db.targets) {
-    if (other.id === t.id || other.aliases.includes(t.id)) throw new AbiTargetError(`target "${t.id}" is defined twice`);
+    if (other.id === t.id || other.aliases.includes(t.id))
+      throw new AbiTargetError(`target "${t.id}" is defined twice`);
   }
   db.targets.push(t);
 }
@@ -131,18 +138,29 @@ function parseTarget(row: Raw, where: string, db: TargetDb, origin: string): Tar
   if (!row || typeof row !== 'object') throw new AbiTargetError(`${where}: must be an object`);
   const id = str(row.id, `${where}:id`).toLowerCase();
   const libc = str(row.libc ?? 'glibc', `${where}:libc`);
-  if (libc !== 'glibc' && libc !== 'musl') throw new AbiTargetError(`${where}:libc: must be "glibc" or "musl", not "${libc}"`);
+  if (libc !== 'glibc' && libc !== 'musl')
+    throw new AbiTargetError(`${where}:libc: must be "glibc" or "musl", not "${libc}"`);
   const t: Target = {
-    id, name: str(row.name ?? id, `${where}:name`),
+    id,
+    name: str(row.name ?? id, `${where}:name`),
     aliases: row.aliases === undefined ? [] : strings(row.aliases, `${where}:aliases`).map((a) => a.toLowerCase()),
-    libc, glibc: optVersion(row.glibc, `${where}:glibc`), glibcxx: optVersion(row.glibcxx, `${where}:glibcxx`),
-    cxxabi: optVersion(row.cxxabi, `${where}:cxxabi`), gccRuntime: optVersion(row.gccRuntime, `${where}:gcc_runtime`),
+    libc,
+    glibc: optVersion(row.glibc, `${where}:glibc`),
+    glibcxx: optVersion(row.glibcxx, `${where}:glibcxx`),
+    cxxabi: optVersion(row.cxxabi, `${where}:cxxabi`),
+    gccRuntime: optVersion(row.gccRuntime, `${where}:gcc_runtime`),
     kernel: optVersion(row.kernel, `${where}:kernel`),
     arches: row.arches === undefined ? [] : strings(row.arches, `${where}:arches`),
-    sonames: expandSonames(row.sonames === undefined ? [] : strings(row.sonames, `${where}:sonames`), db.sonameSets, `${where}:sonames`),
-    source: str(row.source, `${where}:source`), origin,
+    sonames: expandSonames(
+      row.sonames === undefined ? [] : strings(row.sonames, `${where}:sonames`),
+      db.sonameSets,
+      `${where}:sonames`,
+    ),
+    source: str(row.source, `${where}:source`),
+    origin,
   };
-  if (libc === 'glibc' && t.glibc === null) throw new AbiTargetError(`${where}:glibc: a glibc target needs its glibc version`);
+  if (libc === 'glibc' && t.glibc === null)
+    throw new AbiTargetError(`${where}:glibc: a glibc target needs its glibc version`);
   if (!t.source.trim()) throw new AbiTargetError(`${where}:source: every target must name its source`);
   return t;
 }
@@ -174,13 +192,16 @@ function str(v: unknown, where: string): string {
 }
 
 function strings(v: unknown, where: string): string[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new AbiTargetError(`${where}: must be a list of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new AbiTargetError(`${where}: must be a list of strings`);
   return v as string[];
 }
 
 function version(v: unknown, where: string): string {
   if (typeof v === 'number') {
-    throw new AbiTargetError(`${where}: write the version as a quoted string ("${v}"): a bare number loses trailing zeros`);
+    throw new AbiTargetError(
+      `${where}: write the version as a quoted string ("${v}"): a bare number loses trailing zeros`,
+    );
   }
   if (typeof v !== 'string' || !isVersionString(v)) throw new AbiTargetError(`${where}: must be a version like "2.31"`);
   return v;

@@ -30,7 +30,12 @@ export interface SymbolInfo {
   countSource: string;
 }
 
-export function readVersionNeeds(src: ByteSource, f: Fields, dyn: DynamicInfo, loads: ProgramHeader[]): VersionRequirement[] {
+export function readVersionNeeds(
+  src: ByteSource,
+  f: Fields,
+  dyn: DynamicInfo,
+  loads: ProgramHeader[],
+): VersionRequirement[] {
   const addr = first(dyn, C.DT_VERNEED);
   if (addr === undefined) return [];
   const num = first(dyn, C.DT_VERNEEDNUM) ?? 0;
@@ -38,7 +43,8 @@ export function readVersionNeeds(src: ByteSource, f: Fields, dyn: DynamicInfo, l
   const strtab = dyn.strtab;
   if (!strtab) throw new ElfError(src.path, 'DT_VERNEED present but no dynamic string table');
   let off = vaddrToOffset(loads, addr);
-  if (off === null) throw new ElfError(src.path, `DT_VERNEED address 0x${addr.toString(16)} is not in any PT_LOAD segment`);
+  if (off === null)
+    throw new ElfError(src.path, `DT_VERNEED address 0x${addr.toString(16)} is not in any PT_LOAD segment`);
   const str = (o: number, what: string): string => {
     if (o >= strtab.length) throw new ElfError(src.path, `${what}: string offset ${o} is outside the string table`);
     return cString(strtab, o);
@@ -62,8 +68,11 @@ export function readVersionNeeds(src: ByteSource, f: Fields, dyn: DynamicInfo, l
       seenAux.add(aoff);
       const a = src.read(aoff, 16, 'version need aux entry');
       out.push({
-        library: file, version: str(f.u32(a, 8), 'vna_name'), weak: (f.u16(a, 4) & C.VER_FLG_WEAK) !== 0,
-        index: f.u16(a, 6) & 0x7fff, symbols: [],
+        library: file,
+        version: str(f.u32(a, 8), 'vna_name'),
+        weak: (f.u16(a, 4) & C.VER_FLG_WEAK) !== 0,
+        index: f.u16(a, 6) & 0x7fff,
+        symbols: [],
       });
       const an = f.u32(a, 12);
       if (an === 0) break;
@@ -79,8 +88,15 @@ export function readVersionNeeds(src: ByteSource, f: Fields, dyn: DynamicInfo, l
  * Fills `symbols` of each requirement from DT_VERSYM + DT_SYMTAB. The symbol count comes from the hash tables
  * (DT_GNU_HASH / DT_HASH), or from SHT_DYNSYM when the file has section headers and no hash table.
  */
-export function attachSymbols(src: ByteSource, f: Fields, dyn: DynamicInfo, loads: ProgramHeader[],
-  sections: SectionHeader[], reqs: VersionRequirement[], arch: string): SymbolInfo | null {
+export function attachSymbols(
+  src: ByteSource,
+  f: Fields,
+  dyn: DynamicInfo,
+  loads: ProgramHeader[],
+  sections: SectionHeader[],
+  reqs: VersionRequirement[],
+  arch: string,
+): SymbolInfo | null {
   const versymAddr = first(dyn, C.DT_VERSYM);
   const symAddr = first(dyn, C.DT_SYMTAB);
   if (versymAddr === undefined || symAddr === undefined || !dyn.strtab) return null;
@@ -89,10 +105,12 @@ export function attachSymbols(src: ByteSource, f: Fields, dyn: DynamicInfo, load
   const n = counted.count;
   if (n === 0 || reqs.length === 0) return counted;
   const entSize = first(dyn, C.DT_SYMENT) ?? (f.is64 ? 24 : 16);
-  if (entSize < (f.is64 ? 24 : 16) || entSize > 64) throw new ElfError(src.path, `DT_SYMENT ${entSize} is not a symbol size`);
+  if (entSize < (f.is64 ? 24 : 16) || entSize > 64)
+    throw new ElfError(src.path, `DT_SYMENT ${entSize} is not a symbol size`);
   const vOff = vaddrToOffset(loads, versymAddr);
   const sOff = vaddrToOffset(loads, symAddr);
-  if (vOff === null || sOff === null) throw new ElfError(src.path, 'DT_VERSYM or DT_SYMTAB is not in any PT_LOAD segment');
+  if (vOff === null || sOff === null)
+    throw new ElfError(src.path, 'DT_VERSYM or DT_SYMTAB is not in any PT_LOAD segment');
   const versym = src.read(vOff, n * 2, 'version symbol table');
   const syms = src.read(sOff, n * entSize, 'dynamic symbol table');
   const byIndex = new Map<number, Set<string>>();

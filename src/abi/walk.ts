@@ -29,7 +29,9 @@ export function walkPaths(paths: string[]): WalkResult {
   for (const p of paths) {
     try {
       roots.push(realpathSync(p));
-    } catch { /* reported by visit */ }
+    } catch {
+      /* reported by visit */
+    }
   }
   const visit = (p: string, depth: number): void => {
     let st: Stats;
@@ -45,7 +47,15 @@ export function walkPaths(paths: string[]): WalkResult {
       st = statSync(p);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      out.errors.push({ path: p, message: code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'no such file (or dangling symlink)' : `cannot stat: ${code ?? String(err)}` });
+      out.errors.push({
+        path: p,
+        message:
+          code === 'ELOOP'
+            ? 'symlink loop'
+            : code === 'ENOENT'
+              ? 'no such file (or dangling symlink)'
+              : `cannot stat: ${code ?? String(err)}`,
+      });
       return;
     }
     const key = `${st.dev}:${st.ino}`;
@@ -61,7 +71,10 @@ export function walkPaths(paths: string[]): WalkResult {
       try {
         names = readdirSync(p).sort();
       } catch (err) {
-        out.errors.push({ path: p, message: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+        out.errors.push({
+          path: p,
+          message: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        });
         return;
       }
       for (const n of names) visit(join(p, n), depth + 1);

@@ -37,8 +37,10 @@ export interface BootReport {
 export async function boot(root: string, argv: string[]): Promise<void> {
   const report = await runBundle(root, argv, process.env);
   if (process.env.KILN_DEBUG_BOOT) {
-    process.stderr.write(`kiln boot: code cache ${report.state}${report.read ? ` (${report.read})` : ''}` +
-      `${report.wrote ? `; wrote ${report.wrote}` : ''}${report.flags ? `; v8 flags ${report.flags}` : ''}\n`);
+    process.stderr.write(
+      `kiln boot: code cache ${report.state}${report.read ? ` (${report.read})` : ''}` +
+        `${report.wrote ? `; wrote ${report.wrote}` : ''}${report.flags ? `; v8 flags ${report.flags}` : ''}\n`,
+    );
   }
 }
 
@@ -59,7 +61,13 @@ export async function runBundle(root: string, argv: string[], env: NodeJS.Proces
   }
 
   const script = new Script(wrap(source), { filename: file, cachedData });
-  const state: CacheState = !name ? 'off' : !cachedData ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  const state: CacheState = !name
+    ? 'off'
+    : !cachedData
+      ? 'missing'
+      : script.cachedDataRejected
+        ? 'rejected'
+        : 'accepted';
   const mod = { exports: {} as { main?: Main } };
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
   fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));

@@ -65,9 +65,12 @@ export function writeCacheFile(file: string, data: Uint8Array): boolean {
 
 function pruneCacheDir(dir: string, keep: string): void {
   try {
-    const files = readdirSync(dir).filter((n) => n.startsWith('kiln-') && n.endsWith('.v8cache'))
-      .map((n) => join(dir, n)).filter((p) => p !== keep)
-      .map((p) => ({ p, t: statSync(p).mtimeMs })).sort((a, b) => b.t - a.t);
+    const files = readdirSync(dir)
+      .filter((n) => n.startsWith('kiln-') && n.endsWith('.v8cache'))
+      .map((n) => join(dir, n))
+      .filter((p) => p !== keep)
+      .map((p) => ({ p, t: statSync(p).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
     for (const { p } of files.slice(KEEP_FILES - 1)) rmSync(p, { force: true });
   } catch {
     /* another kiln pruned at the same time, or the directory is read-only: nothing to do */

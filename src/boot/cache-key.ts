@@ -11,8 +11,13 @@ export interface Runtime {
 }
 
 export function currentRuntime(): Runtime {
-  return { version: process.version, arch: process.arch, execPath: process.execPath, execArgv: process.execArgv,
-    nodeOptions: process.env.NODE_OPTIONS ?? '' };
+  return {
+    version: process.version,
+    arch: process.arch,
+    execPath: process.execPath,
+    execArgv: process.execArgv,
+    nodeOptions: process.env.NODE_OPTIONS ?? '',
+  };
 }
 
 /** `kiln-<build id>-<node version>-<arch>-<hash of binary path and flags>.v8cache` */

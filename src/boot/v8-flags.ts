@@ -19,7 +19,10 @@ const YOUNG_GEN_FLAGS = /--(?:max-)?semi-space|--semi-space-growth-factor|--min-
  */
 export function v8FlagsFor(argv: readonly string[], nodeFlags: string): { set: string; reset: string } | undefined {
   const command = argv.slice(2).find((a) => !a.startsWith('-'));
-  if (command === 'run') return YOUNG_GEN_FLAGS.test(nodeFlags) ? undefined : { set: '--semi-space-growth-factor=1', reset: '--semi-space-growth-factor=2' };
+  if (command === 'run')
+    return YOUNG_GEN_FLAGS.test(nodeFlags)
+      ? undefined
+      : { set: '--semi-space-growth-factor=1', reset: '--semi-space-growth-factor=2' };
   if (JIT_FLAGS.test(nodeFlags)) return undefined;
   return command !== undefined && ONE_SHOT.has(command) ? { set: '--no-opt', reset: '--opt' } : undefined;
 }

@@ -9,12 +9,16 @@ import { flattenJobs, type PipelineSummary } from '../run/summary.js';
 
 const LINE = /^(\S+) ([OEK]) (.*)$/;
 
-export async function logsCommand(job: string | undefined, flags: { dir: string; pipeline?: string; timestamps?: boolean }): Promise<number> {
+export async function logsCommand(
+  job: string | undefined,
+  flags: { dir: string; pipeline?: string; timestamps?: boolean },
+): Promise<number> {
   const kilnDir = join(resolve(flags.dir), '.kiln');
   let id: number;
   if (flags.pipeline !== undefined) {
     id = Number(flags.pipeline);
-    if (!Number.isInteger(id) || id < 1) throw new UsageError(`--pipeline must be a pipeline number, got "${flags.pipeline}"`);
+    if (!Number.isInteger(id) || id < 1)
+      throw new UsageError(`--pipeline must be a pipeline number, got "${flags.pipeline}"`);
   } else id = await latestPipeline(kilnDir);
   const dir = join(pipelinesRoot(kilnDir), String(id));
   let summary: PipelineSummary;

@@ -19,6 +19,18 @@ import { register as runnerCommand } from './commands/runner.js';
 export type RegisterCommand = (program: Command) => void;
 
 export const commandModules: RegisterCommand[] = [
-  lintCommand, jobsCommand, runCommand, logsCommand, configCommand, imageCommand, pruneCommand,
-  abiCommand, debCommand, publishCommand, storeCommand, artifactsCommand, runnerCommand, vendorCommand,
+  lintCommand,
+  jobsCommand,
+  runCommand,
+  logsCommand,
+  configCommand,
+  imageCommand,
+  pruneCommand,
+  abiCommand,
+  debCommand,
+  publishCommand,
+  storeCommand,
+  artifactsCommand,
+  runnerCommand,
+  vendorCommand,
 ];

@@ -73,9 +73,13 @@ async function readFinishedPipeline(kilnDir: string, raw: string): Promise<Pipel
   const id = Number(raw);
   if (!Number.isInteger(id) || id < 1) throw new UsageError(`--pipeline must be a pipeline number, got "${raw}"`);
   try {
-    return JSON.parse(await readFile(join(pipelinesRoot(kilnDir), String(id), 'summary.json'), 'utf8')) as PipelineSummary;
+    return JSON.parse(
+      await readFile(join(pipelinesRoot(kilnDir), String(id), 'summary.json'), 'utf8'),
+    ) as PipelineSummary;
   } catch {
-    throw new UsageError(`pipeline ${id} has no summary to continue from (it does not exist, is still running, or did not finish)`);
+    throw new UsageError(
+      `pipeline ${id} has no summary to continue from (it does not exist, is still running, or did not finish)`,
+    );
   }
 }
 
@@ -89,16 +93,20 @@ export function parseConcurrency(value: string | undefined): number | undefined 
 
 export async function runCommand(names: string[], flags: RunFlags): Promise<number> {
   const projectDir = resolve(flags.dir);
-  if (!existsSync(projectDir) || !statSync(projectDir).isDirectory()) throw new UsageError(`project directory ${projectDir} does not exist`);
+  if (!existsSync(projectDir) || !statSync(projectDir).isDirectory())
+    throw new UsageError(`project directory ${projectDir} does not exist`);
   // `--source worktree|committed` chose the job sources before `--source` became the pipeline source that `kiln
   // jobs` and `kiln lint` take; the old spelling still works, and says so.
   let sources = flags.sources;
   if (flags.source === 'worktree' || flags.source === 'committed') {
-    process.stderr.write(`kiln: --source ${flags.source} is now --sources ${flags.source} (--source sets CI_PIPELINE_SOURCE, as in kiln jobs)\n`);
+    process.stderr.write(
+      `kiln: --source ${flags.source} is now --sources ${flags.source} (--source sets CI_PIPELINE_SOURCE, as in kiln jobs)\n`,
+    );
     sources = flags.source;
     flags.source = undefined;
   }
-  if (sources !== 'worktree' && sources !== 'committed') throw new UsageError(`--sources must be worktree or committed, got "${sources}"`);
+  if (sources !== 'worktree' && sources !== 'committed')
+    throw new UsageError(`--sources must be worktree or committed, got "${sources}"`);
   let concurrency = parseConcurrency(flags.concurrency);
   const loadOptions = await pipelineOptions({ ...flags, dir: projectDir });
 
@@ -122,16 +130,23 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
   const executorName = flags.executor ?? config.runner.executor ?? 'shell';
   const factory = executorFactories[executorName];
-  if (!factory) throw new UsageError(`unknown executor "${executorName}" (available: ${Object.keys(executorFactories).join(', ')})`);
+  if (!factory)
+    throw new UsageError(
+      `unknown executor "${executorName}" (available: ${Object.keys(executorFactories).join(', ')})`,
+    );
 
   const kilnDir = join(projectDir, '.kiln');
   const storeDir = storeDirFor(projectDir, flags.store, config.runner.cacheDir);
   const project = projectId(projectDir, kilnDir);
   const previous = flags.pipeline !== undefined ? await readFinishedPipeline(kilnDir, flags.pipeline) : undefined;
-  const { id, dir } = previous ? { id: previous.pipelineId, dir: join(pipelinesRoot(kilnDir), String(previous.pipelineId)) } : await allocatePipeline(kilnDir, storeDir);
+  const { id, dir } = previous
+    ? { id: previous.pipelineId, dir: join(pipelinesRoot(kilnDir), String(previous.pipelineId)) }
+    : await allocatePipeline(kilnDir, storeDir);
   // This process owns the pipeline directory now (a continued pipeline too): see run/dead-runs.ts.
   await writeOwner(dir, flags.keepWorkspaces ?? false);
-  const done = new Set((previous?.jobs ?? []).filter((j) => j.status !== 'manual' && j.status !== 'blocked').map((j) => j.name));
+  const done = new Set(
+    (previous?.jobs ?? []).filter((j) => j.status !== 'manual' && j.status !== 'blocked').map((j) => j.name),
+  );
 
   trace('config loaded');
   const { loadPipeline } = await import('../pipeline/load.js');
@@ -164,7 +179,9 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
       return;
     }
     interrupted = true;
-    console.plain(`\nkiln: ${sig}: canceling the pipeline (stopping running jobs; after_script still runs, ${sig} again stops it)...`);
+    console.plain(
+      `\nkiln: ${sig}: canceling the pipeline (stopping running jobs; after_script still runs, ${sig} again stops it)...`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -174,21 +191,45 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
   try {
     if (pipeline.workflow?.created !== false) {
       redundancy = await watchRedundancy({
-        kilnDir, pipelineId: id, pipelineDir: dir, ref: pipeline.context.ref, onNewCommit: pipeline.autoCancel.onNewCommit,
-        control, console, cancelOlder: flags.autoCancel !== false && !previous,
+        kilnDir,
+        pipelineId: id,
+        pipelineDir: dir,
+        ref: pipeline.context.ref,
+        onNewCommit: pipeline.autoCancel.onNewCommit,
+        control,
+        console,
+        cancelOlder: flags.autoCancel !== false && !previous,
       });
     }
     const sha = pipeline.context.predefined.CI_COMMIT_SHA;
     if (previous?.sha && sha && previous.sha !== sha) {
-      console.plain(`kiln: pipeline ${id} ran for commit ${previous.sha.slice(0, 8)}; the checkout is now at ${sha.slice(0, 8)}: the jobs of this run use the current sources`);
+      console.plain(
+        `kiln: pipeline ${id} ran for commit ${previous.sha.slice(0, 8)}; the checkout is now at ${sha.slice(0, 8)}: the jobs of this run use the current sources`,
+      );
     }
     const summary = await runPipeline({
-      pipeline, pipelineId: id, pipelineDir: dir, storeDir, project, executor, console,
-      select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual, done }, previous,
-      concurrency: concurrency ?? availableParallelism(), source: sources as 'worktree' | 'committed', maskedNames: masked,
-      signal: controller.signal, hardStop: hardStop.signal, control, keepWorkspaces: flags.keepWorkspaces, runnerEnv, cachePool: config.runner.cachePool,
-      preBuildScript: config.runner.preBuildScript, postBuildScript: config.runner.postBuildScript,
-      secrets: await readSecretSources(config.secrets), resourceGroupModes: config.resourceGroups,
+      pipeline,
+      pipelineId: id,
+      pipelineDir: dir,
+      storeDir,
+      project,
+      executor,
+      console,
+      select: { names, needs: flags.needs, stages: flags.stage, manual: flags.manual, done },
+      previous,
+      concurrency: concurrency ?? availableParallelism(),
+      source: sources as 'worktree' | 'committed',
+      maskedNames: masked,
+      signal: controller.signal,
+      hardStop: hardStop.signal,
+      control,
+      keepWorkspaces: flags.keepWorkspaces,
+      runnerEnv,
+      cachePool: config.runner.cachePool,
+      preBuildScript: config.runner.preBuildScript,
+      postBuildScript: config.runner.postBuildScript,
+      secrets: await readSecretSources(config.secrets),
+      resourceGroupModes: config.resourceGroups,
       downstream: { kilnDir, allowMultiProject: flags.allowMultiProject === true },
     });
     redundancy?.stop();
@@ -212,7 +253,8 @@ export async function runCommand(names: string[], flags: RunFlags): Promise<numb
 
 /** Tells what was removed of killed runs (see dead-runs.ts). */
 export function reportReclaimed(r: ReclaimResult, say: (m: string) => void): void {
-  if (r.pipelines.length) say(`kiln: removed the sources snapshot and workspaces of killed runs (pipeline ${r.pipelines.join(', ')})`);
+  if (r.pipelines.length)
+    say(`kiln: removed the sources snapshot and workspaces of killed runs (pipeline ${r.pipelines.join(', ')})`);
   for (const f of r.failed) say(`kiln: WARNING: cannot remove ${f.path} left by a killed run: ${f.error}`);
 }
 
@@ -223,7 +265,9 @@ async function collectStoreGarbage(storeDir: string, say: (m: string) => void): 
   try {
     const r = await collectGarbageIfDue(new Store(storeDir), 60 * 60 * 1000);
     if (r && r.packs + r.blobs + r.expiredEntries.length > 0) {
-      say(`kiln: store: removed ${r.expiredEntries.length} expired artifact entries and ${r.packs + r.blobs} unused files (${(r.bytes / 1048576).toFixed(1)} MiB)`);
+      say(
+        `kiln: store: removed ${r.expiredEntries.length} expired artifact entries and ${r.packs + r.blobs} unused files (${(r.bytes / 1048576).toFixed(1)} MiB)`,
+      );
     }
   } catch (e) {
     say(`kiln: store garbage collection failed: ${(e as Error).message}`);

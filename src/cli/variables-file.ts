@@ -46,7 +46,8 @@ export async function readVariablesFile(file: string): Promise<Variables> {
       const at = scanJson(text).errorAt ?? Number(/position (\d+)/.exec(message)?.[1] ?? 0);
       throw new ConfigError(`invalid JSON: ${message}`, { file, ...lineLocator(text)(at) });
     }
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ConfigError('a JSON variables file must be an object of NAME: "value"', { file, line: 1, col: 1 });
+    if (!data || typeof data !== 'object' || Array.isArray(data))
+      throw new ConfigError('a JSON variables file must be an object of NAME: "value"', { file, line: 1, col: 1 });
     const keys = scanJson(text).keys;
     const locate = lineLocator(text);
     for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
@@ -56,11 +57,13 @@ export async function readVariablesFile(file: string): Promise<Variables> {
         // {"value": "...", "file": true, "masked": true, "expand": false} like GitLab's variable settings.
         const o = v as Record<string, unknown>;
         for (const key of Object.keys(o)) {
-          if (!['value', 'file', 'masked', 'expand'].includes(key)) throw new ConfigError(`unknown key "${key}" (value, file, masked, expand)`, where, [k]);
+          if (!['value', 'file', 'masked', 'expand'].includes(key))
+            throw new ConfigError(`unknown key "${key}" (value, file, masked, expand)`, where, [k]);
         }
         if (typeof o.value !== 'string') throw new ConfigError('"value" must be a string', where, [k, 'value']);
         for (const flag of ['file', 'masked', 'expand'] as const) {
-          if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new ConfigError(`"${flag}" must be true or false`, where, [k, flag]);
+          if (o[flag] !== undefined && typeof o[flag] !== 'boolean')
+            throw new ConfigError(`"${flag}" must be true or false`, where, [k, flag]);
         }
         out[k] = { value: o.value, expand: o.expand !== false, file: o.file === true, masked: o.masked === true };
         continue;
@@ -78,7 +81,8 @@ export async function readVariablesFile(file: string): Promise<Variables> {
     const eq = line.indexOf('=');
     const name = eq < 0 ? line.trim() : line.slice(0, eq).trim();
     const col = raw.length - raw.trimStart().length + 1;
-    if (eq < 0) throw new ConfigError(`expected NAME=VALUE, got "${raw.trim().slice(0, 60)}"`, { file, line: i + 1, col });
+    if (eq < 0)
+      throw new ConfigError(`expected NAME=VALUE, got "${raw.trim().slice(0, 60)}"`, { file, line: i + 1, col });
     if (!NAME.test(name)) throw new ConfigError(`invalid variable name "${name}"`, { file, line: i + 1, col });
     out[name] = { value: unquote(line.slice(eq + 1), file, i + 1, eq + 2), expand: true };
   });

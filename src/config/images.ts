@@ -16,11 +16,11 @@ import type { ImageBuildConfig } from './types.js';
 
 export type { ImageBuildConfig };
 
-
 const KEYS = new Set(['image', 'dockerfile', 'context', 'platforms', 'args', 'target']);
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 // Docker's reference grammar, simplified: lower-case path components, optional registry port, optional tag.
-const REFERENCE = /^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+const REFERENCE =
+  /^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 const PLATFORM = /^linux\/(amd64|arm64|arm\/v7|arm\/v6|386|ppc64le|s390x|riscv64)$/;
 
 function isTable(v: unknown): v is Record<string, unknown> {
@@ -47,10 +47,12 @@ export function parseImagesTable(raw: unknown, file: string): Record<string, Ima
   const out: Record<string, ImageBuildConfig> = {};
   const references = new Map<string, string>();
   for (const [name, entry] of Object.entries(raw)) {
-    if (!NAME.test(name)) throw new ValueProblem(`image name "${name}" must be lower-case letters, digits, ".", "_" or "-"`, [name]);
+    if (!NAME.test(name))
+      throw new ValueProblem(`image name "${name}" must be lower-case letters, digits, ".", "_" or "-"`, [name]);
     if (!isTable(entry)) throw new ValueProblem('expected a table', [name]);
     for (const key of Object.keys(entry)) {
-      if (!KEYS.has(key)) throw new ValueProblem(`unknown key "${key}" (known keys: ${[...KEYS].join(', ')})`, [name, key]);
+      if (!KEYS.has(key))
+        throw new ValueProblem(`unknown key "${key}" (known keys: ${[...KEYS].join(', ')})`, [name, key]);
     }
     const image = entry.image === undefined ? `${name}:latest` : str(entry.image, [name, 'image']);
     if (!REFERENCE.test(image) || image.includes('@')) {
@@ -62,26 +64,34 @@ export function parseImagesTable(raw: unknown, file: string): Record<string, Ima
     if (other) throw new ValueProblem(`image "${ref}" is already declared by [images.${other}]`, [name, 'image']);
     references.set(ref, name);
     const context = resolve(base, entry.context === undefined ? '.' : str(entry.context, [name, 'context']));
-    const dockerfile = entry.dockerfile === undefined
-      ? resolve(context, 'Dockerfile')
-      : resolve(base, str(entry.dockerfile, [name, 'dockerfile']));
+    const dockerfile =
+      entry.dockerfile === undefined
+        ? resolve(context, 'Dockerfile')
+        : resolve(base, str(entry.dockerfile, [name, 'dockerfile']));
     let platforms: string[] = [];
     if (entry.platforms !== undefined) {
       if (!Array.isArray(entry.platforms) || entry.platforms.length === 0) {
-        throw new ValueProblem('expected a non-empty array such as ["linux/amd64", "linux/arm64"]', [name, 'platforms']);
+        throw new ValueProblem('expected a non-empty array such as ["linux/amd64", "linux/arm64"]', [
+          name,
+          'platforms',
+        ]);
       }
       platforms = entry.platforms.map((p, i) => {
         const s = str(p, [name, 'platforms', i]);
-        if (!PLATFORM.test(s)) throw new ValueProblem(`unknown platform "${s}" (e.g. linux/amd64, linux/arm64)`, [name, 'platforms', i]);
+        if (!PLATFORM.test(s))
+          throw new ValueProblem(`unknown platform "${s}" (e.g. linux/amd64, linux/arm64)`, [name, 'platforms', i]);
         return s;
       });
-      if (new Set(platforms).size !== platforms.length) throw new ValueProblem('a platform is listed twice', [name, 'platforms']);
+      if (new Set(platforms).size !== platforms.length)
+        throw new ValueProblem('a platform is listed twice', [name, 'platforms']);
     }
     const args: Record<string, string> = {};
     if (entry.args !== undefined) {
-      if (!isTable(entry.args)) throw new ValueProblem('expected a table of strings, e.g. { BASE_IMAGE = "..." }', [name, 'args']);
+      if (!isTable(entry.args))
+        throw new ValueProblem('expected a table of strings, e.g. { BASE_IMAGE = "..." }', [name, 'args']);
       for (const [k, v] of Object.entries(entry.args)) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new ValueProblem(`"${k}" is not a build argument name`, [name, 'args', k]);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+          throw new ValueProblem(`"${k}" is not a build argument name`, [name, 'args', k]);
         args[k] = str(v, [name, 'args', k]);
       }
     }

@@ -6,7 +6,13 @@ import { homedir } from 'node:os';
 import { IGNORED_SETTING, readConfigFile, type Layer } from './read-file.js';
 import { redactToken, type IgnoredKey, type RunnerEntry } from './runners.js';
 import {
-  DEFAULT_CONFIG, type CliConfigOverrides, type DockerSettings, type GitlabSettings, type KilnConfig, type LoadedConfig, type RunnerSettings,
+  DEFAULT_CONFIG,
+  type CliConfigOverrides,
+  type DockerSettings,
+  type GitlabSettings,
+  type KilnConfig,
+  type LoadedConfig,
+  type RunnerSettings,
   type ValueOrigin,
 } from './types.js';
 
@@ -24,18 +30,30 @@ export interface LoadConfigOptions {
 }
 
 export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  const base =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
   return join(base, 'kiln');
 }
 
 /** TOML key → field name of the typed settings. */
 const FIELD: Record<string, string> = {
-  pre_build_script: 'preBuildScript', post_build_script: 'postBuildScript', builds_dir: 'buildsDir',
-  cache_dir: 'cacheDir', cache_pool: 'cachePool', pull_policy: 'pullPolicy', allowed_images: 'allowedImages', network_mode: 'networkMode',
-  shm_size: 'shmSize', templates_url: 'templatesUrl',
+  pre_build_script: 'preBuildScript',
+  post_build_script: 'postBuildScript',
+  builds_dir: 'buildsDir',
+  cache_dir: 'cacheDir',
+  cache_pool: 'cachePool',
+  pull_policy: 'pullPolicy',
+  allowed_images: 'allowedImages',
+  network_mode: 'networkMode',
+  shm_size: 'shmSize',
+  templates_url: 'templatesUrl',
 };
 /** Top-level TOML keys whose field name differs. */
-const TOP_FIELD: Record<string, string> = { check_interval: 'checkInterval', shutdown_timeout: 'shutdownTimeout', resource_groups: 'resourceGroups' };
+const TOP_FIELD: Record<string, string> = {
+  check_interval: 'checkInterval',
+  shutdown_timeout: 'shutdownTimeout',
+  resource_groups: 'resourceGroups',
+};
 const TOML_KEY: Record<string, string> = Object.fromEntries(Object.entries(FIELD).map(([k, v]) => [v, k]));
 
 function cliLayer(cli: CliConfigOverrides): Layer {
@@ -55,7 +73,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const layers: { source: ValueOrigin['source']; file?: string; layer: Layer }[] = [];
   const userFile = join(options.userConfigDir ?? userConfigDir(options.env), CONFIG_FILE_NAME);
   const projectFile = options.projectDir ? join(options.projectDir, CONFIG_FILE_NAME) : undefined;
-  for (const [source, file] of [['user', userFile], ['project', projectFile]] as const) {
+  for (const [source, file] of [
+    ['user', userFile],
+    ['project', projectFile],
+  ] as const) {
     if (!file) continue;
     const layer = readConfigFile(file);
     if (layer) {
@@ -69,8 +90,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const origins: Record<string, ValueOrigin> = {};
   const ignored: IgnoredKey[] = [];
   for (const key of ['concurrent', 'masked']) origins[key] = { source: 'default' };
-  for (const key of ['executor', 'environment', 'cache_pool', 'shell']) origins[`runner.${key}`] = { source: 'default' };
-  for (const key of ['volumes', 'privileged', 'pull_policy', 'allowed_images']) origins[`docker.${key}`] = { source: 'default' };
+  for (const key of ['executor', 'environment', 'cache_pool', 'shell'])
+    origins[`runner.${key}`] = { source: 'default' };
+  for (const key of ['volumes', 'privileged', 'pull_policy', 'allowed_images'])
+    origins[`docker.${key}`] = { source: 'default' };
 
   for (const { source, file, layer } of layers) {
     for (const [setting, { value, position }] of layer) {

@@ -33,7 +33,10 @@ function isTable(v: unknown): v is Record<string, unknown> {
 class LayerBuilder implements RunnerKeysSink {
   readonly layer: Layer = new Map();
   readonly errors: ConfigError[] = [];
-  constructor(private readonly index: PositionIndex, readonly file: string) {}
+  constructor(
+    private readonly index: PositionIndex,
+    readonly file: string,
+  ) {}
 
   position(path: (string | number)[]): SourcePosition | undefined {
     return positionOf(this.index, path);
@@ -52,8 +55,13 @@ class LayerBuilder implements RunnerKeysSink {
   }
 
   /** Checks and records the keys of one table against a key schema. */
-  table(raw: Record<string, unknown>, schema: Record<string, ValueParser>, section: string, tomlPath: (string | number)[],
-    skip: Set<string> = new Set()): void {
+  table(
+    raw: Record<string, unknown>,
+    schema: Record<string, ValueParser>,
+    section: string,
+    tomlPath: (string | number)[],
+    skip: Set<string> = new Set(),
+  ): void {
     for (const [key, value] of Object.entries(raw)) {
       if (skip.has(key)) continue;
       const parser = schema[key];
@@ -90,7 +98,9 @@ class LayerBuilder implements RunnerKeysSink {
   resolveVolumes(volumes: VolumeSpec[]): VolumeSpec[] {
     return volumes.map((v) => {
       if (v.kind !== 'bind' || v.source.startsWith('/')) return v;
-      const source = v.source.startsWith('~/') ? resolve(homedir(), v.source.slice(2)) : resolve(dirname(this.file), v.source);
+      const source = v.source.startsWith('~/')
+        ? resolve(homedir(), v.source.slice(2))
+        : resolve(dirname(this.file), v.source);
       return { ...v, source };
     });
   }
@@ -143,7 +153,13 @@ export function readConfigText(text: string, file: string): Layer {
     } else if (key === 'images') {
       b.images(value);
     } else {
-      const known = [...Object.keys(TOP_KEYS), ...Object.keys(SECTIONS), 'runners', 'images', ...Object.keys(RUNNER_TOP_KEYS)];
+      const known = [
+        ...Object.keys(TOP_KEYS),
+        ...Object.keys(SECTIONS),
+        'runners',
+        'images',
+        ...Object.keys(RUNNER_TOP_KEYS),
+      ];
       b.error(`unknown key "${key}"${suggest(key, known)}`, [key]);
     }
   }

@@ -3,8 +3,15 @@
 // for one warning; keys GitLab Runner does not have are errors with file:line:col.
 import type { SourcePosition } from '../errors.js';
 import {
-  RUN_SETTING_OF, RUNNER_CACHE_KEYS, RUNNER_DOCKER_KEYS, RUNNER_ENTRY_KEYS, RUNNER_TOP_KEYS, runnerEntry,
-  type IgnoredKey, type KeyRule, type RunnerEntry,
+  RUN_SETTING_OF,
+  RUNNER_CACHE_KEYS,
+  RUNNER_DOCKER_KEYS,
+  RUNNER_ENTRY_KEYS,
+  RUNNER_TOP_KEYS,
+  runnerEntry,
+  type IgnoredKey,
+  type KeyRule,
+  type RunnerEntry,
 } from './runners.js';
 import { ValueProblem } from './values.js';
 import type { VolumeSpec } from './types.js';
@@ -25,8 +32,14 @@ function isTable(v: unknown): v is Record<string, unknown> {
 }
 
 /** Applies a rule set to one table; returns the checked 'use' values. */
-function walk(sink: RunnerKeysSink, raw: Record<string, unknown>, rules: Record<string, KeyRule>, path: (string | number)[],
-  ignored: IgnoredKey[], skip: Set<string> = new Set()): Map<string, unknown> {
+function walk(
+  sink: RunnerKeysSink,
+  raw: Record<string, unknown>,
+  rules: Record<string, KeyRule>,
+  path: (string | number)[],
+  ignored: IgnoredKey[],
+  skip: Set<string> = new Set(),
+): Map<string, unknown> {
   const used = new Map<string, unknown>();
   for (const [key, value] of Object.entries(raw)) {
     if (skip.has(key)) continue;
@@ -39,7 +52,8 @@ function walk(sink: RunnerKeysSink, raw: Record<string, unknown>, rules: Record<
       ignored.push({ key: dotted, position: sink.position(keyPath) });
     } else if (rule === 'table') {
       // A whole section kiln has no use for (Kubernetes, autoscaler, S3 cache, ...): accepted as written.
-      if (!(isTable(value) || (Array.isArray(value) && value.every(isTable)))) sink.error(`expected a table [${dotted}]`, keyPath);
+      if (!(isTable(value) || (Array.isArray(value) && value.every(isTable))))
+        sink.error(`expected a table [${dotted}]`, keyPath);
       else ignored.push({ key: `[${dotted}]`, position: sink.position(keyPath) });
     } else {
       try {
@@ -54,7 +68,11 @@ function walk(sink: RunnerKeysSink, raw: Record<string, unknown>, rules: Record<
 }
 
 /** Top-level GitLab Runner keys other than `concurrent` and `runners`; returns the keys it handled. */
-export function readRunnerTopKeys(sink: RunnerKeysSink, raw: Record<string, unknown>, ignored: IgnoredKey[]): Set<string> {
+export function readRunnerTopKeys(
+  sink: RunnerKeysSink,
+  raw: Record<string, unknown>,
+  ignored: IgnoredKey[],
+): Set<string> {
   const mine: Record<string, unknown> = {};
   for (const key of Object.keys(raw)) if (key in RUNNER_TOP_KEYS) mine[key] = raw[key];
   const used = walk(sink, mine, RUNNER_TOP_KEYS, [], ignored);
@@ -75,7 +93,14 @@ export function readRunnerEntries(sink: RunnerKeysSink, value: unknown, ignored:
   value.forEach((raw, i) => {
     const entry = raw as Record<string, unknown>;
     const path = ['runners', i];
-    const values = walk(sink, entry, RUNNER_ENTRY_KEYS, path, ignored, new Set(['docker', 'cache', 'custom_build_dir']));
+    const values = walk(
+      sink,
+      entry,
+      RUNNER_ENTRY_KEYS,
+      path,
+      ignored,
+      new Set(['docker', 'cache', 'custom_build_dir']),
+    );
     let docker = new Map<string, unknown>();
     if (entry.docker !== undefined) {
       if (!isTable(entry.docker)) sink.error('expected a table [runners.docker]', [...path, 'docker']);
@@ -86,13 +111,15 @@ export function readRunnerEntries(sink: RunnerKeysSink, value: unknown, ignored:
       else walk(sink, entry.cache, RUNNER_CACHE_KEYS, [...path, 'cache'], ignored);
     }
     if (entry.custom_build_dir !== undefined) {
-      if (!isTable(entry.custom_build_dir)) sink.error('expected a table [runners.custom_build_dir]', [...path, 'custom_build_dir']);
+      if (!isTable(entry.custom_build_dir))
+        sink.error('expected a table [runners.custom_build_dir]', [...path, 'custom_build_dir']);
       else walk(sink, entry.custom_build_dir, { enabled: 'ignore' }, [...path, 'custom_build_dir'], ignored);
     }
     if (docker.has('volumes')) docker.set('volumes', sink.resolveVolumes(docker.get('volumes') as VolumeSpec[]));
     entries.push(runnerEntry(i, sink.file, values, docker, sink.position(path)));
     if (i === 0 && feedRun) {
-      for (const [key, setting] of Object.entries(RUN_SETTING_OF)) if (values.has(key)) sink.set(setting, values.get(key), [...path, key]);
+      for (const [key, setting] of Object.entries(RUN_SETTING_OF))
+        if (values.has(key)) sink.set(setting, values.get(key), [...path, key]);
       for (const [key, v] of docker) if (v !== undefined) sink.set(`docker.${key}`, v, [...path, 'docker', key]);
     }
   });

@@ -7,7 +7,16 @@
 // Keys that are not GitLab Runner's either stay errors (typos must not pass silently).
 import type { SourcePosition } from '../errors.js';
 import {
-  asBool, asByteSize, asCount, asCpus, asEnvironment, asExecutor, asPullPolicy, asString, asStringList, asVolumes,
+  asBool,
+  asByteSize,
+  asCount,
+  asCpus,
+  asEnvironment,
+  asExecutor,
+  asPullPolicy,
+  asString,
+  asStringList,
+  asVolumes,
   ValueProblem,
 } from './values.js';
 import type { DockerSettings, ExecutorName, IgnoredKey, RunnerEntry, VolumeSpec } from './types.js';
@@ -25,7 +34,8 @@ export const DEFAULT_CHECK_INTERVAL_S = 3;
 
 const asWhole = (v: unknown) => asCount(v);
 /** GitLab Runner writes 0 for "not set" (e.g. `shm_size = 0`): undefined then. */
-const zeroIsUnset = (parse: (v: unknown) => unknown) => (v: unknown) => (v === 0 || v === 0n || v === '' ? undefined : parse(v));
+const zeroIsUnset = (parse: (v: unknown) => unknown) => (v: unknown) =>
+  v === 0 || v === 0n || v === '' ? undefined : parse(v);
 
 /** Top-level keys of GitLab Runner's Config (besides `concurrent`, which kiln already has, and `runners`). */
 export const RUNNER_TOP_KEYS: Record<string, KeyRule> = {
@@ -115,34 +125,108 @@ export const RUNNER_DOCKER_KEYS: Record<string, KeyRule> = {
   shm_size: { use: zeroIsUnset(asByteSize) },
 };
 for (const key of [
-  'host', 'tls_cert_path', 'tls_verify', 'hostname', 'runtime', 'memory_swap', 'memory_reservation', 'cgroup_parent',
-  'cpuset_cpus', 'cpuset_mems', 'cpu_shares', 'dns', 'dns_search', 'services_privileged', 'disable_entrypoint_overwrite',
-  'user', 'allowed_users', 'group_add', 'userns_mode', 'cap_add', 'cap_drop', 'oom_kill_disable', 'oom_score_adjust',
-  'security_opt', 'services_security_opt', 'devices', 'device_cgroup_rules', 'gpus', 'disable_cache', 'volume_keep',
-  'volume_driver', 'cache_dir', 'extra_hosts', 'volumes_from', 'pid_mode', 'ipcmode', 'mac_address', 'links',
-  'services_limit', 'service_memory', 'service_memory_swap', 'service_memory_reservation', 'service_cgroup_parent',
-  'service_slot_cgroup_template', 'service_cpuset_cpus', 'service_cpus', 'service_cpu_shares', 'service_gpus',
-  'wait_for_services_timeout', 'allowed_privileged_images', 'allowed_privileged_services', 'allowed_pull_policies',
-  'allowed_services', 'isolation', 'helper_image', 'helper_image_flavor', 'network_mtu',
-]) RUNNER_DOCKER_KEYS[key] = 'ignore';
-for (const key of ['services', 'services_devices', 'volume_driver_ops', 'tmpfs', 'services_tmpfs', 'sysctls',
-  'container_labels', 'ulimit', 'log_options']) RUNNER_DOCKER_KEYS[key] = 'table';
+  'host',
+  'tls_cert_path',
+  'tls_verify',
+  'hostname',
+  'runtime',
+  'memory_swap',
+  'memory_reservation',
+  'cgroup_parent',
+  'cpuset_cpus',
+  'cpuset_mems',
+  'cpu_shares',
+  'dns',
+  'dns_search',
+  'services_privileged',
+  'disable_entrypoint_overwrite',
+  'user',
+  'allowed_users',
+  'group_add',
+  'userns_mode',
+  'cap_add',
+  'cap_drop',
+  'oom_kill_disable',
+  'oom_score_adjust',
+  'security_opt',
+  'services_security_opt',
+  'devices',
+  'device_cgroup_rules',
+  'gpus',
+  'disable_cache',
+  'volume_keep',
+  'volume_driver',
+  'cache_dir',
+  'extra_hosts',
+  'volumes_from',
+  'pid_mode',
+  'ipcmode',
+  'mac_address',
+  'links',
+  'services_limit',
+  'service_memory',
+  'service_memory_swap',
+  'service_memory_reservation',
+  'service_cgroup_parent',
+  'service_slot_cgroup_template',
+  'service_cpuset_cpus',
+  'service_cpus',
+  'service_cpu_shares',
+  'service_gpus',
+  'wait_for_services_timeout',
+  'allowed_privileged_images',
+  'allowed_privileged_services',
+  'allowed_pull_policies',
+  'allowed_services',
+  'isolation',
+  'helper_image',
+  'helper_image_flavor',
+  'network_mtu',
+])
+  RUNNER_DOCKER_KEYS[key] = 'ignore';
+for (const key of [
+  'services',
+  'services_devices',
+  'volume_driver_ops',
+  'tmpfs',
+  'services_tmpfs',
+  'sysctls',
+  'container_labels',
+  'ulimit',
+  'log_options',
+])
+  RUNNER_DOCKER_KEYS[key] = 'table';
 
 /** cacheconfig.Config: kiln keeps caches in its own store on this machine (no distributed cache yet). */
 export const RUNNER_CACHE_KEYS: Record<string, KeyRule> = {
-  Type: 'ignore', Path: 'ignore', Shared: 'ignore', MaxUploadedArchiveSize: 'ignore', s3: 'table', gcs: 'table', azure: 'table',
+  Type: 'ignore',
+  Path: 'ignore',
+  Shared: 'ignore',
+  MaxUploadedArchiveSize: 'ignore',
+  s3: 'table',
+  gcs: 'table',
+  azure: 'table',
 };
 
 /** runners.X keys that also set kiln's own `[runner]` / `[docker]` settings for `kiln run` (first entry). */
 export const RUN_SETTING_OF: Record<string, string> = {
-  executor: 'runner.executor', environment: 'runner.environment', pre_build_script: 'runner.pre_build_script',
-  post_build_script: 'runner.post_build_script', builds_dir: 'runner.builds_dir', cache_dir: 'runner.cache_dir',
+  executor: 'runner.executor',
+  environment: 'runner.environment',
+  pre_build_script: 'runner.pre_build_script',
+  post_build_script: 'runner.post_build_script',
+  builds_dir: 'runner.builds_dir',
+  cache_dir: 'runner.cache_dir',
   shell: 'runner.shell',
 };
 
 /** Builds a RunnerEntry from checked values (TOML key → value). */
-export function runnerEntry(index: number, file: string, values: Map<string, unknown>, docker: Map<string, unknown>,
-  position?: SourcePosition): RunnerEntry {
+export function runnerEntry(
+  index: number,
+  file: string,
+  values: Map<string, unknown>,
+  docker: Map<string, unknown>,
+  position?: SourcePosition,
+): RunnerEntry {
   const s = (k: string) => values.get(k) as string | undefined;
   const n = (k: string) => values.get(k) as number | undefined;
   const d: Partial<DockerSettings> = {};
@@ -152,24 +236,39 @@ export function runnerEntry(index: number, file: string, values: Map<string, unk
   if (docker.has('pull_policy')) d.pullPolicy = docker.get('pull_policy') as DockerSettings['pullPolicy'];
   if (docker.has('allowed_images')) d.allowedImages = docker.get('allowed_images') as string[];
   if (docker.has('network_mode')) d.networkMode = docker.get('network_mode') as string;
-  for (const [key, field] of [['memory', 'memory'], ['cpus', 'cpus'], ['shm_size', 'shmSize']] as const) {
+  for (const [key, field] of [
+    ['memory', 'memory'],
+    ['cpus', 'cpus'],
+    ['shm_size', 'shmSize'],
+  ] as const) {
     if (docker.get(key) !== undefined) d[field] = docker.get(key) as number;
   }
   const outputKb = n('output_limit');
   return {
-    index, file, position,
+    index,
+    file,
+    position,
     name: s('name') ?? `runner-${index}`,
-    url: s('url'), id: n('id'), token: s('token'), tokenExpiresAt: s('token_expires_at'),
-    tlsCaFile: s('tls-ca-file'), tlsCertFile: s('tls-cert-file'), tlsKeyFile: s('tls-key-file'),
+    url: s('url'),
+    id: n('id'),
+    token: s('token'),
+    tokenExpiresAt: s('token_expires_at'),
+    tlsCaFile: s('tls-ca-file'),
+    tlsCertFile: s('tls-cert-file'),
+    tlsKeyFile: s('tls-key-file'),
     executor: (s('executor') as ExecutorName | undefined) ?? 'shell',
     limit: n('limit') ?? 0,
     outputLimitBytes: outputKb ? outputKb * 1024 : DEFAULT_OUTPUT_LIMIT_BYTES,
     jobStatusFinalUpdateRetryLimit: n('job_status_final_update_retry_limit') || DEFAULT_FINAL_UPDATE_RETRY_LIMIT,
     environment: (values.get('environment') as string[] | undefined) ?? [],
     shell: s('shell') ?? 'bash',
-    buildsDir: s('builds_dir'), cacheDir: s('cache_dir'), cloneUrl: s('clone_url'),
-    preGetSourcesScript: s('pre_get_sources_script'), postGetSourcesScript: s('post_get_sources_script'),
-    preBuildScript: s('pre_build_script'), postBuildScript: s('post_build_script'),
+    buildsDir: s('builds_dir'),
+    cacheDir: s('cache_dir'),
+    cloneUrl: s('clone_url'),
+    preGetSourcesScript: s('pre_get_sources_script'),
+    postGetSourcesScript: s('post_get_sources_script'),
+    preBuildScript: s('pre_build_script'),
+    postBuildScript: s('post_build_script'),
     docker: d,
   };
 }

@@ -1,7 +1,21 @@
 // Which keys kiln.toml accepts, and how each value is checked. Keys use the TOML spelling (snake_case).
 import {
-  asBool, asByteSize, asCount, asCpus, asEnvironment, asExecutor, asPositiveInt, asPullPolicy, asString, asStringList,
-  asResourceGroupModes, asSecretSources, asTargetTable, asVariableNames, asVolumes, asHttpUrl,
+  asBool,
+  asByteSize,
+  asCount,
+  asCpus,
+  asEnvironment,
+  asExecutor,
+  asPositiveInt,
+  asPullPolicy,
+  asString,
+  asStringList,
+  asResourceGroupModes,
+  asSecretSources,
+  asTargetTable,
+  asVariableNames,
+  asVolumes,
+  asHttpUrl,
 } from './values.js';
 
 export type ValueParser = (raw: unknown) => unknown;

@@ -39,7 +39,9 @@ export function asPositiveInt(v: unknown): number {
 export function asCount(v: unknown): number {
   if (typeof v === 'bigint') v = Number(v);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new ValueProblem(`expected a whole number (0 or more), got ${typeName(v) === 'number' ? String(v) : typeName(v)}`);
+    throw new ValueProblem(
+      `expected a whole number (0 or more), got ${typeName(v) === 'number' ? String(v) : typeName(v)}`,
+    );
   }
   return v;
 }
@@ -69,11 +71,15 @@ export function asEnvironment(v: unknown): string[] {
     // "executable file not found" when the job starts.
     const name = entry.slice(0, entry.indexOf('='));
     if (new RegExp(`\\$(?:${name}\\b|\\{${name}\\})`).test(entry.slice(name.length + 1))) {
-      const hint = name === 'PATH'
-        ? 'write the whole PATH (e.g. PATH=/opt/x/bin:/usr/local/bin:/usr/bin:/bin) or extend it in pre_build_script (export PATH=/opt/x/bin:$PATH)'
-        : `write the whole value, or extend it in pre_build_script (export ${name}=...:$${name})`;
-      throw new ValueProblem(`"${entry}": environment values are literal (as in GitLab Runner), so $${name} is not the previous ` +
-        `${name} but the text "$${name}"; ${hint}`, [i]);
+      const hint =
+        name === 'PATH'
+          ? 'write the whole PATH (e.g. PATH=/opt/x/bin:/usr/local/bin:/usr/bin:/bin) or extend it in pre_build_script (export PATH=/opt/x/bin:$PATH)'
+          : `write the whole value, or extend it in pre_build_script (export ${name}=...:$${name})`;
+      throw new ValueProblem(
+        `"${entry}": environment values are literal (as in GitLab Runner), so $${name} is not the previous ` +
+          `${name} but the text "$${name}"; ${hint}`,
+        [i],
+      );
     }
   });
   return list;
@@ -94,7 +100,10 @@ export function asPullPolicy(v: unknown): PullPolicy[] {
   if (list.length === 0) throw new ValueProblem('expected at least one pull policy');
   list.forEach((p, i) => {
     if (!POLICIES.includes(p as PullPolicy)) {
-      throw new ValueProblem(`unknown pull policy "${p}" (expected ${POLICIES.join(', ')})`, typeof v === 'string' ? [] : [i]);
+      throw new ValueProblem(
+        `unknown pull policy "${p}" (expected ${POLICIES.join(', ')})`,
+        typeof v === 'string' ? [] : [i],
+      );
     }
   });
   return list as PullPolicy[];
@@ -135,14 +144,17 @@ const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export function parseVolume(raw: string): VolumeSpec {
   const parts = raw.split(':');
   if (raw.trim() === '' || parts.length > 3 || parts.some((p) => p === '')) {
-    throw new ValueProblem(`invalid volume "${raw}" (expected HOST:CONTAINER[:ro|rw], NAME:CONTAINER[:ro|rw] or CONTAINER)`);
+    throw new ValueProblem(
+      `invalid volume "${raw}" (expected HOST:CONTAINER[:ro|rw], NAME:CONTAINER[:ro|rw] or CONTAINER)`,
+    );
   }
   if (parts.length === 1) {
     if (!parts[0].startsWith('/')) throw new ValueProblem(`invalid volume "${raw}": container path must be absolute`);
     return { kind: 'anonymous', target: parts[0], raw };
   }
   const [source, target, mode = 'rw'] = parts;
-  if (!target.startsWith('/')) throw new ValueProblem(`invalid volume "${raw}": container path "${target}" must be absolute`);
+  if (!target.startsWith('/'))
+    throw new ValueProblem(`invalid volume "${raw}": container path "${target}" must be absolute`);
   const modes = mode.split(',');
   const bad = modes.find((m) => !MODES.has(m));
   if (bad !== undefined) throw new ValueProblem(`invalid volume "${raw}": unknown mode "${bad}" (expected ro or rw)`);
@@ -172,7 +184,8 @@ export function asTargetTable(v: unknown): Record<string, Record<string, unknown
   if (typeName(v) !== 'table') throw new ValueProblem(`expected a table of targets, got ${typeName(v)}`);
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, target] of Object.entries(v as Record<string, unknown>)) {
-    if (typeName(target) !== 'table') throw new ValueProblem(`target "${name}" must be a table, got ${typeName(target)}`, [name]);
+    if (typeName(target) !== 'table')
+      throw new ValueProblem(`target "${name}" must be a table, got ${typeName(target)}`, [name]);
     out[name] = target as Record<string, unknown>;
   }
   return out;

@@ -63,14 +63,17 @@ export function imageConfigJson(input: ImageConfigInput, diffId: string): string
 }
 
 /** The image archive as a stream: manifest.json, <config>.json, <layer>/layer.tar. Returns the image id too. */
-export async function imageArchive(rootfsTar: string, input: ImageConfigInput): Promise<{ stream: Readable; imageId: string }> {
+export async function imageArchive(
+  rootfsTar: string,
+  input: ImageConfigInput,
+): Promise<{ stream: Readable; imageId: string }> {
   const diffId = await sha256File(rootfsTar);
   const config = Buffer.from(imageConfigJson(input, diffId));
   const configDigest = createHash('sha256').update(config).digest('hex');
   const layerName = `${diffId}/layer.tar`;
-  const manifest = Buffer.from(JSON.stringify([
-    { Config: `${configDigest}.json`, RepoTags: [input.tag], Layers: [layerName] },
-  ]));
+  const manifest = Buffer.from(
+    JSON.stringify([{ Config: `${configDigest}.json`, RepoTags: [input.tag], Layers: [layerName] }]),
+  );
   const size = statSync(rootfsTar).size;
   const mtime = Math.floor(Date.parse(input.created) / 1000);
   async function* generate(): AsyncGenerator<Buffer> {
@@ -101,7 +104,8 @@ export async function loadArchive(docker: Docker, archive: Readable): Promise<vo
     } catch {
       continue;
     }
-    if (msg.error || msg.errorDetail) throw new DockerError(`docker load failed: ${msg.errorDetail?.message ?? msg.error}`);
+    if (msg.error || msg.errorDetail)
+      throw new DockerError(`docker load failed: ${msg.errorDetail?.message ?? msg.error}`);
   }
 }
 

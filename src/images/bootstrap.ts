@@ -37,8 +37,11 @@ export interface BootstrapResult {
 function checkMmdebstrap(): void {
   const r = spawnSync('mmdebstrap', ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    throw new EnvironmentError('mmdebstrap is not installed: install it with `apt-get install mmdebstrap` ' +
-      '(foreign architectures also need `apt-get install arch-test qemu-user-static binfmt-support`)', 'E_NO_MMDEBSTRAP');
+    throw new EnvironmentError(
+      'mmdebstrap is not installed: install it with `apt-get install mmdebstrap` ' +
+        '(foreign architectures also need `apt-get install arch-test qemu-user-static binfmt-support`)',
+      'E_NO_MMDEBSTRAP',
+    );
   }
 }
 
@@ -52,11 +55,19 @@ export async function checkMirror(spec: BootstrapSpec, timeoutMs = 15_000): Prom
     status = res.status;
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new BootstrapError(`mirror ${spec.mirror} is unreachable (${cause?.code ?? cause?.message ?? (e as Error).message}); ` +
-      'check the network or give a reachable mirror with --mirror URL', 'E_MIRROR_UNREACHABLE');
+    throw new BootstrapError(
+      `mirror ${spec.mirror} is unreachable (${cause?.code ?? cause?.message ?? (e as Error).message}); ` +
+        'check the network or give a reachable mirror with --mirror URL',
+      'E_MIRROR_UNREACHABLE',
+    );
   }
-  if (status === 404) throw new BootstrapError(`suite "${spec.suite}" not found on mirror ${spec.mirror} (${url}: HTTP 404)`, 'E_MIRROR_SUITE');
-  if (status >= 400) throw new BootstrapError(`mirror ${spec.mirror} answered HTTP ${status} for ${url}`, 'E_MIRROR_UNREACHABLE');
+  if (status === 404)
+    throw new BootstrapError(
+      `suite "${spec.suite}" not found on mirror ${spec.mirror} (${url}: HTTP 404)`,
+      'E_MIRROR_SUITE',
+    );
+  if (status >= 400)
+    throw new BootstrapError(`mirror ${spec.mirror} answered HTTP ${status} for ${url}`, 'E_MIRROR_UNREACHABLE');
 }
 
 export async function findImageBySpec(docker: Docker, hash: string): Promise<Docker.ImageInfo | undefined> {
@@ -65,8 +76,12 @@ export async function findImageBySpec(docker: Docker, hash: string): Promise<Doc
 }
 
 export function mmdebstrapArgs(spec: BootstrapSpec, out: string, keyrings: string[] = []): string[] {
-  const args = ['--variant=minbase', '--format=tar', `--architectures=${specArchitectures(spec).join(',')}`,
-    ...keyrings.map((k) => `--keyring=${k}`)];
+  const args = [
+    '--variant=minbase',
+    '--format=tar',
+    `--architectures=${specArchitectures(spec).join(',')}`,
+    ...keyrings.map((k) => `--keyring=${k}`),
+  ];
   if (spec.include.length) args.push(`--include=${spec.include.join(',')}`);
   args.push(spec.suite, out, spec.mirror, ...spec.sources);
   return args;
@@ -75,15 +90,30 @@ export function mmdebstrapArgs(spec: BootstrapSpec, out: string, keyrings: strin
 /** What to do when mmdebstrap cannot verify the mirror's signature (apt's NO_PUBKEY). */
 export function keyHint(spec: BootstrapSpec, output: string): string {
   if (!/NO_PUBKEY|not signed|signatures couldn't be verified|public key is not available/i.test(output)) return '';
-  const pkg = spec.distro === 'ubuntu' ? 'ubuntu-keyring' : spec.distro === 'debian' ? 'debian-archive-keyring' : `the ${spec.distro} keyring package`;
-  const file = spec.distro === 'ubuntu' ? '/usr/share/keyrings/ubuntu-archive-keyring.gpg'
-    : spec.distro === 'debian' ? '/usr/share/keyrings/debian-archive-keyring.gpg' : '<keyring file>';
-  return `\nhint: the mirror's Release is signed by a key this host does not trust (NO_PUBKEY): install ${pkg} ` +
-    `(or get ${spec.distro}'s archive key some other trusted way) and pass --keyring ${file}`;
+  const pkg =
+    spec.distro === 'ubuntu'
+      ? 'ubuntu-keyring'
+      : spec.distro === 'debian'
+        ? 'debian-archive-keyring'
+        : `the ${spec.distro} keyring package`;
+  const file =
+    spec.distro === 'ubuntu'
+      ? '/usr/share/keyrings/ubuntu-archive-keyring.gpg'
+      : spec.distro === 'debian'
+        ? '/usr/share/keyrings/debian-archive-keyring.gpg'
+        : '<keyring file>';
+  return (
+    `\nhint: the mirror's Release is signed by a key this host does not trust (NO_PUBKEY): install ${pkg} ` +
+    `(or get ${spec.distro}'s archive key some other trusted way) and pass --keyring ${file}`
+  );
 }
 
 /** Runs mmdebstrap, each output line to `onLine`. The error carries the last lines only when they were not shown. */
-function runMmdebstrap(args: string[], onLine: ((line: string) => void) | undefined, spec: BootstrapSpec): Promise<void> {
+function runMmdebstrap(
+  args: string[],
+  onLine: ((line: string) => void) | undefined,
+  spec: BootstrapSpec,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('mmdebstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -105,7 +135,12 @@ function runMmdebstrap(args: string[], onLine: ((line: string) => void) | undefi
       if (code === 0) resolve();
       else {
         const shown = onLine ? 'its output is above' : `its last lines:\n${tail.join('\n')}`;
-        reject(new BootstrapError(`mmdebstrap failed (exit ${code}); ${shown}${keyHint(spec, tail.join('\n'))}`, 'E_MMDEBSTRAP'));
+        reject(
+          new BootstrapError(
+            `mmdebstrap failed (exit ${code}); ${shown}${keyHint(spec, tail.join('\n'))}`,
+            'E_MMDEBSTRAP',
+          ),
+        );
       }
     });
   });
@@ -116,11 +151,18 @@ export async function bootstrapImage(spec: BootstrapSpec, options: BootstrapOpti
   for (const k of options.keyrings ?? []) {
     if (!existsSync(k)) throw new BootstrapError(`--keyring ${k}: no such file or directory`, 'E_KEYRING');
   }
-  return withSpecLock(specHash(spec), () => progress('another kiln is building this image; waiting for it'),
-    () => bootstrapLocked(spec, options, progress));
+  return withSpecLock(
+    specHash(spec),
+    () => progress('another kiln is building this image; waiting for it'),
+    () => bootstrapLocked(spec, options, progress),
+  );
 }
 
-async function bootstrapLocked(spec: BootstrapSpec, options: BootstrapOptions, progress: (line: string) => void): Promise<BootstrapResult> {
+async function bootstrapLocked(
+  spec: BootstrapSpec,
+  options: BootstrapOptions,
+  progress: (line: string) => void,
+): Promise<BootstrapResult> {
   const started = Date.now();
   const hash = specHash(spec);
   const tag = options.tag ?? defaultTag(spec);

@@ -7,7 +7,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface AptSource { uri: string; suites: string[]; file: string }
+export interface AptSource {
+  uri: string;
+  suites: string[];
+  file: string;
+}
 
 function readText(path: string): string | undefined {
   try {
@@ -63,7 +67,9 @@ export function hostAptSources(root = '/'): AptSource[] {
   let names: string[] = [];
   try {
     names = readdirSync(join(etc, 'sources.list.d')).sort();
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   for (const name of names) {
     const file = join(etc, 'sources.list.d', name);
     if (name.endsWith('.list')) out.push(...parseOneLine(readText(file) ?? '', file));
@@ -82,8 +88,10 @@ export function hostMirror(distro: string, root = '/'): { mirror: string; file: 
   const sources = hostAptSources(root).filter((s) => /^(https?|file):\/\//.test(s.uri));
   const path = (uri: string) => uri.replace(/\/+$/, '').replace(/^[a-z]+:\/\/[^/]*/, '');
   const byName = sources.find((s) => new RegExp(`/${distro}(-ports)?$`).test(path(s.uri)));
-  const pick = byName ?? (hostDistro(root) === distro
-    ? sources.find((s) => !/-security$/.test(path(s.uri)) && !s.suites.every((x) => /-security$/.test(x)))
-    : undefined);
+  const pick =
+    byName ??
+    (hostDistro(root) === distro
+      ? sources.find((s) => !/-security$/.test(path(s.uri)) && !s.suites.every((x) => /-security$/.test(x)))
+      : undefined);
   return pick ? { mirror: pick.uri.replace(/\/+$/, ''), file: pick.file } : undefined;
 }

@@ -39,23 +39,37 @@ export function parseBootstrapSpec(input: SpecInput): BootstrapSpec {
   if (!ARCHES.includes(arch)) throw new UsageError(`--arch must be one of ${ARCHES.join(', ')}, got "${input.arch}"`);
   const mirror = (input.mirror ?? hostMirror(distro, input.aptRoot)?.mirror)?.replace(/\/+$/, '');
   if (!mirror) {
-    throw new UsageError(`no mirror for "${distro}": the host's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/) ` +
-      `name none whose path ends in /${distro}; give one with --mirror URL`);
+    throw new UsageError(
+      `no mirror for "${distro}": the host's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/) ` +
+        `name none whose path ends in /${distro}; give one with --mirror URL`,
+    );
   }
-  if (!/^(https?|file):\/\//.test(mirror)) throw new UsageError(`--mirror must be an http(s):// or file:// URL, got "${mirror}"`);
-  const include = [...new Set((input.include ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))].sort();
+  if (!/^(https?|file):\/\//.test(mirror))
+    throw new UsageError(`--mirror must be an http(s):// or file:// URL, got "${mirror}"`);
+  const include = [
+    ...new Set(
+      (input.include ?? [])
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ].sort();
   for (const pkg of include) {
-    if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$/.test(pkg)) throw new UsageError(`"${pkg}" is not a package name (pkg or pkg:arch)`);
+    if (!/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$/.test(pkg))
+      throw new UsageError(`"${pkg}" is not a package name (pkg or pkg:arch)`);
   }
   const sources = (input.sources ?? []).map((s) => s.trim());
   for (const s of sources) {
-    if (!/^deb(-src)?\s+\S+/.test(s)) throw new UsageError(`--source "${s}" is not a one-line apt source ("deb URL suite components")`);
+    if (!/^deb(-src)?\s+\S+/.test(s))
+      throw new UsageError(`--source "${s}" is not a one-line apt source ("deb URL suite components")`);
     const uri = /^deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)/.exec(s)?.[1] ?? '';
     if (uri.startsWith('file:')) {
       // mmdebstrap runs apt inside the new root, where the host's path does not exist; copy:// makes mmdebstrap
       // copy the repository's files in first.
-      throw new UsageError(`--source "${s}": a file:// source is read from inside the image being built, where ${uri.slice(5).replace(/^\/\//, '')} ` +
-        `does not exist; write it as ${uri.replace(/^file:/, 'copy:')} (mmdebstrap copies the repository in)`);
+      throw new UsageError(
+        `--source "${s}": a file:// source is read from inside the image being built, where ${uri.slice(5).replace(/^\/\//, '')} ` +
+          `does not exist; write it as ${uri.replace(/^file:/, 'copy:')} (mmdebstrap copies the repository in)`,
+      );
     }
   }
   return { distro, suite, arch, include, mirror, sources };

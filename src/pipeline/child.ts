@@ -23,7 +23,8 @@ export function forwardedVariables(parent: Pipeline, job: Job, extra: Record<str
   if (t.forward.yamlVariables) {
     // Expanded in the parent's context (predefined, dotenv of the trigger's needs); `expand: false` stays raw.
     const values = resolveVariables(job.variables, { ...parent.context.predefined, ...extra });
-    for (const [k, def] of Object.entries(job.variables)) out[k] = { ...def, value: values[k] ?? def.value, expand: false };
+    for (const [k, def] of Object.entries(job.variables))
+      out[k] = { ...def, value: values[k] ?? def.value, expand: false };
   }
   return out;
 }
@@ -65,14 +66,20 @@ export function triggerInputsUnused(job: Job): boolean {
   return !(items.length === 1 && items[0].node.kind === 'map' && !items[0].node.entries.has('inputs'));
 }
 
-export async function loadChildPipeline(o: { parent: Pipeline; job: Job; pipelineId: number; source: ChildSource;
-  variables: Variables; vendorDir?: string }): Promise<{ pipeline?: Pipeline; errors: ConfigError[] }> {
+export async function loadChildPipeline(o: {
+  parent: Pipeline;
+  job: Job;
+  pipelineId: number;
+  source: ChildSource;
+  variables: Variables;
+  vendorDir?: string;
+}): Promise<{ pipeline?: Pipeline; errors: ConfigError[] }> {
   const ctx = childContext(o.parent.context, o.pipelineId, o.variables);
   const files = await buildFileContext(o.parent.projectDir, ctx);
   const base = { projectDir: o.parent.projectDir, ctx, files, vendorDir: o.vendorDir };
   if (o.source.kind === 'artifact') {
     // A generated configuration is the child's main file: trigger:inputs fill its spec:inputs.
-    const inputs = o.job.trigger!.inputs ? toPlain(o.job.trigger!.inputs) as Record<string, unknown> : undefined;
+    const inputs = o.job.trigger!.inputs ? (toPlain(o.job.trigger!.inputs) as Record<string, unknown>) : undefined;
     return loadWithContext({ ...base, file: o.source.path, content: o.source.text, load: { inputs } });
   }
   return loadWithContext({ ...base, file: o.job.position.file, main: { ok: true, map: childMain(o.job) } });
@@ -91,10 +98,17 @@ export async function lintChildren(parent: Pipeline, vendorDir?: string, depth =
     const key = JSON.stringify(t.include.map((i) => i.node.pos));
     if (seen.has(key)) continue; // matrix instances of one trigger job share their files
     seen.add(key);
-    const r = await loadChildPipeline({ parent, job, pipelineId: Number(parent.context.predefined.CI_PIPELINE_ID) || 1, source: { kind: 'include' }, variables: forwardedVariables(parent, job), vendorDir });
+    const r = await loadChildPipeline({
+      parent,
+      job,
+      pipelineId: Number(parent.context.predefined.CI_PIPELINE_ID) || 1,
+      source: { kind: 'include' },
+      variables: forwardedVariables(parent, job),
+      vendorDir,
+    });
     errors.push(...r.errors);
     // Grandchildren too (GitLab nests child pipelines two levels deep).
-    if (r.pipeline && depth < 2) errors.push(...await lintChildren(r.pipeline, vendorDir, depth + 1));
+    if (r.pipeline && depth < 2) errors.push(...(await lintChildren(r.pipeline, vendorDir, depth + 1)));
   }
   return errors;
 }

@@ -14,8 +14,13 @@ export interface JobSummary {
 }
 
 export function summarize(j: Job): JobSummary {
-  const s: JobSummary = { stage: j.stage, when: j.when, needs: j.needs ? j.needs.map((n) => n.job) : null,
-    allowFailure: j.allowFailure.allowed, tags: j.tags };
+  const s: JobSummary = {
+    stage: j.stage,
+    when: j.when,
+    needs: j.needs ? j.needs.map((n) => n.job) : null,
+    allowFailure: j.allowFailure.allowed,
+    tags: j.tags,
+  };
   if (j.image) s.image = j.image.name;
   if (j.parallel?.matrix) s.matrix = j.parallel.matrix;
   if (j.ruleOutcome) s.rule = j.ruleOutcome;
@@ -39,8 +44,10 @@ export function formatJobsJson(p: Pipeline, all: boolean): Record<string, unknow
 export function formatJobsText(p: Pipeline, all: boolean): string {
   const lines: string[] = [];
   const ctx = p.context;
-  lines.push(`pipeline for ${ctx.isTag ? 'tag' : 'branch'} ${ctx.ref} (source ${ctx.source})` +
-    (p.workflowName ? ` — ${p.workflowName}` : ''));
+  lines.push(
+    `pipeline for ${ctx.isTag ? 'tag' : 'branch'} ${ctx.ref} (source ${ctx.source})` +
+      (p.workflowName ? ` — ${p.workflowName}` : ''),
+  );
   if (p.workflow && !p.workflow.created) {
     lines.push(`no pipeline: ${p.workflow.reason}`);
   }
@@ -55,7 +62,12 @@ export function formatJobsText(p: Pipeline, all: boolean): string {
       if (s.needs) bits.push(`needs=[${s.needs.join(', ')}]`);
       if (s.image) bits.push(`image=${s.image}`);
       if (s.tags.length) bits.push(`tags=[${s.tags.join(', ')}]`);
-      if (s.matrix) bits.push(`matrix={${Object.entries(s.matrix).map(([k, v]) => `${k}=${v}`).join(', ')}}`);
+      if (s.matrix)
+        bits.push(
+          `matrix={${Object.entries(s.matrix)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}}`,
+        );
       lines.push(`  ${j.name}  ${bits.join(' ')}`);
       if (s.rule) lines.push(`      ${s.rule}`);
     }

@@ -79,10 +79,19 @@ export async function loadCollecting(options: LoadOptions): Promise<{ pipeline?:
   const rel = (options.file ?? '.gitlab-ci.yml').replace(/^\.\//, '');
   // The context's git queries start here and run in a child process while the main file is parsed below; a
   // context error (a bad --source) still wins over a problem in the file, as when the two ran one after the other.
-  const pending = buildPipelineContext({ projectDir, ref: options.ref, tag: options.tag, source: options.source,
-    defaultBranch: options.defaultBranch, targetBranch: options.targetBranch, beforeSha: options.beforeSha,
-    pipelineId: options.pipelineId, projectUrl: options.projectUrl, serverUrl: options.serverUrl,
-    userVariables: options.variables });
+  const pending = buildPipelineContext({
+    projectDir,
+    ref: options.ref,
+    tag: options.tag,
+    source: options.source,
+    defaultBranch: options.defaultBranch,
+    targetBranch: options.targetBranch,
+    beforeSha: options.beforeSha,
+    pipelineId: options.pipelineId,
+    projectUrl: options.projectUrl,
+    serverUrl: options.serverUrl,
+    userVariables: options.variables,
+  });
   const main = readMain(projectDir, rel, options);
   const ctx = await pending;
   const files = await buildFileContext(projectDir, ctx);
@@ -119,8 +128,16 @@ function mainFileOptions(extras: LoadExtras, vars: Record<string, string>) {
 }
 
 /** The synchronous part of loading, for a context built once (tests, fuzzing); `content` replaces the main file. */
-export function loadWithContext(o: { projectDir: string; file: string; ctx: PipelineContext; files: FileContext;
-  content?: string; vendorDir?: string; main?: ReadMain; load?: LoadExtras }): { pipeline?: Pipeline; errors: ConfigError[] } {
+export function loadWithContext(o: {
+  projectDir: string;
+  file: string;
+  ctx: PipelineContext;
+  files: FileContext;
+  content?: string;
+  vendorDir?: string;
+  main?: ReadMain;
+  load?: LoadExtras;
+}): { pipeline?: Pipeline; errors: ConfigError[] } {
   const p = new Problems();
   try {
     const pipeline = build(o, p);
@@ -141,13 +158,25 @@ function pipelineVars(ctx: PipelineContext, globals: Variables): Record<string, 
   return resolveVariables({ ...globals, ...ctx.userVariables }, ctx.predefined);
 }
 
-function build(o: { projectDir: string; file: string; ctx: PipelineContext; files: FileContext; content?: string;
-  vendorDir?: string; main?: ReadMain; load?: LoadExtras }, p: Problems): Pipeline | undefined {
+function build(
+  o: {
+    projectDir: string;
+    file: string;
+    ctx: PipelineContext;
+    files: FileContext;
+    content?: string;
+    vendorDir?: string;
+    main?: ReadMain;
+    load?: LoadExtras;
+  },
+  p: Problems,
+): Pipeline | undefined {
   const { projectDir, file: rel, ctx, files } = o;
   const extras = o.load ?? {};
   const incVars = includeVariables(ctx);
   if (o.main && !o.main.ok) throw o.main.error;
-  const main = o.main?.ok ? o.main.map
+  const main = o.main?.ok
+    ? o.main.map
     : readConfigFile(projectDir, rel, undefined, [], o.content, mainFileOptions(extras, incVars));
   // include:rules see predefined, user and the main file's global variables.
   const mainVarsNode = main.entries.get('variables')?.value;
@@ -163,8 +192,19 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
       throw err;
     }
   };
-  let root = resolveIncludesFrom({ projectDir, problems: p, includeByRules, vendorDir: o.vendorDir, variables: incVars,
-    masked: new Set(extras.masked ?? []), vendorCommand: extras.vendorCommand, missing: extras.missing }, main);
+  let root = resolveIncludesFrom(
+    {
+      projectDir,
+      problems: p,
+      includeByRules,
+      vendorDir: o.vendorDir,
+      variables: incVars,
+      masked: new Set(extras.masked ?? []),
+      vendorCommand: extras.vendorCommand,
+      missing: extras.missing,
+    },
+    main,
+  );
   // GitLab stops at include errors: the configuration is incomplete, so anything found in it now (undefined jobs,
   // stages, extends of the missing file) would only be a consequence.
   if (p.errors.length) return undefined;
@@ -197,8 +237,11 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
       continue;
     }
     if (!stages.includes(def.stage)) {
-      p.add(def.stageNode ?? job, ['jobs', e.key, 'stage'],
-        `chosen stage "${def.stage}" does not exist; available stages are ${stages.join(', ')}`);
+      p.add(
+        def.stageNode ?? job,
+        ['jobs', e.key, 'stage'],
+        `chosen stage "${def.stage}" does not exist; available stages are ${stages.join(', ')}`,
+      );
       invalid.push(e.key);
       continue;
     }
@@ -206,8 +249,17 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
   }
   if (definedBases.length === 0) p.add(root, [], 'jobs config should contain at least one visible job');
 
-  const pipeline: Pipeline = { file: resolve(projectDir, rel), projectDir, stages, variables: globals,
-    workflowName: workflow.name, context: ctx, jobs: [], excluded: [], autoCancel: resolveAutoCancel(workflow.autoCancel) };
+  const pipeline: Pipeline = {
+    file: resolve(projectDir, rel),
+    projectDir,
+    stages,
+    variables: globals,
+    workflowName: workflow.name,
+    context: ctx,
+    jobs: [],
+    excluded: [],
+    autoCancel: resolveAutoCancel(workflow.autoCancel),
+  };
 
   // workflow:rules decide whether there is a pipeline at all.
   if (workflow.rules && p.errors.length === 0) {
@@ -245,14 +297,22 @@ function build(o: { projectDir: string; file: string; ctx: PipelineContext; file
   return pipeline;
 }
 
-function evaluateWorkflow(rules: RuleSpec[], vars: Record<string, string>, files: FileContext, p: Problems):
-  { created: boolean; reason: string; variables?: Variables; autoCancel?: AutoCancelSpec } {
+function evaluateWorkflow(
+  rules: RuleSpec[],
+  vars: Record<string, string>,
+  files: FileContext,
+  p: Problems,
+): { created: boolean; reason: string; variables?: Variables; autoCancel?: AutoCancelSpec } {
   try {
     const out = evaluateRules(rules, vars, files);
     if (!out.matched) return { created: false, reason: `workflow:rules: ${out.explanation}` };
     if (out.when === 'never') return { created: false, reason: `workflow:rules: ${out.explanation} (when: never)` };
-    return { created: true, reason: `workflow:rules: ${out.explanation}`, variables: out.rule?.variables,
-      autoCancel: out.rule?.autoCancel };
+    return {
+      created: true,
+      reason: `workflow:rules: ${out.explanation}`,
+      variables: out.rule?.variables,
+      autoCancel: out.rule?.autoCancel,
+    };
   } catch (err) {
     if (!(err instanceof KilnError)) throw err;
     p.push(err instanceof ConfigError ? err : new ConfigError(err.message, rules[0]?.position, ['workflow', 'rules']));

@@ -37,7 +37,8 @@ export function parseVariableFlags(list: string[] = []): Variables {
   for (const item of list) {
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);
-    if (eq <= 0 || !NAME.test(key)) throw new UsageError(`--variable expects NAME=VALUE with a variable name, got "${item}"`);
+    if (eq <= 0 || !NAME.test(key))
+      throw new UsageError(`--variable expects NAME=VALUE with a variable name, got "${item}"`);
     out[key] = { value: item.slice(eq + 1), expand: true };
   }
   return out;
@@ -47,12 +48,20 @@ export function parseVariableFlags(list: string[] = []): Variables {
 export function loadOptionsFromFlags(f: PipelineFlags, fromFiles: Variables = {}): LoadOptions {
   const config = loadConfig({ projectDir: f.dir ?? process.cwd() }).config;
   return {
-    projectDir: f.dir ?? process.cwd(), file: f.file, ref: f.ref, tag: f.tag, source: f.source,
-    defaultBranch: f.defaultBranch, targetBranch: f.targetBranch, beforeSha: f.beforeSha,
+    projectDir: f.dir ?? process.cwd(),
+    file: f.file,
+    ref: f.ref,
+    tag: f.tag,
+    source: f.source,
+    defaultBranch: f.defaultBranch,
+    targetBranch: f.targetBranch,
+    beforeSha: f.beforeSha,
     variables: { ...fromFiles, ...parseVariableFlags(f.variable) },
     inputs: f.inputsFile ? readInputsFile(resolve(f.inputsFile), f.inputsFile) : undefined,
-    cliInputs: parseInputFlags(f.input), vendorCommand: vendorCommandFor(f.dir, f.file),
-    serverUrl: config.gitlab.url, masked: config.masked,
+    cliInputs: parseInputFlags(f.input),
+    vendorCommand: vendorCommandFor(f.dir, f.file),
+    serverUrl: config.gitlab.url,
+    masked: config.masked,
   };
 }
 

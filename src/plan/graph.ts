@@ -30,7 +30,11 @@ export interface JobGraph {
 function earlierByStage(jobs: Job[], stageIndexes: Iterable<number>): Map<number, string[]> {
   const out = new Map<number, string[]>();
   for (const s of stageIndexes) {
-    if (!out.has(s)) out.set(s, jobs.filter((j) => j.stageIndex < s).map((j) => j.name));
+    if (!out.has(s))
+      out.set(
+        s,
+        jobs.filter((j) => j.stageIndex < s).map((j) => j.name),
+      );
   }
   return out;
 }

@@ -31,7 +31,9 @@ export function holdForManual(jobs: Job[], played: (job: Job) => boolean): Manua
     if (j.when !== 'manual' || played(j)) continue;
     const isBlocking = !j.allowFailure.allowed && j.allowFailure.exitCodes.length === 0;
     held.set(j.name, {
-      name: j.name, kind: 'manual', by: j.name,
+      name: j.name,
+      kind: 'manual',
+      by: j.name,
       reason: `manual job${isBlocking ? ' (blocking)' : ''}: play it with --manual ${JSON.stringify(j.name)}`,
     });
     if (isBlocking) blocking.push(j);
@@ -41,7 +43,12 @@ export function holdForManual(jobs: Job[], played: (job: Job) => boolean): Manua
   // Stage order: later stages wait for the blocking manual job's stage to complete, which it never does.
   for (const j of jobs) {
     if (held.has(j.name) || j.needs !== null || !blocker || j.stageIndex <= firstBlockingStage) continue;
-    held.set(j.name, { name: j.name, kind: 'blocked', by: blocker.name, reason: `blocked: stage ${blocker.stage} waits for manual job ${JSON.stringify(blocker.name)}` });
+    held.set(j.name, {
+      name: j.name,
+      kind: 'blocked',
+      by: blocker.name,
+      reason: `blocked: stage ${blocker.stage} waits for manual job ${JSON.stringify(blocker.name)}`,
+    });
   }
   // Needs: a job waits for every job it needs; one that never runs holds it back, transitively.
   const dependents = new Map<string, Job[]>();
@@ -56,7 +63,10 @@ export function holdForManual(jobs: Job[], played: (job: Job) => boolean): Manua
   while (queue.length) {
     const name = queue.pop()!;
     const root = held.get(name)!;
-    const cause = root.kind === 'manual' ? `manual job ${JSON.stringify(name)}` : `${JSON.stringify(name)}, which waits for manual job ${JSON.stringify(root.by)}`;
+    const cause =
+      root.kind === 'manual'
+        ? `manual job ${JSON.stringify(name)}`
+        : `${JSON.stringify(name)}, which waits for manual job ${JSON.stringify(root.by)}`;
     for (const d of dependents.get(name) ?? []) {
       if (held.has(d.name)) continue;
       held.set(d.name, { name: d.name, kind: 'blocked', by: root.by, reason: `blocked: needs ${cause}` });

@@ -44,7 +44,9 @@ function resolveName(pipeline: Pipeline, name: string): Job[] {
 
 export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Selection {
   if (pipeline.workflow && !pipeline.workflow.created) {
-    throw new UsageError(`workflow:rules: GitLab would not create a pipeline for ref "${pipeline.context.ref}" (${pipeline.workflow.reason}); use --ref or --variable to run another context`);
+    throw new UsageError(
+      `workflow:rules: GitLab would not create a pipeline for ref "${pipeline.context.ref}" (${pipeline.workflow.reason}); use --ref or --variable to run another context`,
+    );
   }
   const byName = new Map(pipeline.jobs.map((j) => [j.name, j]));
   const chosen = new Set<string>();
@@ -53,7 +55,8 @@ export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Sel
 
   if (options.stages?.length) {
     for (const s of options.stages) {
-      if (!pipeline.stages.includes(s)) throw new UsageError(`no stage named "${s}" (stages: ${pipeline.stages.join(', ')})`);
+      if (!pipeline.stages.includes(s))
+        throw new UsageError(`no stage named "${s}" (stages: ${pipeline.stages.join(', ')})`);
     }
   }
 
@@ -68,9 +71,10 @@ export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Sel
       const stack = [...chosen];
       while (stack.length) {
         const job = byName.get(stack.pop()!)!;
-        const deps = job.needs !== null
-          ? job.needs.map((n) => n.job)
-          : pipeline.jobs.filter((j) => j.stageIndex < job.stageIndex).map((j) => j.name);
+        const deps =
+          job.needs !== null
+            ? job.needs.map((n) => n.job)
+            : pipeline.jobs.filter((j) => j.stageIndex < job.stageIndex).map((j) => j.name);
         for (const d of deps) {
           if (!byName.has(d) || chosen.has(d)) continue;
           chosen.add(d);
@@ -84,7 +88,8 @@ export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Sel
 
   const playedNames = new Set(Array.isArray(options.manual) ? options.manual : []);
   for (const n of playedNames) resolveName(pipeline, n);
-  const played = (j: Job) => options.manual === true || named.has(j.name) || playedNames.has(j.name) || playedNames.has(j.baseName);
+  const played = (j: Job) =>
+    options.manual === true || named.has(j.name) || playedNames.has(j.name) || playedNames.has(j.baseName);
   const candidates: Job[] = [];
   for (const j of pipeline.jobs) {
     if (!chosen.has(j.name)) continue;
@@ -99,6 +104,11 @@ export function selectJobs(pipeline: Pipeline, options: SelectOptions = {}): Sel
   const heldNames = new Set(held.map((h) => h.name));
   for (const h of held) skipped.push({ name: h.name, reason: h.reason });
   const jobs = candidates.filter((j) => !heldNames.has(j.name));
-  if (jobs.length === 0 && held.length === 0) throw new UsageError('no jobs to run (every selected job was left out: ' + (skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'the pipeline has no jobs') + ')');
+  if (jobs.length === 0 && held.length === 0)
+    throw new UsageError(
+      'no jobs to run (every selected job was left out: ' +
+        (skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'the pipeline has no jobs') +
+        ')',
+    );
   return { jobs, skipped, held, blocking };
 }

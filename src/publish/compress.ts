@@ -34,34 +34,42 @@ function pipeThrough(cmd: string, args: string[], input: Buffer): Promise<Buffer
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new Error(`${cmd} ${args.join(' ')} failed: ${Buffer.concat(err).toString().trim()}`));
     });
-    child.stdin.on('error', () => { /* reported through close */ });
+    child.stdin.on('error', () => {
+      /* reported through close */
+    });
     child.stdin.end(input);
   });
 }
 
 export async function compress(data: Buffer, kind: Compression): Promise<Buffer> {
   switch (kind) {
-    case 'none': return data;
-    case 'gz': return gzipSync(data, { level: constants.Z_BEST_COMPRESSION });
+    case 'none':
+      return data;
+    case 'gz':
+      return gzipSync(data, { level: constants.Z_BEST_COMPRESSION });
     case 'xz':
       if (!haveTool('xz')) throw new EnvironmentError('xz compression needs the `xz` tool (apt-get install xz-utils)');
       return pipeThrough('xz', ['-c', '-6', '-T1', '--check=crc64'], data);
     case 'zst':
-      if (!haveTool('zstd')) throw new EnvironmentError('zstd compression needs the `zstd` tool (apt-get install zstd)');
+      if (!haveTool('zstd'))
+        throw new EnvironmentError('zstd compression needs the `zstd` tool (apt-get install zstd)');
       return pipeThrough('zstd', ['-c', '-q', '-19'], data);
   }
 }
 
 export async function decompress(data: Buffer, kind: Compression): Promise<Buffer> {
   switch (kind) {
-    case 'none': return data;
-    case 'gz': return gunzipSync(data);
+    case 'none':
+      return data;
+    case 'gz':
+      return gunzipSync(data);
     case 'xz':
       if (!haveTool('xz')) throw new EnvironmentError('reading xz data needs the `xz` tool (apt-get install xz-utils)');
       xzBatcher ??= new XzBatcher((input) => pipeThrough('xz', ['-dc'], input));
       return xzBatcher.decompress(data);
     case 'zst':
-      if (!haveTool('zstd')) throw new EnvironmentError('reading zstd data needs the `zstd` tool (apt-get install zstd)');
+      if (!haveTool('zstd'))
+        throw new EnvironmentError('reading zstd data needs the `zstd` tool (apt-get install zstd)');
       return pipeThrough('zstd', ['-dc', '-q'], data);
   }
 }

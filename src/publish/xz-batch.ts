@@ -52,7 +52,12 @@ export function xzUncompressedSize(buf: Buffer): number | undefined {
 
 type Run = (input: Buffer) => Promise<Buffer>;
 
-interface Pending { data: Buffer; size?: number; resolve: (b: Buffer) => void; reject: (e: unknown) => void }
+interface Pending {
+  data: Buffer;
+  size?: number;
+  resolve: (b: Buffer) => void;
+  reject: (e: unknown) => void;
+}
 
 export class XzBatcher {
   private pending: Pending[] = [];

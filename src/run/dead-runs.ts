@@ -28,7 +28,12 @@ interface OwnerRecord {
 
 /** Records this process as the owner of a pipeline directory (before anything big is written into it). */
 export function writeOwner(pipelineDir: string, keepWorkspaces: boolean): Promise<void> {
-  const rec: OwnerRecord = { pid: process.pid, host: hostname(), processStart: processStartTime(process.pid), keepWorkspaces };
+  const rec: OwnerRecord = {
+    pid: process.pid,
+    host: hostname(),
+    processStart: processStartTime(process.pid),
+    keepWorkspaces,
+  };
   return writeFileAtomic(join(pipelineDir, OWNER_FILE), `${JSON.stringify(rec)}\n`, 0o600);
 }
 
@@ -50,7 +55,11 @@ function ownerDead(dir: string): boolean {
   if (!Number.isInteger(rec.pid) || rec.pid <= 0) return false;
   if (!processAlive(rec.pid)) return true;
   // The pid is in use: by the same process unless its start time differs (pids are reused).
-  return rec.processStart !== undefined && processStartTime(rec.pid) !== undefined && processStartTime(rec.pid) !== rec.processStart;
+  return (
+    rec.processStart !== undefined &&
+    processStartTime(rec.pid) !== undefined &&
+    processStartTime(rec.pid) !== rec.processStart
+  );
 }
 
 export interface ReclaimResult {

@@ -83,7 +83,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
 
   // A child pipeline runs for the same commit: it uses its parent's snapshot.
   const snapshotDir = join(o.pipelineDir, 'snapshot', 'src');
-  const snapshot = o.downstream?.snapshot ?? await createSnapshot(o.pipeline.projectDir, snapshotDir, o.source ?? 'worktree');
+  const snapshot =
+    o.downstream?.snapshot ?? (await createSnapshot(o.pipeline.projectDir, snapshotDir, o.source ?? 'worktree'));
   trace('snapshot created');
   // What each job's attempts reported (a retry's cache and artifacts replace the earlier attempt's), and the
   // workspace removals they started; only this function writes them.
@@ -95,64 +96,123 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
   const mask = (text: string) => new StreamMasker(secrets).maskString(text);
   const removals: Promise<unknown>[] = [];
   const ctx: RunContext = {
-    pipeline: o.pipeline, pipelineId: o.pipelineId, pipelineDir: o.pipelineDir, store, snapshot,
-    executor: o.executor, console: o.console, graph, maskedNames: o.maskedNames ?? [], info,
-    artifactsOf: (name) => kept.get(name)?.artifacts, keepWorkspaces: o.keepWorkspaces ?? false, cachePool: o.cachePool ?? POOL_MAX, hostEnv: process.env, runnerEnv: o.runnerEnv ?? {},
-    preBuildScript: o.preBuildScript, postBuildScript: o.postBuildScript, hardStop: o.hardStop, secrets: o.secrets, maskedSeen: secrets,
+    pipeline: o.pipeline,
+    pipelineId: o.pipelineId,
+    pipelineDir: o.pipelineDir,
+    store,
+    snapshot,
+    executor: o.executor,
+    console: o.console,
+    graph,
+    maskedNames: o.maskedNames ?? [],
+    info,
+    artifactsOf: (name) => kept.get(name)?.artifacts,
+    keepWorkspaces: o.keepWorkspaces ?? false,
+    cachePool: o.cachePool ?? POOL_MAX,
+    hostEnv: process.env,
+    runnerEnv: o.runnerEnv ?? {},
+    preBuildScript: o.preBuildScript,
+    postBuildScript: o.postBuildScript,
+    hardStop: o.hardStop,
+    secrets: o.secrets,
+    maskedSeen: secrets,
     // Groups are the project's (GitLab scopes resource_group by project), shared by every run using this store.
-    resourceLocks: { dir: join(o.storeDir, 'resource-groups'), scope: o.pipeline.projectDir, modes: o.resourceGroupModes ?? {} },
+    resourceLocks: {
+      dir: join(o.storeDir, 'resource-groups'),
+      scope: o.pipeline.projectDir,
+      modes: o.resourceGroupModes ?? {},
+    },
   };
   const control = o.control ?? new SchedulerControl();
   const stageOf = new Map(o.pipeline.jobs.map((j) => [j.name, j.stage]));
-  const result = await schedule(graph, {
-    runAttempt: async (job, attempt, signal) => {
-      if (job.trigger) {
-        const info_ = info.get(job.name)!;
-        const out = new JobOutput(job.name, info_.logPath, o.console, []);
-        try {
-          out.info(`Trigger job ${job.name} (stage ${job.stage})`, 'cyan');
-          const node = graph.nodes.get(job.name)!;
-          const r = await runTriggerAttempt({
-            pipeline: o.pipeline, pipelineId: o.pipelineId, store, kilnDir: o.downstream?.kilnDir ?? dirname(dirname(o.pipelineDir)),
-            depth: o.downstream?.depth ?? 0, allowMultiProject: o.downstream?.allowMultiProject ?? false,
-            artifactsFrom: node.artifactsFrom, inRun: (n) => graph.nodes.has(n), artifactsOf: (n) => kept.get(n)?.artifacts,
-            runChild: (child, id, dir, childSignal) => runPipeline({
-              ...o, pipeline: child, pipelineId: id, pipelineDir: dir, console: o.console.withPrefix(`${job.name} > `),
-              // `kiln run --manual` (all) plays the children's manual jobs too; named ones are the parent's.
-              select: { manual: o.select?.manual === true ? true : undefined }, previous: undefined, signal: childSignal, control: undefined, keepWorkspaces: o.keepWorkspaces,
-              downstream: { ...o.downstream, depth: (o.downstream?.depth ?? 0) + 1, snapshot },
-            }),
-          }, job, out, signal, o.signal ?? new AbortController().signal);
-          if (r.downstream) children.set(job.name, r.downstream);
-          return r.result;
-        } finally {
-          await out.close();
+  const result = await schedule(
+    graph,
+    {
+      runAttempt: async (job, attempt, signal) => {
+        if (job.trigger) {
+          const info_ = info.get(job.name)!;
+          const out = new JobOutput(job.name, info_.logPath, o.console, []);
+          try {
+            out.info(`Trigger job ${job.name} (stage ${job.stage})`, 'cyan');
+            const node = graph.nodes.get(job.name)!;
+            const r = await runTriggerAttempt(
+              {
+                pipeline: o.pipeline,
+                pipelineId: o.pipelineId,
+                store,
+                kilnDir: o.downstream?.kilnDir ?? dirname(dirname(o.pipelineDir)),
+                depth: o.downstream?.depth ?? 0,
+                allowMultiProject: o.downstream?.allowMultiProject ?? false,
+                artifactsFrom: node.artifactsFrom,
+                inRun: (n) => graph.nodes.has(n),
+                artifactsOf: (n) => kept.get(n)?.artifacts,
+                runChild: (child, id, dir, childSignal) =>
+                  runPipeline({
+                    ...o,
+                    pipeline: child,
+                    pipelineId: id,
+                    pipelineDir: dir,
+                    console: o.console.withPrefix(`${job.name} > `),
+                    // `kiln run --manual` (all) plays the children's manual jobs too; named ones are the parent's.
+                    select: { manual: o.select?.manual === true ? true : undefined },
+                    previous: undefined,
+                    signal: childSignal,
+                    control: undefined,
+                    keepWorkspaces: o.keepWorkspaces,
+                    downstream: { ...o.downstream, depth: (o.downstream?.depth ?? 0) + 1, snapshot },
+                  }),
+              },
+              job,
+              out,
+              signal,
+              o.signal ?? new AbortController().signal,
+            );
+            if (r.downstream) children.set(job.name, r.downstream);
+            return r.result;
+          } finally {
+            await out.close();
+          }
         }
-      }
-      const { result, removal, ...left } = await runAttempt(ctx, job, attempt, signal);
-      if (removal) removals.push(removal);
-      const before = kept.get(job.name) ?? {};
-      // A retry's results replace the earlier attempt's; what a later attempt did not get to keeps the earlier one.
-      kept.set(job.name, { ...left, cache: left.cache ?? before.cache, artifacts: left.artifacts ?? before.artifacts });
-      return result;
+        const { result, removal, ...left } = await runAttempt(ctx, job, attempt, signal);
+        if (removal) removals.push(removal);
+        const before = kept.get(job.name) ?? {};
+        // A retry's results replace the earlier attempt's; what a later attempt did not get to keeps the earlier one.
+        kept.set(job.name, {
+          ...left,
+          cache: left.cache ?? before.cache,
+          artifacts: left.artifacts ?? before.artifacts,
+        });
+        return result;
+      },
+      onSkip: (job, rec) => o.console.line(job.name, mask(`${rec.status}: ${rec.skipReason ?? ''}`), false, 'yellow'),
+      onRetry: (job, attempt, next) =>
+        o.console.line(
+          job.name,
+          mask(
+            `failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`,
+          ),
+          false,
+          'yellow',
+        ),
+      onDelay: (job, secs) =>
+        o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
+      onFinish: (job, rec) => {
+        // workflow:auto_cancel:on_job_failure: all — a failure (not allowed) cancels the rest of the pipeline.
+        if (o.pipeline.autoCancel.onJobFailure === 'all' && rec.status === 'failed' && !rec.allowedFailure) {
+          control.cancelAll(`auto-canceled: job ${job.name} failed (workflow:auto_cancel:on_job_failure: all)`);
+        }
+      },
     },
-    onSkip: (job, rec) => o.console.line(job.name, mask(`${rec.status}: ${rec.skipReason ?? ''}`), false, 'yellow'),
-    onRetry: (job, attempt, next) => o.console.line(job.name, mask(`failed (${attempt.message ?? attempt.failureReason}); retrying (attempt ${next} of ${job.retry.max + 1})`), false, 'yellow'),
-    onDelay: (job, secs) => o.console.line(job.name, `delayed: starting in ${formatDuration(secs * 1000)}`, false, 'yellow'),
-    onFinish: (job, rec) => {
-      // workflow:auto_cancel:on_job_failure: all — a failure (not allowed) cancels the rest of the pipeline.
-      if (o.pipeline.autoCancel.onJobFailure === 'all' && rec.status === 'failed' && !rec.allowedFailure) {
-        control.cancelAll(`auto-canceled: job ${job.name} failed (workflow:auto_cancel:on_job_failure: all)`);
-      }
-    },
-  }, { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal, control });
+    { concurrency: o.concurrency ?? availableParallelism(), signal: o.signal, control },
+  );
   trace('jobs done');
   await Promise.all(removals);
   // The pipeline ends when its child pipelines have ended (GitLab shows them under the trigger job).
   const downstreams = new Map<string, PipelineSummary>();
   for (const [name, p] of children) downstreams.set(name, await p);
   if (!o.keepWorkspaces) {
-    if (!o.downstream?.snapshot) await rm(join(o.pipelineDir, 'snapshot'), { recursive: true, force: true }).catch(() => undefined);
+    if (!o.downstream?.snapshot)
+      await rm(join(o.pipelineDir, 'snapshot'), { recursive: true, force: true }).catch(() => undefined);
     await rm(join(o.pipelineDir, 'ws'), { recursive: true, force: true }).catch(() => undefined);
   }
 
@@ -166,24 +226,35 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
       if (down) {
         s.downstream = down;
         if (rec.message) s.message = rec.message;
-        else if (!s.message) s.message = `child pipeline ${down.pipelineId} ${down.status}${rec.status === 'success' && down.status !== 'passed' && !o.pipeline.jobs.find((j) => j.name === rec.name)?.trigger?.strategy ? ' (no strategy: the trigger job does not wait for it, as on GitLab)' : ''}`;
+        else if (!s.message)
+          s.message = `child pipeline ${down.pipelineId} ${down.status}${rec.status === 'success' && down.status !== 'passed' && !o.pipeline.jobs.find((j) => j.name === rec.name)?.trigger?.strategy ? ' (no strategy: the trigger job does not wait for it, as on GitLab)' : ''}`;
       }
       return s;
     });
   // Manual jobs not played and the jobs they hold back are listed too, with what to do about them.
   const held = selection.held.map((h): JobSummary => ({
-    name: h.name, stage: stageOf.get(h.name) ?? '', status: h.kind, allowedFailure: false, attempts: 0, message: h.reason,
+    name: h.name,
+    stage: stageOf.get(h.name) ?? '',
+    status: h.kind,
+    allowedFailure: false,
+    attempts: 0,
+    message: h.reason,
   }));
-  const earlier = (o.previous?.jobs ?? []).filter((j) => !result.records.has(j.name) && !selection.held.some((h) => h.name === j.name));
+  const earlier = (o.previous?.jobs ?? []).filter(
+    (j) => !result.records.has(j.name) && !selection.held.some((h) => h.name === j.name),
+  );
   const jobs = [...earlier, ...ran, ...held].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
   const status = pipelineStatus([...result.records.values()], result.cancelled, selection.blocking, earlier);
-  return maskStrings<PipelineSummary>({
-    pipelineId: o.pipelineId,
-    status,
-    durationMs: Date.now() - t0,
-    jobs,
-    skipped: selection.skipped,
-  }, new StreamMasker(secrets));
+  return maskStrings<PipelineSummary>(
+    {
+      pipelineId: o.pipelineId,
+      status,
+      durationMs: Date.now() - t0,
+      jobs,
+      skipped: selection.skipped,
+    },
+    new StreamMasker(secrets),
+  );
 }
 
 /**
@@ -191,10 +262,16 @@ export async function runPipeline(o: RunPipelineOptions): Promise<PipelineSummar
  * else a blocking manual job that was not played makes it blocked. `earlier`: jobs that finished in an earlier
  * run of the same pipeline (continued with --pipeline).
  */
-export function pipelineStatus(records: JobRecord[], cancelled: boolean, blocking: string[] = [], earlier: JobSummary[] = []): PipelineSummary['status'] {
+export function pipelineStatus(
+  records: JobRecord[],
+  cancelled: boolean,
+  blocking: string[] = [],
+  earlier: JobSummary[] = [],
+): PipelineSummary['status'] {
   const failedBefore = earlier.some((j) => j.status === 'failed' || j.status === 'not run');
   if (failedBefore || records.some((r) => r.status === 'failed' && !r.allowedFailure)) return 'failed';
-  if (cancelled || records.some((r) => r.status === 'canceled') || earlier.some((j) => j.status === 'canceled')) return 'canceled';
+  if (cancelled || records.some((r) => r.status === 'canceled') || earlier.some((j) => j.status === 'canceled'))
+    return 'canceled';
   if (blocking.length) return 'blocked';
   return 'passed';
 }

@@ -15,7 +15,10 @@ export function pipelinesRoot(kilnDir: string): string {
 
 async function ids(root: string): Promise<number[]> {
   try {
-    return (await readdir(root)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+    return (await readdir(root))
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number)
+      .sort((a, b) => a - b);
   } catch {
     return [];
   }

@@ -105,7 +105,10 @@ export function projectId(projectDir: string, kilnDir = join(projectDir, '.kiln'
     }
     throw new Error('it keeps changing under concurrent runs');
   } catch (e) {
-    throw new StoreError(`cannot read or make the project's store id in ${join(kilnDir, PROJECT_FILE)}: ${(e as Error).message}`, { cause: e });
+    throw new StoreError(
+      `cannot read or make the project's store id in ${join(kilnDir, PROJECT_FILE)}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 

@@ -118,7 +118,14 @@ export interface JobPayload {
   id: number;
   token: string;
   allow_git_fetch?: boolean;
-  job_info: { name: string; stage: string; project_id: number; project_name: string; pipeline_id?: number; project_full_path?: string };
+  job_info: {
+    name: string;
+    stage: string;
+    project_id: number;
+    project_name: string;
+    pipeline_id?: number;
+    project_full_path?: string;
+  };
   git_info: PayloadGitInfo;
   runner_info?: { timeout?: number };
   variables?: PayloadVariable[];
@@ -138,8 +145,14 @@ export interface JobPayload {
 
 /** common/network.go JobState and the failure reasons GitLab knows (common/network.go consts). */
 export type JobState = 'running' | 'success' | 'failed';
-export type FailureReason = 'script_failure' | 'runner_system_failure' | 'job_execution_timeout' | 'unknown_failure'
-  | 'image_pull_failure' | 'job_canceled' | 'runner_interrupted';
+export type FailureReason =
+  | 'script_failure'
+  | 'runner_system_failure'
+  | 'job_execution_timeout'
+  | 'unknown_failure'
+  | 'image_pull_failure'
+  | 'job_canceled'
+  | 'runner_interrupted';
 
 /** common/network.go UpdateJobRequest. */
 export interface UpdateJobRequest {

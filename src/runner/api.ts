@@ -20,19 +20,41 @@ export const KILN_VERSION = '0.1.0';
 export function runnerFeatures(executor: string): FeaturesInfo {
   const docker = executor === 'docker';
   return {
-    variables: true, image: docker, services: docker, artifacts: true, cache: true, fallback_cache_keys: true,
-    upload_multiple_artifacts: true, upload_raw_artifacts: true, refspecs: true, masking: true, raw_variables: true,
-    artifacts_exclude: true, multi_build_steps: true, trace_reset: true, trace_checksum: true, trace_size: true,
-    cancelable: true, return_exit_code: true, service_variables: docker, service_multiple_aliases: docker,
-    image_executor_opts: docker, cancel_gracefully: true,
+    variables: true,
+    image: docker,
+    services: docker,
+    artifacts: true,
+    cache: true,
+    fallback_cache_keys: true,
+    upload_multiple_artifacts: true,
+    upload_raw_artifacts: true,
+    refspecs: true,
+    masking: true,
+    raw_variables: true,
+    artifacts_exclude: true,
+    multi_build_steps: true,
+    trace_reset: true,
+    trace_checksum: true,
+    trace_size: true,
+    cancelable: true,
+    return_exit_code: true,
+    service_variables: docker,
+    service_multiple_aliases: docker,
+    image_executor_opts: docker,
+    cancel_gracefully: true,
   };
 }
 
 export function runnerInfo(executor: string, shell = 'bash'): RunnerInfo {
   const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' };
   return {
-    name: 'kiln', version: KILN_VERSION, platform: platform(), architecture: goArch[arch()] ?? arch(),
-    executor, shell, features: runnerFeatures(executor),
+    name: 'kiln',
+    version: KILN_VERSION,
+    platform: platform(),
+    architecture: goArch[arch()] ?? arch(),
+    executor,
+    shell,
+    features: runnerFeatures(executor),
   };
 }
 
@@ -64,9 +86,7 @@ export type UpdateOutcome =
   | { kind: 'failed'; remote: RemoteJobState; detail: string };
 
 export type JobRequestOutcome =
-  | { kind: 'job'; job: JobPayload }
-  | { kind: 'none' }
-  | { kind: 'retry-later'; detail: string; waitMs?: number };
+  { kind: 'job'; job: JobPayload } | { kind: 'none' } | { kind: 'retry-later'; detail: string; waitMs?: number };
 
 export interface ArtifactUpload {
   filename: string;
@@ -94,10 +114,12 @@ export function remoteState(res: HttpResponse): RemoteJobState {
 function message(res: HttpResponse): string {
   const text = res.body.toString('utf8').slice(0, 300);
   try {
-    const m = (JSON.parse(text) as { message?: unknown; error?: unknown });
+    const m = JSON.parse(text) as { message?: unknown; error?: unknown };
     const detail = m.message ?? m.error;
     if (detail !== undefined) return `${res.status}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return `${res.status}${text ? `: ${text}` : ''}`;
 }
 
@@ -105,7 +127,10 @@ export class CoordinatorClient {
   readonly http: HttpClient;
   private readonly api: URL;
 
-  constructor(readonly url: string, tls: TlsFiles = {}) {
+  constructor(
+    readonly url: string,
+    tls: TlsFiles = {},
+  ) {
     const base = new URL(url.endsWith('/') ? url : `${url}/`);
     this.api = new URL('api/v4/', base);
     this.http = new HttpClient(tls);
@@ -119,21 +144,40 @@ export class CoordinatorClient {
     return new URL(path, this.api);
   }
 
-  private json(method: string, path: string, body: unknown, headers: Record<string, string> = {}, extra: { signal?: AbortSignal; timeoutMs?: number; retry?: boolean } = {}) {
+  private json(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    extra: { signal?: AbortSignal; timeoutMs?: number; retry?: boolean } = {},
+  ) {
     return this.http.request({
-      method, url: this.endpoint(path), body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, timeoutMs: extra.timeoutMs ?? 60_000, ...extra,
+      method,
+      url: this.endpoint(path),
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      timeoutMs: extra.timeoutMs ?? 60_000,
+      ...extra,
     });
   }
 
   /** Legacy registration token → a new runner (POST /api/v4/runners). */
-  async register(registrationToken: string, params: { description: string; tagList?: string; runUntagged?: boolean; locked?: boolean; executor: string }): Promise<RunnerTokenAnswer> {
+  async register(
+    registrationToken: string,
+    params: { description: string; tagList?: string; runUntagged?: boolean; locked?: boolean; executor: string },
+  ): Promise<RunnerTokenAnswer> {
     const res = await this.json('POST', 'runners', {
-      token: registrationToken, description: params.description, tag_list: params.tagList, run_untagged: params.runUntagged ?? true,
-      locked: params.locked ?? false, paused: false, info: runnerInfo(params.executor),
+      token: registrationToken,
+      description: params.description,
+      tag_list: params.tagList,
+      run_untagged: params.runUntagged ?? true,
+      locked: params.locked ?? false,
+      paused: false,
+      info: runnerInfo(params.executor),
     });
     if (res.status === 201) return JSON.parse(res.body.toString('utf8')) as RunnerTokenAnswer;
-    if (res.status === 403) throw new RunnerForbiddenError(`registering the runner was refused (403: check the registration token)`);
+    if (res.status === 403)
+      throw new RunnerForbiddenError(`registering the runner was refused (403: check the registration token)`);
     throw new RunnerError(`registering the runner failed (${message(res)})`);
   }
 
@@ -157,18 +201,34 @@ export class CoordinatorClient {
    */
   async unregister(token: string, systemId: string): Promise<void> {
     const manager = token.startsWith('glrt-');
-    const res = await this.json('DELETE', manager ? 'runners/managers' : 'runners', manager ? { token, system_id: systemId } : { token });
+    const res = await this.json(
+      'DELETE',
+      manager ? 'runners/managers' : 'runners',
+      manager ? { token, system_id: systemId } : { token },
+    );
     if (res.status === 204) return;
-    if (res.status === 403) throw new RunnerForbiddenError('unregistering was refused (403: the token is not valid any more)');
+    if (res.status === 403)
+      throw new RunnerForbiddenError('unregistering was refused (403: the token is not valid any more)');
     throw new RunnerError(`unregistering the runner failed (${message(res)})`);
   }
 
   /** POST /api/v4/jobs/request. GitLab holds the request open (long polling) until a job or its timeout. */
-  async requestJob(token: string, info: RunnerInfo, systemId: string, lastUpdate: string | undefined, signal?: AbortSignal): Promise<JobRequestOutcome & { lastUpdate?: string }> {
+  async requestJob(
+    token: string,
+    info: RunnerInfo,
+    systemId: string,
+    lastUpdate: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<JobRequestOutcome & { lastUpdate?: string }> {
     let res: HttpResponse;
     try {
-      res = await this.json('POST', 'jobs/request', { token, info, system_id: systemId, ...(lastUpdate ? { last_update: lastUpdate } : {}) },
-        { 'RUNNER-TOKEN': token }, { signal, timeoutMs: 120_000, retry: false });
+      res = await this.json(
+        'POST',
+        'jobs/request',
+        { token, info, system_id: systemId, ...(lastUpdate ? { last_update: lastUpdate } : {}) },
+        { 'RUNNER-TOKEN': token },
+        { signal, timeoutMs: 120_000, retry: false },
+      );
     } catch (e) {
       return { kind: 'retry-later', detail: (e as Error).message };
     }
@@ -176,9 +236,17 @@ export class CoordinatorClient {
     const withLu = lu ? { lastUpdate: lu } : {};
     if (res.status === 201) return { kind: 'job', job: JSON.parse(res.body.toString('utf8')) as JobPayload, ...withLu };
     if (res.status === 204) return { kind: 'none', ...withLu };
-    if (res.status === 403) throw new RunnerForbiddenError('GitLab refused the runner token (403 from jobs/request): verify or register again');
+    if (res.status === 403)
+      throw new RunnerForbiddenError(
+        'GitLab refused the runner token (403 from jobs/request): verify or register again',
+      );
     const wait = res.status === 429 ? Number(header(res, 'Retry-After')) * 1000 : undefined;
-    return { kind: 'retry-later', detail: `jobs/request: ${message(res)}`, ...(wait && Number.isFinite(wait) ? { waitMs: wait } : {}), ...withLu };
+    return {
+      kind: 'retry-later',
+      detail: `jobs/request: ${message(res)}`,
+      ...(wait && Number.isFinite(wait) ? { waitMs: wait } : {}),
+      ...withLu,
+    };
   }
 
   /** PUT /api/v4/jobs/:id (state updates and the final one). */
@@ -193,12 +261,18 @@ export class CoordinatorClient {
     // gitlab.go createUpdateJobResult checks Job-Status canceled/failed before the status code.
     if (remote.abort) return { kind: 'abort', remote };
     switch (res.status) {
-      case 200: return { kind: 'ok', remote };
-      case 202: return { kind: 'accepted', remote };
-      case 412: return { kind: 'trace-validation-failed', remote };
-      case 404: return { kind: 'not-found', remote };
-      case 403: return { kind: 'abort', remote };
-      default: return { kind: 'failed', remote, detail: message(res) };
+      case 200:
+        return { kind: 'ok', remote };
+      case 202:
+        return { kind: 'accepted', remote };
+      case 412:
+        return { kind: 'trace-validation-failed', remote };
+      case 404:
+        return { kind: 'not-found', remote };
+      case 403:
+        return { kind: 'abort', remote };
+      default:
+        return { kind: 'failed', remote, detail: message(res) };
     }
   }
 
@@ -207,8 +281,16 @@ export class CoordinatorClient {
     let res: HttpResponse;
     try {
       res = await this.http.request({
-        method: 'PATCH', url: this.endpoint(`jobs/${id}/trace?debug_trace=false`), body: content, retry: false, timeoutMs: 60_000,
-        headers: { 'JOB-TOKEN': jobToken, 'content-type': 'text/plain', 'content-range': `${offset}-${offset + content.length - 1}` },
+        method: 'PATCH',
+        url: this.endpoint(`jobs/${id}/trace?debug_trace=false`),
+        body: content,
+        retry: false,
+        timeoutMs: 60_000,
+        headers: {
+          'JOB-TOKEN': jobToken,
+          'content-type': 'text/plain',
+          'content-range': `${offset}-${offset + content.length - 1}`,
+        },
       });
     } catch (e) {
       return { kind: 'failed', remote: { abort: false, cancelRequested: false }, detail: (e as Error).message };
@@ -229,15 +311,20 @@ export class CoordinatorClient {
   /** POST /api/v4/jobs/:id/artifacts (multipart, field "file"), as gitlab.go UploadRawArtifacts. */
   async uploadArtifact(id: number, jobToken: string, a: ArtifactUpload): Promise<void> {
     const boundary = `kiln-${randomBytes(12).toString('hex')}`;
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${a.filename.replace(/["\r\n]/g, '_')}"\r\n`
-      + 'Content-Type: application/octet-stream\r\n\r\n');
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${a.filename.replace(/["\r\n]/g, '_')}"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const q = new URLSearchParams();
     if (a.expireIn) q.set('expire_in', a.expireIn);
     q.set('artifact_format', a.format);
     q.set('artifact_type', a.type);
     const res = await this.http.request({
-      method: 'POST', url: this.endpoint(`jobs/${id}/artifacts?${q}`), body: Buffer.concat([head, a.data, tail]), timeoutMs: 3_600_000,
+      method: 'POST',
+      url: this.endpoint(`jobs/${id}/artifacts?${q}`),
+      body: Buffer.concat([head, a.data, tail]),
+      timeoutMs: 3_600_000,
       headers: { 'JOB-TOKEN': jobToken, 'content-type': `multipart/form-data; boundary=${boundary}` },
     });
     if (res.status === 201) return;
@@ -246,9 +333,17 @@ export class CoordinatorClient {
   }
 
   /** GET /api/v4/jobs/:id/artifacts with this job's token; the zip is streamed to sink. */
-  async downloadArtifacts(dependencyId: number, jobToken: string, sink: (res: http.IncomingMessage) => Promise<void>): Promise<void> {
+  async downloadArtifacts(
+    dependencyId: number,
+    jobToken: string,
+    sink: (res: http.IncomingMessage) => Promise<void>,
+  ): Promise<void> {
     const res = await this.http.request({
-      method: 'GET', url: this.endpoint(`jobs/${dependencyId}/artifacts`), headers: { 'JOB-TOKEN': jobToken }, sink, timeoutMs: 3_600_000,
+      method: 'GET',
+      url: this.endpoint(`jobs/${dependencyId}/artifacts`),
+      headers: { 'JOB-TOKEN': jobToken },
+      sink,
+      timeoutMs: 3_600_000,
     });
     if (res.status === 200) return;
     if (res.status === 404) throw new RunnerError(`artifacts of job ${dependencyId} not found (404)`);

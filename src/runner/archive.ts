@@ -20,11 +20,20 @@ export async function zipPaths(root: string, paths: string[]): Promise<Buffer> {
     const st = await lstat(abs);
     const mtime = st.mtime;
     if (st.isSymbolicLink()) {
-      files[rel] = [Buffer.from(await readlink(abs)), { level: 0, os: 3, attrs: ((S_IFLNK | 0o777) << 16) >>> 0, mtime }];
+      files[rel] = [
+        Buffer.from(await readlink(abs)),
+        { level: 0, os: 3, attrs: ((S_IFLNK | 0o777) << 16) >>> 0, mtime },
+      ];
     } else if (st.isDirectory()) {
-      files[`${rel}/`] = [new Uint8Array(0), { level: 0, os: 3, attrs: ((S_IFDIR | (st.mode & 0o7777)) << 16) >>> 0, mtime }];
+      files[`${rel}/`] = [
+        new Uint8Array(0),
+        { level: 0, os: 3, attrs: ((S_IFDIR | (st.mode & 0o7777)) << 16) >>> 0, mtime },
+      ];
     } else if (st.isFile()) {
-      files[rel] = [await readFile(abs), { level: 6, os: 3, attrs: ((0o100000 | (st.mode & 0o7777)) << 16) >>> 0, mtime }];
+      files[rel] = [
+        await readFile(abs),
+        { level: 6, os: 3, attrs: ((0o100000 | (st.mode & 0o7777)) << 16) >>> 0, mtime },
+      ];
     }
   }
   return Buffer.from(zipSync(files));
@@ -35,7 +44,10 @@ export async function gzipPaths(root: string, paths: string[]): Promise<Buffer> 
   const parts: Buffer[] = [];
   for (const rel of paths) {
     const st = await lstat(join(root, rel));
-    if (st.isFile()) parts.push(Buffer.from(gzipSync(await readFile(join(root, rel)), { filename: posix.basename(rel), mtime: st.mtime })));
+    if (st.isFile())
+      parts.push(
+        Buffer.from(gzipSync(await readFile(join(root, rel)), { filename: posix.basename(rel), mtime: st.mtime })),
+      );
   }
   return Buffer.concat(parts);
 }
@@ -54,7 +66,8 @@ export function zipModes(zip: Buffer): Map<string, number> {
   const count = zip.readUInt16LE(eocd + 10);
   let p = zip.readUInt32LE(eocd + 16);
   for (let n = 0; n < count; n++) {
-    if (p + 46 > zip.length || zip.readUInt32LE(p) !== 0x02014b50) throw new RunnerError('damaged zip archive (central directory)');
+    if (p + 46 > zip.length || zip.readUInt32LE(p) !== 0x02014b50)
+      throw new RunnerError('damaged zip archive (central directory)');
     const madeBy = zip.readUInt16LE(p + 4) >> 8;
     const nameLen = zip.readUInt16LE(p + 28);
     const extraLen = zip.readUInt16LE(p + 30);
@@ -75,7 +88,8 @@ async function checkParents(root: string, rel: string): Promise<void> {
     cur = cur ? `${cur}/${part}` : part;
     try {
       const st = await lstat(join(root, cur));
-      if (st.isSymbolicLink()) throw new RunnerError(`archive entry "${rel}" would be written through the symlink "${cur}"; refused`);
+      if (st.isSymbolicLink())
+        throw new RunnerError(`archive entry "${rel}" would be written through the symlink "${cur}"; refused`);
       if (!st.isDirectory()) throw new RunnerError(`archive entry "${rel}": "${cur}" is not a directory`);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;

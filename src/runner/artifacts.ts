@@ -16,8 +16,13 @@ export function artifactWanted(a: PayloadArtifact, success: boolean): boolean {
   return when === 'always' || (when === 'on_success' ? success : !success);
 }
 
-export async function downloadDependencies(client: CoordinatorClient, jobToken: string, deps: PayloadDependency[], ws: string,
-  out: (l: string) => void): Promise<void> {
+export async function downloadDependencies(
+  client: CoordinatorClient,
+  jobToken: string,
+  deps: PayloadDependency[],
+  ws: string,
+  out: (l: string) => void,
+): Promise<void> {
   for (const d of deps) {
     if (!d.artifacts_file?.filename) continue;
     out(`Downloading artifacts for ${d.name} (${d.id})...`);
@@ -30,15 +35,31 @@ export async function downloadDependencies(client: CoordinatorClient, jobToken: 
   }
 }
 
-export async function uploadArtifacts(client: CoordinatorClient, jobId: number, jobToken: string, specs: PayloadArtifact[], ws: string,
-  env: Record<string, string>, success: boolean, untracked: () => Promise<string[]>, out: (l: string) => void): Promise<void> {
+export async function uploadArtifacts(
+  client: CoordinatorClient,
+  jobId: number,
+  jobToken: string,
+  specs: PayloadArtifact[],
+  ws: string,
+  env: Record<string, string>,
+  success: boolean,
+  untracked: () => Promise<string[]>,
+  out: (l: string) => void,
+): Promise<void> {
   for (const a of specs) {
     if (!artifactWanted(a, success)) continue;
     const type = a.artifact_type || 'archive';
     const format = a.artifact_format || 'zip';
     const expand = (s: string) => expandString(s, (n) => env[n]);
-    const resolved = await resolvePaths(ws, (a.paths ?? []).map(expand), (a.exclude ?? []).map(expand), a.untracked ? await untracked() : [], 'artifact path');
-    for (const u of resolved.unmatched) out(`WARNING: ${u}: no matching files. Ensure that the artifact path is relative to the working directory`);
+    const resolved = await resolvePaths(
+      ws,
+      (a.paths ?? []).map(expand),
+      (a.exclude ?? []).map(expand),
+      a.untracked ? await untracked() : [],
+      'artifact path',
+    );
+    for (const u of resolved.unmatched)
+      out(`WARNING: ${u}: no matching files. Ensure that the artifact path is relative to the working directory`);
     if (!resolved.paths.length) {
       out(`WARNING: Uploading artifacts as "${type}" to coordinator... no files matched; nothing uploaded`);
       continue;

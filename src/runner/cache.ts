@@ -39,7 +39,13 @@ function pushes(c: PayloadCache, success: boolean): boolean {
   return when === 'always' || (when === 'on_success' ? success : !success);
 }
 
-export async function restoreCaches(caches: PayloadCache[], scope: CacheScope, ws: string, env: Record<string, string>, out: (l: string) => void): Promise<void> {
+export async function restoreCaches(
+  caches: PayloadCache[],
+  scope: CacheScope,
+  ws: string,
+  env: Record<string, string>,
+  out: (l: string) => void,
+): Promise<void> {
   const store = new Store(scope.root);
   for (const c of caches) {
     if (!pulls(c)) {
@@ -74,8 +80,15 @@ export async function restoreCaches(caches: PayloadCache[], scope: CacheScope, w
   }
 }
 
-export async function saveCaches(caches: PayloadCache[], scope: CacheScope, ws: string, env: Record<string, string>, success: boolean,
-  untracked: () => Promise<string[]>, out: (l: string) => void): Promise<void> {
+export async function saveCaches(
+  caches: PayloadCache[],
+  scope: CacheScope,
+  ws: string,
+  env: Record<string, string>,
+  success: boolean,
+  untracked: () => Promise<string[]>,
+  out: (l: string) => void,
+): Promise<void> {
   const store = new Store(scope.root);
   for (const c of caches) {
     const key = keyOf(c, env);
@@ -85,13 +98,20 @@ export async function saveCaches(caches: PayloadCache[], scope: CacheScope, ws: 
     }
     const patterns = (c.paths ?? []).map((p) => expandString(p, (n) => env[n]));
     const resolved = await resolvePaths(ws, patterns, [], c.untracked ? await untracked() : [], 'cache path');
-    for (const u of resolved.unmatched) out(`WARNING: ${u}: no matching files. Ensure that the artifact path is relative to the working directory`);
+    for (const u of resolved.unmatched)
+      out(`WARNING: ${u}: no matching files. Ensure that the artifact path is relative to the working directory`);
     if (!resolved.paths.length) {
       out(`WARNING: No cache paths matched for ${key}; not saving`);
       continue;
     }
     const files = await saveTree(store, ws, resolved.paths);
-    await store.writeEntry({ version: 2, kind: 'cache', key: entryKey(scope, key), createdAt: new Date().toISOString(), files });
+    await store.writeEntry({
+      version: 2,
+      kind: 'cache',
+      key: entryKey(scope, key),
+      createdAt: new Date().toISOString(),
+      files,
+    });
     out(`Created cache ${key} (${resolved.paths.length} entries)`);
   }
 }

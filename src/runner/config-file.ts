@@ -19,7 +19,10 @@ export interface NewRunner {
 
 /** A TOML basic string. */
 export function tomlString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+  return `"${s
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
 function readText(file: string): string {
@@ -49,7 +52,9 @@ export async function addRunner(file: string, r: NewRunner): Promise<void> {
     `  token = ${tomlString(r.token)}`,
     ...(r.tokenExpiresAt ? [`  token_expires_at = ${tomlString(r.tokenExpiresAt)}`] : []),
     `  executor = ${tomlString(r.executor)}`,
-    ...(r.executor === 'docker' && r.dockerImage ? ['  [runners.docker]', `    image = ${tomlString(r.dockerImage)}`] : []),
+    ...(r.executor === 'docker' && r.dockerImage
+      ? ['  [runners.docker]', `    image = ${tomlString(r.dockerImage)}`]
+      : []),
   ];
   const sep = text === '' ? '' : text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
   const next = `${text}${sep}${lines.join('\n')}\n`;
@@ -91,7 +96,10 @@ export function permissionWarning(file: string, runners: RunnerEntry[]): string 
   if (!runners.some((r) => r.token)) return undefined;
   try {
     const mode = statSync(file).mode & 0o777;
-    if (mode & 0o077) return `warning: ${file} holds runner tokens and is readable by others (mode ${mode.toString(8)}): chmod 600 ${file}`;
-  } catch { /* gone */ }
+    if (mode & 0o077)
+      return `warning: ${file} holds runner tokens and is readable by others (mode ${mode.toString(8)}): chmod 600 ${file}`;
+  } catch {
+    /* gone */
+  }
   return undefined;
 }

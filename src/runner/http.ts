@@ -51,7 +51,12 @@ export class HttpClient {
         throw new RunnerError(`cannot read TLS file ${f}: ${(e as Error).message}`);
       }
     };
-    this.httpsAgent = new https.Agent({ keepAlive: true, ca: read(tls.caFile), cert: read(tls.certFile), key: read(tls.keyFile) });
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      ca: read(tls.caFile),
+      cert: read(tls.certFile),
+      key: read(tls.keyFile),
+    });
   }
 
   close(): void {
@@ -76,22 +81,35 @@ export class HttpClient {
       const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
       const headers: Record<string, string> = { 'user-agent': 'kiln-runner', ...req.headers };
       if (body) headers['content-length'] = String(body.length);
-      const r = mod.request(req.url, {
-        method: req.method, headers, agent: req.url.protocol === 'https:' ? this.httpsAgent : this.httpAgent, signal: req.signal,
-      }, (res) => {
-        if (req.sink && res.statusCode === 200) {
-          req.sink(res).then(() => resolve({ status: 200, headers: res.headers, body: Buffer.alloc(0) }), reject);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const r = mod.request(
+        req.url,
+        {
+          method: req.method,
+          headers,
+          agent: req.url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+          signal: req.signal,
+        },
+        (res) => {
+          if (req.sink && res.statusCode === 200) {
+            req.sink(res).then(() => resolve({ status: 200, headers: res.headers, body: Buffer.alloc(0) }), reject);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
       if (req.timeoutMs) {
-        r.setTimeout(req.timeoutMs, () => r.destroy(new RunnerError(`${req.method} ${redactUrl(req.url)}: no answer in ${req.timeoutMs} ms`)));
+        r.setTimeout(req.timeoutMs, () =>
+          r.destroy(new RunnerError(`${req.method} ${redactUrl(req.url)}: no answer in ${req.timeoutMs} ms`)),
+        );
       }
-      r.on('error', (e) => reject(e instanceof RunnerError ? e : new RunnerError(`${req.method} ${redactUrl(req.url)}: ${e.message}`)));
+      r.on('error', (e) =>
+        reject(e instanceof RunnerError ? e : new RunnerError(`${req.method} ${redactUrl(req.url)}: ${e.message}`)),
+      );
       r.end(body);
     });
   }

@@ -51,7 +51,8 @@ export interface JobOutcome {
   traceBytes: number;
 }
 
-const section = (name: string, title: string) => `\x1b[0Ksection_start:${Math.floor(Date.now() / 1000)}:${name}\r\x1b[0K\x1b[36;1m${title}\x1b[0;m\n`;
+const section = (name: string, title: string) =>
+  `\x1b[0Ksection_start:${Math.floor(Date.now() / 1000)}:${name}\r\x1b[0K\x1b[36;1m${title}\x1b[0;m\n`;
 const sectionEnd = (name: string) => `\x1b[0Ksection_end:${Math.floor(Date.now() / 1000)}:${name}\r\x1b[0K`;
 
 /** Files the job created that git does not track (artifacts/cache `untracked`, ignored files included). */
@@ -59,7 +60,9 @@ function untrackedFiles(ws: string): Promise<string[]> {
   return new Promise((resolve) => {
     const child = spawn('git', ['ls-files', '--others', '-z'], { cwd: ws, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
     child.on('error', () => resolve([]));
     child.on('close', (code) => resolve(code === 0 ? out.split('\0').filter(Boolean) : []));
   });
@@ -80,8 +83,12 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   o.stop.addEventListener('abort', onStop, { once: true });
   if (o.stop.aborted) onStop();
   const trace = new TraceStreamer({
-    client: o.client, jobId: p.id, jobToken: p.token, info: runnerInfo(o.runner.executor, o.runner.shell),
-    limitBytes: o.runner.outputLimitBytes, finalUpdateRetryLimit: o.runner.jobStatusFinalUpdateRetryLimit,
+    client: o.client,
+    jobId: p.id,
+    jobToken: p.token,
+    info: runnerInfo(o.runner.executor, o.runner.shell),
+    limitBytes: o.runner.outputLimitBytes,
+    finalUpdateRetryLimit: o.runner.jobStatusFinalUpdateRetryLimit,
     onCancel: () => cancel.abort('canceled in GitLab'),
     onAbort: () => {
       cancel.abort('canceled in GitLab');
@@ -92,7 +99,8 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   // Secrets known from the payload alone, so not even the first line can leak one.
   const masker = new StreamMasker([p.token, ...(p.variables ?? []).filter((v) => v.masked).map((v) => v.value)]);
   const tokens = new TokenPrefixMasker(p.features?.token_mask_prefixes ?? []);
-  const write = (data: string | Buffer) => trace.write(tokens.push(masker.push(typeof data === 'string' ? Buffer.from(data) : data)));
+  const write = (data: string | Buffer) =>
+    trace.write(tokens.push(masker.push(typeof data === 'string' ? Buffer.from(data) : data)));
   const line = (text: string) => write(`${text}\n`);
   trace.start();
 
@@ -114,21 +122,36 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   };
   try {
     line(`\x1b[1;mRunning with kiln ${runnerInfo(o.runner.executor).version} (a GitLab runner)\x1b[0;m`);
-    line(`  on ${o.runner.name}${o.runner.id !== undefined ? ` ${o.runner.id}` : ''}, job ${p.id} (${p.job_info.name})`);
+    line(
+      `  on ${o.runner.name}${o.runner.id !== undefined ? ` ${o.runner.id}` : ''}, job ${p.id} (${p.job_info.name})`,
+    );
     write(section('prepare_executor', `Preparing the "${o.runner.executor}" executor`));
     // What kiln cannot do fails the job loudly rather than running it without (never silently wrong).
     if (p.secrets && Object.keys(p.secrets).length) {
-      throw new Error(`this job uses external secrets (${Object.keys(p.secrets).join(', ')}); kiln cannot resolve Vault or cloud secrets`);
+      throw new Error(
+        `this job uses external secrets (${Object.keys(p.secrets).join(', ')}); kiln cannot resolve Vault or cloud secrets`,
+      );
     }
-    if (p.run !== undefined && p.run !== null && p.run !== '') throw new Error('this job uses GitLab Steps (run:), which kiln does not run');
+    if (p.run !== undefined && p.run !== null && p.run !== '')
+      throw new Error('this job uses GitLab Steps (run:), which kiln does not run');
     if (o.runner.executor === 'shell' && p.services?.length) {
-      line(`\x1b[33;1mWARNING: the shell executor does not start services; ignoring ${p.services.map((x) => x.name).join(', ')}\x1b[0;m`);
+      line(
+        `\x1b[33;1mWARNING: the shell executor does not start services; ignoring ${p.services.map((x) => x.name).join(', ')}\x1b[0;m`,
+      );
     }
     await mkdir(ws, { recursive: true });
     const { env } = await buildEnvironment({
-      payload: p, projectDir: ws, buildsDir: o.buildsDir, tmpDir, runnerName: o.runner.name, runnerId: o.runner.id,
-      runnerShortToken: (o.runner.token ?? '').replace(/^glrt-/, '').slice(0, 8), slot: o.slot, executor: o.runner.executor,
-      configEnvironment: o.runner.environment, hostEnv: process.env,
+      payload: p,
+      projectDir: ws,
+      buildsDir: o.buildsDir,
+      tmpDir,
+      runnerName: o.runner.name,
+      runnerId: o.runner.id,
+      runnerShortToken: (o.runner.token ?? '').replace(/^glrt-/, '').slice(0, 8),
+      slot: o.slot,
+      executor: o.runner.executor,
+      configEnvironment: o.runner.environment,
+      hostEnv: process.env,
     });
     const job = toKilnJob(p, env, o.runner.docker.image);
     job.variables = Object.fromEntries((p.variables ?? []).map((v) => [v.key, { value: v.value, expand: false }]));
@@ -137,18 +160,39 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     const timeoutS = p.runner_info?.timeout || DEFAULT_JOB_TIMEOUT_S;
     const deadline = started + timeoutS * 1000;
     const left = () => Math.max(1, deadline - Date.now());
-    const step = (kind: 'main' | 'after', lines: string[], timeoutMs: number, signal: AbortSignal): Promise<StepResult> =>
-      timed((ms) => { scriptMs += ms; }, () => o.executor.runScript(prepared!, kind, lines, { timeoutMs, signal, onOutput: (c) => write(c) }));
+    const step = (
+      kind: 'main' | 'after',
+      lines: string[],
+      timeoutMs: number,
+      signal: AbortSignal,
+    ): Promise<StepResult> =>
+      timed(
+        (ms) => {
+          scriptMs += ms;
+        },
+        () => o.executor.runScript(prepared!, kind, lines, { timeoutMs, signal, onOutput: (c) => write(c) }),
+      );
 
     write(section('get_sources', 'Getting source from Git repository'));
     const hooks = (name: string) => (p.hooks ?? []).filter((h) => h.name === name).flatMap((h) => h.script);
-    const preSources = [...(o.runner.preGetSourcesScript ? [o.runner.preGetSourcesScript] : []), ...hooks('pre_get_sources_script')];
+    const preSources = [
+      ...(o.runner.preGetSourcesScript ? [o.runner.preGetSourcesScript] : []),
+      ...hooks('pre_get_sources_script'),
+    ];
     if (preSources.length) {
       const r = await step('main', preSources, left(), cancel.signal);
       if (r.exitCode !== 0 || r.cancelled || r.timedOut) throw new StepFailed(r, 'pre_get_sources_script');
     }
-    await timed((ms) => { sourcesMs += ms; }, () => getSources({ payload: p, dir: ws, cloneUrl: o.runner.cloneUrl, env, out: line, signal: cancel.signal }));
-    const postSources = [...(o.runner.postGetSourcesScript ? [o.runner.postGetSourcesScript] : []), ...hooks('post_get_sources_script')];
+    await timed(
+      (ms) => {
+        sourcesMs += ms;
+      },
+      () => getSources({ payload: p, dir: ws, cloneUrl: o.runner.cloneUrl, env, out: line, signal: cancel.signal }),
+    );
+    const postSources = [
+      ...(o.runner.postGetSourcesScript ? [o.runner.postGetSourcesScript] : []),
+      ...hooks('post_get_sources_script'),
+    ];
     if (postSources.length) {
       const r = await step('main', postSources, left(), cancel.signal);
       if (r.exitCode !== 0 || r.cancelled || r.timedOut) throw new StepFailed(r, 'post_get_sources_script');
@@ -167,8 +211,14 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
     }
 
     write(section('step_script', 'Executing "step_script" stage of the job script'));
-    const script = [...(o.runner.preBuildScript ? [o.runner.preBuildScript] : []), ...job.script, ...(o.runner.postBuildScript ? [o.runner.postBuildScript] : [])];
-    const main = cancel.signal.aborted ? { exitCode: 1, timedOut: false, cancelled: true } : await step('main', script, left(), cancel.signal);
+    const script = [
+      ...(o.runner.preBuildScript ? [o.runner.preBuildScript] : []),
+      ...job.script,
+      ...(o.runner.postBuildScript ? [o.runner.postBuildScript] : []),
+    ];
+    const main = cancel.signal.aborted
+      ? { exitCode: 1, timedOut: false, cancelled: true }
+      : await step('main', script, left(), cancel.signal);
     write(sectionEnd('step_script'));
     const canceled = main.cancelled || cancel.signal.aborted;
     const success = !canceled && !main.timedOut && main.exitCode === 0;
@@ -181,11 +231,16 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
       write(section('after_script', 'Running after_script'));
       prepared.setup.env.CI_JOB_STATUS = canceled ? 'canceled' : success ? 'success' : 'failed';
       const after = await step('after', job.afterScript, Math.min(AFTER_SCRIPT_DEFAULT_MS, left()), abort.signal);
-      if (after.exitCode !== 0 || after.timedOut) line(`\x1b[33;1mWARNING: after_script failed${after.timedOut ? ' (timed out)' : ''}, but the job status is not changed\x1b[0;m`);
+      if (after.exitCode !== 0 || after.timedOut)
+        line(
+          `\x1b[33;1mWARNING: after_script failed${after.timedOut ? ' (timed out)' : ''}, but the job status is not changed\x1b[0;m`,
+        );
       write(sectionEnd('after_script'));
     }
     if (canceled) {
-      line(`\x1b[31;1mERROR: Job failed: canceled${typeof cancel.signal.reason === 'string' ? ` (${cancel.signal.reason})` : ''}\x1b[0;m`);
+      line(
+        `\x1b[31;1mERROR: Job failed: canceled${typeof cancel.signal.reason === 'string' ? ` (${cancel.signal.reason})` : ''}\x1b[0;m`,
+      );
       result = { state: 'failed', failureReason: supported(p, canceledReason()), exitCode: main.exitCode };
       status = 'canceled';
       return await finish();
@@ -213,9 +268,14 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   } catch (e) {
     if (e instanceof StepFailed) {
       line(`\x1b[31;1mERROR: Job failed: ${e.message}\x1b[0;m`);
-      result = e.result.cancelled || cancel.signal.aborted
-        ? { state: 'failed', failureReason: supported(p, canceledReason()) }
-        : { state: 'failed', failureReason: e.result.timedOut ? 'job_execution_timeout' : 'script_failure', exitCode: e.result.exitCode };
+      result =
+        e.result.cancelled || cancel.signal.aborted
+          ? { state: 'failed', failureReason: supported(p, canceledReason()) }
+          : {
+              state: 'failed',
+              failureReason: e.result.timedOut ? 'job_execution_timeout' : 'script_failure',
+              exitCode: e.result.exitCode,
+            };
       if (e.result.cancelled || cancel.signal.aborted) status = 'canceled';
     } else if (cancel.signal.aborted) {
       line(`\x1b[31;1mERROR: Job failed: canceled\x1b[0;m`);
@@ -240,17 +300,37 @@ export async function runJob(o: JobRunOptions): Promise<JobOutcome> {
   async function finish(): Promise<JobOutcome> {
     trace.write(tokens.push(masker.flush(), true));
     const final = await trace.finish(result);
-    if (final !== 'accepted') o.log(`job ${p.id}: final update ${final === 'aborted' ? 'not accepted: GitLab ended the job' : 'gave up after retries'}`);
+    if (final !== 'accepted')
+      o.log(
+        `job ${p.id}: final update ${final === 'aborted' ? 'not accepted: GitLab ended the job' : 'gave up after retries'}`,
+      );
     return {
-      id: p.id, name: p.job_info.name, status, failureReason: result.failureReason, exitCode: result.exitCode, final,
-      durationMs: Date.now() - started, sourcesMs: Math.round(sourcesMs), scriptMs: Math.round(scriptMs), traceBytes: trace.bytes,
+      id: p.id,
+      name: p.job_info.name,
+      status,
+      failureReason: result.failureReason,
+      exitCode: result.exitCode,
+      final,
+      durationMs: Date.now() - started,
+      sourcesMs: Math.round(sourcesMs),
+      scriptMs: Math.round(scriptMs),
+      traceBytes: trace.bytes,
     };
   }
 }
 
 class StepFailed extends Error {
-  constructor(readonly result: StepResult, what: string) {
-    super(result.cancelled ? `${what} canceled` : result.timedOut ? `${what} timed out` : `${what} failed with exit code ${result.exitCode}`);
+  constructor(
+    readonly result: StepResult,
+    what: string,
+  ) {
+    super(
+      result.cancelled
+        ? `${what} canceled`
+        : result.timedOut
+          ? `${what} timed out`
+          : `${what} failed with exit code ${result.exitCode}`,
+    );
   }
 }
 

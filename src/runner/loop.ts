@@ -55,7 +55,8 @@ export async function runRunners(o: RunOptions): Promise<number> {
   const ignored = ignoredWarning((layer.get(IGNORED_SETTING)?.value as IgnoredKey[] | undefined) ?? []);
   if (ignored) log(`kiln: ${ignored}`);
   const concurrent = (layer.get('concurrent')?.value as number | undefined) ?? 1;
-  const checkIntervalMs = ((layer.get('check_interval')?.value as number | undefined) || DEFAULT_CHECK_INTERVAL_S) * 1000;
+  const checkIntervalMs =
+    ((layer.get('check_interval')?.value as number | undefined) || DEFAULT_CHECK_INTERVAL_S) * 1000;
   const shutdownS = (layer.get('shutdown_timeout')?.value as number | undefined) || 30;
   const workDir = resolve(o.workDir ?? join(homedir(), '.local', 'share', 'kiln', 'runner'));
   const systemId = await systemIdFor(o.configFile);
@@ -65,14 +66,20 @@ export async function runRunners(o: RunOptions): Promise<number> {
   if (!signals) {
     const quit = new AbortController();
     const term = new AbortController();
-    const onQuit = () => { log('SIGQUIT: no new jobs; waiting for the running ones'); quit.abort(); };
+    const onQuit = () => {
+      log('SIGQUIT: no new jobs; waiting for the running ones');
+      quit.abort();
+    };
     const onTerm = (sig: string) => {
       if (term.signal.aborted) process.exit(130);
       log(`${sig}: canceling the running jobs`);
       quit.abort();
       term.abort();
       // config.toml shutdown_timeout (GitLab Runner: 30 s when 0): then exit without waiting for the reports.
-      const t = setTimeout(() => { log(`shutdown_timeout (${shutdownS} s) passed: exiting`); process.exit(130); }, shutdownS * 1000);
+      const t = setTimeout(() => {
+        log(`shutdown_timeout (${shutdownS} s) passed: exiting`);
+        process.exit(130);
+      }, shutdownS * 1000);
       t.unref();
     };
     const t = () => onTerm('SIGTERM');
@@ -80,7 +87,11 @@ export async function runRunners(o: RunOptions): Promise<number> {
     process.on('SIGQUIT', onQuit);
     process.on('SIGTERM', t);
     process.on('SIGINT', i);
-    cleanup.push(() => { process.off('SIGQUIT', onQuit); process.off('SIGTERM', t); process.off('SIGINT', i); });
+    cleanup.push(() => {
+      process.off('SIGQUIT', onQuit);
+      process.off('SIGTERM', t);
+      process.off('SIGINT', i);
+    });
     signals = { quit: quit.signal, term: term.signal };
   }
   const { quit, term } = signals;
@@ -91,13 +102,19 @@ export async function runRunners(o: RunOptions): Promise<number> {
   let failed = false;
   const maxReached = new AbortController();
   const wake: (() => void)[] = [];
-  const notify = () => { for (const w of wake.splice(0)) w(); };
+  const notify = () => {
+    for (const w of wake.splice(0)) w();
+  };
   const stopPolling = AbortSignal.any([quit, maxReached.signal]);
   const jobs: Promise<void>[] = [];
 
   const worker = async (r: RunnerEntry) => {
     if (!r.url || !r.token) throw new RunnerError(`runner "${r.name}" in ${o.configFile} has no url or token`);
-    const client = new CoordinatorClient(r.url, { caFile: r.tlsCaFile, certFile: r.tlsCertFile, keyFile: r.tlsKeyFile });
+    const client = new CoordinatorClient(r.url, {
+      caFile: r.tlsCaFile,
+      certFile: r.tlsCertFile,
+      keyFile: r.tlsKeyFile,
+    });
     const executor = await executorFor(r);
     const info = runnerInfo(r.executor, r.shell);
     const slots = new Set<number>();
@@ -106,8 +123,15 @@ export async function runRunners(o: RunOptions): Promise<number> {
     let backoff = 0;
     try {
       while (!stopPolling.aborted) {
-        if (running >= concurrent || (r.limit > 0 && mine >= r.limit) || (o.maxJobs !== undefined && started >= o.maxJobs)) {
-          await new Promise<void>((res) => { wake.push(res); stopPolling.addEventListener('abort', () => res(), { once: true }); });
+        if (
+          running >= concurrent ||
+          (r.limit > 0 && mine >= r.limit) ||
+          (o.maxJobs !== undefined && started >= o.maxJobs)
+        ) {
+          await new Promise<void>((res) => {
+            wake.push(res);
+            stopPolling.addEventListener('abort', () => res(), { once: true });
+          });
           continue;
         }
         let answer;
@@ -141,24 +165,42 @@ export async function runRunners(o: RunOptions): Promise<number> {
         while (slots.has(slot)) slot++;
         slots.add(slot);
         log(`${r.name}: job ${payload.id} (${payload.job_info?.name}) received`);
-        jobs.push(runJob({
-          payload, runner: r, client, executor, buildsDir: r.buildsDir ?? join(workDir, 'builds'),
-          cacheScope: { root: r.cacheDir ?? join(workDir, 'cache'), runner: r.id !== undefined ? String(r.id) : r.name },
-          slot, stop: term, log,
-        }).then((outcome: JobOutcome) => {
-          if (outcome.status !== 'success') failed = true;
-          log(`${r.name}: job ${outcome.id} (${outcome.name}) ${outcome.status}${outcome.failureReason ? ` (${outcome.failureReason})` : ''} in ${outcome.durationMs} ms`);
-          if (o.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
-        }, (e: Error) => {
-          failed = true;
-          log(`${r.name}: job ${payload.id}: ${e.message}`);
-        }).finally(() => {
-          running--;
-          mine--;
-          finishedCount++;
-          slots.delete(slot);
-          notify();
-        }));
+        jobs.push(
+          runJob({
+            payload,
+            runner: r,
+            client,
+            executor,
+            buildsDir: r.buildsDir ?? join(workDir, 'builds'),
+            cacheScope: {
+              root: r.cacheDir ?? join(workDir, 'cache'),
+              runner: r.id !== undefined ? String(r.id) : r.name,
+            },
+            slot,
+            stop: term,
+            log,
+          })
+            .then(
+              (outcome: JobOutcome) => {
+                if (outcome.status !== 'success') failed = true;
+                log(
+                  `${r.name}: job ${outcome.id} (${outcome.name}) ${outcome.status}${outcome.failureReason ? ` (${outcome.failureReason})` : ''} in ${outcome.durationMs} ms`,
+                );
+                if (o.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+              },
+              (e: Error) => {
+                failed = true;
+                log(`${r.name}: job ${payload.id}: ${e.message}`);
+              },
+            )
+            .finally(() => {
+              running--;
+              mine--;
+              finishedCount++;
+              slots.delete(slot);
+              notify();
+            }),
+        );
       }
     } finally {
       // Jobs of this runner still use the client: it is closed once they are done.

@@ -51,14 +51,20 @@ export async function buildEnvironment(i: EnvInput): Promise<JobEnvironment> {
     vars.push({ key: e.slice(0, eq), value: e.slice(eq + 1) });
   }
   const before: Record<string, string> = {
-    CI_BUILDS_DIR: i.buildsDir, CI_PROJECT_DIR: i.projectDir, CI_CONCURRENT_ID: String(i.slot), CI_CONCURRENT_PROJECT_ID: String(i.slot),
-    CI_SERVER: 'yes', CI_JOB_STATUS: 'running',
+    CI_BUILDS_DIR: i.buildsDir,
+    CI_PROJECT_DIR: i.projectDir,
+    CI_CONCURRENT_ID: String(i.slot),
+    CI_CONCURRENT_PROJECT_ID: String(i.slot),
+    CI_SERVER: 'yes',
+    CI_JOB_STATUS: 'running',
   };
   for (const [key, value] of Object.entries(before)) vars.push({ key, value, raw: true });
   vars.push(...(i.payload.variables ?? []));
   const after: Record<string, string> = {
-    CI_RUNNER_VERSION: `kiln ${KILN_VERSION}`, CI_RUNNER_EXECUTABLE_ARCH: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
-    CI_RUNNER_SHORT_TOKEN: i.runnerShortToken, RUNNER_TEMP_PROJECT_DIR: i.tmpDir,
+    CI_RUNNER_VERSION: `kiln ${KILN_VERSION}`,
+    CI_RUNNER_EXECUTABLE_ARCH: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    CI_RUNNER_SHORT_TOKEN: i.runnerShortToken,
+    RUNNER_TEMP_PROJECT_DIR: i.tmpDir,
   };
   if (i.runnerId !== undefined && !vars.some((v) => v.key === 'CI_RUNNER_ID')) after.CI_RUNNER_ID = String(i.runnerId);
   for (const [key, value] of Object.entries(after)) vars.push({ key, value, raw: true });
@@ -75,7 +81,7 @@ export async function buildEnvironment(i: EnvInput): Promise<JobEnvironment> {
   for (const [k, v] of byKey) raw.set(k, v.value);
   await mkdir(i.tmpDir, { recursive: true, mode: 0o700 });
   for (const [k, v] of byKey) {
-    const value = v.raw ? v.value : expandString(v.value, (n) => (n === k ? undefined : raw.get(n) ?? env[n]));
+    const value = v.raw ? v.value : expandString(v.value, (n) => (n === k ? undefined : (raw.get(n) ?? env[n])));
     if (v.file) {
       const path = join(i.tmpDir, k);
       await writeFile(path, value, { mode: 0o600 });
@@ -115,13 +121,25 @@ export function toKilnJob(p: JobPayload, env: Record<string, string>, defaultIma
   }));
   const img = p.image?.name ? image(p.image, expand) : defaultImage ? { name: defaultImage } : undefined;
   return {
-    name: p.job_info.name, baseName: p.job_info.name, stage: p.job_info.stage, stageIndex: 0,
-    position: { file: '(GitLab job payload)', line: 1, col: 1 }, when: 'on_success',
+    name: p.job_info.name,
+    baseName: p.job_info.name,
+    stage: p.job_info.stage,
+    stageIndex: 0,
+    position: { file: '(GitLab job payload)', line: 1, col: 1 },
+    when: 'on_success',
     allowFailure: { allowed: step('script')?.allow_failure ?? false, exitCodes: [] },
-    needs: null, dependencies: null,
-    ...(img ? { image: img } : {}), services,
-    beforeScript: [], script: step('script')?.script ?? [], afterScript: step('after_script')?.script ?? [],
-    variables: {}, cache: [], tags: [], retry: { max: 0, when: [], exitCodes: [] },
-    timeoutSeconds: p.runner_info?.timeout, interruptible: false,
+    needs: null,
+    dependencies: null,
+    ...(img ? { image: img } : {}),
+    services,
+    beforeScript: [],
+    script: step('script')?.script ?? [],
+    afterScript: step('after_script')?.script ?? [],
+    variables: {},
+    cache: [],
+    tags: [],
+    retry: { max: 0, when: [], exitCodes: [] },
+    timeoutSeconds: p.runner_info?.timeout,
+    interruptible: false,
   };
 }

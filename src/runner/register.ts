@@ -19,7 +19,9 @@ export async function systemIdFor(configFile: string): Promise<string> {
   try {
     const id = readFileSync(file, 'utf8').trim();
     if (/^[rs]_[0-9a-zA-Z]{12}$/.test(id)) return id;
-  } catch { /* made below */ }
+  } catch {
+    /* made below */
+  }
   const id = newSystemId();
   await writeFileAtomic(file, `${id}\n`, 0o600);
   return id;
@@ -51,7 +53,8 @@ export function summary(r: RunnerEntry): RunnerSummary {
 }
 
 export async function register(o: RegisterOptions): Promise<RunnerSummary> {
-  if (o.executor === 'docker' && !o.dockerImage) throw new RunnerError('--docker-image is needed with --executor docker (the default image of jobs without image:)');
+  if (o.executor === 'docker' && !o.dockerImage)
+    throw new RunnerError('--docker-image is needed with --executor docker (the default image of jobs without image:)');
   const client = new CoordinatorClient(o.url);
   try {
     const systemId = await systemIdFor(o.configFile);
@@ -61,14 +64,20 @@ export async function register(o: RegisterOptions): Promise<RunnerSummary> {
     if (o.token.startsWith(CREATED_RUNNER_TOKEN_PREFIX)) {
       // Tags, locked and run-untagged belong to the runner made in GitLab's UI: GitLab Runner refuses them here too.
       if (o.tagList || o.locked !== undefined || o.runUntagged !== undefined) {
-        throw new RunnerError('--tag-list, --locked and --run-untagged are set in GitLab when the runner is created; they cannot be given with a glrt- token');
+        throw new RunnerError(
+          '--tag-list, --locked and --run-untagged are set in GitLab when the runner is created; they cannot be given with a glrt- token',
+        );
       }
       const answer = await client.verify(o.token, o.executor, systemId);
       id = answer.id;
       expires = answer.token_expires_at;
     } else {
       const answer = await client.register(o.token, {
-        description: o.name ?? defaultRunnerName(), tagList: o.tagList, runUntagged: o.runUntagged, locked: o.locked, executor: o.executor,
+        description: o.name ?? defaultRunnerName(),
+        tagList: o.tagList,
+        runUntagged: o.runUntagged,
+        locked: o.locked,
+        executor: o.executor,
       });
       if (!answer.token) throw new RunnerError('GitLab registered the runner but sent no token back');
       token = answer.token;
@@ -76,7 +85,15 @@ export async function register(o: RegisterOptions): Promise<RunnerSummary> {
       expires = answer.token_expires_at;
     }
     if (expires && expires.startsWith('0001-')) expires = undefined;
-    await addRunner(o.configFile, { name: o.name ?? defaultRunnerName(), url: o.url, id, token, tokenExpiresAt: expires, executor: o.executor, dockerImage: o.dockerImage });
+    await addRunner(o.configFile, {
+      name: o.name ?? defaultRunnerName(),
+      url: o.url,
+      id,
+      token,
+      tokenExpiresAt: expires,
+      executor: o.executor,
+      dockerImage: o.dockerImage,
+    });
     const entries = runnersIn(o.configFile);
     return summary(entries[entries.length - 1]);
   } finally {
@@ -90,7 +107,8 @@ export function selectRunners(configFile: string, name?: string): RunnerEntry[] 
   if (!all.length) throw new RunnerError(`${configFile} has no [[runners]]: run \`kiln runner register\` first`);
   if (name === undefined) return all;
   const picked = all.filter((r) => r.name === name);
-  if (!picked.length) throw new RunnerError(`${configFile} has no runner named "${name}" (it has: ${all.map((r) => r.name).join(', ')})`);
+  if (!picked.length)
+    throw new RunnerError(`${configFile} has no runner named "${name}" (it has: ${all.map((r) => r.name).join(', ')})`);
   return picked;
 }
 
@@ -107,7 +125,11 @@ export async function verify(configFile: string, name?: string, deleteInvalid = 
       results.push({ ...summary(r), valid: false, detail: 'no url or token' });
       continue;
     }
-    const client = new CoordinatorClient(r.url, { caFile: r.tlsCaFile, certFile: r.tlsCertFile, keyFile: r.tlsKeyFile });
+    const client = new CoordinatorClient(r.url, {
+      caFile: r.tlsCaFile,
+      certFile: r.tlsCertFile,
+      keyFile: r.tlsKeyFile,
+    });
     try {
       await client.verify(r.token, r.executor, systemId);
       results.push({ ...summary(r), valid: true });
@@ -133,7 +155,11 @@ export async function unregister(configFile: string, name: string | undefined, a
   const done: RunnerSummary[] = [];
   for (const r of [...picked].reverse()) {
     if (r.url && r.token) {
-      const client = new CoordinatorClient(r.url, { caFile: r.tlsCaFile, certFile: r.tlsCertFile, keyFile: r.tlsKeyFile });
+      const client = new CoordinatorClient(r.url, {
+        caFile: r.tlsCaFile,
+        certFile: r.tlsCertFile,
+        keyFile: r.tlsKeyFile,
+      });
       try {
         await client.unregister(r.token, systemId);
       } finally {

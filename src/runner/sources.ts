@@ -24,12 +24,23 @@ export interface SourcesOptions {
 function git(args: string[], o: SourcesOptions, cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
-      cwd, signal: o.signal, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_LFS_SKIP_SMUDGE: o.env.GIT_LFS_SKIP_SMUDGE ?? '', LC_ALL: 'C' },
+      cwd,
+      signal: o.signal,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_LFS_SKIP_SMUDGE: o.env.GIT_LFS_SKIP_SMUDGE ?? '',
+        LC_ALL: 'C',
+      },
     });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
     child.on('error', (e) => reject(new RunnerError(`git ${args[0]}: ${e.message}`)));
     child.on('close', (code) => {
       if (output.trim()) o.out(output.replace(/\n$/, ''));
@@ -53,7 +64,8 @@ export function repositoryUrl(p: JobPayload, cloneUrl?: string): string {
 export async function getSources(o: SourcesOptions): Promise<void> {
   const p = o.payload;
   const strategy = (o.env.GIT_STRATEGY || (p.allow_git_fetch ? 'fetch' : 'clone')).toLowerCase();
-  if (!['clone', 'fetch', 'none', 'empty'].includes(strategy)) throw new RunnerError(`unknown GIT_STRATEGY "${strategy}"`);
+  if (!['clone', 'fetch', 'none', 'empty'].includes(strategy))
+    throw new RunnerError(`unknown GIT_STRATEGY "${strategy}"`);
   if (strategy === 'none' || strategy === 'empty') {
     await mkdir(o.dir, { recursive: true });
     if (strategy === 'empty') await emptyDir(o.dir);
@@ -71,8 +83,14 @@ export async function getSources(o: SourcesOptions): Promise<void> {
   await git(['remote', 'add', 'origin', url], o, o.dir);
   const refspecs = p.git_info.refspecs?.length ? p.git_info.refspecs : defaultRefspecs(p);
   const d = depth(p, o.env);
-  await git(['-c', 'http.extraHeader=', 'fetch', '-q', 'origin', '--prune', ...(d > 0 ? [`--depth=${d}`] : []), ...refspecs], o, o.dir);
-  o.out(`Checking out ${p.git_info.sha.slice(0, 8)} as ${p.git_info.ref_type === 'tag' ? 'tag' : 'detached HEAD'} (ref is ${p.git_info.ref})...`);
+  await git(
+    ['-c', 'http.extraHeader=', 'fetch', '-q', 'origin', '--prune', ...(d > 0 ? [`--depth=${d}`] : []), ...refspecs],
+    o,
+    o.dir,
+  );
+  o.out(
+    `Checking out ${p.git_info.sha.slice(0, 8)} as ${p.git_info.ref_type === 'tag' ? 'tag' : 'detached HEAD'} (ref is ${p.git_info.ref})...`,
+  );
   await git(['checkout', '-f', '-q', p.git_info.sha], o, o.dir);
   const cleanFlags = (o.env.GIT_CLEAN_FLAGS ?? '-ffdx').trim();
   if (cleanFlags && cleanFlags !== 'none') await git(['clean', ...cleanFlags.split(/\s+/)], o, o.dir);
@@ -81,7 +99,17 @@ export async function getSources(o: SourcesOptions): Promise<void> {
     o.out(`Updating/initializing submodules${sub === 'recursive' ? ' recursively' : ''}...`);
     await git(['submodule', 'sync', ...(sub === 'recursive' ? ['--recursive'] : [])], o, o.dir);
     const subDepth = Number(o.env.GIT_SUBMODULE_DEPTH ?? d);
-    await git(['submodule', 'update', '--init', ...(sub === 'recursive' ? ['--recursive'] : []), ...(subDepth > 0 ? [`--depth=${subDepth}`] : [])], o, o.dir);
+    await git(
+      [
+        'submodule',
+        'update',
+        '--init',
+        ...(sub === 'recursive' ? ['--recursive'] : []),
+        ...(subDepth > 0 ? [`--depth=${subDepth}`] : []),
+      ],
+      o,
+      o.dir,
+    );
   } else if (sub !== 'none') {
     throw new RunnerError(`unknown GIT_SUBMODULE_STRATEGY "${sub}"`);
   }
@@ -94,12 +122,14 @@ async function emptyDir(dir: string): Promise<void> {
 
 function depth(p: JobPayload, env: Record<string, string>): number {
   const v = env.GIT_DEPTH ?? payloadVar(p, 'GIT_DEPTH');
-  const n = v !== undefined && v !== '' ? Number(v) : p.git_info.depth ?? 0;
+  const n = v !== undefined && v !== '' ? Number(v) : (p.git_info.depth ?? 0);
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 /** Refspecs GitLab sent before the refspecs feature existed: the branch or the tag. */
 function defaultRefspecs(p: JobPayload): string[] {
   const g = p.git_info;
-  return g.ref_type === 'tag' ? [`+refs/tags/${g.ref}:refs/tags/${g.ref}`] : [`+refs/heads/${g.ref}:refs/remotes/origin/${g.ref}`];
+  return g.ref_type === 'tag'
+    ? [`+refs/tags/${g.ref}:refs/tags/${g.ref}`]
+    : [`+refs/heads/${g.ref}:refs/remotes/origin/${g.ref}`];
 }

@@ -18,7 +18,8 @@ export class TokenPrefixMasker {
 
   constructor(prefixes: string[]) {
     this.prefixes = [...new Set([...DEFAULT_TOKEN_PREFIXES, ...prefixes].filter(Boolean))]
-      .map((p) => Buffer.from(p)).sort((a, b) => b.length - a.length);
+      .map((p) => Buffer.from(p))
+      .sort((a, b) => b.length - a.length);
   }
 
   /** Masks a chunk; `final` flushes what was held back. */

@@ -76,8 +76,12 @@ export class TraceStreamer {
       this.append(data.subarray(0, Math.max(0, room)));
       this.limited = true;
       // helpers/trace/buffer.go writeLimitExceededMessage.
-      this.append(Buffer.from(`\n\x1b[33;1mJob's log exceeded limit of ${this.o.limitBytes} bytes.\n`
-        + 'Job execution will continue but no more output will be collected.\x1b[0;m\n'));
+      this.append(
+        Buffer.from(
+          `\n\x1b[33;1mJob's log exceeded limit of ${this.o.limitBytes} bytes.\n` +
+            'Job execution will continue but no more output will be collected.\x1b[0;m\n',
+        ),
+      );
       return;
     }
     this.append(data);
@@ -134,7 +138,9 @@ export class TraceStreamer {
       this.sentAt = Date.now();
     } else if (r.kind === 'range-mismatch') {
       this.stats.rangeMismatches++;
-      this.o.log?.(`trace: the server has ${r.serverOffset} bytes, kiln had sent up to ${this.sent}; sending from ${Math.min(r.serverOffset, all.length)}`);
+      this.o.log?.(
+        `trace: the server has ${r.serverOffset} bytes, kiln had sent up to ${this.sent}; sending from ${Math.min(r.serverOffset, all.length)}`,
+      );
       this.sent = Math.min(r.serverOffset, all.length);
       this.sentAt = Date.now();
     } else if (r.kind === 'failed') {
@@ -160,7 +166,11 @@ export class TraceStreamer {
   private updateBody(r: FinalResult) {
     const output = { checksum: this.checksum, bytesize: this.size };
     return {
-      info: this.o.info, token: this.o.jobToken, state: r.state, output, checksum: output.checksum,
+      info: this.o.info,
+      token: this.o.jobToken,
+      state: r.state,
+      output,
+      checksum: output.checksum,
       ...(r.failureReason ? { failure_reason: r.failureReason } : {}),
       ...(r.exitCode !== undefined ? { exit_code: r.exitCode } : {}),
     };

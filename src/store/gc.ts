@@ -32,7 +32,10 @@ async function list(dir: string): Promise<string[]> {
   }
 }
 
-async function readManifests(store: Store, kind: 'cache' | 'artifacts'): Promise<{ file: string; m: Manifest | null }[]> {
+async function readManifests(
+  store: Store,
+  kind: 'cache' | 'artifacts',
+): Promise<{ file: string; m: Manifest | null }[]> {
   const dir = join(store.root, 'entries', kind);
   const out: { file: string; m: Manifest | null }[] = [];
   for (const name of await list(dir)) {

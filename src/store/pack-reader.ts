@@ -18,13 +18,21 @@ export interface PackSlice {
  * Calls `write` with each file's verified content (a view into a reused buffer, valid during the call only).
  * Files are visited in offset order.
  */
-export async function readPack(packPath: string, files: PackSlice[], slicer: Slicer, write: (f: PackSlice, data: Buffer) => void): Promise<void> {
+export async function readPack(
+  packPath: string,
+  files: PackSlice[],
+  slicer: Slicer,
+  write: (f: PackSlice, data: Buffer) => void,
+): Promise<void> {
   let fd: number;
   try {
     fd = openSync(packPath, 'r');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new (missing ? StoreDamagedError : StoreError)(missing ? `store entry refers to a missing pack ${packPath}` : `cannot read ${packPath}: ${(e as Error).message}`, { cause: e });
+    throw new (missing ? StoreDamagedError : StoreError)(
+      missing ? `store entry refers to a missing pack ${packPath}` : `cannot read ${packPath}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   // Pack files are at most one buffer long, so a window starting at a file always holds all of it.
   const buf = takeBuffer();
@@ -44,7 +52,8 @@ export async function readPack(packPath: string, files: PackSlice[], slicer: Sli
         data = buf.subarray(f.offset - winStart, Math.min(f.offset - winStart + f.size, winLen));
       }
       if (data.length !== f.size) throw new StoreDamagedError(`damaged store pack ${packPath}: ${f.path} is cut short`);
-      if (createHash('sha256').update(data).digest('hex') !== f.sha256) throw new StoreDamagedError(`damaged store pack ${packPath}: ${f.path} does not match its hash`);
+      if (createHash('sha256').update(data).digest('hex') !== f.sha256)
+        throw new StoreDamagedError(`damaged store pack ${packPath}: ${f.path} does not match its hash`);
       write(f, data);
       await slicer.tick();
     }

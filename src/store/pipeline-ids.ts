@@ -23,7 +23,11 @@ async function claimed(dir: string): Promise<number[]> {
  * Returns the next id above every id this store handed out and at least `atLeast` that `claimInProject` accepts
  * (it returns false when the project already has that id).
  */
-export async function claimPipelineId(storeRoot: string, atLeast: number, claimInProject: (id: number) => Promise<boolean>): Promise<number> {
+export async function claimPipelineId(
+  storeRoot: string,
+  atLeast: number,
+  claimInProject: (id: number) => Promise<boolean>,
+): Promise<number> {
   const dir = join(storeRoot, 'pipeline-ids');
   try {
     await mkdir(dir, { recursive: true, mode: STORE_DIR_MODE });
@@ -36,7 +40,8 @@ export async function claimPipelineId(storeRoot: string, atLeast: number, claimI
     try {
       await mkdir(join(dir, String(next)), { mode: STORE_DIR_MODE });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot write to the store at ${storeRoot}: ${(e as Error).message}`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new StoreError(`cannot write to the store at ${storeRoot}: ${(e as Error).message}`, { cause: e });
       next++;
       continue;
     }

@@ -6,7 +6,18 @@
 // exactly the entry's names; it is checked again, against the identities recorded when it was parked, before
 // it is handed out. Anything that does not check out is deleted and the job restores from packs as usual.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { STORE_DIR_MODE, STORE_FILE_MODE, type FileRecord, type Store } from './store.js';
@@ -61,7 +72,12 @@ function childrenOf(files: FileRecord[]): Map<string, Set<string>> {
  * Whether every file and symlink under root still has its recorded identity, and every directory of the entry is
  * still a directory (not, say, a symlink the job put in its place); with `dirsMayLack`, or absent.
  */
-function identitiesHold(root: string, files: FileRecord[], identity: (path: string) => string | undefined, dirsMayLack = false): boolean {
+function identitiesHold(
+  root: string,
+  files: FileRecord[],
+  identity: (path: string) => string | undefined,
+  dirsMayLack = false,
+): boolean {
   for (const f of files) {
     try {
       if (f.dir) {
@@ -117,7 +133,13 @@ function topItems(files: FileRecord[], whole: Set<string>): string[] {
  * Moves the entry's tree out of the workspace into the pool, if it is still exactly the entry's content.
  * Returns whether it was parked. Never throws: a tree that cannot be parked is simply left for deletion.
  */
-export function park(store: Store, ws: string, files: FileRecord[], identity: Map<string, string>, max = POOL_MAX): boolean {
+export function park(
+  store: Store,
+  ws: string,
+  files: FileRecord[],
+  identity: Map<string, string>,
+  max = POOL_MAX,
+): boolean {
   const treeId = treeIdOf(files);
   const pool = poolDir(store, treeId);
   let staging: string | undefined;

@@ -214,8 +214,10 @@ export class Store {
     }
     try {
       const m = JSON.parse(text) as Manifest;
-      if ((m.version !== 1 && m.version !== 2) || !Array.isArray(m.files) || m.key !== key) throw new Error('not a kiln store entry');
-      if ((m.project ?? '') !== this.project) throw new Error(`the entry belongs to another project (${m.project ?? 'none'})`);
+      if ((m.version !== 1 && m.version !== 2) || !Array.isArray(m.files) || m.key !== key)
+        throw new Error('not a kiln store entry');
+      if ((m.project ?? '') !== this.project)
+        throw new Error(`the entry belongs to another project (${m.project ?? 'none'})`);
       return m;
     } catch (e) {
       throw new StoreError(`unreadable ${kind} entry "${key}" (${path}): ${(e as Error).message}`, { cause: e });
@@ -253,7 +255,12 @@ const HASH_CHUNK = 256 * 1024;
  * first) and returns the sha256 and size of what was copied, hashed from the same buffers that were written.
  * A copy that fails midway is removed (a cut-short file never stays behind).
  */
-async function copyHashing(src: string, dest: string, mode: number, o: { replace?: boolean; sync?: boolean } = {}): Promise<{ sha256: string; size: number }> {
+async function copyHashing(
+  src: string,
+  dest: string,
+  mode: number,
+  o: { replace?: boolean; sync?: boolean } = {},
+): Promise<{ sha256: string; size: number }> {
   const input = await open(src, 'r');
   try {
     let output;

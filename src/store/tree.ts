@@ -1,7 +1,23 @@
 // Saving a set of workspace paths into the store and restoring them into another directory. Small files go
 // into one pack per save, large ones into blobs. Files restored earlier and untouched since (same inode, size,
 // mtime and ctime) keep their stored record without being read again.
-import { closeSync, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, rmdirSync, rmSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { DEFAULT_FILE_MODE, type FileRecord, type Store } from './store.js';
@@ -38,7 +54,11 @@ export interface KnownFile {
  * in the order of `paths`. `known` files whose identity is unchanged are not read again.
  */
 export async function saveTree(
-  store: Store, baseDir: string, paths: string[], known?: Map<string, KnownFile>, identityOut?: Map<string, string>,
+  store: Store,
+  baseDir: string,
+  paths: string[],
+  known?: Map<string, KnownFile>,
+  identityOut?: Map<string, string>,
 ): Promise<FileRecord[]> {
   await store.init();
   const slicer = new Slicer();

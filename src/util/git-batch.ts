@@ -33,7 +33,11 @@ export function gitBatch(cwd: string, commands: string[][], env: NodeJS.ProcessE
       else chunks.push(d);
     });
     child.on('error', () => resolve(none));
-    child.on('close', () => resolve(size > MAX_OUTPUT ? none : splitBatchOutput(Buffer.concat(chunks).toString('utf8'), commands.length, nonce)));
+    child.on('close', () =>
+      resolve(
+        size > MAX_OUTPUT ? none : splitBatchOutput(Buffer.concat(chunks).toString('utf8'), commands.length, nonce),
+      ),
+    );
   });
 }
 

@@ -6,5 +6,7 @@ export function trace(what: string): void {
   if (!enabled) return;
   const m = process.memoryUsage();
   const mb = (n: number) => (n / 1048576).toFixed(1);
-  process.stderr.write(`kiln-trace ${(performance.now() - t0).toFixed(1).padStart(8)} ms  rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} ext ${mb(m.external)} MB  ${what}\n`);
+  process.stderr.write(
+    `kiln-trace ${(performance.now() - t0).toFixed(1).padStart(8)} ms  rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} ext ${mb(m.external)} MB  ${what}\n`,
+  );
 }

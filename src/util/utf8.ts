@@ -12,14 +12,18 @@ import { KilnError } from '../errors.js';
 
 export class NonUtf8NameError extends KilnError {
   constructor(shown: string) {
-    super(`file name "${shown}" is not valid UTF-8; kiln handles only UTF-8 file names (rename the file)`, 'E_FILE_NAME', 1);
+    super(
+      `file name "${shown}" is not valid UTF-8; kiln handles only UTF-8 file names (rename the file)`,
+      'E_FILE_NAME',
+      1,
+    );
   }
 }
 
 /** Byte offset of the first byte that is not part of a valid UTF-8 sequence, or -1 when `buf` is valid UTF-8. */
 export function firstInvalidUtf8(buf: Uint8Array): number {
   if (isUtf8(buf)) return -1;
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const b = buf[i];
     let len: number;
     let min: number;
@@ -64,10 +68,13 @@ export function decodeUtf8Strict(buf: Buffer): { text: string } | { problem: Utf
 /** A name's bytes for a message: printable ASCII as is, other bytes as \xNN (valid multi-byte UTF-8 kept). */
 function showBytes(b: Buffer): string {
   let out = '';
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const bad = firstInvalidUtf8(b.subarray(i));
     const end = bad < 0 ? b.length : i + bad;
-    out += b.subarray(i, end).toString('utf8').replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    out += b
+      .subarray(i, end)
+      .toString('utf8')
+      .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
     if (end < b.length) out += `\\x${b[end].toString(16).padStart(2, '0')}`;
     i = end + 1;
   }

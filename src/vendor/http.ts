@@ -18,28 +18,39 @@ export async function httpGet(url: string, o: HttpOptions = {}): Promise<Buffer>
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const code = e.cause?.code;
-    const why = e.name === 'TimeoutError' ? 'timed out'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${code}: host not found (is the network reachable?)`
-        : code === 'ECONNREFUSED' ? `${code}: connection refused` : code ?? e.cause?.message ?? e.message;
+    const why =
+      e.name === 'TimeoutError'
+        ? 'timed out'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? `${code}: host not found (is the network reachable?)`
+          : code === 'ECONNREFUSED'
+            ? `${code}: connection refused`
+            : (code ?? e.cause?.message ?? e.message);
     throw new VendorError(`GET ${redact(url)}: ${why}`, 'E_VENDOR_NETWORK');
   }
   if (!res.ok) {
     await res.body?.cancel();
-    const hint = res.status === 401 || res.status === 403 || res.status === 404
-      ? ' (a private project needs a token: set GITLAB_TOKEN)' : '';
+    const hint =
+      res.status === 401 || res.status === 403 || res.status === 404
+        ? ' (a private project needs a token: set GITLAB_TOKEN)'
+        : '';
     throw new VendorError(`GET ${redact(url)}: HTTP ${res.status} ${res.statusText}${hint}`, 'E_VENDOR_HTTP');
   }
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > max) {
     await res.body?.cancel();
-    throw new VendorError(`GET ${redact(url)}: ${declared} bytes, more than the ${max} an include may have`, 'E_VENDOR_SIZE');
+    throw new VendorError(
+      `GET ${redact(url)}: ${declared} bytes, more than the ${max} an include may have`,
+      'E_VENDOR_SIZE',
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
   if (res.body) {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.length;
-      if (size > max) throw new VendorError(`GET ${redact(url)}: more than the ${max} bytes an include may have`, 'E_VENDOR_SIZE');
+      if (size > max)
+        throw new VendorError(`GET ${redact(url)}: more than the ${max} bytes an include may have`, 'E_VENDOR_SIZE');
       chunks.push(Buffer.from(chunk));
     }
   }

@@ -36,8 +36,15 @@ export async function fetchInclude(inc: VendoredInclude, s: SourceSettings): Pro
     case 'remote':
       return { data: await httpGet(inc.remote!.url, http) };
     case 'template':
-      return { data: await httpGet(`${(s.templatesUrl ?? DEFAULT_TEMPLATES_URL).replace(/\/+$/, '')}/${inc.template!.name
-        .split('/').map(encodeURIComponent).join('/')}`, http) };
+      return {
+        data: await httpGet(
+          `${(s.templatesUrl ?? DEFAULT_TEMPLATES_URL).replace(/\/+$/, '')}/${inc
+            .template!.name.split('/')
+            .map(encodeURIComponent)
+            .join('/')}`,
+          http,
+        ),
+      };
     case 'project': {
       const p = inc.project!;
       return { data: await httpGet(rawFileUrl(s.serverUrl, p.path, p.file, p.ref), api) };
@@ -69,8 +76,10 @@ export function componentServer(host: string, serverUrl: string): string {
 
 async function fetchComponent(c: ComponentAddress, server: string, api: HttpOptions): Promise<Fetched> {
   const { ref, version } = await resolveReference(c, server, api);
-  const commit = await httpJson(`${apiBase(server)}/projects/${encodeURIComponent(c.project)}/repository/commits/` +
-    `${encodeURIComponent(ref)}`, api) as { id?: unknown };
+  const commit = (await httpJson(
+    `${apiBase(server)}/projects/${encodeURIComponent(c.project)}/repository/commits/` + `${encodeURIComponent(ref)}`,
+    api,
+  )) as { id?: unknown };
   if (typeof commit.id !== 'string') throw new VendorError(`component ${c.project}: no commit for ${ref}`);
   let lastError: unknown;
   for (const file of componentFiles(c.name)) {
@@ -82,20 +91,28 @@ async function fetchComponent(c: ComponentAddress, server: string, api: HttpOpti
       lastError = err;
     }
   }
-  throw new VendorError(`component ${c.name} of ${c.project}@${ref}: neither ${componentFiles(c.name).join(' nor ')} ` +
-    `exists (${(lastError as Error).message})`);
+  throw new VendorError(
+    `component ${c.name} of ${c.project}@${ref}: neither ${componentFiles(c.name).join(' nor ')} ` +
+      `exists (${(lastError as Error).message})`,
+  );
 }
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$/;
 
 /** GitLab's component version rules (docs: ci/components "Component versions"). */
-async function resolveReference(c: ComponentAddress, server: string, api: HttpOptions):
-  Promise<{ ref: string; version: string | null }> {
+async function resolveReference(
+  c: ComponentAddress,
+  server: string,
+  api: HttpOptions,
+): Promise<{ ref: string; version: string | null }> {
   const partial = /^\d+(?:\.\d+)?$/.test(c.reference);
   if (c.reference !== '~latest' && !partial) {
     return { ref: c.reference, version: SEMVER.test(c.reference) ? c.reference : null };
   }
-  const releases = await httpJson(`${apiBase(server)}/projects/${encodeURIComponent(c.project)}/releases?per_page=100`, api);
+  const releases = await httpJson(
+    `${apiBase(server)}/projects/${encodeURIComponent(c.project)}/releases?per_page=100`,
+    api,
+  );
   const tags = (Array.isArray(releases) ? releases : [])
     .map((r) => (r as { tag_name?: unknown }).tag_name)
     .filter((t): t is string => typeof t === 'string')

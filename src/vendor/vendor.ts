@@ -47,7 +47,7 @@ export async function vendorPipeline(o: VendorOptions): Promise<VendorResult> {
     await lintPipeline({ ...o, projectDir, missing, allIncludes: true });
     const todo = dedupe(missing).filter((m) => !tried.has(m.rel));
     if (todo.length === 0) break;
-    const serverUrl = o.sources.serverUrl ?? await serverOf(o, projectDir);
+    const serverUrl = o.sources.serverUrl ?? (await serverOf(o, projectDir));
     for (const inc of todo) {
       tried.add(inc.rel);
       const event = await vendorOne(projectDir, inc, { ...o.sources, serverUrl });
@@ -68,8 +68,13 @@ function dedupe(list: VendoredInclude[]): VendoredInclude[] {
 /** The project's server as the loader sees it (kiln.toml gitlab.url, else the git remote's). */
 async function serverOf(o: LoadOptions, projectDir: string): Promise<string> {
   const { buildPipelineContext } = await import('../pipeline/context/predefined.js');
-  const ctx = await buildPipelineContext({ projectDir, ref: o.ref, projectUrl: o.projectUrl, serverUrl: o.serverUrl,
-    defaultBranch: o.defaultBranch });
+  const ctx = await buildPipelineContext({
+    projectDir,
+    ref: o.ref,
+    projectUrl: o.projectUrl,
+    serverUrl: o.serverUrl,
+    defaultBranch: o.defaultBranch,
+  });
   return ctx.predefined.CI_SERVER_URL;
 }
 
@@ -80,15 +85,19 @@ async function vendorOne(projectDir: string, inc: VendoredInclude, s: SourceSett
     if (inc.integrity !== undefined) {
       const actual = integrityOf(got.data);
       if (actual !== inc.integrity) {
-        throw new VendorError(`integrity check failed: the content is ${actual}, include:integrity is ${inc.integrity}`,
-          'E_VENDOR_INTEGRITY');
+        throw new VendorError(
+          `integrity check failed: the content is ${actual}, include:integrity is ${inc.integrity}`,
+          'E_VENDOR_INTEGRITY',
+        );
       }
     }
     const target = join(projectDir, inc.rel);
     await refuseSymlinks(projectDir, target);
     if (got.meta) {
-      await writeFileAtomic(target.replace(/\.yml$/, '.meta.json'),
-        `${JSON.stringify({ sha: got.meta.sha, version: got.meta.version, ref: got.meta.ref }, null, 2)}\n`);
+      await writeFileAtomic(
+        target.replace(/\.yml$/, '.meta.json'),
+        `${JSON.stringify({ sha: got.meta.sha, version: got.meta.version, ref: got.meta.ref }, null, 2)}\n`,
+      );
     }
     await writeFileAtomic(target, got.data);
     return { ...base, ok: true, bytes: got.data.length };
@@ -111,14 +120,18 @@ async function refuseSymlinks(projectDir: string, target: string): Promise<void>
       return; // does not exist yet: created as a real directory
     }
     if (st.isSymbolicLink()) {
-      throw new VendorError(`${relative(projectDir, dir)} is a symlink; kiln vendor writes only real directories`,
-        'E_VENDOR_SYMLINK');
+      throw new VendorError(
+        `${relative(projectDir, dir)} is a symlink; kiln vendor writes only real directories`,
+        'E_VENDOR_SYMLINK',
+      );
     }
   }
   try {
     if ((await lstat(target)).isSymbolicLink()) {
-      throw new VendorError(`${relative(projectDir, target)} is a symlink; kiln vendor replaces only regular files`,
-        'E_VENDOR_SYMLINK');
+      throw new VendorError(
+        `${relative(projectDir, target)} is a symlink; kiln vendor replaces only regular files`,
+        'E_VENDOR_SYMLINK',
+      );
     }
   } catch (err) {
     if (err instanceof VendorError) throw err;

@@ -18,18 +18,26 @@ export interface PreparedSources {
   notes: string[];
 }
 
-export async function prepareSources(snapshot: Snapshot, dest: string, settings: GitSettings): Promise<PreparedSources> {
+export async function prepareSources(
+  snapshot: Snapshot,
+  dest: string,
+  settings: GitSettings,
+): Promise<PreparedSources> {
   await rm(dest, { recursive: true, force: true });
   const notes = [...settings.warnings.map((w) => `WARNING: ${w}`)];
   if (settings.strategy === 'none' || settings.strategy === 'empty') {
     await mkdir(dest, { recursive: true });
-    notes.push(`Skipping Git repository setup (GIT_STRATEGY ${settings.strategy}): the job starts in an empty directory`);
+    notes.push(
+      `Skipping Git repository setup (GIT_STRATEGY ${settings.strategy}): the job starts in an empty directory`,
+    );
     return { entries: [], notes };
   }
   const hasGit = snapshot.entries.some((e) => e.rel === '.git');
   let entries = snapshot.entries;
   if (!settings.checkout) {
-    entries = entries.filter((e) => e.rel === '.git' || e.rel.startsWith('.git/')).filter((e) => e.rel !== '.git/index');
+    entries = entries
+      .filter((e) => e.rel === '.git' || e.rel.startsWith('.git/'))
+      .filter((e) => e.rel !== '.git/index');
     notes.push('Skipping Git checkout (GIT_CHECKOUT false)');
   }
   // Submodules first, so the project's files and theirs are copied in one pass.
@@ -45,19 +53,27 @@ export async function prepareSources(snapshot: Snapshot, dest: string, settings:
     notes.push(`Fetched with git depth set to ${settings.depth} (GIT_DEPTH)`);
   }
   if (!wantSubmodules) return { entries, notes };
-  notes.push(`Updating/initializing submodules${settings.submodules === 'recursive' ? ' recursively' : ''}${settings.submoduleDepth ? ` with git depth set to ${settings.submoduleDepth}` : ''}...`);
+  notes.push(
+    `Updating/initializing submodules${settings.submodules === 'recursive' ? ' recursively' : ''}${settings.submoduleDepth ? ` with git depth set to ${settings.submoduleDepth}` : ''}...`,
+  );
   if (all.length === 0) notes.push('(the project has no submodules)');
   const configs = new Map<string, string>();
   for (const t of chosen) {
     if (t.note) notes.push(`WARNING: ${t.note}`);
     notes.push(`Submodule path '${t.path}': checked out '${t.commit}'`);
     if (settings.submoduleDepth !== undefined && t.commit) {
-      await writeShallow(join(dest, t.path, '.git'), await shallowBoundary(join(dest, t.path), t.commit, settings.submoduleDepth));
+      await writeShallow(
+        join(dest, t.path, '.git'),
+        await shallowBoundary(join(dest, t.path), t.commit, settings.submoduleDepth),
+      );
     }
     // As `git submodule init` records it in the repository that holds the submodule, so `git submodule status` in
     // the job sees it as initialized.
     if (t.level > 1 || hasGit) {
-      configs.set(t.parent, `${configs.get(t.parent) ?? ''}[submodule ${JSON.stringify(t.name)}]\n\tactive = true\n\turl = ${t.url}\n`);
+      configs.set(
+        t.parent,
+        `${configs.get(t.parent) ?? ''}[submodule ${JSON.stringify(t.name)}]\n\tactive = true\n\turl = ${t.url}\n`,
+      );
     }
   }
   for (const [parent, text] of configs) await appendFile(join(dest, parent, '.git', 'config'), text);
@@ -66,6 +82,8 @@ export async function prepareSources(snapshot: Snapshot, dest: string, settings:
 
 /** normal: the project's own submodules; recursive: theirs too; GIT_SUBMODULE_PATHS picks among the top level. */
 export function selectSubmodules(all: SubmoduleTree[], settings: GitSettings): SubmoduleTree[] {
-  const tops = new Set(all.filter((t) => t.level === 1 && submoduleSelected(t.path, settings.submodulePaths)).map((t) => t.path));
+  const tops = new Set(
+    all.filter((t) => t.level === 1 && submoduleSelected(t.path, settings.submodulePaths)).map((t) => t.path),
+  );
   return all.filter((t) => tops.has(t.top) && (settings.submodules === 'recursive' || t.level === 1));
 }

@@ -48,7 +48,11 @@ export async function listTree(root: string, skipTop: string[] = []): Promise<Tr
   const out: TreeEntry[] = [];
   const walk = async (rel: string) => {
     const names = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
-    await refuseNonUtf8Names(rel ? join(root, rel) : root, rel, names.map((d) => d.name));
+    await refuseNonUtf8Names(
+      rel ? join(root, rel) : root,
+      rel,
+      names.map((d) => d.name),
+    );
     for (const d of names) {
       if (!rel && skipTop.includes(d.name)) continue;
       const r = rel ? `${rel}/${d.name}` : d.name;
@@ -76,11 +80,19 @@ async function mkdirLeaves(dest: string, dirs: string[]): Promise<void> {
 
 /** Copies the listed entries from src to dest (dest is created). */
 export async function copyEntries(src: string, dest: string, entries: TreeEntry[]): Promise<void> {
-  await mkdirLeaves(dest, entries.filter((e) => e.kind === 'dir').map((e) => e.rel));
-  await mapLimit(entries.filter((e) => e.kind !== 'dir'), 32, (e) => step(src, dest, e.rel, async () => {
-    if (e.kind === 'symlink') await symlink(await readlink(join(src, e.rel)), join(dest, e.rel));
-    else await copyFile(join(src, e.rel), join(dest, e.rel), fsc.COPYFILE_FICLONE);
-  }));
+  await mkdirLeaves(
+    dest,
+    entries.filter((e) => e.kind === 'dir').map((e) => e.rel),
+  );
+  await mapLimit(
+    entries.filter((e) => e.kind !== 'dir'),
+    32,
+    (e) =>
+      step(src, dest, e.rel, async () => {
+        if (e.kind === 'symlink') await symlink(await readlink(join(src, e.rel)), join(dest, e.rel));
+        else await copyFile(join(src, e.rel), join(dest, e.rel), fsc.COPYFILE_FICLONE);
+      }),
+  );
 }
 
 /** Copies listed files (paths relative to src, files or symlinks) creating parent directories. */
@@ -104,10 +116,12 @@ export async function copyFiles(src: string, dest: string, rels: string[]): Prom
     entries.push({ rel: d, kind: 'dir' });
     await step(src, dest, d, () => mkdir(join(dest, d), { recursive: true }));
   }
-  await mapLimit(kept, 32, (k) => step(src, dest, k.rel, async () => {
-    if (k.link) await symlink(await readlink(join(src, k.rel)), join(dest, k.rel));
-    else await copyFile(join(src, k.rel), join(dest, k.rel), fsc.COPYFILE_FICLONE);
-  }));
+  await mapLimit(kept, 32, (k) =>
+    step(src, dest, k.rel, async () => {
+      if (k.link) await symlink(await readlink(join(src, k.rel)), join(dest, k.rel));
+      else await copyFile(join(src, k.rel), join(dest, k.rel), fsc.COPYFILE_FICLONE);
+    }),
+  );
   for (const k of kept) entries.push({ rel: k.rel, kind: k.link ? 'symlink' : 'file' });
   return entries;
 }

@@ -7,7 +7,10 @@ import { WorkspaceError } from './errors.js';
 /** Writes `treeish` of the repository at `repo` into `dest` (which exists) and lists what it wrote. */
 export async function extractTree(repo: string, treeish: string, dest: string): Promise<TreeEntry[]> {
   await new Promise<void>((resolve, reject) => {
-    const archive = spawn('git', ['archive', '--format=tar', treeish], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const archive = spawn('git', ['archive', '--format=tar', treeish], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tar = spawn('tar', ['-x', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
     archive.stdout.pipe(tar.stdin);
     let err = '';

@@ -37,8 +37,21 @@ const SUBMODULE_STRATEGIES: readonly SubmoduleStrategy[] = ['none', 'normal', 'r
 
 /** `git submodule update` flags that change nothing in a fresh local copy (parallelism, progress, fetch tuning). */
 const HARMLESS_UPDATE_FLAGS = new Set([
-  '--init', '--recursive', '--no-fetch', '-N', '--force', '-f', '--checkout', '--progress', '--quiet', '-q',
-  '--recommend-shallow', '--no-recommend-shallow', '--single-branch', '--no-single-branch', '--filter',
+  '--init',
+  '--recursive',
+  '--no-fetch',
+  '-N',
+  '--force',
+  '-f',
+  '--checkout',
+  '--progress',
+  '--quiet',
+  '-q',
+  '--recommend-shallow',
+  '--no-recommend-shallow',
+  '--single-branch',
+  '--no-single-branch',
+  '--filter',
 ]);
 
 function depthOf(name: string, raw: string | undefined): number | undefined {
@@ -89,7 +102,9 @@ export function readGitSettings(vars: Record<string, string | undefined>): GitSe
     } else if (/^-j\d+$/.test(name) || HARMLESS_UPDATE_FLAGS.has(name)) {
       // no effect on a local copy
     } else if (name === '--remote' || name === '--merge' || name === '--rebase') {
-      warnings.push(`GIT_SUBMODULE_UPDATE_FLAGS ${name}: kiln checks submodules out at the commit the project records (or the checkout on disk); it does not fetch their remote branches`);
+      warnings.push(
+        `GIT_SUBMODULE_UPDATE_FLAGS ${name}: kiln checks submodules out at the commit the project records (or the checkout on disk); it does not fetch their remote branches`,
+      );
     } else {
       warnings.push(`GIT_SUBMODULE_UPDATE_FLAGS ${f}: not a flag kiln applies; ignored`);
     }
@@ -98,11 +113,18 @@ export function readGitSettings(vars: Record<string, string | undefined>): GitSe
   // `fetch` needs no handling of its own: every job starts from a fresh copy, which is what `clone` gives.
   const strategy = rawStrategy as GitStrategy;
   if ((vars.GIT_LFS_SKIP_SMUDGE ?? '').trim() === '1') {
-    warnings.push('GIT_LFS_SKIP_SMUDGE=1: kiln copies files as they are in the checkout; Git LFS files stay as checked out');
+    warnings.push(
+      'GIT_LFS_SKIP_SMUDGE=1: kiln copies files as they are in the checkout; Git LFS files stay as checked out',
+    );
   }
   return {
-    strategy, checkout, depth, submodules: rawSub as SubmoduleStrategy,
-    submodulePaths: parseSubmodulePaths(vars.GIT_SUBMODULE_PATHS), submoduleDepth, warnings,
+    strategy,
+    checkout,
+    depth,
+    submodules: rawSub as SubmoduleStrategy,
+    submodulePaths: parseSubmodulePaths(vars.GIT_SUBMODULE_PATHS),
+    submoduleDepth,
+    warnings,
   };
 }
 
@@ -127,7 +149,10 @@ function pathspecMatches(pattern: string, path: string): boolean {
       const end = pattern.indexOf(']', i + 1);
       if (end < 0) re += '\\[';
       else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');

@@ -14,11 +14,19 @@ export interface GitRun {
 
 export function git(cwd: string, args: string[], env?: Record<string, string>): Promise<GitRun> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024, env: env ? { ...process.env, ...env } : process.env },
+    execFile(
+      'git',
+      args,
+      { cwd, encoding: 'buffer', maxBuffer: 512 * 1024 * 1024, env: env ? { ...process.env, ...env } : process.env },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 127
+          : 0;
         resolve({ stdout: stdout as Buffer, stderr: (stderr as Buffer).toString(), code });
-      });
+      },
+    );
   });
 }
 
@@ -50,7 +58,12 @@ export async function probeRepo(dir: string, withListing: boolean): Promise<Repo
   if (where === undefined) return { repo: null };
   const [top, prefix, common] = where.split('\n');
   if (!top) return { repo: null };
-  const repo = { top, prefix: prefix ?? '', commonDir: isAbsolute(common) ? common : join(dir, common), hasHead: head !== undefined };
+  const repo = {
+    top,
+    prefix: prefix ?? '',
+    commonDir: isAbsolute(common) ? common : join(dir, common),
+    hasHead: head !== undefined,
+  };
   return { repo, listing };
 }
 

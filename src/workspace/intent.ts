@@ -12,13 +12,17 @@ export function addIntentToAdd(snapshotDir: string, rels: string[]): Promise<voi
   if (rels.length === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
-      cwd: snapshotDir, stdio: ['pipe', 'ignore', 'pipe'],
+      cwd: snapshotDir,
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
     let err = '';
     child.stderr.on('data', (c) => (err += c));
     child.on('error', (e) => reject(new WorkspaceError(`cannot run git add: ${e.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve()
-      : reject(new WorkspaceError(`cannot record untracked sources in the workspace index: ${err.trim()}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new WorkspaceError(`cannot record untracked sources in the workspace index: ${err.trim()}`)),
+    );
     child.stdin.on('error', () => undefined);
     child.stdin.end(rels.map((r) => `${r}\0`).join(''));
   });

@@ -37,7 +37,8 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
   trace('snapshot: repository found');
   if (repo) await ensureExcluded(repo, '.kiln/').catch(() => undefined);
   if (!repo) {
-    if (source === 'committed') throw new WorkspaceError(`--source committed needs a git repository, and ${projectDir} is not in one`);
+    if (source === 'committed')
+      throw new WorkspaceError(`--source committed needs a git repository, and ${projectDir} is not in one`);
     const entries = await listTree(projectDir, STATE_DIRS);
     await copyEntries(projectDir, dest, entries);
     return { dir: dest, entries, repo, submodules: async () => [] };
@@ -66,7 +67,11 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
     const copied = await copyFiles(projectDir, dest, [...new Set([...listed.tracked, ...untracked].filter(keep))]);
     const present = new Set(copied.map((e) => e.rel));
     untracked = untracked.filter((p) => present.has(p));
-    await addGitlinkDirs(projectDir, dest, listed.tracked.filter((p) => keep(p) && !present.has(p)));
+    await addGitlinkDirs(
+      projectDir,
+      dest,
+      listed.tracked.filter((p) => keep(p) && !present.has(p)),
+    );
     trace('snapshot: files copied');
   }
   await gitDir;
@@ -76,8 +81,16 @@ export async function createSnapshot(projectDir: string, dest: string, source: S
   const entries = await listTree(dest);
   let submodules: Promise<SubmoduleTree[]> | undefined;
   return {
-    dir: dest, entries, repo,
-    submodules: () => (submodules ??= prepareSubmodules({ projectDir, snapshotDir: dest, cloneDir: `${dest}.modules`, worktree: source === 'worktree' })),
+    dir: dest,
+    entries,
+    repo,
+    submodules: () =>
+      (submodules ??= prepareSubmodules({
+        projectDir,
+        snapshotDir: dest,
+        cloneDir: `${dest}.modules`,
+        worktree: source === 'worktree',
+      })),
   };
 }
 

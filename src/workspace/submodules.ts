@@ -69,7 +69,12 @@ export async function prepareSubmodules(o: SubmoduleOptions): Promise<SubmoduleT
   const modules = await gitmodules(o.projectDir, o.worktree ? undefined : 'HEAD');
   const superGitDir = (await git(o.projectDir, ['rev-parse', '--absolute-git-dir'])).stdout.toString().trim();
   await walk(o, out, links, modules, {
-    level: 1, prefix: '', base: originUrl ?? o.projectDir, repoDir: o.projectDir, modulesDir: join(superGitDir, 'modules'), top: undefined,
+    level: 1,
+    prefix: '',
+    base: originUrl ?? o.projectDir,
+    repoDir: o.projectDir,
+    modulesDir: join(superGitDir, 'modules'),
+    top: undefined,
   });
   return out;
 }
@@ -87,7 +92,13 @@ interface Level {
   top: string | undefined;
 }
 
-async function walk(o: SubmoduleOptions, out: SubmoduleTree[], links: Gitlink[], modules: Map<string, { name: string; url: string }>, at: Level): Promise<void> {
+async function walk(
+  o: SubmoduleOptions,
+  out: SubmoduleTree[],
+  links: Gitlink[],
+  modules: Map<string, { name: string; url: string }>,
+  at: Level,
+): Promise<void> {
   for (const link of links) {
     const meta = modules.get(link.path);
     const path = at.prefix ? `${at.prefix}/${link.path}` : link.path;
@@ -108,18 +119,32 @@ async function walk(o: SubmoduleOptions, out: SubmoduleTree[], links: Gitlink[],
         source = { repo: onDisk, worktree: onDisk };
         const head = (await git(onDisk, ['rev-parse', 'HEAD'])).stdout.toString().trim();
         tree.commit = head;
-        if (head && head !== link.commit) tree.note = `submodule ${path}: the checkout on disk is at ${head.slice(0, 8)}, the project records ${link.commit.slice(0, 8)}; kiln uses the checkout, as it does for the project's own files`;
+        if (head && head !== link.commit)
+          tree.note = `submodule ${path}: the checkout on disk is at ${head.slice(0, 8)}, the project records ${link.commit.slice(0, 8)}; kiln uses the checkout, as it does for the project's own files`;
       } else {
-        source = await commitSource(o, { onDisk: checkedOut ? onDisk : undefined, absorbed: join(at.modulesDir, name), url, name, commit: link.commit });
+        source = await commitSource(o, {
+          onDisk: checkedOut ? onDisk : undefined,
+          absorbed: join(at.modulesDir, name),
+          url,
+          name,
+          commit: link.commit,
+        });
         tree.commit = link.commit;
       }
       tree.entries = await layOut(o.snapshotDir, path, source, tree.commit!);
       const nested = source.worktree ? await gitlinks(source.worktree) : await gitlinks(source.repo, tree.commit);
       if (nested.length) {
-        const nestedModules = source.worktree ? await gitmodules(source.worktree) : await gitmodules(source.repo, tree.commit);
+        const nestedModules = source.worktree
+          ? await gitmodules(source.worktree)
+          : await gitmodules(source.repo, tree.commit);
         const gitDir = (await git(source.repo, ['rev-parse', '--absolute-git-dir'])).stdout.toString().trim();
         await walk(o, out, nested, nestedModules, {
-          level: at.level + 1, prefix: path, base: url, repoDir: source.worktree ?? source.repo, modulesDir: join(gitDir, 'modules'), top,
+          level: at.level + 1,
+          prefix: path,
+          base: url,
+          repoDir: source.worktree ?? source.repo,
+          modulesDir: join(gitDir, 'modules'),
+          top,
         });
       }
     } catch (e) {
@@ -130,7 +155,10 @@ async function walk(o: SubmoduleOptions, out: SubmoduleTree[], links: Gitlink[],
 }
 
 /** A repository that has `commit`: the checkout, the absorbed git dir, or a clone from the URL. */
-async function commitSource(o: SubmoduleOptions, s: { onDisk?: string; absorbed: string; url: string; name: string; commit: string }): Promise<Source> {
+async function commitSource(
+  o: SubmoduleOptions,
+  s: { onDisk?: string; absorbed: string; url: string; name: string; commit: string },
+): Promise<Source> {
   for (const repo of [s.onDisk, s.absorbed]) {
     if (repo && (await hasCommit(repo, s.commit))) return { repo };
   }
@@ -141,8 +169,13 @@ async function commitSource(o: SubmoduleOptions, s: { onDisk?: string; absorbed:
     const tmp = `${dest}.tmp`;
     await rm(tmp, { recursive: true, force: true });
     // File URLs are the usual case for a local run (and git refuses them in submodules since 2.38.1 unless allowed).
-    const r = await git(o.projectDir, ['-c', 'protocol.file.allow=always', 'clone', '-q', '--bare', s.url, tmp], { GIT_TERMINAL_PROMPT: '0' });
-    if (r.code !== 0) throw new Error(`not checked out here and cannot be cloned from ${s.url}: ${lastLine(r.stderr)} (run \`git submodule update --init\` in the project, or make the URL reachable)`);
+    const r = await git(o.projectDir, ['-c', 'protocol.file.allow=always', 'clone', '-q', '--bare', s.url, tmp], {
+      GIT_TERMINAL_PROMPT: '0',
+    });
+    if (r.code !== 0)
+      throw new Error(
+        `not checked out here and cannot be cloned from ${s.url}: ${lastLine(r.stderr)} (run \`git submodule update --init\` in the project, or make the URL reachable)`,
+      );
     await rename(tmp, dest);
     if (!(await hasCommit(dest, s.commit))) throw new Error(`commit ${s.commit} is not in ${s.url}`);
   }
@@ -158,7 +191,14 @@ async function layOut(snapshotDir: string, path: string, source: Source, commit:
   if (source.worktree) {
     const r = await git(source.worktree, ['ls-files', '-co', '--exclude-standard', '-z']);
     if (r.code !== 0) throw new Error(`git ls-files failed: ${lastLine(r.stderr)}`);
-    entries = await copyFiles(source.worktree, dest, r.stdout.toString().split('\0').filter((p) => p && p !== '.git' && !p.startsWith('.git/')));
+    entries = await copyFiles(
+      source.worktree,
+      dest,
+      r.stdout
+        .toString()
+        .split('\0')
+        .filter((p) => p && p !== '.git' && !p.startsWith('.git/')),
+    );
     entries = [...entries, ...(await emptyGitlinkDirs(source.worktree, dest))];
   } else {
     entries = await extractTree(source.repo, commit, dest);
@@ -187,11 +227,15 @@ async function addSubmoduleGitDir(repo: string, dest: string, commit: string): P
   if (c.code !== 0) throw new Error(`cannot prepare its .git: ${lastLine(c.stderr)}`);
   const gitDir = join(tmp, '.git');
   const setup = await git(tmp, ['--git-dir', gitDir, 'update-ref', '--no-deref', 'HEAD', commit]);
-  const index = setup.code === 0 ? await git(tmp, ['--git-dir', gitDir, '--work-tree', dest, 'read-tree', commit]) : setup;
+  const index =
+    setup.code === 0 ? await git(tmp, ['--git-dir', gitDir, '--work-tree', dest, 'read-tree', commit]) : setup;
   if (index.code !== 0) throw new Error(`cannot check out ${commit}: ${lastLine(index.stderr)}`);
   await rename(gitDir, join(dest, '.git'));
   await rm(tmp, { recursive: true, force: true });
-  return (await listTree(join(dest, '.git'))).map((e) => ({ rel: `.git/${e.rel}`, kind: e.kind })).concat([{ rel: '.git', kind: 'dir' }]).sort((a, b) => a.rel.length - b.rel.length);
+  return (await listTree(join(dest, '.git')))
+    .map((e) => ({ rel: `.git/${e.rel}`, kind: e.kind }))
+    .concat([{ rel: '.git', kind: 'dir' }])
+    .sort((a, b) => a.rel.length - b.rel.length);
 }
 
 async function isRepoTop(dir: string): Promise<boolean> {
@@ -215,9 +259,7 @@ async function hasCommit(repo: string, commit: string): Promise<boolean> {
 
 /** Gitlinks (mode 160000) of the index (`treeish` undefined) or of a commit, paths relative to `dir`. */
 async function gitlinks(dir: string, treeish?: string): Promise<Gitlink[]> {
-  const r = treeish
-    ? await git(dir, ['ls-tree', '-r', '-z', treeish, '.'])
-    : await git(dir, ['ls-files', '-s', '-z']);
+  const r = treeish ? await git(dir, ['ls-tree', '-r', '-z', treeish, '.']) : await git(dir, ['ls-files', '-s', '-z']);
   if (r.code !== 0) return [];
   const out: Gitlink[] = [];
   for (const rec of r.stdout.toString().split('\0')) {

@@ -12,7 +12,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 function kiln(args: string[], cwd = root): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/kiln.js'), ...args], {
-    cwd, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' },
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: '1' },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -25,8 +27,18 @@ before(() => {
   mkdirSync(join(pkg, 'lib'), { recursive: true });
   compile(root, 'libkiln', 'c', LIB_C, 'gcc', ['-shared', '-fPIC', '-Wl,-soname,libkiln.so.1']);
   copyFileSync(join(root, 'libkiln'), join(pkg, 'lib', 'libkiln.so.1'));
-  writeFileSync(join(root, 'app.c'), 'int kiln_answer(void);\nint main(void) { return kiln_answer() == 42 ? 0 : 1; }\n');
-  run('gcc', [join(root, 'app.c'), '-o', join(pkg, 'bin', 'app'), `-L${root}`, '-l:libkiln', '-Wl,-rpath,$ORIGIN/../lib']);
+  writeFileSync(
+    join(root, 'app.c'),
+    'int kiln_answer(void);\nint main(void) { return kiln_answer() == 42 ? 0 : 1; }\n',
+  );
+  run('gcc', [
+    join(root, 'app.c'),
+    '-o',
+    join(pkg, 'bin', 'app'),
+    `-L${root}`,
+    '-l:libkiln',
+    '-Wl,-rpath,$ORIGIN/../lib',
+  ]);
   writeFileSync(join(pkg, 'README'), 'not a binary\n');
   symlinkSync('..', join(pkg, 'lib', 'loop'));
   symlinkSync('nowhere', join(pkg, 'bin', 'dangling'));
@@ -35,10 +47,20 @@ before(() => {
 test('abi check: fails kylin-desktop-v10-sp1 with exit 1 and the explanation; passes debian-12 with exit 0', () => {
   const bad = kiln(['abi', 'check', pkg, '--target', 'kylin-desktop-v10-sp1', '--target', 'debian-12']);
   assert.equal(bad.status, 1, bad.stderr);
-  assert.match(bad.stdout, /FAIL {2}kylin-desktop-v10-sp1: needs GLIBC_2\.34 \(from __libc_start_main\).*link against an older sysroot, e.g\. a bullseye \(Debian 11\) sysroot for 2\.31/);
+  assert.match(
+    bad.stdout,
+    /FAIL {2}kylin-desktop-v10-sp1: needs GLIBC_2\.34 \(from __libc_start_main\).*link against an older sysroot, e.g\. a bullseye \(Debian 11\) sysroot for 2\.31/,
+  );
   assert.match(bad.stdout, /ok {4}debian-12/);
   assert.match(bad.stdout, /dangling\s+ERROR: no such file/);
-  const good = kiln(['abi', 'check', join(pkg, 'bin', 'app'), join(pkg, 'lib', 'libkiln.so.1'), '-t', 'debian-12,bookworm']);
+  const good = kiln([
+    'abi',
+    'check',
+    join(pkg, 'bin', 'app'),
+    join(pkg, 'lib', 'libkiln.so.1'),
+    '-t',
+    'debian-12,bookworm',
+  ]);
   assert.equal(good.status, 0, good.stdout + good.stderr);
   assert.match(good.stdout, /2 ELF file\(s\) checked against debian-12: all pass/);
 });
@@ -47,8 +69,21 @@ test('abi check --json: per-file facts, verdicts, skipped and errors; the symlin
   const r = kiln(['abi', 'check', pkg, '-t', 'rhel-8', '--json']);
   assert.equal(r.status, 1);
   const j = JSON.parse(r.stdout) as {
-    ok: boolean; files: Array<{ file: string; arch: string; libc: string; minGlibc: string; verdicts: Array<{ target: string; ok: boolean; missingLibraries: string[]; failures: Array<{ kind: string; symbols: string[] }> }> }>;
-    skipped: Array<{ path: string }>; errors: Array<{ path: string; message: string }>;
+    ok: boolean;
+    files: Array<{
+      file: string;
+      arch: string;
+      libc: string;
+      minGlibc: string;
+      verdicts: Array<{
+        target: string;
+        ok: boolean;
+        missingLibraries: string[];
+        failures: Array<{ kind: string; symbols: string[] }>;
+      }>;
+    }>;
+    skipped: Array<{ path: string }>;
+    errors: Array<{ path: string; message: string }>;
   };
   assert.equal(j.ok, false);
   const names = j.files.map((f) => f.file.slice(pkg.length + 1)).sort();
@@ -58,12 +93,23 @@ test('abi check --json: per-file facts, verdicts, skipped and errors; the symlin
   assert.equal(app?.libc, 'glibc');
   assert.equal(app?.minGlibc, '2.34');
   assert.deepEqual(app?.verdicts[0].missingLibraries, [], 'libkiln.so.1 is bundled in the tree');
-  assert.deepEqual(app?.verdicts[0].failures.map((f) => f.kind), ['glibc']);
+  assert.deepEqual(
+    app?.verdicts[0].failures.map((f) => f.kind),
+    ['glibc'],
+  );
   assert.deepEqual(app?.verdicts[0].failures[0].symbols, ['__libc_start_main@GLIBC_2.34']);
-  assert.deepEqual(j.skipped.map((s) => s.path.slice(pkg.length + 1)), ['README']);
-  assert.deepEqual(j.errors.map((e) => e.path.slice(pkg.length + 1)), ['bin/dangling']);
+  assert.deepEqual(
+    j.skipped.map((s) => s.path.slice(pkg.length + 1)),
+    ['README'],
+  );
+  assert.deepEqual(
+    j.errors.map((e) => e.path.slice(pkg.length + 1)),
+    ['bin/dangling'],
+  );
   // Checked alone, the binary's library is not bundled any more.
-  const alone = JSON.parse(kiln(['abi', 'check', join(pkg, 'bin', 'app'), '-t', 'debian-12', '--json']).stdout) as typeof j;
+  const alone = JSON.parse(
+    kiln(['abi', 'check', join(pkg, 'bin', 'app'), '-t', 'debian-12', '--json']).stdout,
+  ) as typeof j;
   assert.deepEqual(alone.files[0].verdicts[0].missingLibraries, ['libkiln.so.1']);
 });
 
@@ -79,8 +125,11 @@ test('abi check: usage errors for missing or unknown targets', () => {
 test('kiln.toml [abi.targets] adds user targets to check and targets', () => {
   const proj = join(root, 'proj');
   mkdirSync(proj);
-  writeFileSync(join(proj, 'kiln.toml'), '[abi.targets.corp-os]\nextends = "debian-12"\nextra_sonames = ["libkiln.so.1"]\n' +
-    '[abi.targets.old-corp]\nglibc = "2.17"\nsource = "our 2013 appliance"\nsonames = ["libc.so.6"]\n');
+  writeFileSync(
+    join(proj, 'kiln.toml'),
+    '[abi.targets.corp-os]\nextends = "debian-12"\nextra_sonames = ["libkiln.so.1"]\n' +
+      '[abi.targets.old-corp]\nglibc = "2.17"\nsource = "our 2013 appliance"\nsonames = ["libc.so.6"]\n',
+  );
   const list = kiln(['abi', 'targets', '--json'], proj);
   assert.equal(list.status, 0, list.stderr);
   const targets = JSON.parse(list.stdout) as Array<{ id: string; glibc: string; origin: string; source: string }>;

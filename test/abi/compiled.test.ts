@@ -6,7 +6,17 @@ import { join } from 'node:path';
 import { analyzeFile } from '../../src/abi/analyze.js';
 import type { AbiReport } from '../../src/abi/report.js';
 import { assertMatchesReadelf } from './helpers/readelf.js';
-import { compile, CXX_SRC, EXP_C, HELLO_C, LIB_C, run, skipUnless, stripSectionHeaders, tempDir } from './helpers/toolchain.js';
+import {
+  compile,
+  CXX_SRC,
+  EXP_C,
+  HELLO_C,
+  LIB_C,
+  run,
+  skipUnless,
+  stripSectionHeaders,
+  tempDir,
+} from './helpers/toolchain.js';
 
 const dir = tempDir('kiln-abi-compiled-');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +65,13 @@ test('C++ with libstdc++: GLIBCXX/CXXABI maxima with responsible symbols, same a
 
 test('shared library with SONAME and RUNPATH', () => {
   const lib = join(dir, 'libkiln.so.1');
-  compile(dir, 'libsrc', 'c', LIB_C, 'gcc', ['-shared', '-fPIC', '-Wl,-soname,libkiln.so.1', '-Wl,-rpath,$ORIGIN/../lib', '-Wl,--enable-new-dtags']);
+  compile(dir, 'libsrc', 'c', LIB_C, 'gcc', [
+    '-shared',
+    '-fPIC',
+    '-Wl,-soname,libkiln.so.1',
+    '-Wl,-rpath,$ORIGIN/../lib',
+    '-Wl,--enable-new-dtags',
+  ]);
   run('mv', [join(dir, 'libsrc'), lib]);
   const r = analyze(lib);
   assert.equal(r.type, 'shared-library');
@@ -80,8 +96,11 @@ test('static and static-pie binaries: linkage, glibc from the ABI tag, kernel fl
 });
 
 test('section headers removed: same needs, symbols and counts through PT_DYNAMIC and the hash tables', () => {
-  for (const [name, src, cc, args] of [['hello', HELLO_C, 'gcc', []], ['cxx', CXX_SRC, 'g++', []],
-    ['sysvhash', EXP_C, 'gcc', ['-lm', '-Wl,--hash-style=sysv']]] as const) {
+  for (const [name, src, cc, args] of [
+    ['hello', HELLO_C, 'gcc', []],
+    ['cxx', CXX_SRC, 'g++', []],
+    ['sysvhash', EXP_C, 'gcc', ['-lm', '-Wl,--hash-style=sysv']],
+  ] as const) {
     const bin = compile(dir, `${name}-full`, cc === 'g++' ? 'cc' : 'c', src, cc, [...args]);
     const bare = stripSectionHeaders(bin, `${bin}-noshdr`);
     const full = analyze(bin);

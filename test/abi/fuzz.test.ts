@@ -33,7 +33,8 @@ function mutate(base: Buffer, rnd: () => number): Buffer {
     const kind = rnd();
     const pos = Math.floor(rnd() * (rnd() < 0.8 ? hot : b.length));
     if (kind < 0.5) b[pos] = Math.floor(rnd() * 256);
-    else if (kind < 0.9 && pos + 4 <= b.length) b.writeUInt32LE(INTERESTING[Math.floor(rnd() * INTERESTING.length)] >>> 0, pos);
+    else if (kind < 0.9 && pos + 4 <= b.length)
+      b.writeUInt32LE(INTERESTING[Math.floor(rnd() * INTERESTING.length)] >>> 0, pos);
     else {
       b = b.subarray(0, Math.max(4, pos)); // truncation
       break;
@@ -54,7 +55,8 @@ function fuzz(name: string, base: Buffer, seed: number, rounds: number): { ok: n
       assert.ok(r, 'ELF magic kept, so a report or an error');
       ok++;
     } catch (err) {
-      if (!(err instanceof ElfError)) assert.fail(`${name} round ${i} (seed ${seed}): ${String((err as Error)?.stack ?? err)}`);
+      if (!(err instanceof ElfError))
+        assert.fail(`${name} round ${i} (seed ${seed}): ${String((err as Error)?.stack ?? err)}`);
       assert.equal(err.file, `${name}#${i}`);
       errors++;
     }
@@ -78,9 +80,17 @@ test('fuzz: mutated big-endian and 32-bit fixtures', () => {
     { is64: false, littleEndian: true, machine: 3 },
     { is64: false, littleEndian: false, machine: 8 },
   ].entries()) {
-    const base = buildElf({ ...spec, interp: '/lib/ld.so.1', needed: ['libc.so.6'], hash: i === 2 ? 'sysv' : 'gnu',
+    const base = buildElf({
+      ...spec,
+      interp: '/lib/ld.so.1',
+      needed: ['libc.so.6'],
+      hash: i === 2 ? 'sysv' : 'gnu',
       needs: [{ file: 'libc.so.6', versions: [{ name: 'GLIBC_2.2' }, { name: 'GLIBC_2.34', weak: true }] }],
-      symbols: [{ name: 'puts', version: 'libc.so.6:GLIBC_2.2' }, { name: 'f', defined: true }] });
+      symbols: [
+        { name: 'puts', version: 'libc.so.6:GLIBC_2.2' },
+        { name: 'f', defined: true },
+      ],
+    });
     const r = fuzz(`fx${i}`, base, 100 + i, 300);
     assert.ok(r.ok + r.errors === 300);
     assert.ok(r.errors > 0);

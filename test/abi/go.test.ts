@@ -20,8 +20,15 @@ function goBuild(name: string, source: string, cgo: boolean): string {
   const out = join(dir, name);
   writeFileSync(src, source);
   const r = spawnSync('go', ['build', '-o', out, src], {
-    cwd: dir, encoding: 'utf8',
-    env: { ...process.env, CGO_ENABLED: cgo ? '1' : '0', GOCACHE: join(tmpdir(), 'kiln-abi-gocache'), GO111MODULE: 'off', GOFLAGS: '' },
+    cwd: dir,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      CGO_ENABLED: cgo ? '1' : '0',
+      GOCACHE: join(tmpdir(), 'kiln-abi-gocache'),
+      GO111MODULE: 'off',
+      GOFLAGS: '',
+    },
   });
   assert.equal(r.status, 0, r.stderr);
   return out;
@@ -44,8 +51,12 @@ test('pure Go binary: static, no libc, language go, passes glibc and musl target
 });
 
 test('cgo binary: dynamic glibc executable that is also recognised as Go', { skip: skip || skipUnless('gcc') }, () => {
-  const bin = goBuild('cgo', 'package main\n/*\n#include <stdlib.h>\n*/\nimport "C"\nimport "fmt"\n' +
-    'func main() { fmt.Println(C.abs(-3)) }\n', true);
+  const bin = goBuild(
+    'cgo',
+    'package main\n/*\n#include <stdlib.h>\n*/\nimport "C"\nimport "fmt"\n' +
+      'func main() { fmt.Println(C.abs(-3)) }\n',
+    true,
+  );
   const r = analyzeFile(bin);
   assert.ok(r);
   assert.deepEqual(r.languages, ['go']);

@@ -31,7 +31,14 @@ function analyze(name: string, spec: FixtureSpec) {
   return r;
 }
 
-const VARIANTS: Array<{ name: string; is64: boolean; littleEndian: boolean; machine: number; arch: string; hash: 'sysv' | 'gnu' }> = [
+const VARIANTS: Array<{
+  name: string;
+  is64: boolean;
+  littleEndian: boolean;
+  machine: number;
+  arch: string;
+  hash: 'sysv' | 'gnu';
+}> = [
   { name: 'ppc64 big-endian', is64: true, littleEndian: false, machine: 21, arch: 'ppc64', hash: 'gnu' },
   { name: 's390x big-endian', is64: true, littleEndian: false, machine: 22, arch: 's390x', hash: 'gnu' },
   { name: 'mips 32-bit big-endian', is64: false, littleEndian: false, machine: 8, arch: 'mips', hash: 'sysv' },
@@ -42,8 +49,14 @@ const VARIANTS: Array<{ name: string; is64: boolean; littleEndian: boolean; mach
 
 for (const v of VARIANTS) {
   test(`hand-built ${v.name}: header, dynamic entries, versions, weak flags, symbols`, () => {
-    const r = analyze(v.name, { ...BASE_SPEC, is64: v.is64, littleEndian: v.littleEndian, machine: v.machine, hash: v.hash,
-      notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(v.littleEndian, 3, 2, 0) }] });
+    const r = analyze(v.name, {
+      ...BASE_SPEC,
+      is64: v.is64,
+      littleEndian: v.littleEndian,
+      machine: v.machine,
+      hash: v.hash,
+      notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(v.littleEndian, 3, 2, 0) }],
+    });
     assert.equal(r.arch, v.arch);
     assert.equal(r.elfClass, v.is64 ? 64 : 32);
     assert.equal(r.endian, v.littleEndian ? 'little' : 'big');
@@ -55,13 +68,16 @@ for (const v of VARIANTS) {
     assert.equal(r.dynamicSymbolCount, 8);
     assert.equal(r.dynamicSymbolCountSource, v.hash === 'sysv' ? 'hash' : 'gnu-hash');
     assert.equal(r.kernelFloor, '3.2.0');
-    assert.deepEqual(r.requirements.map((q) => [q.library, q.version, q.weak, q.symbols]), [
-      ['libc.so.6', 'GLIBC_2.2', false, ['puts']],
-      ['libc.so.6', 'GLIBC_2.34', false, ['__libc_start_main']],
-      ['libc.so.6', 'GLIBC_PRIVATE', false, ['_dl_private']],
-      ['libstdc++.so.6', 'GLIBCXX_3.4.30', true, ['_ZSt4cout']],
-      ['libstdc++.so.6', 'CXXABI_1.3.13', false, ['__cxa_guard']],
-    ]);
+    assert.deepEqual(
+      r.requirements.map((q) => [q.library, q.version, q.weak, q.symbols]),
+      [
+        ['libc.so.6', 'GLIBC_2.2', false, ['puts']],
+        ['libc.so.6', 'GLIBC_2.34', false, ['__libc_start_main']],
+        ['libc.so.6', 'GLIBC_PRIVATE', false, ['_dl_private']],
+        ['libstdc++.so.6', 'GLIBCXX_3.4.30', true, ['_ZSt4cout']],
+        ['libstdc++.so.6', 'CXXABI_1.3.13', false, ['__cxa_guard']],
+      ],
+    );
     assert.equal(r.minGlibc, '2.34');
     assert.equal(r.maxGlibcxx, '3.4.30');
     assert.equal(r.maxCxxabi, '1.3.13');
@@ -71,8 +87,14 @@ for (const v of VARIANTS) {
 }
 
 test('Go binary recognised from its "Go" build-id note (static, no libc)', () => {
-  const r = analyze('go', { is64: true, littleEndian: true, machine: 62, type: 2, noDynamic: true,
-    notes: [{ name: 'Go', type: 4, desc: Buffer.from('abc/def') }] });
+  const r = analyze('go', {
+    is64: true,
+    littleEndian: true,
+    machine: 62,
+    type: 2,
+    noDynamic: true,
+    notes: [{ name: 'Go', type: 4, desc: Buffer.from('abc/def') }],
+  });
   assert.deepEqual(r.languages, ['go']);
   assert.equal(r.goBuildId, 'abc/def');
   assert.equal(r.linkage, 'static');
@@ -80,27 +102,41 @@ test('Go binary recognised from its "Go" build-id note (static, no libc)', () =>
 });
 
 test('musl shared executable recognised from its interpreter', () => {
-  const r = analyze('musl', { is64: true, littleEndian: true, machine: 183, interp: '/lib/ld-musl-aarch64.so.1', needed: ['libc.so'] });
+  const r = analyze('musl', {
+    is64: true,
+    littleEndian: true,
+    machine: 183,
+    interp: '/lib/ld-musl-aarch64.so.1',
+    needed: ['libc.so'],
+  });
   assert.equal(r.libc, 'musl');
   assert.equal(r.arch, 'aarch64');
 });
 
 test('static-pie recognised from DF_1_PIE without interpreter or DT_NEEDED', () => {
-  const r = analyze('spie', { is64: true, littleEndian: true, machine: 62, flags1: 0x08000000,
-    notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(true, 4, 4, 0) }] });
+  const r = analyze('spie', {
+    is64: true,
+    littleEndian: true,
+    machine: 62,
+    flags1: 0x08000000,
+    notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(true, 4, 4, 0) }],
+  });
   assert.equal(r.linkage, 'static-pie');
   assert.equal(r.kernelFloor, '4.4.0');
   assert.equal(r.libc, 'glibc');
 });
 
 function expectElfError(name: string, data: Buffer, pattern: RegExp): void {
-  assert.throws(() => analyzeBuffer(name, data), (err: unknown) => {
-    assert.ok(err instanceof ElfError, `expected ElfError, got ${String(err)}`);
-    assert.equal(err.file, name);
-    assert.match(err.message, new RegExp(`^${name}: `));
-    assert.match(err.detail, pattern);
-    return true;
-  });
+  assert.throws(
+    () => analyzeBuffer(name, data),
+    (err: unknown) => {
+      assert.ok(err instanceof ElfError, `expected ElfError, got ${String(err)}`);
+      assert.equal(err.file, name);
+      assert.match(err.message, new RegExp(`^${name}: `));
+      assert.match(err.detail, pattern);
+      return true;
+    },
+  );
 }
 
 const good = (): Buffer => buildElf({ ...BASE_SPEC, is64: true, littleEndian: true, machine: 62, hash: 'gnu' });
@@ -176,6 +212,7 @@ function findDynamic(b: Buffer): number {
 }
 
 function readTag(b: Buffer, dynOff: number, tag: number): bigint {
-  for (let o = dynOff; o + 16 <= b.length; o += 16) if (Number(b.readBigInt64LE(o)) === tag) return b.readBigUInt64LE(o + 8);
+  for (let o = dynOff; o + 16 <= b.length; o += 16)
+    if (Number(b.readBigInt64LE(o)) === tag) return b.readBigUInt64LE(o + 8);
   throw new Error(`tag ${tag} missing`);
 }

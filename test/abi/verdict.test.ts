@@ -11,7 +11,10 @@ const db = builtinDb();
 const noCtx = { bundled: new Set<string>(), allowed: new Set<string>() };
 
 function verdictFor(spec: Partial<FixtureSpec>, target: string, ctx = noCtx, database = db): Verdict {
-  const r = analyzeBuffer('fx', buildElf({ is64: true, littleEndian: true, machine: 62, interp: '/lib64/ld-linux-x86-64.so.2', ...spec }));
+  const r = analyzeBuffer(
+    'fx',
+    buildElf({ is64: true, littleEndian: true, machine: 62, interp: '/lib64/ld-linux-x86-64.so.2', ...spec }),
+  );
   assert.ok(r);
   return judge(r, resolveTargets(database, [target])[0], database, ctx);
 }
@@ -23,13 +26,28 @@ const glibcNeeds = (...versions: Array<[string, string[]]>): Partial<FixtureSpec
 });
 
 test('glibc ceiling: names the highest version, its symbols, the other offending versions and a sysroot', () => {
-  const v = verdictFor(glibcNeeds(['GLIBC_2.2.5', ['puts']], ['GLIBC_2.34', ['__libc_start_main']], ['GLIBC_2.33', ['stat']], ['GLIBC_2.32', ['pthread_getattr_np']]), 'rhel-8');
+  const v = verdictFor(
+    glibcNeeds(
+      ['GLIBC_2.2.5', ['puts']],
+      ['GLIBC_2.34', ['__libc_start_main']],
+      ['GLIBC_2.33', ['stat']],
+      ['GLIBC_2.32', ['pthread_getattr_np']],
+    ),
+    'rhel-8',
+  );
   assert.equal(v.ok, false);
   assert.equal(v.failures.length, 1);
   const f = v.failures[0];
   assert.equal(f.kind, 'glibc');
-  assert.equal(f.message, 'needs GLIBC_2.34 (from __libc_start_main); also GLIBC_2.33 (stat), GLIBC_2.32 (pthread_getattr_np); rhel-8 has glibc 2.28');
-  assert.deepEqual(f.symbols.sort(), ['__libc_start_main@GLIBC_2.34', 'pthread_getattr_np@GLIBC_2.32', 'stat@GLIBC_2.33']);
+  assert.equal(
+    f.message,
+    'needs GLIBC_2.34 (from __libc_start_main); also GLIBC_2.33 (stat), GLIBC_2.32 (pthread_getattr_np); rhel-8 has glibc 2.28',
+  );
+  assert.deepEqual(f.symbols.sort(), [
+    '__libc_start_main@GLIBC_2.34',
+    'pthread_getattr_np@GLIBC_2.32',
+    'stat@GLIBC_2.33',
+  ]);
   assert.match(f.hint ?? '', /buster \(Debian 10\) sysroot for 2\.28/);
   assert.equal(verdictFor(glibcNeeds(['GLIBC_2.28', ['statx']]), 'rhel-8').ok, true);
   assert.equal(verdictFor(glibcNeeds(['GLIBC_2.17', ['clock_gettime']]), 'rhel-7').ok, true);
@@ -37,8 +55,14 @@ test('glibc ceiling: names the highest version, its symbols, the other offending
 });
 
 test('weak version requirements only warn', () => {
-  const v = verdictFor({ needed: ['libc.so.6'], needs: [{ file: 'libc.so.6', versions: [{ name: 'GLIBC_2.36', weak: true }] }],
-    symbols: [{ name: 'optional_fn', version: 'libc.so.6:GLIBC_2.36' }] }, 'debian-11');
+  const v = verdictFor(
+    {
+      needed: ['libc.so.6'],
+      needs: [{ file: 'libc.so.6', versions: [{ name: 'GLIBC_2.36', weak: true }] }],
+      symbols: [{ name: 'optional_fn', version: 'libc.so.6:GLIBC_2.36' }],
+    },
+    'debian-11',
+  );
   assert.equal(v.ok, true);
   assert.match(v.warnings[0].message, /needs GLIBC_2\.36 \(from optional_fn\).*weak/);
 });
@@ -51,7 +75,10 @@ test('GLIBCXX, CXXABI and GCC ceilings with their hints', () => {
       { file: 'libgcc_s.so.1', versions: [{ name: 'GCC_12.0.0' }] },
     ],
     symbols: [
-      { name: '_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE7reserveEv', version: 'libstdc++.so.6:GLIBCXX_3.4.29' },
+      {
+        name: '_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE7reserveEv',
+        version: 'libstdc++.so.6:GLIBCXX_3.4.29',
+      },
       { name: '__cxa_init_primary_exception', version: 'libstdc++.so.6:CXXABI_1.3.13' },
       { name: '__bfloat16', version: 'libgcc_s.so.1:GCC_12.0.0' },
     ],
@@ -59,7 +86,10 @@ test('GLIBCXX, CXXABI and GCC ceilings with their hints', () => {
   const v = verdictFor(spec, 'ubuntu-20.04');
   const kinds = v.failures.map((f) => f.kind).sort();
   assert.deepEqual(kinds, ['cxxabi', 'gcc', 'glibcxx']);
-  assert.match(v.failures.find((f) => f.kind === 'glibcxx')?.message ?? '', /needs GLIBCXX_3\.4\.29 .* ubuntu-20\.04 has libstdc\+\+ 3\.4\.28/);
+  assert.match(
+    v.failures.find((f) => f.kind === 'glibcxx')?.message ?? '',
+    /needs GLIBCXX_3\.4\.29 .* ubuntu-20\.04 has libstdc\+\+ 3\.4\.28/,
+  );
   assert.match(v.failures.find((f) => f.kind === 'gcc')?.hint ?? '', /-static-libgcc/);
   assert.equal(verdictFor(spec, 'ubuntu-24.04').ok, true);
   // deepin-23 does not list its libstdc++ level: unchecked, reported as a warning.
@@ -83,14 +113,27 @@ test('musl binaries fail glibc targets and glibc binaries fail alpine; static bi
   assert.equal(musl.failures.length, 1, 'libc.so is explained by the libc mismatch');
   assert.equal(verdictFor({ interp: '/lib/ld-musl-x86_64.so.1', needed: ['libc.so'] }, 'alpine').ok, true);
   const glibc = verdictFor(glibcNeeds(['GLIBC_2.17', ['x']]), 'alpine');
-  assert.deepEqual(glibc.failures.map((f) => f.kind), ['libc']);
-  const staticSpec: Partial<FixtureSpec> = { interp: undefined, type: 2, noDynamic: true, notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(true, 3, 2, 0) }] };
+  assert.deepEqual(
+    glibc.failures.map((f) => f.kind),
+    ['libc'],
+  );
+  const staticSpec: Partial<FixtureSpec> = {
+    interp: undefined,
+    type: 2,
+    noDynamic: true,
+    notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(true, 3, 2, 0) }],
+  };
   assert.equal(verdictFor(staticSpec, 'alpine').ok, true);
   assert.equal(verdictFor(staticSpec, 'rhel-7').ok, true);
 });
 
 test('kernel floor from the ABI tag is compared with the target kernel', () => {
-  const spec: Partial<FixtureSpec> = { interp: undefined, type: 2, noDynamic: true, notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(true, 4, 11, 0) }] };
+  const spec: Partial<FixtureSpec> = {
+    interp: undefined,
+    type: 2,
+    noDynamic: true,
+    notes: [{ name: 'GNU', type: 1, desc: abiTagDesc(true, 4, 11, 0) }],
+  };
   const v = verdictFor(spec, 'rhel-7');
   assert.equal(v.failures[0].kind, 'kernel');
   assert.match(v.failures[0].message, /needs Linux 4\.11\.0 .* rhel-7 ships 3\.10/);
@@ -100,7 +143,10 @@ test('kernel floor from the ABI tag is compared with the target kernel', () => {
 test('needed libraries: missing fails, bundled or allowed passes', () => {
   const spec: Partial<FixtureSpec> = { needed: ['libssl.so.3', 'libc.so.6', 'libz.so.1'] };
   const v = verdictFor(spec, 'debian-12');
-  assert.deepEqual(v.failures.map((f) => f.message), ["needs libssl.so.3, which debian-12's base system does not provide"]);
+  assert.deepEqual(
+    v.failures.map((f) => f.message),
+    ["needs libssl.so.3, which debian-12's base system does not provide"],
+  );
   assert.equal(verdictFor(spec, 'debian-12', { bundled: new Set(['libssl.so.3']), allowed: new Set() }).ok, true);
   assert.equal(verdictFor(spec, 'debian-12', { bundled: new Set(), allowed: new Set(['libssl.so.3']) }).ok, true);
   // zlib is not part of the manylinux whitelist.
@@ -108,7 +154,11 @@ test('needed libraries: missing fails, bundled or allowed passes', () => {
 });
 
 test('architecture: not in the target list, or older than the glibc port', () => {
-  const user = withUserTargets(db, { 'x86-only': { extends: 'debian-11', arches: ['x86_64'] }, ancient: { glibc: '2.12', source: 'test' } }, 'kiln.toml');
+  const user = withUserTargets(
+    db,
+    { 'x86-only': { extends: 'debian-11', arches: ['x86_64'] }, ancient: { glibc: '2.12', source: 'test' } },
+    'kiln.toml',
+  );
   const arm = verdictFor({ machine: 183, interp: '/lib/ld-linux-aarch64.so.1' }, 'x86-only', noCtx, user);
   assert.equal(arm.failures[0].kind, 'arch');
   assert.match(arm.failures[0].message, /aarch64 binary; x86-only runs x86_64/);

@@ -22,7 +22,10 @@ test('symlink loops, self links, dangling links, duplicates and FIFOs', () => {
   symlinkSync('b/c/file', join(root, 'a/alias')); // same inode as a/b/c/file
   spawnSync('mkfifo', [join(root, 'a/fifo')]);
   const r = walkPaths([join(root, 'a'), join(root, 'a/b')]);
-  assert.deepEqual(r.files.map((f) => f.slice(root.length + 1)), ['a/alias']);
+  assert.deepEqual(
+    r.files.map((f) => f.slice(root.length + 1)),
+    ['a/alias'],
+  );
   assert.ok(r.names.has('file') && r.names.has('alias'), 'both names of the file are known (bundled-library matching)');
   const errs = Object.fromEntries(r.errors.map((e) => [e.path.slice(root.length + 1), e.message]));
   assert.deepEqual(errs, { 'a/dangling': 'no such file (or dangling symlink)', 'a/self': 'symlink loop' });
@@ -32,10 +35,16 @@ test('checkPaths skips non-ELF files and reports errors; ok only when nothing fa
   const dir = join(root, 'plain');
   mkdirSync(dir);
   writeFileSync(join(dir, 'notes.txt'), 'hello');
-  writeFileSync(join(dir, 'broken.so'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(20)]));
+  writeFileSync(
+    join(dir, 'broken.so'),
+    Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(20)]),
+  );
   const db = builtinDb();
   const r = checkPaths([dir], resolveTargets(db, ['debian-12']), db);
-  assert.deepEqual(r.skipped.map((s) => s.reason), ['not ELF']);
+  assert.deepEqual(
+    r.skipped.map((s) => s.reason),
+    ['not ELF'],
+  );
   assert.equal(r.errors.length, 1);
   assert.match(r.errors[0].path, /broken\.so$/);
   assert.match(r.errors[0].message, /ELF header/);
@@ -54,9 +63,15 @@ test('symlinks leading out of the named trees (to /proc, or up past the root) ar
   symlinkSync('../outside', join(tree, 'up'));
   symlinkSync('bin', join(tree, 'bin2')); // inside: followed (same inode as bin/, visited once)
   const r = walkPaths([tree]);
-  assert.deepEqual(r.files.map((f) => f.slice(tree.length + 1)), ['bin/tool']);
+  assert.deepEqual(
+    r.files.map((f) => f.slice(tree.length + 1)),
+    ['bin/tool'],
+  );
   assert.deepEqual(r.skipped.map((s) => s.path.slice(tree.length + 1)).sort(), ['proc', 'up']);
-  assert.match(r.skipped.find((s) => s.path.endsWith('proc'))!.reason, /symlink to \/proc, outside the named paths: not followed/);
+  assert.match(
+    r.skipped.find((s) => s.path.endsWith('proc'))!.reason,
+    /symlink to \/proc, outside the named paths: not followed/,
+  );
   assert.deepEqual(r.errors, []);
   // Naming the outside tree as well makes it part of the check.
   const both = walkPaths([tree, join(root, 'outside')]);

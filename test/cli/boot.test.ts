@@ -14,23 +14,35 @@ const JOBS = ['jobs', '--json', '--dir', FIXTURE, '--ref', 'main', '--default-br
 
 function run(bin: string, args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []) {
   const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args], {
-    encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: undefined, KILN_DEBUG_BOOT: '1', ...env },
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: undefined, KILN_DEBUG_BOOT: '1', ...env },
   });
-  const report = /kiln boot: code cache (\w+)(?: \(([^)]*)\))?(?:; wrote ([^;\n]*))?(?:; v8 flags (\S+))?\n/.exec(r.stderr);
-  return { code: r.status, out: r.stdout, err: r.stderr, state: report?.[1], read: report?.[2], wrote: report?.[3],
-    flags: report?.[4] };
+  const report = /kiln boot: code cache (\w+)(?: \(([^)]*)\))?(?:; wrote ([^;\n]*))?(?:; v8 flags (\S+))?\n/.exec(
+    r.stderr,
+  );
+  return {
+    code: r.status,
+    out: r.stdout,
+    err: r.stderr,
+    state: report?.[1],
+    read: report?.[2],
+    wrote: report?.[3],
+    flags: report?.[4],
+  };
 }
 
 const fromSource = (() => {
   let out: string | undefined;
   return (): string => {
-    out ??= spawnSync(process.execPath, [join(ROOT, 'bin', 'kiln.js'), ...JOBS],
-      { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } }).stdout;
+    out ??= spawnSync(process.execPath, [join(ROOT, 'bin', 'kiln.js'), ...JOBS], {
+      encoding: 'utf8',
+      env: { ...process.env, KILN_FROM_SOURCE: '1' },
+    }).stdout;
     return out;
   };
 })();
 
-test('the build makes a code cache that the next run accepts; output equals the sources\'', async (t) => {
+test("the build makes a code cache that the next run accepts; output equals the sources'", async (t) => {
   const root = makeCopy();
   t.after(() => rmSync(root, { recursive: true, force: true }));
   build(root);
@@ -45,8 +57,11 @@ test('the build makes a code cache that the next run accepts; output equals the 
   assert.equal(r.flags, '--no-opt', 'a one-shot command runs without the optimizing compiler');
   assert.equal(r.out, fromSource());
   const other = run(join(root, 'bin', 'kiln.js'), ['--version'], { KILN_CODE_CACHE_DIR: userDir });
-  assert.deepEqual([other.out, other.state, other.flags], ['0.1.0\n', 'accepted', undefined],
-    'the cache made by a one-shot command fits every command');
+  assert.deepEqual(
+    [other.out, other.state, other.flags],
+    ['0.1.0\n', 'accepted', undefined],
+    'the cache made by a one-shot command fits every command',
+  );
 
   await t.test('a damaged cache file is not handed to V8: a normal start, then a fresh cache', () => {
     const file = join(root, 'dist', 'cache', caches[0]);
@@ -65,7 +80,9 @@ test('the build makes a code cache that the next run accepts; output equals the 
   await t.test('a cache V8 rejects (made under other V8 flags) falls back and is replaced', () => {
     // Make a cache under a flag that changes V8's flag hash, then put it where the plain runtime looks.
     const other = join(root, 'other-cache');
-    const made = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: other }, ['--no-lazy-feedback-allocation']);
+    const made = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: other }, [
+      '--no-lazy-feedback-allocation',
+    ]);
     assert.equal(made.state, 'missing');
     rmSync(userDir, { recursive: true, force: true });
     mkdirSync(userDir);
@@ -101,8 +118,15 @@ test('the build makes a code cache that the next run accepts; output equals the 
     const viaNode = run(join(linkDir, 'kiln'), ['--version'], { KILN_CODE_CACHE_DIR: userDir });
     assert.equal(viaNode.code, 0, viaNode.err);
     assert.equal(viaNode.out, '0.1.0\n');
-    const direct = spawnSync(join(linkDir, 'kiln'), JOBS, { encoding: 'utf8', env: { ...process.env,
-      KILN_FROM_SOURCE: undefined, KILN_CODE_CACHE_DIR: userDir, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+    const direct = spawnSync(join(linkDir, 'kiln'), JOBS, {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        KILN_FROM_SOURCE: undefined,
+        KILN_CODE_CACHE_DIR: userDir,
+        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+      },
+    });
     assert.equal(direct.status, 0, direct.stderr);
     assert.equal(direct.stdout, fromSource());
   });

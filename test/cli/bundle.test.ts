@@ -20,7 +20,11 @@ function kilnBin(): string {
 }
 
 function kiln(args: string[], cwd = ROOT) {
-  const r = spawnSync(process.execPath, [kilnBin(), ...args], { cwd, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: undefined, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [kilnBin(), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: undefined, NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -40,7 +44,10 @@ test('the bundle runs the bundled example twice; the second run takes the parked
     const summary = JSON.parse(second.out) as { pipelineId: number; jobs: { name: string; cache: string }[] };
     const cached = summary.jobs.filter((j) => j.cache === 'hit');
     assert.ok(cached.length > 0, 'a job of the example restores its cache');
-    const log = readFileSync(join(dir, '.kiln', 'pipelines', String(summary.pipelineId), `${cached[0].name}.log`), 'utf8');
+    const log = readFileSync(
+      join(dir, '.kiln', 'pipelines', String(summary.pipelineId), `${cached[0].name}.log`),
+      'utf8',
+    );
     assert.match(log, /Successfully extracted cache .* a parked tree moved in/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -67,7 +74,9 @@ test('the bundle signs an apt repository (openpgp loaded from node_modules at ru
 test('the bundle evaluates rules:if regexes with RE2 (re2js inlined, loaded on first use)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-bundle-re2-'));
   try {
-    writeFileSync(join(dir, '.gitlab-ci.yml'), `variables:
+    writeFileSync(
+      join(dir, '.gitlab-ci.yml'),
+      `variables:
   MSG: "${'word '.repeat(30)}!"
 slow-in-a-backtracking-engine:
   script: echo hi
@@ -77,7 +86,8 @@ greek:
   script: echo hi
   rules:
     - if: $MSG =~ /\\p{Greek}/ || $CI_COMMIT_BRANCH =~ /^ma(?i)IN$/
-`);
+`,
+    );
     const r = kiln(['jobs', '--json', '--dir', dir, '--ref', 'main', '--default-branch', 'main']);
     assert.equal(r.code, 0, r.err + r.out);
     assert.deepEqual(Object.keys(JSON.parse(r.out).jobs), ['greek']);

@@ -6,7 +6,10 @@ const argv = (...a: string[]) => ['/usr/bin/node', '/opt/kiln/bin/kiln.js', ...a
 
 test('jobs and lint run without the optimizing compiler; other commands keep V8 defaults', () => {
   assert.deepEqual(v8FlagsFor(argv('jobs', '--json'), ''), { set: '--no-opt', reset: '--opt' });
-  assert.deepEqual(v8FlagsFor(argv('--debug', 'lint'), '--max-old-space-size=100'), { set: '--no-opt', reset: '--opt' });
+  assert.deepEqual(v8FlagsFor(argv('--debug', 'lint'), '--max-old-space-size=100'), {
+    set: '--no-opt',
+    reset: '--opt',
+  });
   assert.equal(v8FlagsFor(argv('help', 'run'), ''), undefined);
   assert.equal(v8FlagsFor(argv('help', 'jobs'), ''), undefined);
   assert.equal(v8FlagsFor(argv('--version'), ''), undefined);

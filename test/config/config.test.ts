@@ -53,7 +53,8 @@ test('precedence: CLI > project > user > defaults, with the origin of every valu
   assert.equal(origins.concurrent.source, 'cli');
   assert.equal(config.docker.image, 'project/image:2');
   assert.deepEqual(origins['docker.image'], {
-    source: 'project', file: join(projectDir, 'kiln.toml'),
+    source: 'project',
+    file: join(projectDir, 'kiln.toml'),
     position: { file: join(projectDir, 'kiln.toml'), line: 3, col: 1 },
   });
   assert.equal(config.docker.memory, 512 * 1024 * 1024);
@@ -65,13 +66,20 @@ test('precedence: CLI > project > user > defaults, with the origin of every valu
   assert.equal(config.runner.shell, 'bash');
   assert.equal(origins['runner.shell'].source, 'default');
   assert.deepEqual(config.masked, ['NUGET_TOKEN']);
-  assert.deepEqual(config.docker.volumes.map((v) => v.kind), ['bind', 'named']);
+  assert.deepEqual(
+    config.docker.volumes.map((v) => v.kind),
+    ['bind', 'named'],
+  );
   // abi.targets merge per target across files.
   assert.deepEqual(Object.keys(config.abiTargets).sort(), ['kylin10', 'uos20']);
   assert.equal(origins['abi.targets.uos20'].source, 'user');
   assert.equal(origins['abi.targets.kylin10'].source, 'project');
 
-  const cli = loadConfig({ projectDir, userConfigDir: userDir, cli: { runner: { executor: 'shell' }, docker: { image: 'cli/img' } } });
+  const cli = loadConfig({
+    projectDir,
+    userConfigDir: userDir,
+    cli: { runner: { executor: 'shell' }, docker: { image: 'cli/img' } },
+  });
   assert.equal(cli.config.runner.executor, 'shell');
   assert.equal(cli.config.docker.image, 'cli/img');
   assert.equal(cli.origins['docker.image'].source, 'cli');
@@ -97,14 +105,20 @@ test('XDG_CONFIG_HOME locates the user config', () => {
 
 test('unknown key: ConfigError with file:line:col and key path', () => {
   const text = 'concurrent = 2\n\n[docker]\nimage = "x"\n  privilegd = true\n';
-  assert.throws(() => readConfigText(text, '/p/kiln.toml'), (e: unknown) => {
-    assert.ok(e instanceof ConfigError);
-    assert.deepEqual(e.position, { file: '/p/kiln.toml', line: 5, col: 3 });
-    assert.deepEqual(e.keyPath, ['docker', 'privilegd']);
-    assert.match(e.message, /^\/p\/kiln\.toml:5:3: docker:privilegd: unknown key "privilegd"/);
-    return true;
-  });
-  assert.throws(() => readConfigText('[dockr]\nimage = "x"\n', '/p/kiln.toml'), /\/p\/kiln\.toml:1:1: dockr: unknown key "dockr"/);
+  assert.throws(
+    () => readConfigText(text, '/p/kiln.toml'),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.position, { file: '/p/kiln.toml', line: 5, col: 3 });
+      assert.deepEqual(e.keyPath, ['docker', 'privilegd']);
+      assert.match(e.message, /^\/p\/kiln\.toml:5:3: docker:privilegd: unknown key "privilegd"/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => readConfigText('[dockr]\nimage = "x"\n', '/p/kiln.toml'),
+    /\/p\/kiln\.toml:1:1: dockr: unknown key "dockr"/,
+  );
 });
 
 test('wrong types are positioned; several problems are all reported', () => {
@@ -117,28 +131,34 @@ test('wrong types are positioned; several problems are all reported', () => {
     'privileged = "yes"',
     'memory = "lots"',
   ].join('\n');
-  assert.throws(() => readConfigText(text, 'k.toml'), (e: unknown) => {
-    assert.ok(e instanceof ConfigErrors);
-    const msgs = e.errors.map((x) => x.message);
-    assert.deepEqual(msgs, [
-      'k.toml:1:1: concurrent: expected a positive integer, got string',
-      'k.toml:3:1: runner:executor: unknown executor "kubernetes" (expected "shell" or "docker")',
-      'k.toml:4:1: runner:environment:1: "broken" is not of the form NAME=value',
-      'k.toml:6:1: docker:privileged: expected true or false, got string',
-      'k.toml:7:1: docker:memory: "lots" is not a size (use bytes or a number with k, m, g or t)',
-    ]);
-    return true;
-  });
+  assert.throws(
+    () => readConfigText(text, 'k.toml'),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigErrors);
+      const msgs = e.errors.map((x) => x.message);
+      assert.deepEqual(msgs, [
+        'k.toml:1:1: concurrent: expected a positive integer, got string',
+        'k.toml:3:1: runner:executor: unknown executor "kubernetes" (expected "shell" or "docker")',
+        'k.toml:4:1: runner:environment:1: "broken" is not of the form NAME=value',
+        'k.toml:6:1: docker:privileged: expected true or false, got string',
+        'k.toml:7:1: docker:memory: "lots" is not a size (use bytes or a number with k, m, g or t)',
+      ]);
+      return true;
+    },
+  );
 });
 
 test('TOML syntax errors carry the parser position', () => {
-  assert.throws(() => readConfigText('[docker]\nimage = \n', 'bad.toml'), (e: unknown) => {
-    assert.ok(e instanceof ConfigError);
-    assert.equal(e.position?.file, 'bad.toml');
-    assert.equal(e.position?.line, 2);
-    assert.match(e.message, /invalid TOML/);
-    return true;
-  });
+  assert.throws(
+    () => readConfigText('[docker]\nimage = \n', 'bad.toml'),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(e.position?.file, 'bad.toml');
+      assert.equal(e.position?.line, 2);
+      assert.match(e.message, /invalid TOML/);
+      return true;
+    },
+  );
 });
 
 test('positions survive multi-line arrays and strings', () => {
@@ -172,10 +192,14 @@ test('GitLab Runner shape: [[runners]] with [runners.docker]; GitLab Runner keys
     '    volumes = ["/cache"]',
     '    tls_verify = false',
   ].join('\n');
-  assert.throws(() => readConfigText(text.replace('tls_verify', 'tls_verifi'), 'c.toml'),
-    /c\.toml:8:5: runners:0:docker:tls_verifi: unknown key "tls_verifi" \(did you mean "tls_verify"\?\)/);
+  assert.throws(
+    () => readConfigText(text.replace('tls_verify', 'tls_verifi'), 'c.toml'),
+    /c\.toml:8:5: runners:0:docker:tls_verifi: unknown key "tls_verifi" \(did you mean "tls_verify"\?\)/,
+  );
   const layer = readConfigText(text, 'c.toml');
-  assert.deepEqual(layer.get('ignored')?.value, [{ key: 'runners.docker.tls_verify', position: { file: 'c.toml', line: 8, col: 5 } }]);
+  assert.deepEqual(layer.get('ignored')?.value, [
+    { key: 'runners.docker.tls_verify', position: { file: 'c.toml', line: 8, col: 5 } },
+  ]);
   assert.equal(layer.get('runner.executor')?.value, 'docker');
   assert.equal(layer.get('docker.image')?.value, 'debian:bookworm');
   assert.deepEqual(layer.get('docker.image')?.position, { file: 'c.toml', line: 6, col: 5 });
@@ -183,16 +207,29 @@ test('GitLab Runner shape: [[runners]] with [runners.docker]; GitLab Runner keys
 });
 
 test('volume specs: bind, named, anonymous; invalid ones rejected with the index', () => {
-  assert.deepEqual(parseVolume('/opt/tc:/opt/tc:ro'), { kind: 'bind', source: '/opt/tc', target: '/opt/tc', readOnly: true, raw: '/opt/tc:/opt/tc:ro' });
-  assert.deepEqual(parseVolume('nuget:/root/.nuget/packages'),
-    { kind: 'named', name: 'nuget', target: '/root/.nuget/packages', readOnly: false, raw: 'nuget:/root/.nuget/packages' });
+  assert.deepEqual(parseVolume('/opt/tc:/opt/tc:ro'), {
+    kind: 'bind',
+    source: '/opt/tc',
+    target: '/opt/tc',
+    readOnly: true,
+    raw: '/opt/tc:/opt/tc:ro',
+  });
+  assert.deepEqual(parseVolume('nuget:/root/.nuget/packages'), {
+    kind: 'named',
+    name: 'nuget',
+    target: '/root/.nuget/packages',
+    readOnly: false,
+    raw: 'nuget:/root/.nuget/packages',
+  });
   assert.deepEqual(parseVolume('/cache'), { kind: 'anonymous', target: '/cache', raw: '/cache' });
   assert.equal(parseVolume('/a:/b:rw,z').kind, 'bind');
   for (const bad of ['relative', '/a:rel', '/a:/b:rx', '/a:/b:ro:x', 'bad name!:/x', '/a::/b', '', '/a:/b:ro,rw']) {
     assert.throws(() => parseVolume(bad), ValueProblem, bad);
   }
-  assert.throws(() => readConfigText('[docker]\nvolumes = ["/ok:/ok", "/a:/b:maybe"]\n', 'v.toml'),
-    /v\.toml:2:1: docker:volumes:1: invalid volume "\/a:\/b:maybe": unknown mode "maybe"/);
+  assert.throws(
+    () => readConfigText('[docker]\nvolumes = ["/ok:/ok", "/a:/b:maybe"]\n', 'v.toml'),
+    /v\.toml:2:1: docker:volumes:1: invalid volume "\/a:\/b:maybe": unknown mode "maybe"/,
+  );
   // Relative bind sources resolve against the config file's directory.
   const layer = readConfigText('[docker]\nvolumes = ["./tc:/opt/tc:ro"]\n', '/etc/kiln/kiln.toml');
   assert.deepEqual((layer.get('docker.volumes')?.value as { source: string }[])[0].source, '/etc/kiln/tc');
@@ -201,18 +238,34 @@ test('volume specs: bind, named, anonymous; invalid ones rejected with the index
 test('`kiln config --json` prints effective values and their origins; bad files exit 1 with the position', () => {
   const { userDir, projectDir } = dirs(USER, PROJECT);
   const env = { ...process.env, KILN_FROM_SOURCE: '1', XDG_CONFIG_HOME: join(userDir, 'none') };
-  const r = spawnSync(process.execPath, ['bin/kiln.js', 'config', '--json', '-C', projectDir, '--user-config-dir', userDir], { encoding: 'utf8', env });
+  const r = spawnSync(
+    process.execPath,
+    ['bin/kiln.js', 'config', '--json', '-C', projectDir, '--user-config-dir', userDir],
+    { encoding: 'utf8', env },
+  );
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { files: string[]; settings: { key: string; value: unknown; source: string; position?: { line: number } }[] };
+  const out = JSON.parse(r.stdout) as {
+    files: string[];
+    settings: { key: string; value: unknown; source: string; position?: { line: number } }[];
+  };
   const image = out.settings.find((s) => s.key === 'docker.image');
-  assert.deepEqual({ value: image?.value, source: image?.source, line: image?.position?.line }, { value: 'project/image:2', source: 'project', line: 3 });
+  assert.deepEqual(
+    { value: image?.value, source: image?.source, line: image?.position?.line },
+    { value: 'project/image:2', source: 'project', line: 3 },
+  );
   const vols = out.settings.find((s) => s.key === 'docker.volumes');
   assert.deepEqual(vols?.value, ['/opt/toolchain:/opt/toolchain:ro', 'nuget:/root/.nuget/packages']);
-  const human = spawnSync(process.execPath, ['bin/kiln.js', 'config', '-C', projectDir, '--user-config-dir', userDir], { encoding: 'utf8', env });
+  const human = spawnSync(process.execPath, ['bin/kiln.js', 'config', '-C', projectDir, '--user-config-dir', userDir], {
+    encoding: 'utf8',
+    env,
+  });
   assert.match(human.stdout, /docker\.image = "project\/image:2" {4}# project \(.*kiln\.toml:3\)/);
 
   writeFileSync(join(projectDir, 'kiln.toml'), '[docker]\nimage = "x"\nnetwork = "host"\n');
-  const bad = spawnSync(process.execPath, ['bin/kiln.js', 'config', '-C', projectDir, '--user-config-dir', userDir], { encoding: 'utf8', env });
+  const bad = spawnSync(process.execPath, ['bin/kiln.js', 'config', '-C', projectDir, '--user-config-dir', userDir], {
+    encoding: 'utf8',
+    env,
+  });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /kiln: .*project\/kiln\.toml:3:1: docker:network: unknown key "network"/);
 });
@@ -224,5 +277,8 @@ test('runner.cache_pool: a whole number, default 4, 0 allowed; anything else is 
   writeFileSync(join(dir, 'kiln.toml'), '[runner]\ncache_pool = 0\n');
   assert.equal(loadConfig({ projectDir: dir, env }).config.runner.cachePool, 0);
   writeFileSync(join(dir, 'kiln.toml'), '[runner]\ncache_pool = -1\n');
-  assert.throws(() => loadConfig({ projectDir: dir, env }), /kiln\.toml:2:\d+: runner:cache_pool: expected a whole number \(0 or more\), got -1/);
+  assert.throws(
+    () => loadConfig({ projectDir: dir, env }),
+    /kiln\.toml:2:\d+: runner:cache_pool: expected a whole number \(0 or more\), got -1/,
+  );
 });

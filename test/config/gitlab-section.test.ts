@@ -22,8 +22,11 @@ test('[gitlab] url and templates_url are read (trailing slash dropped) with thei
 
 test('[gitlab] url must be an http(s) URL: error at kiln.toml:line:col', () => {
   const dir = project('[gitlab]\nurl = "gitlab.gnome.org"\n');
-  assert.throws(() => loadConfig({ projectDir: dir, userConfigDir: dir + '/none' }), (e: unknown) => {
-    const errs = e instanceof ConfigErrors ? e.errors : e instanceof ConfigError ? [e] : [];
-    return errs.length === 1 && /kiln\.toml:2:\d+: gitlab:url: expected an http\(s\) URL/.test(errs[0].message);
-  });
+  assert.throws(
+    () => loadConfig({ projectDir: dir, userConfigDir: dir + '/none' }),
+    (e: unknown) => {
+      const errs = e instanceof ConfigErrors ? e.errors : e instanceof ConfigError ? [e] : [];
+      return errs.length === 1 && /kiln\.toml:2:\d+: gitlab:url: expected an http\(s\) URL/.test(errs[0].message);
+    },
+  );
 });

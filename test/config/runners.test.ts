@@ -29,7 +29,10 @@ test('the config.toml `gitlab-runner register` wrote (11 errors before) loads as
   assert.equal(c.runner.executor, 'docker');
   assert.equal(c.docker.image, 'debian:buster-slim');
   assert.equal(c.docker.privileged, false);
-  assert.deepEqual(c.docker.volumes.map((v) => v.raw), ['/cache']);
+  assert.deepEqual(
+    c.docker.volumes.map((v) => v.raw),
+    ['/cache'],
+  );
   assert.equal(c.docker.shmSize, undefined, 'shm_size = 0 is GitLab Runner\'s "not set"');
   assert.equal(c.runners.length, 1);
   assert.equal(c.runners[0].name, 'debian-dotnet-docker');
@@ -37,11 +40,19 @@ test('the config.toml `gitlab-runner register` wrote (11 errors before) loads as
   assert.equal(c.runners[0].token, 'glrt-HbCpfssbPSFqR_xVtxLX');
   assert.equal(c.runners[0].outputLimitBytes, 4 * 1024 * 1024);
   // Accepted without effect: one warning names each, with its line.
-  assert.deepEqual(loaded.ignored.map((k) => `${k.key}@${k.position?.line}`), [
-    '[session_server]@4', '[runners.cache.s3]@14', '[runners.cache.gcs]@15',
-    '[runners.cache.azure]@16', 'runners.docker.tls_verify@18', 'runners.docker.disable_entrypoint_overwrite@21',
-    'runners.docker.oom_kill_disable@22', 'runners.docker.disable_cache@23',
-  ]);
+  assert.deepEqual(
+    loaded.ignored.map((k) => `${k.key}@${k.position?.line}`),
+    [
+      '[session_server]@4',
+      '[runners.cache.s3]@14',
+      '[runners.cache.gcs]@15',
+      '[runners.cache.azure]@16',
+      'runners.docker.tls_verify@18',
+      'runners.docker.disable_entrypoint_overwrite@21',
+      'runners.docker.oom_kill_disable@22',
+      'runners.docker.disable_cache@23',
+    ],
+  );
   const warning = ignoredWarning(loaded.ignored)!;
   assert.equal(warning.split('\n').length, 1);
   assert.match(warning, /kiln\.toml: \[session_server\] \(line 4\), .*runners\.docker\.disable_cache \(line 23\)$/);
@@ -53,11 +64,18 @@ test('a newer config.toml with two runners: limits, output_limit, environment; t
   assert.equal(config.concurrent, 4);
   assert.equal(config.runner.executor, 'shell');
   assert.deepEqual(config.runner.environment, ['DOTNET_CLI_TELEMETRY_OPTOUT=1']);
-  assert.deepEqual(config.runners.map((r) => [r.name, r.id, r.executor, r.limit, r.outputLimitBytes]), [
-    ['build-01', 42, 'shell', 2, 8192 * 1024], ['build-01-docker', 43, 'docker', 0, 4096 * 1024],
-  ]);
+  assert.deepEqual(
+    config.runners.map((r) => [r.name, r.id, r.executor, r.limit, r.outputLimitBytes]),
+    [
+      ['build-01', 42, 'shell', 2, 8192 * 1024],
+      ['build-01-docker', 43, 'docker', 0, 4096 * 1024],
+    ],
+  );
   assert.equal(config.runners[1].docker.image, 'kiln-example/bullseye-build:1');
-  assert.deepEqual(config.runners[1].docker.volumes?.map((v) => v.kind), ['bind', 'named', 'anonymous']);
+  assert.deepEqual(
+    config.runners[1].docker.volumes?.map((v) => v.kind),
+    ['bind', 'named', 'anonymous'],
+  );
   assert.equal(config.runners[0].tokenExpiresAt, '0001-01-01T00:00:00.000Z');
   assert.ok(ignored.some((k) => k.key === '[runners.feature_flags]'));
   assert.ok(ignored.some((k) => k.key === 'connection_max_age'));
@@ -65,26 +83,40 @@ test('a newer config.toml with two runners: limits, output_limit, environment; t
 
 test('keys GitLab Runner does not have either are still errors with file:line:col', () => {
   const text = readFileSync(join(FIXTURES, 'gitlab-runner-register.toml'), 'utf8');
-  assert.throws(() => readConfigText(text.replace('oom_kill_disable', 'oom_kill_disabled'), 'c.toml'),
-    /c\.toml:22:5: runners:0:docker:oom_kill_disabled: unknown key "oom_kill_disabled" \(did you mean "oom_kill_disable"\?\)/);
-  assert.throws(() => readConfigText(text.replace('check_interval', 'check_intervall'), 'c.toml'),
-    /c\.toml:2:1: check_intervall: unknown key "check_intervall" \(did you mean "check_interval"\?\)/);
-  assert.throws(() => readConfigText(text.replace('executor = "docker"', 'executor = "kubernetes"'), 'c.toml'),
-    /c\.toml:11:3: runners:0:executor: unknown executor "kubernetes"/);
-  assert.throws(() => readConfigText(text.replace('[runners.cache]', '[runners.cache]\n    Typ = "s3"'), 'c.toml'),
-    /runners:0:cache:Typ: unknown key "Typ" \(did you mean "Type"\?\)/);
+  assert.throws(
+    () => readConfigText(text.replace('oom_kill_disable', 'oom_kill_disabled'), 'c.toml'),
+    /c\.toml:22:5: runners:0:docker:oom_kill_disabled: unknown key "oom_kill_disabled" \(did you mean "oom_kill_disable"\?\)/,
+  );
+  assert.throws(
+    () => readConfigText(text.replace('check_interval', 'check_intervall'), 'c.toml'),
+    /c\.toml:2:1: check_intervall: unknown key "check_intervall" \(did you mean "check_interval"\?\)/,
+  );
+  assert.throws(
+    () => readConfigText(text.replace('executor = "docker"', 'executor = "kubernetes"'), 'c.toml'),
+    /c\.toml:11:3: runners:0:executor: unknown executor "kubernetes"/,
+  );
+  assert.throws(
+    () => readConfigText(text.replace('[runners.cache]', '[runners.cache]\n    Typ = "s3"'), 'c.toml'),
+    /runners:0:cache:Typ: unknown key "Typ" \(did you mean "Type"\?\)/,
+  );
 });
 
 test('[runner] next to [[runners]]: [runner]/[docker] set kiln run, [[runners]] are the runners', () => {
-  const layer = readConfigText('[runner]\nexecutor = "shell"\n[[runners]]\nname = "a"\nexecutor = "docker"\n', 'k.toml');
+  const layer = readConfigText(
+    '[runner]\nexecutor = "shell"\n[[runners]]\nname = "a"\nexecutor = "docker"\n',
+    'k.toml',
+  );
   assert.equal(layer.get('runner.executor')?.value, 'shell');
   assert.equal((layer.get('runners')?.value as { executor: string }[])[0].executor, 'docker');
 });
 
 test('`kiln config` never prints a runner token, and warns once about ignored keys', () => {
   const { projectDir, env } = project('gitlab-runner-register.toml');
-  const run = (args: string[]) => spawnSync(process.execPath, ['bin/kiln.js', 'config', '-C', projectDir, ...args],
-    { encoding: 'utf8', env: { ...process.env, ...env, KILN_FROM_SOURCE: '1' } });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['bin/kiln.js', 'config', '-C', projectDir, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, KILN_FROM_SOURCE: '1' },
+    });
   for (const args of [[], ['--json']]) {
     const r = run(args);
     assert.equal(r.status, 0, r.stderr);
@@ -98,12 +130,28 @@ test('`kiln config` never prints a runner token, and warns once about ignored ke
 
 test('`kiln run` with a carried-over config.toml as kiln.toml: runs, and warns once about the ignored keys', () => {
   const { projectDir, env } = project('gitlab-runner-17.toml');
-  writeFileSync(join(projectDir, '.gitlab-ci.yml'), 'hello:\n  script:\n    - echo "telemetry=$DOTNET_CLI_TELEMETRY_OPTOUT"\n');
-  const git = (...a: string[]) => spawnSync('git', a, { cwd: projectDir, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+  writeFileSync(
+    join(projectDir, '.gitlab-ci.yml'),
+    'hello:\n  script:\n    - echo "telemetry=$DOTNET_CLI_TELEMETRY_OPTOUT"\n',
+  );
+  const git = (...a: string[]) =>
+    spawnSync('git', a, {
+      cwd: projectDir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      },
+    });
   git('init', '-q', '-b', 'main');
   git('add', '.gitlab-ci.yml');
   git('commit', '-q', '-m', 'init');
-  const r = spawnSync(process.execPath, ['bin/kiln.js', 'run', '--dir', projectDir], { encoding: 'utf8', env: { ...process.env, ...env, KILN_FROM_SOURCE: '1' } });
+  const r = spawnSync(process.execPath, ['bin/kiln.js', 'run', '--dir', projectDir], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env, KILN_FROM_SOURCE: '1' },
+  });
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /telemetry=1/, 'environment of the first [[runners]] entry applies');
   assert.equal(r.stderr.match(/GitLab Runner settings kiln does not use/g)?.length, 1, r.stderr);

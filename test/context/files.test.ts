@@ -6,7 +6,7 @@ import { buildPipelineContext } from '../../src/pipeline/context/predefined.js';
 import { git, initRepo, removeDir, tempDir, writeFiles } from './helpers/repo.js';
 
 const tree = {
-  'Dockerfile': 'FROM x\n',
+  Dockerfile: 'FROM x\n',
   'go.mod': 'module x\n',
   'cmd/app/main.go': 'package main\n',
   'docs/index.md': '# docs\n',
@@ -75,7 +75,12 @@ test('changes: merge request pipelines diff against the target branch; compare_t
   writeFiles(dir, { 'docs/guide.md': 'new\n', 'cmd/app/main.go': 'package main // changed\n' });
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'topic work');
-  const mr = await buildPipelineContext({ projectDir: dir, ref: 'topic', source: 'merge_request_event', defaultBranch: 'main' });
+  const mr = await buildPipelineContext({
+    projectDir: dir,
+    ref: 'topic',
+    source: 'merge_request_event',
+    defaultBranch: 'main',
+  });
   const mrFiles = await buildFileContext(dir, mr);
   assert.deepEqual(mrFiles.changedFiles, ['cmd/app/main.go', 'docs/guide.md']);
 
@@ -92,10 +97,20 @@ test('changes: an MR whose target branch only exists as origin/<branch> diffs ag
   t.after(() => removeDir(dir));
   const base = initRepo(dir, 'work', tree);
   git(dir, 'update-ref', 'refs/remotes/origin/release', base);
-  writeFiles(dir, { 'Dockerfile': 'FROM y\n' });
+  writeFiles(dir, { Dockerfile: 'FROM y\n' });
   git(dir, 'commit', '-q', '-am', 'change image');
-  const mr = await buildPipelineContext({ projectDir: dir, ref: 'work', source: 'merge_request_event', defaultBranch: 'release' });
+  const mr = await buildPipelineContext({
+    projectDir: dir,
+    ref: 'work',
+    source: 'merge_request_event',
+    defaultBranch: 'release',
+  });
   assert.deepEqual((await buildFileContext(dir, mr)).changedFiles, ['Dockerfile']);
-  const unknown = await buildPipelineContext({ projectDir: dir, ref: 'work', source: 'merge_request_event', defaultBranch: 'nope' });
+  const unknown = await buildPipelineContext({
+    projectDir: dir,
+    ref: 'work',
+    source: 'merge_request_event',
+    defaultBranch: 'nope',
+  });
   assert.equal((await buildFileContext(dir, unknown)).changedFiles, 'all');
 });

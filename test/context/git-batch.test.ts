@@ -41,10 +41,14 @@ test('arguments reach git verbatim: no word splitting, globbing, expansion or co
   initRepo(dir, 'main');
   const odd = ['a b', '*', '$HOME', '`id`', '$(id)', "it's", '"q"', 'x;y', 'line\nbreak', 'back\\slash'];
   const many = Array.from({ length: 12 }, (_, i) => `--format=${i}:%s`);
-  const [echoed, last] = await gitBatch(dir, [
-    ['log', '-1', `--format=${odd.join('|')}|%s`, 'HEAD', '--'],
-    ['log', '-1', ...many, 'HEAD', '--'],
-  ], ENV);
+  const [echoed, last] = await gitBatch(
+    dir,
+    [
+      ['log', '-1', `--format=${odd.join('|')}|%s`, 'HEAD', '--'],
+      ['log', '-1', ...many, 'HEAD', '--'],
+    ],
+    ENV,
+  );
   assert.equal(echoed, `${odd.join('|')}|Add parser\n`);
   assert.equal(last, '11:Add parser\n', 'the 12th argument, past $9, is its own parameter');
 });
@@ -52,7 +56,10 @@ test('arguments reach git verbatim: no word splitting, globbing, expansion or co
 test('outside a repository every command fails; a missing directory gives undefined for all', async (t) => {
   const dir = tempDir();
   t.after(() => removeDir(dir));
-  const cmds = [['log', '-1', 'HEAD'], ['symbolic-ref', '--quiet', '--short', 'HEAD']];
+  const cmds = [
+    ['log', '-1', 'HEAD'],
+    ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+  ];
   assert.deepEqual(await gitBatch(join(dir, 'gone'), cmds, ENV), [undefined, undefined]);
   const outside = await gitBatch(dir, cmds, { ...ENV, GIT_CEILING_DIRECTORIES: dir });
   assert.deepEqual(outside, [undefined, undefined]);

@@ -79,7 +79,11 @@ test('a tag ref is a tag pipeline; options override git', async (t) => {
   const first = initRepo(dir, 'main');
   git(dir, 'tag', 'v1.2.0');
   git(dir, 'commit', '-q', '--allow-empty', '-m', 'Later work');
-  const ctx = await buildPipelineContext({ projectDir: dir, ref: 'v1.2.0', projectUrl: 'https://gitlab.example.com/group/app' });
+  const ctx = await buildPipelineContext({
+    projectDir: dir,
+    ref: 'v1.2.0',
+    projectUrl: 'https://gitlab.example.com/group/app',
+  });
   const v = ctx.predefined;
   assert.equal(ctx.isTag, true);
   assert.equal(v.CI_COMMIT_TAG, 'v1.2.0');
@@ -114,8 +118,13 @@ test('detached HEAD on a tag is a tag pipeline', async (t) => {
 test('merge request pipelines have MR variables and no CI_COMMIT_BRANCH', async (t) => {
   const dir = tempDir();
   t.after(() => removeDir(dir));
-  const ctx = await buildPipelineContext({ projectDir: dir, ref: 'topic', source: 'merge_request_event',
-    defaultBranch: 'trunk', projectUrl: 'http://git.lan:8080/a/b' });
+  const ctx = await buildPipelineContext({
+    projectDir: dir,
+    ref: 'topic',
+    source: 'merge_request_event',
+    defaultBranch: 'trunk',
+    projectUrl: 'http://git.lan:8080/a/b',
+  });
   const v = ctx.predefined;
   assert.equal(v.CI_COMMIT_BRANCH, undefined);
   assert.equal(v.CI_COMMIT_REF_NAME, 'topic');
@@ -131,8 +140,11 @@ test('merge request pipelines have MR variables and no CI_COMMIT_BRANCH', async 
 test('user variables are carried; unknown sources are refused', async (t) => {
   const dir = tempDir();
   t.after(() => removeDir(dir));
-  const ctx = await buildPipelineContext({ projectDir: dir, source: 'schedule',
-    userVariables: { NIGHTLY: { value: '1', expand: true } } });
+  const ctx = await buildPipelineContext({
+    projectDir: dir,
+    source: 'schedule',
+    userVariables: { NIGHTLY: { value: '1', expand: true } },
+  });
   assert.equal(ctx.userVariables.NIGHTLY.value, '1');
   assert.equal(ctx.predefined.CI_PIPELINE_SOURCE, 'schedule');
   assert.equal(ctx.predefined.CI_COMMIT_BRANCH, 'main');
@@ -153,8 +165,15 @@ test('jobPredefined: job name, slug, stage, id, url, node index/total', async (t
     CI_JOB_URL: 'https://gitlab.example.com/g/p/-/jobs/42',
     CI_NODE_TOTAL: '1',
   });
-  const par = jobPredefined(ctx, { name: 'build: [arm64, gcc]', stage: 'build',
-    parallel: { index: 2, total: 4, matrix: { ARCH: 'arm64', CC: 'gcc' } } }, 7);
+  const par = jobPredefined(
+    ctx,
+    {
+      name: 'build: [arm64, gcc]',
+      stage: 'build',
+      parallel: { index: 2, total: 4, matrix: { ARCH: 'arm64', CC: 'gcc' } },
+    },
+    7,
+  );
   assert.equal(par.CI_NODE_INDEX, '2');
   assert.equal(par.CI_NODE_TOTAL, '4');
   assert.equal(par.CI_JOB_NAME_SLUG, 'build---arm64--gcc');

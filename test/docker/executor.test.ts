@@ -22,14 +22,23 @@ test('GitLab script semantics: echo, stop at first failure, exit code, after_scr
     image: { name: image },
     variables: { GREETING: { value: 'hi there', expand: true } },
     beforeScript: ['export FROM_BEFORE=yes'],
-    script: ['echo "$GREETING $FROM_BEFORE in $CI_PROJECT_DIR"', 'cat input.txt', 'echo made > out.txt', 'exit 3', 'echo never'],
+    script: [
+      'echo "$GREETING $FROM_BEFORE in $CI_PROJECT_DIR"',
+      'cat input.txt',
+      'echo made > out.txt',
+      'exit 3',
+      'echo never',
+    ],
     afterScript: ['echo "after: $CI_JOB_STATUS $FROM_BEFORE-unset"', 'test -f out.txt'],
   });
   const r = await runJob(createDockerExecutor(config()), job, { workspaceDir: ws, env: { GREETING: 'hi there' } });
   assert.equal(r.main.exitCode, 3);
   assert.equal(r.main.timedOut, false);
   assert.equal(r.projectDir, '/builds/group/proj');
-  assert.match(r.output, /\$ echo "\$GREETING \$FROM_BEFORE in \$CI_PROJECT_DIR"\nhi there yes in \/builds\/group\/proj\n/);
+  assert.match(
+    r.output,
+    /\$ echo "\$GREETING \$FROM_BEFORE in \$CI_PROJECT_DIR"\nhi there yes in \/builds\/group\/proj\n/,
+  );
   assert.match(r.output, /\$ cat input.txt\nfrom host\n/);
   assert.match(r.output, /\$ exit 3\n/);
   assert.doesNotMatch(r.output, /never\n/);
@@ -43,13 +52,23 @@ test('pipefail, multi-line commands and a passing job', async (t) => {
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const image = await testImage(AMD64_SPEC);
-  const ok = await runJob(createDockerExecutor(config()), makeJob({
-    image: { name: image },
-    script: ['for i in 1 2; do\n  echo "line $i"\ndone', 'test "$(dpkg --print-foreign-architectures)" = arm64', 'test -e /usr/lib/aarch64-linux-gnu/libz.so'],
-  }));
+  const ok = await runJob(
+    createDockerExecutor(config()),
+    makeJob({
+      image: { name: image },
+      script: [
+        'for i in 1 2; do\n  echo "line $i"\ndone',
+        'test "$(dpkg --print-foreign-architectures)" = arm64',
+        'test -e /usr/lib/aarch64-linux-gnu/libz.so',
+      ],
+    }),
+  );
   assert.equal(ok.main.exitCode, 0, ok.output);
   assert.match(ok.output, /\$ for i in 1 2; do # collapsed multi-line command\nline 1\nline 2\n/);
-  const piped = await runJob(createDockerExecutor(config()), makeJob({ image: { name: image }, script: ['false | cat', 'echo after-pipe'] }));
+  const piped = await runJob(
+    createDockerExecutor(config()),
+    makeJob({ image: { name: image }, script: ['false | cat', 'echo after-pipe'] }),
+  );
   assert.equal(piped.main.exitCode, 1);
   assert.doesNotMatch(piped.output, /after-pipe\n/);
 });
@@ -64,7 +83,10 @@ test('read-only volume is really read-only: the job fails and the host path is u
   const read = await runJob(ex, makeJob({ image: { name: image }, script: ['cat /opt/toolchain/cc.txt'] }));
   assert.equal(read.main.exitCode, 0);
   assert.match(read.output, /vendor toolchain/);
-  const write = await runJob(ex, makeJob({ image: { name: image }, script: ['echo evil > /opt/toolchain/cc.txt', 'echo wrote'] }));
+  const write = await runJob(
+    ex,
+    makeJob({ image: { name: image }, script: ['echo evil > /opt/toolchain/cc.txt', 'echo wrote'] }),
+  );
   assert.notEqual(write.main.exitCode, 0);
   assert.match(write.output, /Read-only file system/);
   assert.doesNotMatch(write.output, /\nwrote\n/);
@@ -79,7 +101,13 @@ test('named cache volume persists across runs', async (t) => {
   const volume = `kiln-test-nuget-${runId()}`;
   const ex = createDockerExecutor(config({ volumes: [parseVolume(`${volume}:/root/.nuget/packages`)] }));
   try {
-    const first = await runJob(ex, makeJob({ image: { name: image }, script: ['test ! -e /root/.nuget/packages/pkg', 'echo 1.0 > /root/.nuget/packages/pkg'] }));
+    const first = await runJob(
+      ex,
+      makeJob({
+        image: { name: image },
+        script: ['test ! -e /root/.nuget/packages/pkg', 'echo 1.0 > /root/.nuget/packages/pkg'],
+      }),
+    );
     assert.equal(first.main.exitCode, 0, first.output);
     const second = await runJob(ex, makeJob({ image: { name: image }, script: ['cat /root/.nuget/packages/pkg'] }));
     assert.equal(second.main.exitCode, 0, second.output);
@@ -87,7 +115,10 @@ test('named cache volume persists across runs', async (t) => {
     const info = await docker.getVolume(volume).inspect();
     assert.equal(info.Labels?.['io.kiln.persistent'], 'true');
   } finally {
-    await docker.getVolume(volume).remove().catch(() => undefined);
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch(() => undefined);
   }
 });
 
@@ -98,10 +129,14 @@ test('non-root user (image:docker:user) writes the workspace; the host owner get
   const ws = tempDir();
   writeFileSync(join(ws, 'src.c'), 'int main(){return 0;}\n');
   const owner = statSync(ws);
-  const r = await runJob(createDockerExecutor(config()), makeJob({
-    image: { name: image, user: 'nobody' },
-    script: ['id -un', 'mkdir -p build && echo obj > build/out.o', 'echo more >> src.c'],
-  }), { workspaceDir: ws });
+  const r = await runJob(
+    createDockerExecutor(config()),
+    makeJob({
+      image: { name: image, user: 'nobody' },
+      script: ['id -un', 'mkdir -p build && echo obj > build/out.o', 'echo more >> src.c'],
+    }),
+    { workspaceDir: ws },
+  );
   assert.equal(r.main.exitCode, 0, r.output);
   assert.match(r.output, /\$ id -un\nnobody\n/);
   assert.equal(readFileSync(join(ws, 'build', 'out.o'), 'utf8'), 'obj\n');
@@ -113,24 +148,42 @@ test('missing image: clear error for pull_policy never and for a failed pull; al
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const job = makeJob({ image: { name: 'kiln-test/does-not-exist:1' }, script: ['true'] });
-  await assert.rejects(runJob(createDockerExecutor(config({ pullPolicy: ['never'] })), job),
-    /image kiln-test\/does-not-exist:1 for job job not found locally \(pull_policy never\) and pull_policy never forbids pulling/);
-  await assert.rejects(runJob(createDockerExecutor(config({ pullPolicy: ['if-not-present'] })), job),
-    /not found locally \(pull_policy if-not-present\); pull failed: .*kiln image bootstrap/);
-  await assert.rejects(runJob(createDockerExecutor(config({ allowedImages: ['kiln/*'] })), job),
-    /image "kiln-test\/does-not-exist:1" is not allowed by allowed_images \(kiln\/\*\)/);
-  await assert.rejects(runJob(createDockerExecutor(config()), makeJob({ script: ['true'] })), /has no image: .*\[docker\] image is not set/);
-  const missingBind = createDockerExecutor(config({ image: 'x', volumes: [parseVolume('/nonexistent-kiln-dir:/x:ro')] }));
-  await assert.rejects(runJob(missingBind, makeJob({ script: ['true'] })), /host path \/nonexistent-kiln-dir does not exist/);
+  await assert.rejects(
+    runJob(createDockerExecutor(config({ pullPolicy: ['never'] })), job),
+    /image kiln-test\/does-not-exist:1 for job job not found locally \(pull_policy never\) and pull_policy never forbids pulling/,
+  );
+  await assert.rejects(
+    runJob(createDockerExecutor(config({ pullPolicy: ['if-not-present'] })), job),
+    /not found locally \(pull_policy if-not-present\); pull failed: .*kiln image bootstrap/,
+  );
+  await assert.rejects(
+    runJob(createDockerExecutor(config({ allowedImages: ['kiln/*'] })), job),
+    /image "kiln-test\/does-not-exist:1" is not allowed by allowed_images \(kiln\/\*\)/,
+  );
+  await assert.rejects(
+    runJob(createDockerExecutor(config()), makeJob({ script: ['true'] })),
+    /has no image: .*\[docker\] image is not set/,
+  );
+  const missingBind = createDockerExecutor(
+    config({ image: 'x', volumes: [parseVolume('/nonexistent-kiln-dir:/x:ro')] }),
+  );
+  await assert.rejects(
+    runJob(missingBind, makeJob({ script: ['true'] })),
+    /host path \/nonexistent-kiln-dir does not exist/,
+  );
 });
 
 test('OOM-killed container is reported as such', async (t) => {
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const image = await testImage(AMD64_SPEC);
-  const r = await runJob(createDockerExecutor(config({ memory: 32 * 1024 * 1024 })), makeJob({
-    image: { name: image }, script: ['head -c 300000000 /dev/zero | tail > /dev/null', 'echo survived'],
-  }));
+  const r = await runJob(
+    createDockerExecutor(config({ memory: 32 * 1024 * 1024 })),
+    makeJob({
+      image: { name: image },
+      script: ['head -c 300000000 /dev/zero | tail > /dev/null', 'echo survived'],
+    }),
+  );
   assert.equal(r.main.exitCode, 137, r.output);
   assert.match(r.main.reason ?? '', /OOM-killed \(memory limit 32 MiB\)/);
 });
@@ -142,7 +195,10 @@ test('timeout and cancel kill the container and leave nothing behind', async (t)
   const ex = createDockerExecutor(config());
   const id = runId();
   const t0 = Date.now();
-  const timed = await runJob(ex, makeJob({ image: { name: image }, script: ['echo start', 'sleep 60'] }), { id, timeoutMs: 1500 });
+  const timed = await runJob(ex, makeJob({ image: { name: image }, script: ['echo start', 'sleep 60'] }), {
+    id,
+    timeoutMs: 1500,
+  });
   assert.equal(timed.main.timedOut, true);
   assert.ok(Date.now() - t0 < 20_000);
   assert.deepEqual(await containersOf(docker, id), []);
@@ -166,13 +222,19 @@ test('image entrypoint override wraps the step; an empty entrypoint clears it', 
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const image = await testImage(AMD64_SPEC);
-  const wrapped = await runJob(createDockerExecutor(config()), makeJob({
-    image: { name: image, entrypoint: ['/bin/sh', '-c', 'echo "entrypoint saw $# args"; exec "$@"', 'ep'] },
-    script: ['echo step-ran'],
-  }));
+  const wrapped = await runJob(
+    createDockerExecutor(config()),
+    makeJob({
+      image: { name: image, entrypoint: ['/bin/sh', '-c', 'echo "entrypoint saw $# args"; exec "$@"', 'ep'] },
+      script: ['echo step-ran'],
+    }),
+  );
   assert.equal(wrapped.main.exitCode, 0, wrapped.output);
   assert.match(wrapped.output, /^entrypoint saw 3 args\n[^]*step-ran\n/);
-  const cleared = await runJob(createDockerExecutor(config()), makeJob({ image: { name: image, entrypoint: [''] }, script: ['echo plain'] }));
+  const cleared = await runJob(
+    createDockerExecutor(config()),
+    makeJob({ image: { name: image, entrypoint: [''] }, script: ['echo plain'] }),
+  );
   assert.equal(cleared.main.exitCode, 0, cleared.output);
   assert.match(cleared.output, /\$ echo plain\nplain\n/);
 });

@@ -19,10 +19,14 @@ let reachable: Promise<Docker | undefined> | undefined;
 
 /** The engine, or undefined after marking the test skipped; throws (fails) under CI=true. */
 export async function dockerOrSkip(t: TestContext): Promise<Docker | undefined> {
-  reachable ??= connectDocker(5000).then((d) => d, () => undefined);
+  reachable ??= connectDocker(5000).then(
+    (d) => d,
+    () => undefined,
+  );
   const docker = await reachable;
   if (docker) return docker;
-  if (process.env.CI === 'true') throw new Error('Docker is required under CI=true but the engine is unreachable (run .ci/docker-setup.sh)');
+  if (process.env.CI === 'true')
+    throw new Error('Docker is required under CI=true but the engine is unreachable (run .ci/docker-setup.sh)');
   t.skip('Docker engine not reachable');
   return undefined;
 }
@@ -34,7 +38,9 @@ export function testImage(spec: { target: string; arch?: string; include?: strin
   const key = JSON.stringify(spec);
   let p = images.get(key);
   if (!p) {
-    p = bootstrapImage(parseBootstrapSpec(spec), { onProgress: (l) => process.stderr.write(`# ${l}\n`) }).then((r) => r.tag);
+    p = bootstrapImage(parseBootstrapSpec(spec), { onProgress: (l) => process.stderr.write(`# ${l}\n`) }).then(
+      (r) => r.tag,
+    );
     images.set(key, p);
   }
   return p;
@@ -42,9 +48,23 @@ export function testImage(spec: { target: string; arch?: string; include?: strin
 
 export function makeJob(partial: Partial<Job> & { script: string[] }): Job {
   return {
-    name: 'job', baseName: 'job', stage: 'test', stageIndex: 0, position: { file: 'x', line: 1, col: 1 }, when: 'on_success',
-    allowFailure: { allowed: false, exitCodes: [] }, needs: null, dependencies: null, services: [], beforeScript: [],
-    afterScript: [], variables: {}, cache: [], tags: [], retry: { max: 0, when: [], exitCodes: [] }, interruptible: false,
+    name: 'job',
+    baseName: 'job',
+    stage: 'test',
+    stageIndex: 0,
+    position: { file: 'x', line: 1, col: 1 },
+    when: 'on_success',
+    allowFailure: { allowed: false, exitCodes: [] },
+    needs: null,
+    dependencies: null,
+    services: [],
+    beforeScript: [],
+    afterScript: [],
+    variables: {},
+    cache: [],
+    tags: [],
+    retry: { max: 0, when: [], exitCodes: [] },
+    interruptible: false,
     ...partial,
   };
 }
@@ -68,14 +88,32 @@ export function runId(): string {
 export const BASE_ENV = { CI_PROJECT_NAMESPACE: 'group', CI_PROJECT_NAME: 'proj', CI: 'true' };
 
 /** prepare → main (before_script + script) → after_script → cleanup, like the runner does. */
-export async function runJob(executor: Executor, job: Job, o: { workspaceDir?: string; env?: Record<string, string>;
-  id?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<JobRun> {
+export async function runJob(
+  executor: Executor,
+  job: Job,
+  o: {
+    workspaceDir?: string;
+    env?: Record<string, string>;
+    id?: string;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  } = {},
+): Promise<JobRun> {
   const workspaceDir = o.workspaceDir ?? tempDir();
   let output = '';
-  const onOutput = (c: Buffer) => { output += c.toString('utf8'); };
-  const prepared = await executor.prepare({ job, workspaceDir, env: { ...BASE_ENV, ...o.env }, runId: o.id ?? runId() }, o.signal);
+  const onOutput = (c: Buffer) => {
+    output += c.toString('utf8');
+  };
+  const prepared = await executor.prepare(
+    { job, workspaceDir, env: { ...BASE_ENV, ...o.env }, runId: o.id ?? runId() },
+    o.signal,
+  );
   try {
-    const main = await executor.runScript(prepared, 'main', [...job.beforeScript, ...job.script], { onOutput, timeoutMs: o.timeoutMs, signal: o.signal });
+    const main = await executor.runScript(prepared, 'main', [...job.beforeScript, ...job.script], {
+      onOutput,
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
+    });
     let after: StepResult | undefined;
     if (job.afterScript.length) {
       prepared.setup.env.CI_JOB_STATUS = main.exitCode === 0 ? 'success' : 'failed';

@@ -10,7 +10,17 @@ import { createDockerExecutor } from '../../src/executors/docker/executor.js';
 import { DEFAULT_CONFIG } from '../../src/config/types.js';
 import { attemptRunId } from '../../src/run/job/slug.js';
 import { job, makeProject, parseSummary, readLog, runKiln } from '../run/helpers/project.js';
-import { AMD64_SPEC, BASE_ENV, containersOf, dockerOrSkip, makeJob, runId, runJob, tempDir, testImage } from './helpers.js';
+import {
+  AMD64_SPEC,
+  BASE_ENV,
+  containersOf,
+  dockerOrSkip,
+  makeJob,
+  runId,
+  runJob,
+  tempDir,
+  testImage,
+} from './helpers.js';
 
 const docker = () => createDockerExecutor(DEFAULT_CONFIG);
 
@@ -22,19 +32,29 @@ test('a job whose entrypoint exits without running the script fails, whatever it
   assert.match(r.main.reason ?? '', /the script did not run/);
   assert.match(r.main.reason ?? '', /\/bin\/true/);
   // An entrypoint that runs its command is fine.
-  const ok = await runJob(docker(), makeJob({ image: { name: image, entrypoint: ['/bin/sh', '-c', 'exec "$@"', 'entry'] }, script: ['echo ran'] }));
+  const ok = await runJob(
+    docker(),
+    makeJob({ image: { name: image, entrypoint: ['/bin/sh', '-c', 'exec "$@"', 'entry'] }, script: ['echo ran'] }),
+  );
   assert.equal(ok.main.exitCode, 0, ok.output);
   assert.match(ok.output, /^ran$/m);
 });
 
-test('a service that dies gives GitLab\'s warning and its log in the job log (9c)', async (t) => {
+test("a service that dies gives GitLab's warning and its log in the job log (9c)", async (t) => {
   if (!(await dockerOrSkip(t))) return;
   const image = await testImage(AMD64_SPEC);
   const ex = docker();
   const ws = tempDir();
   const job = makeJob({
     image: { name: image },
-    services: [{ name: image, alias: ['db'], entrypoint: ['sh', '-c', 'echo "db: missing config" >&2; exit 127'], variables: {} }],
+    services: [
+      {
+        name: image,
+        alias: ['db'],
+        entrypoint: ['sh', '-c', 'echo "db: missing config" >&2; exit 127'],
+        variables: {},
+      },
+    ],
     script: ['true'],
   } as never);
   const prepared = await ex.prepare({ job, workspaceDir: ws, env: BASE_ENV, runId: runId() });
@@ -55,10 +75,18 @@ test('step scripts live next to the workspace, not in /tmp; run ids differ per p
   const ex = docker();
   const ws = join(tempDir(), 'proj');
   spawnSync('mkdir', ['-p', ws]);
-  const prepared = await ex.prepare({ job: makeJob({ image: { name: image }, script: ['true'] }), workspaceDir: ws, env: BASE_ENV, runId: runId() });
+  const prepared = await ex.prepare({
+    job: makeJob({ image: { name: image }, script: ['true'] }),
+    workspaceDir: ws,
+    env: BASE_ENV,
+    runId: runId(),
+  });
   try {
     assert.ok(existsSync(`${ws}.steps`), 'the step scripts are in the job directory');
-    assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('kiln-steps-')), before);
+    assert.deepEqual(
+      readdirSync(tmpdir()).filter((n) => n.startsWith('kiln-steps-')),
+      before,
+    );
   } finally {
     await ex.cleanup(prepared);
   }
@@ -66,18 +94,23 @@ test('step scripts live next to the workspace, not in /tmp; run ids differ per p
   assert.notEqual(attemptRunId('/home/a/same', 2, 'job', 1), attemptRunId('/home/b/same', 2, 'job', 1));
 });
 
-test('kiln prune keeps a live kiln\'s objects whatever HOSTNAME says (9d)', async (t) => {
+test("kiln prune keeps a live kiln's objects whatever HOSTNAME says (9d)", async (t) => {
   const d = await dockerOrSkip(t);
   if (!d) return;
   const image = await testImage(AMD64_SPEC);
   const id = runId();
-  const live = await d.createContainer({ Image: image, Cmd: ['true'], Labels: { 'io.kiln.run': id, 'io.kiln.owner': `${hostname()}:${process.pid}`, 'io.kiln.role': 'job' } });
+  const live = await d.createContainer({
+    Image: image,
+    Cmd: ['true'],
+    Labels: { 'io.kiln.run': id, 'io.kiln.owner': `${hostname()}:${process.pid}`, 'io.kiln.role': 'job' },
+  });
   try {
     const cli = spawnSync(process.execPath, ['bin/kiln.js', 'prune', '--run', id], {
-      encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1', HOSTNAME: 'some-other-name' },
+      encoding: 'utf8',
+      env: { ...process.env, KILN_FROM_SOURCE: '1', HOSTNAME: 'some-other-name' },
     });
     assert.equal(cli.status, 0, cli.stderr);
-    assert.equal((await containersOf(d, id)).length, 1, 'the live kiln\'s container was kept');
+    assert.equal((await containersOf(d, id)).length, 1, "the live kiln's container was kept");
   } finally {
     await live.remove({ force: true }).catch(() => undefined);
   }
@@ -118,5 +151,9 @@ check:
   assert.equal(job(s, 'suid').status, 'success', await readLog(s, 'suid'));
   assert.equal(job(s, 'check').status, 'success', await readLog(s, 'check'));
   const pipelineDir = join(projectDir, '.kiln/pipelines', String(s.pipelineId));
-  assert.equal(statSync(pipelineDir).mode & 0o777, 0o700, 'workspaces (with files made as root in a container) are private');
+  assert.equal(
+    statSync(pipelineDir).mode & 0o777,
+    0o700,
+    'workspaces (with files made as root in a container) are private',
+  );
 });

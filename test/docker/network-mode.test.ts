@@ -13,7 +13,10 @@ function config(networkMode: string): KilnConfig {
 }
 
 test('network_mode from a config.toml-shaped kiln.toml', () => {
-  const layer = readConfigText('[[runners]]\nexecutor = "docker"\n[runners.docker]\nnetwork_mode = "host"\n', '/p/kiln.toml');
+  const layer = readConfigText(
+    '[[runners]]\nexecutor = "docker"\n[runners.docker]\nnetwork_mode = "host"\n',
+    '/p/kiln.toml',
+  );
   assert.equal(layer.get('docker.network_mode')?.value, 'host');
 });
 
@@ -21,7 +24,11 @@ test('network_mode "none" and "host" apply to the job and after_script container
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const image = await testImage(AMD64_SPEC);
-  const job = makeJob({ image: { name: image }, script: ['echo "main: $(ls /sys/class/net | sort | tr "\\n" " ")"'], afterScript: ['echo "after: $(ls /sys/class/net | sort | tr "\\n" " ")"'] });
+  const job = makeJob({
+    image: { name: image },
+    script: ['echo "main: $(ls /sys/class/net | sort | tr "\\n" " ")"'],
+    afterScript: ['echo "after: $(ls /sys/class/net | sort | tr "\\n" " ")"'],
+  });
 
   const none = await runJob(createDockerExecutor(config('none')), job);
   assert.equal(none.main.exitCode, 0, none.output);

@@ -79,13 +79,31 @@ test('realistic pipeline passes in Docker through the scheduler', async (t) => {
   const { id, dir } = await allocatePipeline(kilnDir);
   const pipeline = await loadPipeline({ projectDir, pipelineId: id });
   let log = '';
-  const out = new Writable({ write(chunk, _enc, done) { log += String(chunk); done(); } });
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      log += String(chunk);
+      done();
+    },
+  });
   const summary = await runPipeline({
-    pipeline, pipelineId: id, pipelineDir: dir, storeDir: join(kilnDir, 'store'), project: projectId(projectDir), executor: createDockerExecutor(DEFAULT_CONFIG),
-    console: new Console({ color: false, out }), concurrency: 2,
+    pipeline,
+    pipelineId: id,
+    pipelineDir: dir,
+    storeDir: join(kilnDir, 'store'),
+    project: projectId(projectDir),
+    executor: createDockerExecutor(DEFAULT_CONFIG),
+    console: new Console({ color: false, out }),
+    concurrency: 2,
   });
   assert.equal(summary.status, 'passed', log);
-  assert.deepEqual(summary.jobs.map((j) => [j.name, j.status]), [['build', 'success'], ['test', 'success'], ['package', 'success']]);
+  assert.deepEqual(
+    summary.jobs.map((j) => [j.name, j.status]),
+    [
+      ['build', 'success'],
+      ['test', 'success'],
+      ['package', 'success'],
+    ],
+  );
   assert.match(log, /\/builds\/.+\n/);
   assert.match(log, /hello says hi/);
   assert.match(log, /status success/);
@@ -104,23 +122,27 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C runs after_scrip
   writeFileSync(join(toolchain, 'VERSION'), 'tc-9\n');
   const projectDir = await makeProject({
     'kiln.toml': `[runner]\nexecutor = "docker"\nenvironment = ["FROM_CONFIG=yes", "KILN_FROM_SOURCE=1"]\n\n[docker]\nimage = "${image}"\nvolumes = ["${toolchain}:/opt/tc:ro"]\n`,
-    '.gitlab-ci.yml': [
-      'build:',
-      '  script:',
-      '    - test "$FROM_CONFIG" = yes',
-      '    - test "$KILN_FROM_SOURCE" = 1',
-      '    - test -z "$HOST_ONLY_SETTING" && test "$PATH" != "$HOST_PATH_SEEN"',
-      '    - cat /opt/tc/VERSION',
-      '    - echo "in $CI_PROJECT_DIR as $(id -un)"',
-      'slow:',
-      '  script: [sleep 120]',
-      '  after_script: [\'echo "after_script sees $CI_JOB_STATUS"\']',
-      '  when: manual',
-    ].join('\n') + '\n',
+    '.gitlab-ci.yml':
+      [
+        'build:',
+        '  script:',
+        '    - test "$FROM_CONFIG" = yes',
+        '    - test "$KILN_FROM_SOURCE" = 1',
+        '    - test -z "$HOST_ONLY_SETTING" && test "$PATH" != "$HOST_PATH_SEEN"',
+        '    - cat /opt/tc/VERSION',
+        '    - echo "in $CI_PROJECT_DIR as $(id -un)"',
+        'slow:',
+        '  script: [sleep 120]',
+        '  after_script: [\'echo "after_script sees $CI_JOB_STATUS"\']',
+        '  when: manual',
+      ].join('\n') + '\n',
   });
   // Host variables (passed through for the shell executor) stay out of the container; kiln.toml's do not,
   // even when the host has the same value (KILN_FROM_SOURCE=1 is set for kiln itself here).
-  const r = await runKiln(['run', '--json', 'build'], { cwd: projectDir, env: { HOST_ONLY_SETTING: 'leaked', HOST_PATH_SEEN: process.env.PATH ?? '' } });
+  const r = await runKiln(['run', '--json', 'build'], {
+    cwd: projectDir,
+    env: { HOST_ONLY_SETTING: 'leaked', HOST_PATH_SEEN: process.env.PATH ?? '' },
+  });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const summary = parseSummary(r.stdout);
   assert.equal(job(summary, 'build').status, 'success');
@@ -131,9 +153,17 @@ test('`kiln run` with executor and image from kiln.toml; Ctrl-C runs after_scrip
 
   let pid = 0;
   const watch = outputWatch();
-  const running = runKiln(['run', '--json', 'slow'], { cwd: projectDir, onSpawn: (p) => { pid = p; }, onOutput: watch.onOutput });
-  const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.kiln.job=slow'] }) }))
-    .filter((c) => c.Labels['io.kiln.owner']?.endsWith(`:${pid}`));
+  const running = runKiln(['run', '--json', 'slow'], {
+    cwd: projectDir,
+    onSpawn: (p) => {
+      pid = p;
+    },
+    onOutput: watch.onOutput,
+  });
+  const mine = async () =>
+    (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.kiln.job=slow'] }) })).filter((c) =>
+      c.Labels['io.kiln.owner']?.endsWith(`:${pid}`),
+    );
   // The script has started (a cancel before that cancels the job at once, without after_script, as GitLab does).
   await watch.waitFor(/\$ sleep 120/, running);
   assert.equal((await mine()).length, 1, 'job container started');

@@ -13,10 +13,19 @@ test('services: reachable by alias and by the derived name; network and containe
   if (!docker) return;
   const image = await testImage(AMD64_SPEC);
   const id = runId();
-  const web = 'mkdir -p /tmp/www && echo "$SERVICE_GREETING" > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www';
+  const web =
+    'mkdir -p /tmp/www && echo "$SERVICE_GREETING" > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www';
   const job = makeJob({
     image: { name: image },
-    services: [{ name: image, alias: ['web'], entrypoint: ['sh', '-c'], command: [web], variables: { SERVICE_GREETING: 'hello from service' } }],
+    services: [
+      {
+        name: image,
+        alias: ['web'],
+        entrypoint: ['sh', '-c'],
+        command: [web],
+        variables: { SERVICE_GREETING: 'hello from service' },
+      },
+    ],
     script: [
       'for i in $(seq 1 50); do busybox wget -qO- http://web:8080/ && break; sleep 0.2; done',
       'busybox wget -qO- http://kiln-debian-bookworm-amd64:8080/',
@@ -24,7 +33,10 @@ test('services: reachable by alias and by the derived name; network and containe
   });
   const r = await runJob(createDockerExecutor(DEFAULT_CONFIG), job, { id });
   assert.equal(r.main.exitCode, 0, r.output);
-  assert.match(r.output, /hello from service\n[^]*\$ busybox wget -qO- http:\/\/kiln-debian-bookworm-amd64:8080\/\nhello from service\n/);
+  assert.match(
+    r.output,
+    /hello from service\n[^]*\$ busybox wget -qO- http:\/\/kiln-debian-bookworm-amd64:8080\/\nhello from service\n/,
+  );
   assert.deepEqual(await containersOf(docker, id), []);
   const nets = await docker.listNetworks({ filters: JSON.stringify({ label: [`io.kiln.run=${id}`] }) });
   assert.deepEqual(nets, []);
@@ -34,16 +46,25 @@ test('arm64 job (image:docker:platform linux/arm64) runs under emulation and rep
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const image = await testImage(ARM64_SPEC);
-  const r = await runJob(createDockerExecutor(DEFAULT_CONFIG), makeJob({
-    image: { name: image, platform: 'linux/arm64' }, script: ['uname -m', 'dpkg --print-architecture'],
-  }));
+  const r = await runJob(
+    createDockerExecutor(DEFAULT_CONFIG),
+    makeJob({
+      image: { name: image, platform: 'linux/arm64' },
+      script: ['uname -m', 'dpkg --print-architecture'],
+    }),
+  );
   assert.equal(r.main.exitCode, 0, r.output);
   assert.match(r.output, /\$ uname -m\naarch64\n/);
   assert.match(r.output, /\$ dpkg --print-architecture\narm64\n/);
   // The amd64 image cannot satisfy a linux/arm64 request.
   const amd = await testImage(AMD64_SPEC);
-  await assert.rejects(runJob(createDockerExecutor({ ...DEFAULT_CONFIG, docker: { ...DEFAULT_CONFIG.docker, pullPolicy: ['never'] } }),
-    makeJob({ image: { name: amd, platform: 'linux/arm64' }, script: ['true'] })), /is linux\/amd64, but the job asks for platform linux\/arm64/);
+  await assert.rejects(
+    runJob(
+      createDockerExecutor({ ...DEFAULT_CONFIG, docker: { ...DEFAULT_CONFIG.docker, pullPolicy: ['never'] } }),
+      makeJob({ image: { name: amd, platform: 'linux/arm64' }, script: ['true'] }),
+    ),
+    /is linux\/amd64, but the job asks for platform linux\/arm64/,
+  );
 });
 
 test('kiln prune removes what a killed kiln left behind and keeps objects of live ones', async (t) => {
@@ -65,8 +86,14 @@ test('kiln prune removes what a killed kiln left behind and keeps objects of liv
     assert.equal(r.kept, 1);
     assert.ok(r.networks.includes(`kiln-prune-test-${id}`));
     const left = await containersOf(docker, id);
-    assert.deepEqual(left.map((c) => c.Id), [live.id]);
-    const cli = spawnSync(process.execPath, ['bin/kiln.js', 'prune', '--all', '--run', id], { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } });
+    assert.deepEqual(
+      left.map((c) => c.Id),
+      [live.id],
+    );
+    const cli = spawnSync(process.execPath, ['bin/kiln.js', 'prune', '--all', '--run', id], {
+      encoding: 'utf8',
+      env: { ...process.env, KILN_FROM_SOURCE: '1' },
+    });
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /removed 1 container\(s\), 0 network\(s\), 0 volume\(s\)/);
     assert.deepEqual(await containersOf(docker, id), []);
@@ -81,7 +108,10 @@ test('a crashing kiln removes its running job container on exit', async (t) => {
   if (!docker) return;
   const image = await testImage(AMD64_SPEC);
   const id = runId();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/docker/fixtures/crash.ts', image, id], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/docker/fixtures/crash.ts', image, id], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /simulated kiln crash/);
   assert.deepEqual(await containersOf(docker, id), []);
@@ -98,16 +128,23 @@ test('a service exposing a port is waited for before the job starts', async (t) 
   } finally {
     await tmp.remove({ force: true });
   }
-  const slowStart = 'sleep 2; mkdir -p /tmp/w && echo ready > /tmp/w/index.html && exec busybox httpd -f -p 8080 -h /tmp/w';
+  const slowStart =
+    'sleep 2; mkdir -p /tmp/w && echo ready > /tmp/w/index.html && exec busybox httpd -f -p 8080 -h /tmp/w';
   try {
-    const r = await runJob(createDockerExecutor(DEFAULT_CONFIG), makeJob({
-      image: { name: image },
-      services: [{ name: exposed, alias: ['slow'], entrypoint: ['sh', '-c'], command: [slowStart], variables: {} }],
-      script: ['busybox wget -qO- http://slow:8080/'],
-    }));
+    const r = await runJob(
+      createDockerExecutor(DEFAULT_CONFIG),
+      makeJob({
+        image: { name: image },
+        services: [{ name: exposed, alias: ['slow'], entrypoint: ['sh', '-c'], command: [slowStart], variables: {} }],
+        script: ['busybox wget -qO- http://slow:8080/'],
+      }),
+    );
     assert.equal(r.main.exitCode, 0, r.output);
     assert.match(r.output, /\nready\n/);
   } finally {
-    await docker.getImage(exposed).remove().catch(() => undefined);
+    await docker
+      .getImage(exposed)
+      .remove()
+      .catch(() => undefined);
   }
 });

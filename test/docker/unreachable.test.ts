@@ -12,7 +12,10 @@ test('unreachable engine: EnvironmentError naming DOCKER_HOST and how to start D
     await assert.rejects(connectDocker(3000), (e: unknown) => {
       assert.ok(e instanceof EnvironmentError);
       assert.equal(e.exitCode, 3);
-      assert.match(e.message, /cannot reach the Docker Engine at DOCKER_HOST=unix:\/\/\/nonexistent\/kiln-test-docker\.sock/);
+      assert.match(
+        e.message,
+        /cannot reach the Docker Engine at DOCKER_HOST=unix:\/\/\/nonexistent\/kiln-test-docker\.sock/,
+      );
       assert.match(e.message, /systemctl start docker/);
       return true;
     });
@@ -24,7 +27,8 @@ test('unreachable engine: EnvironmentError naming DOCKER_HOST and how to start D
 
 test('`kiln prune` with no engine exits 3 with the message', () => {
   const r = spawnSync(process.execPath, ['bin/kiln.js', 'prune'], {
-    encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1', DOCKER_HOST: 'unix:///nonexistent/kiln.sock' },
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: '1', DOCKER_HOST: 'unix:///nonexistent/kiln.sock' },
   });
   assert.equal(r.status, 3);
   assert.match(r.stderr, /^kiln: cannot reach the Docker Engine at DOCKER_HOST=unix:\/\/\/nonexistent\/kiln\.sock/);

@@ -93,14 +93,17 @@ const cases: [string, boolean][] = [
   ['$CI_COMMIT_TAG && $CI_COMMIT_BRANCH || $DEPLOY', true],
   ['$CI_COMMIT_TAG && ($CI_COMMIT_BRANCH || $DEPLOY)', false],
   ['(($CI_COMMIT_BRANCH == "main"))', true],
-  ['$CI_PIPELINE_SOURCE == "merge_request_event" || ($CI_COMMIT_BRANCH && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH)', true],
+  [
+    '$CI_PIPELINE_SOURCE == "merge_request_event" || ($CI_COMMIT_BRANCH && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH)',
+    true,
+  ],
   ['$VAR1 && $VAR2', false],
   // GitLab's && returns its right operand when the left is any string, even "" (Ruby truthiness)
   ['$EMPTY && $DEPLOY', true],
   ['$EMPTY || $DEPLOY', false],
   ['$UNDEFINED || $DEPLOY', true],
   // whitespace is free
-  ['  $CI_COMMIT_BRANCH==\'main\'&&$DEPLOY  ', true],
+  ["  $CI_COMMIT_BRANCH=='main'&&$DEPLOY  ", true],
   // literals alone
   ['"text"', true],
   ['null', false],
@@ -126,9 +129,15 @@ test('variables are looked up by exact name only (no prototype keys)', () => {
 // Observed GitLab behaviour for `$LEFT =~ $RIGHT` when both come from variables (gitlab-org/gitlab#426313):
 // a right side that is not /.../ is searched for the left text (String#scan), a /.../ value is a regexp.
 const observed: [string, string, boolean][] = [
-  ['1234', '1234', true], ['1234', '23', false], ['1234', '/23/', true],
-  ['23', '1234', true], ['23', '23', true], ['23', '/23/', true],
-  ['/23/', '1234', false], ['/23/', '23', false], ['/23/', '/23/', true],
+  ['1234', '1234', true],
+  ['1234', '23', false],
+  ['1234', '/23/', true],
+  ['23', '1234', true],
+  ['23', '23', true],
+  ['23', '/23/', true],
+  ['/23/', '1234', false],
+  ['/23/', '23', false],
+  ['/23/', '/23/', true],
 ];
 for (const [left, right, expected] of observed) {
   test(`observed: ${left} =~ ${right} → ${expected}`, () => {

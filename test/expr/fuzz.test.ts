@@ -3,8 +3,41 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpressionError, parseExpression, evaluateExpression } from '../../src/pipeline/expr/index.js';
 
-const pieces = ['$A', '$B', '$C', '"x"', "'y'", '""', 'null', '==', '!=', '=~', '!~', '&&', '||', '(', ')',
-  '/a.*/', '/[/', '/x/i', '/(?=a)/', '$', '"', "'", '/', '=', '!', '&', '|', ' ', 'foo', '\\', '{', '}', '/\\//'];
+const pieces = [
+  '$A',
+  '$B',
+  '$C',
+  '"x"',
+  "'y'",
+  '""',
+  'null',
+  '==',
+  '!=',
+  '=~',
+  '!~',
+  '&&',
+  '||',
+  '(',
+  ')',
+  '/a.*/',
+  '/[/',
+  '/x/i',
+  '/(?=a)/',
+  '$',
+  '"',
+  "'",
+  '/',
+  '=',
+  '!',
+  '&',
+  '|',
+  ' ',
+  'foo',
+  '\\',
+  '{',
+  '}',
+  '/\\//',
+];
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0;

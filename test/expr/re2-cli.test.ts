@@ -14,8 +14,11 @@ function kilnJobs(yaml: string) {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-re2-'));
   try {
     writeFileSync(join(dir, '.gitlab-ci.yml'), yaml);
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kiln.js'), 'jobs', '--json', '--dir', dir, '--ref', 'main',
-      '--default-branch', 'main'], { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' }, timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'kiln.js'), 'jobs', '--json', '--dir', dir, '--ref', 'main', '--default-branch', 'main'],
+      { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' }, timeout: 60_000 },
+    );
     return { code: r.status, out: r.stdout, err: r.stderr, timedOut: r.error !== undefined };
   } finally {
     rmSync(dir, { recursive: true, force: true });

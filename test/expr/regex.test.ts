@@ -68,7 +68,10 @@ const rejects: [RegexDialect, string, string, RegExp][] = [
 
 for (const [dialect, body, flags, re] of rejects) {
   test(`${dialect} rejects /${body}/${flags}`, () => {
-    assert.throws(() => compileRegex(body, flags, dialect), (e: unknown) => e instanceof RegexSyntaxError && re.test(e.message));
+    assert.throws(
+      () => compileRegex(body, flags, dialect),
+      (e: unknown) => e instanceof RegexSyntaxError && re.test(e.message),
+    );
   });
 }
 

@@ -11,7 +11,10 @@ export const dotnetExampleDir = join(repoRoot, 'examples', 'dotnet-aot');
 /** The directory holding the `dotnet` executable of a .NET 10 SDK, or why there is none. */
 export function dotnetSdkRoot(): { root?: string; problem?: string } {
   const r = spawnSync('dotnet', ['--list-sdks'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return { problem: `the .NET SDK is not installed (\`dotnet --list-sdks\`: ${r.error?.message ?? r.stderr.trim()})` };
+  if (r.error || r.status !== 0)
+    return {
+      problem: `the .NET SDK is not installed (\`dotnet --list-sdks\`: ${r.error?.message ?? r.stderr.trim()})`,
+    };
   // "10.0.401 [/usr/share/dotnet/sdk]"
   const line = r.stdout.split('\n').find((l) => /^10\.\d+\.\d+/.test(l));
   const m = line && /\[(.+)\/sdk\]\s*$/.exec(line);
@@ -36,17 +39,26 @@ function replaceOnce(text: string, from: string, to: string, file: string): stri
 export function copyDotnetExample(dest: string, sdkRoot: string, volume: string): void {
   cpSync(dotnetExampleDir, dest, {
     recursive: true,
-    filter: (src) => !relative(dotnetExampleDir, src).split(sep).some((part) => GENERATED.has(part)),
+    filter: (src) =>
+      !relative(dotnetExampleDir, src)
+        .split(sep)
+        .some((part) => GENERATED.has(part)),
   });
   const tomlPath = join(dest, 'kiln.toml');
   let toml = readFileSync(tomlPath, 'utf8');
   let kilnMount = JSON.stringify(`${repoRoot}:/opt/kiln:ro`);
   // A worktree whose node_modules is a symlink to another checkout: mount the real folder over it too.
   const modules = join(repoRoot, 'node_modules');
-  if (existsSync(modules) && realpathSync(modules) !== modules) kilnMount += `,\n  ${JSON.stringify(`${realpathSync(modules)}:/opt/kiln/node_modules:ro`)}`;
+  if (existsSync(modules) && realpathSync(modules) !== modules)
+    kilnMount += `,\n  ${JSON.stringify(`${realpathSync(modules)}:/opt/kiln/node_modules:ro`)}`;
   toml = replaceOnce(toml, '"../..:/opt/kiln:ro"', kilnMount, tomlPath);
   toml = replaceOnce(toml, '"/usr/share/dotnet:/opt/dotnet:ro"', JSON.stringify(`${sdkRoot}:/opt/dotnet:ro`), tomlPath);
-  toml = replaceOnce(toml, '"kiln-dotnet-aot-nuget:/root/.nuget/packages"', JSON.stringify(`${volume}:/root/.nuget/packages`), tomlPath);
+  toml = replaceOnce(
+    toml,
+    '"kiln-dotnet-aot-nuget:/root/.nuget/packages"',
+    JSON.stringify(`${volume}:/root/.nuget/packages`),
+    tomlPath,
+  );
   // The context moved with the example; the Dockerfile's content (and so the image's tag) did not.
   writeFileSync(tomlPath, toml);
 }
@@ -54,7 +66,9 @@ export function copyDotnetExample(dest: string, sdkRoot: string, volume: string)
 /** The restore job's per-restore lines: "nuget: <what>: N request(s) to the package source, M package(s) downloaded". */
 export function nugetCounts(log: string): { what: string; requests: number; downloads: number }[] {
   const out: { what: string; requests: number; downloads: number }[] = [];
-  for (const m of log.matchAll(/^nuget: (.+): (\d+) request\(s\) to the package source, (\d+) package\(s\) downloaded$/gm)) {
+  for (const m of log.matchAll(
+    /^nuget: (.+): (\d+) request\(s\) to the package source, (\d+) package\(s\) downloaded$/gm,
+  )) {
     out.push({ what: m[1], requests: Number(m[2]), downloads: Number(m[3]) });
   }
   return out;

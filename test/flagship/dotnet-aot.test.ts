@@ -22,7 +22,15 @@ import { failureReport, jobLog, runPipeline, type PipelineRun } from './pipeline
 
 const VERSION = readFileSync(join(dotnetExampleDir, 'VERSION'), 'utf8').trim();
 const EXPECTED = readFileSync(join(dotnetExampleDir, 'testdata', 'sample.expected.json'), 'utf8');
-const BUILD_JOBS = ['restore', 'test', 'publish: [linux-x64]', 'publish: [linux-arm64]', 'portability', 'package', 'publish-apt'];
+const BUILD_JOBS = [
+  'restore',
+  'test',
+  'publish: [linux-x64]',
+  'publish: [linux-arm64]',
+  'portability',
+  'package',
+  'publish-apt',
+];
 
 describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
   let problem: string | null = null;
@@ -35,9 +43,14 @@ describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
   before(async () => {
     const sdk = dotnetSdkRoot();
     const mmdebstrap = spawnSync('mmdebstrap', ['--version']).status === 0 ? null : 'mmdebstrap is not installed';
-    problem = (await dockerProblem()) ?? binfmtProblem() ?? mmdebstrap ?? sdk.problem ??
+    problem =
+      (await dockerProblem()) ??
+      binfmtProblem() ??
+      mmdebstrap ??
+      sdk.problem ??
       (hostNugetConfig() ? null : 'the host has no ~/.nuget/NuGet/NuGet.Config (run any `dotnet` command once)');
-    if (problem && process.env.CI === 'true') throw new Error(`the .NET flagship test needs Docker and the .NET SDK under CI=true: ${problem}`);
+    if (problem && process.env.CI === 'true')
+      throw new Error(`the .NET flagship test needs Docker and the .NET SDK under CI=true: ${problem}`);
     sdkRoot = sdk.root ?? '';
     base = mkdtempSync(join(tmpdir(), 'kiln-dotnet-'));
     keys = await makeSigningKey();
@@ -57,7 +70,9 @@ describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
   it('bootstraps the bullseye images with kiln image bootstrap', { timeout: 45 * 60_000 }, (t) => {
     if (!ready(t)) return;
     const r = spawnSync('bash', [join(dotnetExampleDir, 'images.sh')], {
-      encoding: 'utf8', env: { ...process.env, KILN: `${process.execPath} ${kilnBin}`, KILN_FROM_SOURCE: '1' }, timeout: 45 * 60_000,
+      encoding: 'utf8',
+      env: { ...process.env, KILN: `${process.execPath} ${kilnBin}`, KILN_FROM_SOURCE: '1' },
+      timeout: 45 * 60_000,
     });
     assert.equal(r.status, 0, `images.sh failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-6000)}`);
   });
@@ -71,14 +86,22 @@ describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
     assert.equal(first.status, 'passed', failureReport(first));
 
     // The build image came from kiln.toml's [images.dotnet-build] (built now or found unchanged).
-    assert.match(jobLog(first, 'restore'), /Using image kiln-example\/dotnet-aot-build:1 from kiln\.toml \[images\.dotnet-build\]: kiln-example\/dotnet-aot-build:kiln-[0-9a-f]{12}-amd64/);
+    assert.match(
+      jobLog(first, 'restore'),
+      /Using image kiln-example\/dotnet-aot-build:1 from kiln\.toml \[images\.dotnet-build\]: kiln-example\/dotnet-aot-build:kiln-[0-9a-f]{12}-amd64/,
+    );
 
     // Restores went to the host's package source: the cold volume downloaded the compilers and runtime packs.
     const cold = nugetCounts(jobLog(first, 'restore'));
     assert.equal(cold.length, 3, jobLog(first, 'restore'));
     const downloads = cold.reduce((n, c) => n + c.downloads, 0);
-    t.diagnostic(`cold restore: ${cold.map((c) => `${c.what}: ${c.requests} requests, ${c.downloads} downloads`).join('; ')}`);
-    assert.ok(cold.every((c) => c.requests > 0), 'each cold restore asked the source');
+    t.diagnostic(
+      `cold restore: ${cold.map((c) => `${c.what}: ${c.requests} requests, ${c.downloads} downloads`).join('; ')}`,
+    );
+    assert.ok(
+      cold.every((c) => c.requests > 0),
+      'each cold restore asked the source',
+    );
     assert.ok(downloads >= 5, `packages downloaded into the empty volume: ${downloads}`);
 
     assert.match(jobLog(first, 'test'), /Passed!\s+- Failed:\s+0, Passed:\s+\d+/);
@@ -99,7 +122,10 @@ describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
     assert.doesNotMatch(abi, /FAIL/);
 
     // Each binary runs on its architecture (arm64 under QEMU) and they agree.
-    for (const [job, machine, arch] of [['smoke:amd64', 'x86_64', 'x64'], ['smoke:arm64', 'aarch64', 'arm64']]) {
+    for (const [job, machine, arch] of [
+      ['smoke:amd64', 'x86_64', 'x64'],
+      ['smoke:arm64', 'aarch64', 'arm64'],
+    ]) {
       const log = jobLog(first, job);
       assert.match(log, new RegExp(`^${machine}$`, 'm'));
       assert.match(log, new RegExp(`^jpack ${VERSION.replace(/\./g, '\\.')} \\(${arch}, NativeAOT\\)$`, 'm'));
@@ -113,7 +139,10 @@ describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
     const pkg = jobLog(first, 'package');
     for (const arch of ['amd64', 'arm64']) assert.ok(pkg.includes(`jpack_${VERSION}_${arch}.deb`), pkg);
     assert.match(jobLog(first, 'publish-apt'), /signed by [0-9A-F]{40}/);
-    for (const [arch, machine] of [['amd64', 'x86_64'], ['arm64', 'aarch64']]) {
+    for (const [arch, machine] of [
+      ['amd64', 'x86_64'],
+      ['arm64', 'aarch64'],
+    ]) {
       const log = jobLog(first, `install-check:${arch}`);
       assert.match(log, new RegExp(`^${machine}$`, 'm'));
       assert.match(log, new RegExp(`Setting up jpack \\(${VERSION.replace(/\./g, '\\.')}\\)`));
@@ -125,11 +154,14 @@ describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
     if (!ready(t)) return;
     assert.ok(first, 'needs the first run');
     const second = await runPipeline(join(base, 'project'), vars());
-    t.diagnostic(`first run: ${first.seconds.toFixed(1)} s, second run (warm NuGet volume): ${second.seconds.toFixed(1)} s`);
+    t.diagnostic(
+      `first run: ${first.seconds.toFixed(1)} s, second run (warm NuGet volume): ${second.seconds.toFixed(1)} s`,
+    );
     assert.equal(second.status, 'passed', failureReport(second));
     const warm = nugetCounts(jobLog(second, 'restore'));
     assert.equal(warm.length, 3);
-    for (const c of warm) assert.deepEqual([c.requests, c.downloads], [0, 0], `warm restore of ${c.what} asked the source`);
+    for (const c of warm)
+      assert.deepEqual([c.requests, c.downloads], [0, 0], `warm restore of ${c.what} asked the source`);
     for (const job of BUILD_JOBS) {
       const log = jobLog(second, job);
       assert.match(log, /\[images\.dotnet-build\]: \S+ \(unchanged, not rebuilt\)/, `${job} used the existing image`);
@@ -137,17 +169,21 @@ describe('flagship: examples/dotnet-aot (.NET NativeAOT) end to end', () => {
     }
   });
 
-  it('without the glibc-compat object the binaries need GLIBC_2.29 (log) and fail UOS 20', { timeout: 60 * 60_000 }, async (t) => {
-    if (!ready(t)) return;
-    const project = join(base, 'no-compat');
-    copyDotnetExample(project, sdkRoot, volume);
-    const run = await runPipeline(project, { ...vars(), GLIBC_FLOOR: '2.31' }, ['publish', 'portability']);
-    assert.equal(run.status, 'failed', failureReport(run));
-    assert.equal(run.jobs.get('portability')?.status, 'failed');
-    const abi = jobLog(run, 'portability');
-    const uos = abi.split('\n').filter((l) => /^\s*FAIL\s+uos-20:/.test(l));
-    assert.equal(uos.length, 2, `both binaries fail uos-20:\n${abi}`);
-    for (const line of uos) assert.match(line, /needs GLIBC_2\.29 \(from log\)/);
-    assert.equal(abi.split('\n').filter((l) => /^\s*ok\s+kylin-desktop-v10-sp1/.test(l)).length, 2);
-  });
+  it(
+    'without the glibc-compat object the binaries need GLIBC_2.29 (log) and fail UOS 20',
+    { timeout: 60 * 60_000 },
+    async (t) => {
+      if (!ready(t)) return;
+      const project = join(base, 'no-compat');
+      copyDotnetExample(project, sdkRoot, volume);
+      const run = await runPipeline(project, { ...vars(), GLIBC_FLOOR: '2.31' }, ['publish', 'portability']);
+      assert.equal(run.status, 'failed', failureReport(run));
+      assert.equal(run.jobs.get('portability')?.status, 'failed');
+      const abi = jobLog(run, 'portability');
+      const uos = abi.split('\n').filter((l) => /^\s*FAIL\s+uos-20:/.test(l));
+      assert.equal(uos.length, 2, `both binaries fail uos-20:\n${abi}`);
+      for (const line of uos) assert.match(line, /needs GLIBC_2\.29 \(from log\)/);
+      assert.equal(abi.split('\n').filter((l) => /^\s*ok\s+kylin-desktop-v10-sp1/.test(l)).length, 2);
+    },
+  );
 });

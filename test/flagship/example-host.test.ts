@@ -10,12 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyExample, exampleDir, kilnBin } from './harness.js';
 
-const EXPECTED = readFileSync(join(exampleDir, 'testdata', 'sample.expected'), 'utf8').trim().split('\n');
+const EXPECTED = readFileSync(join(exampleDir, 'testdata', 'sample.expected'), 'utf8')
+  .trim()
+  .split('\n');
 const VERSION = readFileSync(join(exampleDir, 'VERSION'), 'utf8').trim();
 
 function run(cmd: string, args: string[], cwd: string) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1', NO_COLOR: '1' } });
-  return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, missing: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' };
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: '1', NO_COLOR: '1' },
+  });
+  return {
+    code: r.status ?? -1,
+    out: `${r.stdout ?? ''}${r.stderr ?? ''}`,
+    missing: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT',
+  };
 }
 
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -38,8 +48,17 @@ describe('examples/portable-c on this host', () => {
     assert.equal(lint.code, 0, lint.out);
     const jobs = run(process.execPath, [kilnBin, 'jobs', '-C', join(dir, 'p'), '--json'], dir);
     assert.equal(jobs.code, 0, jobs.out);
-    for (const name of ['build: [amd64]', 'build: [arm64]', 'portability', 'smoke:amd64', 'smoke:arm64', 'package',
-      'publish', 'install-check:amd64', 'install-check:arm64']) {
+    for (const name of [
+      'build: [amd64]',
+      'build: [arm64]',
+      'portability',
+      'smoke:amd64',
+      'smoke:arm64',
+      'package',
+      'publish',
+      'install-check:amd64',
+      'install-check:arm64',
+    ]) {
       assert.ok(jobs.out.includes(JSON.stringify(name)), `job "${name}" in:\n${jobs.out.slice(0, 2000)}`);
     }
   });
@@ -51,7 +70,10 @@ describe('examples/portable-c on this host', () => {
     const value = (key: string) => settings.find((s) => s.key === key)?.value;
     assert.equal(value('runner.executor'), 'docker');
     const volumes = value('docker.volumes') as string[];
-    assert.ok(volumes.some((v) => v.endsWith(':/opt/kiln:ro')), JSON.stringify(volumes));
+    assert.ok(
+      volumes.some((v) => v.endsWith(':/opt/kiln:ro')),
+      JSON.stringify(volumes),
+    );
     assert.ok(volumes.includes('/usr/bin/node:/usr/local/bin/node:ro'), JSON.stringify(volumes));
   });
 
@@ -75,7 +97,8 @@ describe('examples/portable-c on this host', () => {
   });
 
   it('cross-builds for arm64 and runs under qemu-aarch64-static with the same checksums', (t) => {
-    if (!has('aarch64-linux-gnu-gcc') || !has('aarch64-linux-gnu-g++')) return t.skip('gcc-aarch64-linux-gnu and g++-aarch64-linux-gnu are needed');
+    if (!has('aarch64-linux-gnu-gcc') || !has('aarch64-linux-gnu-g++'))
+      return t.skip('gcc-aarch64-linux-gnu and g++-aarch64-linux-gnu are needed');
     if (!has('qemu-aarch64-static')) return t.skip('qemu-user-static is needed');
     const p = join(dir, 'p');
     const build = run('make', ['ARCH=arm64', 'TOOLCHAIN=gcc', 'CCACHE='], p);
@@ -95,7 +118,11 @@ describe('examples/portable-c on this host', () => {
     if (!m || Number(m[1]) * 100 + Number(m[2]) < 234) return t.skip('the host glibc is older than 2.34');
     const build = run('make', ['ARCH=amd64', 'TOOLCHAIN=gcc', 'CCACHE='], p);
     if (build.code !== 0) return t.skip(`no host build: ${build.out.slice(-300)}`);
-    const r = run(process.execPath, [kilnBin, 'abi', 'check', 'out/amd64', '--target', 'kylin-desktop-v10-sp1', '--target', 'debian-12'], p);
+    const r = run(
+      process.execPath,
+      [kilnBin, 'abi', 'check', 'out/amd64', '--target', 'kylin-desktop-v10-sp1', '--target', 'debian-12'],
+      p,
+    );
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /FAIL\s+kylin-desktop-v10-sp1: needs GLIBC_2\.34 \(from __libc_start_main\)/);
     assert.match(r.out, /ok\s+debian-12/);

@@ -17,7 +17,9 @@ import { binfmtProblem, copyExample, dockerProblem, exampleDir, kilnBin, makeSig
 import { ccacheHits, failureReport, jobLog, runPipeline, stepSeconds, type PipelineRun } from './pipeline-run.js';
 
 const BOOKWORM_BUILD_IMAGE = 'kiln-example/bookworm-build:1';
-const EXPECTED = readFileSync(join(exampleDir, 'testdata', 'sample.expected'), 'utf8').trim().split('\n');
+const EXPECTED = readFileSync(join(exampleDir, 'testdata', 'sample.expected'), 'utf8')
+  .trim()
+  .split('\n');
 const VERSION = readFileSync(join(exampleDir, 'VERSION'), 'utf8').trim();
 
 function mmdebstrapProblem(): string | null {
@@ -96,23 +98,40 @@ describe('flagship: examples/portable-c end to end', () => {
     const smokeAmd = jobLog(first, 'smoke:amd64');
     assert.match(smokeAmd, /^x86_64$/m);
     for (const log of [smokeArm, smokeAmd]) {
-      assert.match(log, new RegExp(`kpack ${VERSION.replace(/\./g, '\\.')} \\(zlib 1\\.2\\.11\\)`), 'bullseye zlib at run time');
+      assert.match(
+        log,
+        new RegExp(`kpack ${VERSION.replace(/\./g, '\\.')} \\(zlib 1\\.2\\.11\\)`),
+        'bullseye zlib at run time',
+      );
       for (const line of EXPECTED) assert.ok(log.includes(line), `smoke output has "${line}"`);
     }
 
     // Package and publish.
     const pkg = jobLog(first, 'package');
-    for (const arch of ['amd64', 'arm64']) assert.ok(pkg.includes(`kpack_${VERSION}_${arch}.deb`), `package built kpack_${VERSION}_${arch}.deb`);
+    for (const arch of ['amd64', 'arm64'])
+      assert.ok(pkg.includes(`kpack_${VERSION}_${arch}.deb`), `package built kpack_${VERSION}_${arch}.deb`);
     const publish = jobLog(first, 'publish');
-    for (const arch of ['amd64', 'arm64']) assert.match(publish, new RegExp(`added\\s+kpack ${VERSION.replace(/\./g, '\\.')} \\(${arch}\\)`));
+    for (const arch of ['amd64', 'arm64'])
+      assert.match(publish, new RegExp(`added\\s+kpack ${VERSION.replace(/\./g, '\\.')} \\(${arch}\\)`));
     assert.match(publish, /signed by [0-9A-F]{40}/, 'the repository is signed');
 
     // apt-get installed the package from the generated repository, in a clean container of each architecture.
-    for (const [arch, machine] of [['amd64', 'x86_64'], ['arm64', 'aarch64']]) {
+    for (const [arch, machine] of [
+      ['amd64', 'x86_64'],
+      ['arm64', 'aarch64'],
+    ]) {
       const log = jobLog(first, `install-check:${arch}`);
       assert.match(log, new RegExp(`^${machine}$`, 'm'));
-      assert.match(log, /file:\/\S+\/public\/apt stable\/main/, `apt-cache policy shows the file: repository (${arch})`);
-      assert.match(log, new RegExp(`Unpacking kpack \\(${VERSION.replace(/\./g, '\\.')}\\)`), `apt-get unpacked kpack (${arch})`);
+      assert.match(
+        log,
+        /file:\/\S+\/public\/apt stable\/main/,
+        `apt-cache policy shows the file: repository (${arch})`,
+      );
+      assert.match(
+        log,
+        new RegExp(`Unpacking kpack \\(${VERSION.replace(/\./g, '\\.')}\\)`),
+        `apt-get unpacked kpack (${arch})`,
+      );
       assert.match(log, new RegExp(`Setting up kpack \\(${VERSION.replace(/\./g, '\\.')}\\)`));
       assert.match(log, new RegExp(`kpack ${VERSION.replace(/\./g, '\\.')} \\(zlib`), `installed kpack runs (${arch})`);
       assert.ok(log.includes('roundtrip: ok'));
@@ -131,27 +150,36 @@ describe('flagship: examples/portable-c end to end', () => {
       const hits = ccacheHits(jobLog(second, job));
       assert.ok(hits !== undefined && hits >= 2, `${job}: both compilations are ccache hits (got ${hits})`);
       const make = (run: PipelineRun) => stepSeconds(run, job, '$ make', '$ ccache --show-stats')?.toFixed(2) ?? '?';
-      t.diagnostic(`${job}: job ${first.jobs.get(job)?.durationMs} ms cold, ${second.jobs.get(job)?.durationMs} ms warm; ` +
-        `make step ${make(first)} s cold, ${make(second)} s warm`);
+      t.diagnostic(
+        `${job}: job ${first.jobs.get(job)?.durationMs} ms cold, ${second.jobs.get(job)?.durationMs} ms warm; ` +
+          `make step ${make(first)} s cold, ${make(second)} s warm`,
+      );
     }
   });
 
-  it('fails portability for kylin-desktop-v10-sp1 when built in a bookworm image (GLIBC_2.34)', { timeout: 30 * 60_000 }, async (t) => {
-    if (!ready(t)) return;
-    const project = join(base, 'bookworm');
-    copyExample(project);
-    const run = await runPipeline(project, { ...vars(), BUILD_IMAGE: BOOKWORM_BUILD_IMAGE }, ['build', 'portability']);
-    assert.equal(run.status, 'failed', `expected the pipeline to fail: ${failureReport(run)}`);
-    assert.notEqual(run.result.code, 0);
-    assert.equal(run.jobs.get('build: [amd64]')?.status, 'success', failureReport(run));
-    assert.equal(run.jobs.get('build: [arm64]')?.status, 'success', failureReport(run));
-    assert.equal(run.jobs.get('portability')?.status, 'failed');
-    const abi = jobLog(run, 'portability');
-    const kylin = abi.split('\n').filter((l) => /^\s*FAIL\s+kylin-desktop-v10-sp1:/.test(l));
-    assert.equal(kylin.length, 2, `both binaries fail kylin-desktop-v10-sp1:\n${abi}`);
-    for (const line of kylin) {
-      assert.match(line, /needs GLIBC_2\.34 \(from __libc_start_main\)/);
-      assert.match(line, /glibc 2\.31/);
-    }
-  });
+  it(
+    'fails portability for kylin-desktop-v10-sp1 when built in a bookworm image (GLIBC_2.34)',
+    { timeout: 30 * 60_000 },
+    async (t) => {
+      if (!ready(t)) return;
+      const project = join(base, 'bookworm');
+      copyExample(project);
+      const run = await runPipeline(project, { ...vars(), BUILD_IMAGE: BOOKWORM_BUILD_IMAGE }, [
+        'build',
+        'portability',
+      ]);
+      assert.equal(run.status, 'failed', `expected the pipeline to fail: ${failureReport(run)}`);
+      assert.notEqual(run.result.code, 0);
+      assert.equal(run.jobs.get('build: [amd64]')?.status, 'success', failureReport(run));
+      assert.equal(run.jobs.get('build: [arm64]')?.status, 'success', failureReport(run));
+      assert.equal(run.jobs.get('portability')?.status, 'failed');
+      const abi = jobLog(run, 'portability');
+      const kylin = abi.split('\n').filter((l) => /^\s*FAIL\s+kylin-desktop-v10-sp1:/.test(l));
+      assert.equal(kylin.length, 2, `both binaries fail kylin-desktop-v10-sp1:\n${abi}`);
+      for (const line of kylin) {
+        assert.match(line, /needs GLIBC_2\.34 \(from __libc_start_main\)/);
+        assert.match(line, /glibc 2\.31/);
+      }
+    },
+  );
 });

@@ -44,7 +44,10 @@ export interface KilnResult {
 }
 
 /** Runs `node bin/kiln.js ARGS` from the sources; output is kept and also echoed when KILN_TEST_VERBOSE is set. */
-export function runKiln(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KilnResult> {
+export function runKiln(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<KilnResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [kilnBin, ...args], {
@@ -55,8 +58,14 @@ export function runKiln(args: string[], opts: { cwd: string; env?: Record<string
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const verbose = Boolean(process.env.KILN_TEST_VERBOSE);
-    child.stdout.on('data', (b: Buffer) => { out.push(b); if (verbose) process.stderr.write(b); });
-    child.stderr.on('data', (b: Buffer) => { err.push(b); if (verbose) process.stderr.write(b); });
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      if (verbose) process.stderr.write(b);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err.push(b);
+      if (verbose) process.stderr.write(b);
+    });
     const timer = setTimeout(() => child.kill('SIGINT'), opts.timeoutMs ?? 20 * 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

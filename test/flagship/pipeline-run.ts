@@ -23,7 +23,11 @@ export interface PipelineRun {
 }
 
 /** Runs the pipeline in `project` with the given variables (passed through a JSON variables file). */
-export async function runPipeline(project: string, variables: Record<string, string>, jobs: string[] = []): Promise<PipelineRun> {
+export async function runPipeline(
+  project: string,
+  variables: Record<string, string>,
+  jobs: string[] = [],
+): Promise<PipelineRun> {
   const varsFile = join(project, '..', `vars-${Date.now()}.json`);
   writeFileSync(varsFile, JSON.stringify(variables));
   const result = await runKiln(['run', '--json', '--variables-file', varsFile, ...jobs], { cwd: project });
@@ -31,7 +35,9 @@ export async function runPipeline(project: string, variables: Record<string, str
   try {
     summary = JSON.parse(result.stdout);
   } catch {
-    throw new Error(`kiln run did not print a JSON summary (exit ${result.code}).\nstdout:\n${result.stdout.slice(-4000)}\nstderr:\n${result.stderr.slice(-8000)}`);
+    throw new Error(
+      `kiln run did not print a JSON summary (exit ${result.code}).\nstdout:\n${result.stdout.slice(-4000)}\nstderr:\n${result.stderr.slice(-8000)}`,
+    );
   }
   const map = new Map<string, JobResult>();
   for (const j of summary.jobs ?? []) map.set(j.name, j);

@@ -21,31 +21,59 @@ test('spec: deterministic tag from the spec hash; order of --include does not ma
   assert.equal(specHash(a), specHash(b));
   assert.match(defaultTag(a), /^kiln\/debian-bookworm-amd64:[0-9a-f]{12}$/);
   assert.equal(defaultTag(a), defaultTag(b));
-  const arm = parseBootstrapSpec({ target: 'debian:bookworm', arch: 'arm64', include: ['busybox', 'zlib1g-dev:arm64'] });
+  const arm = parseBootstrapSpec({
+    target: 'debian:bookworm',
+    arch: 'arm64',
+    include: ['busybox', 'zlib1g-dev:arm64'],
+  });
   assert.notEqual(specHash(arm), specHash(a));
   assert.match(defaultTag(arm), /^kiln\/debian-bookworm-arm64:/);
-  const mirror = parseBootstrapSpec({ target: 'debian:bookworm', include: ['busybox', 'zlib1g-dev:arm64'], mirror: 'http://example.org/debian/' });
+  const mirror = parseBootstrapSpec({
+    target: 'debian:bookworm',
+    include: ['busybox', 'zlib1g-dev:arm64'],
+    mirror: 'http://example.org/debian/',
+  });
   assert.notEqual(specHash(mirror), specHash(a));
   assert.equal(mirror.mirror, 'http://example.org/debian');
 });
 
 test('spec: bad input is a UsageError naming the problem', () => {
   assert.throws(() => parseBootstrapSpec({ target: 'bookworm' }), /"bookworm" is not <distro>:<suite>/);
-  assert.throws(() => parseBootstrapSpec({ target: 'debian:bookworm', arch: 'mips' }), /--arch must be one of amd64, arm64/);
-  assert.throws(() => parseBootstrapSpec({ target: 'debian:bookworm', include: ['bad pkg'] }), /"bad pkg" is not a package name/);
-  assert.throws(() => parseBootstrapSpec({ target: 'alpine:3.19' }), /no mirror for "alpine": the host's apt sources .* give one with --mirror URL/);
-  assert.throws(() => parseBootstrapSpec({ target: 'debian:bookworm', sources: ['http://x bookworm main'] }), UsageError);
+  assert.throws(
+    () => parseBootstrapSpec({ target: 'debian:bookworm', arch: 'mips' }),
+    /--arch must be one of amd64, arm64/,
+  );
+  assert.throws(
+    () => parseBootstrapSpec({ target: 'debian:bookworm', include: ['bad pkg'] }),
+    /"bad pkg" is not a package name/,
+  );
+  assert.throws(
+    () => parseBootstrapSpec({ target: 'alpine:3.19' }),
+    /no mirror for "alpine": the host's apt sources .* give one with --mirror URL/,
+  );
+  assert.throws(
+    () => parseBootstrapSpec({ target: 'debian:bookworm', sources: ['http://x bookworm main'] }),
+    UsageError,
+  );
 });
 
 test('multiarch: pkg:arch adds the foreign architecture to mmdebstrap; extra sources follow the mirror', () => {
   const spec = parseBootstrapSpec({
-    target: 'debian:bookworm', include: ['zlib1g-dev:arm64,busybox'], sources: ['deb http://deb.debian.org/debian bookworm-updates main'],
+    target: 'debian:bookworm',
+    include: ['zlib1g-dev:arm64,busybox'],
+    sources: ['deb http://deb.debian.org/debian bookworm-updates main'],
     mirror: 'http://deb.debian.org/debian',
   });
   assert.deepEqual(specArchitectures(spec), ['amd64', 'arm64']);
   assert.deepEqual(mmdebstrapArgs(spec, '/tmp/out.tar'), [
-    '--variant=minbase', '--format=tar', '--architectures=amd64,arm64', '--include=busybox,zlib1g-dev:arm64',
-    'bookworm', '/tmp/out.tar', 'http://deb.debian.org/debian', 'deb http://deb.debian.org/debian bookworm-updates main',
+    '--variant=minbase',
+    '--format=tar',
+    '--architectures=amd64,arm64',
+    '--include=busybox,zlib1g-dev:arm64',
+    'bookworm',
+    '/tmp/out.tar',
+    'http://deb.debian.org/debian',
+    'deb http://deb.debian.org/debian bookworm-updates main',
   ]);
   assert.deepEqual(splitTag('kiln/debian-bookworm-amd64:abc'), ['kiln/debian-bookworm-amd64', 'abc']);
   assert.deepEqual(splitTag('localhost:5000/img'), ['localhost:5000/img', 'latest']);
@@ -57,7 +85,10 @@ test('image archive: manifest, config with the architecture, layer whose sha256 
   writeFileSync(join(dir, 'root', 'etc', 'hostname'), 'kiln\n');
   execFileSync('tar', ['-C', join(dir, 'root'), '-cf', join(dir, 'rootfs.tar'), '.']);
   const { stream, imageId } = await imageArchive(join(dir, 'rootfs.tar'), {
-    arch: 'arm64', tag: 'kiln/test:1', labels: { 'io.kiln.image.spec': 'abc' }, created: '2024-01-01T00:00:00.000Z',
+    arch: 'arm64',
+    tag: 'kiln/test:1',
+    labels: { 'io.kiln.image.spec': 'abc' },
+    created: '2024-01-01T00:00:00.000Z',
   });
   await pipeline(stream, createWriteStream(join(dir, 'image.tar')));
   mkdirSync(join(dir, 'x'));
@@ -78,17 +109,36 @@ test('image archive: manifest, config with the architecture, layer whose sha256 
 
 test('mirror unreachable or suite missing: clear errors before mmdebstrap runs', async () => {
   const dead = parseBootstrapSpec({ target: 'debian:bookworm', mirror: 'http://127.0.0.1:59999/debian' });
-  await assert.rejects(checkMirror(dead, 5000), /mirror http:\/\/127\.0\.0\.1:59999\/debian is unreachable \(ECONNREFUSED\); check the network or give a reachable mirror with --mirror URL/);
+  await assert.rejects(
+    checkMirror(dead, 5000),
+    /mirror http:\/\/127\.0\.0\.1:59999\/debian is unreachable \(ECONNREFUSED\); check the network or give a reachable mirror with --mirror URL/,
+  );
   const missing = parseBootstrapSpec({ target: 'debian:no-such-suite' });
-  await assert.rejects(checkMirror(missing, 15000), /suite "no-such-suite" not found on mirror http:\/\/deb\.debian\.org\/debian|unreachable/);
+  await assert.rejects(
+    checkMirror(missing, 15000),
+    /suite "no-such-suite" not found on mirror http:\/\/deb\.debian\.org\/debian|unreachable/,
+  );
 });
 
 test('bootstrap CLI: an image with the same spec is found and the build is skipped', async (t) => {
   const docker = await dockerOrSkip(t);
   if (!docker) return;
   const tag = await testImage(AMD64_SPEC);
-  const r = spawnSync(process.execPath, ['bin/kiln.js', 'image', 'bootstrap', 'debian:bookworm', '--include', 'zlib1g-dev:arm64',
-    '--include', 'busybox', '--json'], { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/kiln.js',
+      'image',
+      'bootstrap',
+      'debian:bookworm',
+      '--include',
+      'zlib1g-dev:arm64',
+      '--include',
+      'busybox',
+      '--json',
+    ],
+    { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } },
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.skipped, true);
@@ -96,8 +146,20 @@ test('bootstrap CLI: an image with the same spec is found and the build is skipp
   const info = await docker.getImage(tag).inspect();
   assert.equal(info.Architecture, 'amd64');
   assert.equal(info.Config.Labels['io.kiln.image.spec'], out.specHash);
-  const bad = spawnSync(process.execPath, ['bin/kiln.js', 'image', 'bootstrap', 'debian:bookworm', '--include', 'busybox',
-    '--mirror', 'http://127.0.0.1:59999/debian'], { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } });
+  const bad = spawnSync(
+    process.execPath,
+    [
+      'bin/kiln.js',
+      'image',
+      'bootstrap',
+      'debian:bookworm',
+      '--include',
+      'busybox',
+      '--mirror',
+      'http://127.0.0.1:59999/debian',
+    ],
+    { encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' } },
+  );
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /kiln: mirror http:\/\/127\.0\.0\.1:59999\/debian is unreachable/);
 });

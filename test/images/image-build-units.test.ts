@@ -15,7 +15,8 @@ import { decodeStatus, TraceFormatter } from '../../src/images/build/trace.js';
 const AMD64 = platformArgs('linux/amd64', 'linux/amd64');
 
 test('[images.<name>]: paths relative to kiln.toml, defaults, every setting read', () => {
-  const layer = readConfigText(`[images.build]
+  const layer = readConfigText(
+    `[images.build]
 image = "team/build:2"
 context = "ctx"
 dockerfile = "ctx/Dockerfile.build"
@@ -24,20 +25,35 @@ args = { BASE = "kiln/debian:1" }
 target = "final"
 
 [images.plain]
-`, '/p/kiln.toml');
+`,
+    '/p/kiln.toml',
+  );
   assert.deepEqual(layer.get('images.build')?.value, {
-    name: 'build', image: 'team/build:2', context: '/p/ctx', dockerfile: '/p/ctx/Dockerfile.build',
-    platforms: ['linux/amd64', 'linux/arm64'], args: { BASE: 'kiln/debian:1' }, target: 'final',
+    name: 'build',
+    image: 'team/build:2',
+    context: '/p/ctx',
+    dockerfile: '/p/ctx/Dockerfile.build',
+    platforms: ['linux/amd64', 'linux/arm64'],
+    args: { BASE: 'kiln/debian:1' },
+    target: 'final',
   });
   assert.deepEqual(layer.get('images.plain')?.value, {
-    name: 'plain', image: 'plain:latest', context: '/p', dockerfile: '/p/Dockerfile', platforms: [], args: {},
+    name: 'plain',
+    image: 'plain:latest',
+    context: '/p',
+    dockerfile: '/p/Dockerfile',
+    platforms: [],
+    args: {},
   });
   assert.equal(layer.get('images.build')?.position?.line, 1);
 });
 
 test('[images.<name>]: bad values name the file, line and key', () => {
   const cases: [string, RegExp][] = [
-    ['[images.b]\nplatforms = ["windows/amd64"]\n', /kiln\.toml:2:\d+: images:b:platforms:0: unknown platform "windows\/amd64"/],
+    [
+      '[images.b]\nplatforms = ["windows/amd64"]\n',
+      /kiln\.toml:2:\d+: images:b:platforms:0: unknown platform "windows\/amd64"/,
+    ],
     ['[images.b]\nimage = "Team/Build"\n', /images:b:image: "Team\/Build" is not an image reference/],
     ['[images.b]\nargs = { "A-B" = "x" }\n', /images:b:args:A-B: "A-B" is not a build argument name/],
     ['[images.b]\nargs = { A = 1 }\n', /images:b:args:A: expected a non-empty string/],
@@ -46,11 +62,14 @@ test('[images.<name>]: bad values name the file, line and key', () => {
     ['images = 3\n', /images: expected tables \[images\.<name>\]/],
   ];
   for (const [text, re] of cases) {
-    assert.throws(() => readConfigText(text, '/p/kiln.toml'), (e: unknown) => {
-      assert.ok(e instanceof ConfigError, String(e));
-      assert.match(e.message, re);
-      return true;
-    });
+    assert.throws(
+      () => readConfigText(text, '/p/kiln.toml'),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.match(e.message, re);
+        return true;
+      },
+    );
   }
 });
 
@@ -83,12 +102,18 @@ test('FROM lines: global ARGs, build args, platform args, stages and scratch', (
     { image: 'kiln/debian-bookworm-arm64:1', line: 4 },
     { image: 'kiln/tools:1', platform: 'linux/amd64', line: 7 },
   ]);
-  assert.deepEqual(dockerfileBases(text, { BASE: 'mine:2', TOOLS: 't:3' }, AMD64).bases.map((b) => b.image), ['mine:2', 't:3']);
+  assert.deepEqual(
+    dockerfileBases(text, { BASE: 'mine:2', TOOLS: 't:3' }, AMD64).bases.map((b) => b.image),
+    ['mine:2', 't:3'],
+  );
 });
 
 test('FROM lines: escape directive and ARG after FROM does not change FROM', () => {
   const text = '# escape=`\nARG B=a:1\nFROM $B `\n  AS one\nARG B=b:2\nFROM $B\n';
-  assert.deepEqual(dockerfileBases(text, {}, AMD64).bases, [{ image: 'a:1', line: 3 }, { image: 'a:1', line: 6 }]);
+  assert.deepEqual(dockerfileBases(text, {}, AMD64).bases, [
+    { image: 'a:1', line: 3 },
+    { image: 'a:1', line: 6 },
+  ]);
 });
 
 test('.dockerignore: last match wins, directories exclude their contents, ! re-includes', () => {
@@ -109,9 +134,15 @@ test('build context: digest follows contents, modes and names; ignored files and
   writeFileSync(join(dir, 'sub', 'a.sh'), 'echo a\n');
   symlinkSync('/etc/passwd', join(dir, 'link'));
   const one = await readBuildContext(dir, join(dir, 'Dockerfile'));
-  assert.deepEqual(one.files.map((f) => [f.path, f.kind]), [
-    ['.dockerignore', 'file'], ['Dockerfile', 'file'], ['link', 'symlink'], ['sub/a.sh', 'file'],
-  ]);
+  assert.deepEqual(
+    one.files.map((f) => [f.path, f.kind]),
+    [
+      ['.dockerignore', 'file'],
+      ['Dockerfile', 'file'],
+      ['link', 'symlink'],
+      ['sub/a.sh', 'file'],
+    ],
+  );
   // An ignored file does not change the digest; a sent file's content and mode do.
   writeFileSync(join(dir, 'secret'), 'changed');
   assert.equal((await readBuildContext(dir, join(dir, 'Dockerfile'))).digest, one.digest);
@@ -141,22 +172,39 @@ const flag = (no: number, v: number) => Buffer.concat([varint(no << 3), varint(v
 
 test('BuildKit trace: vertexes and logs decoded; steps numbered, output split into lines', () => {
   const ts = field(1, Buffer.concat([flag(1, 1700000000), flag(2, 5)]));
-  const vertex = (digest: string, name: string, extra: Buffer[] = []) => field(1, Buffer.concat([field(1, digest), field(3, name), ...extra]));
+  const vertex = (digest: string, name: string, extra: Buffer[] = []) =>
+    field(1, Buffer.concat([field(1, digest), field(3, name), ...extra]));
   const log = (digest: string, msg: string) => field(3, Buffer.concat([field(1, digest), flag(3, 1), field(4, msg)]));
-  const status = decodeStatus(Buffer.concat([
-    vertex('sha256:a', '[1/2] FROM base', [flag(4, 1), field(6, ts)]),
-    vertex('sha256:b', '[2/2] RUN make', [field(5, ts)]),
-    log('sha256:b', 'line one\nline t'),
-  ]));
-  assert.deepEqual(status.vertexes.map((v) => [v.name, v.cached, v.started, v.completed]), [
-    ['[1/2] FROM base', true, false, true], ['[2/2] RUN make', false, true, false],
-  ]);
+  const status = decodeStatus(
+    Buffer.concat([
+      vertex('sha256:a', '[1/2] FROM base', [flag(4, 1), field(6, ts)]),
+      vertex('sha256:b', '[2/2] RUN make', [field(5, ts)]),
+      log('sha256:b', 'line one\nline t'),
+    ]),
+  );
+  assert.deepEqual(
+    status.vertexes.map((v) => [v.name, v.cached, v.started, v.completed]),
+    [
+      ['[1/2] FROM base', true, false, true],
+      ['[2/2] RUN make', false, true, false],
+    ],
+  );
   assert.equal(status.logs[0].msg.toString(), 'line one\nline t');
   const lines: string[] = [];
   const f = new TraceFormatter((l) => lines.push(l));
   f.add(status);
-  f.add(decodeStatus(Buffer.concat([log('sha256:b', 'wo\n'), vertex('sha256:b', '[2/2] RUN make', [field(7, 'exit code: 2')])])));
+  f.add(
+    decodeStatus(
+      Buffer.concat([log('sha256:b', 'wo\n'), vertex('sha256:b', '[2/2] RUN make', [field(7, 'exit code: 2')])]),
+    ),
+  );
   f.flush();
-  assert.deepEqual(lines, ['#1 CACHED [1/2] FROM base', '#2 [2/2] RUN make', '#2 line one', '#2 line two', '#2 ERROR: exit code: 2']);
+  assert.deepEqual(lines, [
+    '#1 CACHED [1/2] FROM base',
+    '#2 [2/2] RUN make',
+    '#2 line one',
+    '#2 line two',
+    '#2 ERROR: exit code: 2',
+  ]);
   assert.throws(() => decodeStatus(Buffer.from([0x0a, 0x05, 0x01])), /truncated/);
 });

@@ -11,7 +11,10 @@ const FIX = join(ROOT, 'test', 'pipeline', 'fixtures');
 
 function kiln(args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kiln.js'), ...args], {
-    encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' }, timeout: 120_000 });
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: '1' },
+    timeout: 120_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -31,13 +34,34 @@ test('kiln lint --json lists errors with file, line, col and path', () => {
   assert.equal(r.code, 1);
   const j = JSON.parse(r.out);
   assert.equal(j.valid, false);
-  assert.deepEqual({ ...j.errors[0], message: undefined }, { file: '.gitlab-ci.yml', line: 6, col: 11,
-    path: 'jobs:test:needs', detail: 'job "compile" is not defined', message: undefined });
+  assert.deepEqual(
+    { ...j.errors[0], message: undefined },
+    {
+      file: '.gitlab-ci.yml',
+      line: 6,
+      col: 11,
+      path: 'jobs:test:needs',
+      detail: 'job "compile" is not defined',
+      message: undefined,
+    },
+  );
 });
 
-test('kiln jobs --json gives expected.json\'s shape; --all adds excluded jobs with reasons', () => {
+test("kiln jobs --json gives expected.json's shape; --all adds excluded jobs with reasons", () => {
   const dir = join(CORPUS_DIR, 'openconnect');
-  const r = kiln(['jobs', '--json', '--all', '--dir', dir, '--ref', 'main', '--source', 'push', '--default-branch', 'main']);
+  const r = kiln([
+    'jobs',
+    '--json',
+    '--all',
+    '--dir',
+    dir,
+    '--ref',
+    'main',
+    '--source',
+    'push',
+    '--default-branch',
+    'main',
+  ]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.deepEqual(j.context, { ref: 'main', tag: false, source: 'push' });

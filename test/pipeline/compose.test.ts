@@ -7,8 +7,17 @@ import { join } from 'node:path';
 
 test('include: local, globs, nested, include:rules and vendored project/remote/template files', async () => {
   const p = await load('include');
-  assert.deepEqual(p.jobs.map((j) => j.name).sort(), ['build', 'glob-a', 'glob-b', 'main-job', 'nested-job',
-    'vendored-component', 'vendored-project', 'vendored-remote', 'vendored-template']);
+  assert.deepEqual(p.jobs.map((j) => j.name).sort(), [
+    'build',
+    'glob-a',
+    'glob-b',
+    'main-job',
+    'nested-job',
+    'vendored-component',
+    'vendored-project',
+    'vendored-remote',
+    'vendored-template',
+  ]);
   const b = job(p, 'build');
   assert.deepEqual(b.script, ['make'], 'the main file deep-merges over the included job');
   assert.deepEqual(varValues(b), { COMMON: '1', FROM_COMMON: '1', MAIN: '1' });
@@ -27,15 +36,19 @@ test('an include that is not vendored is ONE error naming `kiln vendor`, with no
   // GitLab stops creating the pipeline at include errors; kiln reports only those (here `build` extends a job of
   // the missing template and needs a job of the missing project file: neither is reported).
   const errs = await lintPipeline({ projectDir: join(FEATURES, 'include-offline'), ref: 'main' });
-  assert.deepEqual(errs.map((e) => e.message), [
-    '.gitlab-ci.yml:2:14: include:0:project: include:project `group/other:ci.yml` is not vendored (no ' +
-      '.kiln-vendor/project/group/other/HEAD/ci.yml); run `kiln vendor` to fetch it',
-    '.gitlab-ci.yml:4:15: include:1:template: include:template `Jobs/Build.gitlab-ci.yml` is not vendored (no ' +
-      '.kiln-vendor/template/Jobs/Build.gitlab-ci.yml); run `kiln vendor` to fetch it',
-    '.gitlab-ci.yml:5:5: include:2: include:remote `https://example.com/x.yml` is not vendored (no ' +
-      '.kiln-vendor/remote/example.com/x.yml); run `kiln vendor` to fetch it',
-    '.gitlab-ci.yml:6:14: include:3:project: include:project `group/lib@v2`: 2 files are not vendored (a.yml, b.yml); ' +
-      'run `kiln vendor` to fetch them']);
+  assert.deepEqual(
+    errs.map((e) => e.message),
+    [
+      '.gitlab-ci.yml:2:14: include:0:project: include:project `group/other:ci.yml` is not vendored (no ' +
+        '.kiln-vendor/project/group/other/HEAD/ci.yml); run `kiln vendor` to fetch it',
+      '.gitlab-ci.yml:4:15: include:1:template: include:template `Jobs/Build.gitlab-ci.yml` is not vendored (no ' +
+        '.kiln-vendor/template/Jobs/Build.gitlab-ci.yml); run `kiln vendor` to fetch it',
+      '.gitlab-ci.yml:5:5: include:2: include:remote `https://example.com/x.yml` is not vendored (no ' +
+        '.kiln-vendor/remote/example.com/x.yml); run `kiln vendor` to fetch it',
+      '.gitlab-ci.yml:6:14: include:3:project: include:project `group/lib@v2`: 2 files are not vendored (a.yml, b.yml); ' +
+        'run `kiln vendor` to fetch them',
+    ],
+  );
 });
 
 test('extends: chains and several parents; hashes deep-merge, arrays are replaced, later parents win', async () => {
@@ -85,6 +98,9 @@ test('NetworkManager (published, 7 project includes not vendored): 7 errors, one
   assert.equal(errs.length, 7, errs.map((e) => e.message).join('\n'));
   for (const [i, e] of errs.entries()) {
     assert.equal(e.keyPath.join(':'), `include:${i}:project`);
-    assert.match(e.detail, /^include:project `freedesktop\/ci-templates.*` is not vendored \(no \.kiln-vendor\/project\/freedesktop\/ci-templates\/.*\); run `kiln vendor` to fetch it$/);
+    assert.match(
+      e.detail,
+      /^include:project `freedesktop\/ci-templates.*` is not vendored \(no \.kiln-vendor\/project\/freedesktop\/ci-templates\/.*\); run `kiln vendor` to fetch it$/,
+    );
   }
 });

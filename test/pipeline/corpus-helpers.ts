@@ -14,12 +14,20 @@ export function corpusFolders(): string[] {
   if (!existsSync(CORPUS_DIR)) {
     throw new Error(`corpus folder missing: ${CORPUS_DIR}`);
   }
-  return readdirSync(CORPUS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return readdirSync(CORPUS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 export function corpusOptions(folder: string) {
-  return { projectDir: join(CORPUS_DIR, folder), ref: 'main', source: 'push', defaultBranch: 'main',
-    projectUrl: `https://gitlab.example.com/group/${folder}` };
+  return {
+    projectDir: join(CORPUS_DIR, folder),
+    ref: 'main',
+    source: 'push',
+    defaultBranch: 'main',
+    projectUrl: `https://gitlab.example.com/group/${folder}`,
+  };
 }
 
 export interface ExpectedJob {
@@ -31,7 +39,8 @@ export interface ExpectedJob {
 /** The pipeline in expected.json's shape. */
 export function jobTable(p: Pipeline): Record<string, ExpectedJob> {
   const out: Record<string, ExpectedJob> = {};
-  for (const j of p.jobs) out[j.name] = { stage: j.stage, when: j.when, needs: j.needs ? j.needs.map((n) => n.job) : null };
+  for (const j of p.jobs)
+    out[j.name] = { stage: j.stage, when: j.when, needs: j.needs ? j.needs.map((n) => n.job) : null };
   return out;
 }
 
@@ -44,7 +53,10 @@ export function assertJobList(pipeline: Pipeline, expected: Record<string, Expec
   for (const name of Object.keys(expected)) {
     const e = expected[name];
     const a = actual[name];
-    assert.deepEqual({ ...a, needs: a.needs?.slice().sort() ?? null },
-      { ...e, needs: e.needs?.slice().sort() ?? null }, `${label}: job "${name}"`);
+    assert.deepEqual(
+      { ...a, needs: a.needs?.slice().sort() ?? null },
+      { ...e, needs: e.needs?.slice().sort() ?? null },
+      `${label}: job "${name}"`,
+    );
   }
 }

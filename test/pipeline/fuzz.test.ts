@@ -24,8 +24,31 @@ function prng(seed: number): () => number {
   };
 }
 
-const SPECIALS = [':', '-', '[', ']', '{', '}', '*', '&', '!', '|', '>', '#', '"', "'", '<<: *x', '!reference [a]',
-  '\t', '\u0000', '%', '@', '`', '$', '\\'];
+const SPECIALS = [
+  ':',
+  '-',
+  '[',
+  ']',
+  '{',
+  '}',
+  '*',
+  '&',
+  '!',
+  '|',
+  '>',
+  '#',
+  '"',
+  "'",
+  '<<: *x',
+  '!reference [a]',
+  '\t',
+  '\u0000',
+  '%',
+  '@',
+  '`',
+  '$',
+  '\\',
+];
 
 export function mutate(text: string, rand: () => number): string {
   const lines = text.split('\n');
@@ -34,10 +57,20 @@ export function mutate(text: string, rand: () => number): string {
   for (let s = 0; s < steps; s++) {
     const i = pick();
     switch (Math.floor(rand() * 6)) {
-      case 0: lines.splice(i, 1); break;
-      case 1: lines.splice(i, 0, lines[i] ?? ''); break;
-      case 2: { const j = pick(); [lines[i], lines[j]] = [lines[j], lines[i]]; break; }
-      case 3: lines[i] = rand() < 0.5 ? `  ${lines[i]}` : (lines[i] ?? '').replace(/^ {1,2}/, ''); break;
+      case 0:
+        lines.splice(i, 1);
+        break;
+      case 1:
+        lines.splice(i, 0, lines[i] ?? '');
+        break;
+      case 2: {
+        const j = pick();
+        [lines[i], lines[j]] = [lines[j], lines[i]];
+        break;
+      }
+      case 3:
+        lines[i] = rand() < 0.5 ? `  ${lines[i]}` : (lines[i] ?? '').replace(/^ {1,2}/, '');
+        break;
       case 4: {
         const l = lines[i] ?? '';
         const at = Math.floor(rand() * (l.length + 1));
@@ -47,7 +80,9 @@ export function mutate(text: string, rand: () => number): string {
       default: {
         const l = lines[i] ?? '';
         const at = Math.floor(rand() * (l.length + 1));
-        const bytes = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => String.fromCharCode(Math.floor(rand() * 256)));
+        const bytes = Array.from({ length: 1 + Math.floor(rand() * 6) }, () =>
+          String.fromCharCode(Math.floor(rand() * 256)),
+        );
         lines[i] = l.slice(0, at) + bytes.join('') + l.slice(at + 1);
       }
     }
@@ -70,7 +105,10 @@ for (const folder of corpusFolders()) {
       try {
         result = loadWithContext({ projectDir: o.projectDir, file: '.gitlab-ci.yml', ctx, files, content });
       } catch (err) {
-        assert.ok(err instanceof KilnError, `case ${n}: untyped ${(err as Error)?.stack ?? String(err)}\n--- input ---\n${content}`);
+        assert.ok(
+          err instanceof KilnError,
+          `case ${n}: untyped ${(err as Error)?.stack ?? String(err)}\n--- input ---\n${content}`,
+        );
         withErrors++;
         continue;
       }
@@ -78,8 +116,10 @@ for (const folder of corpusFolders()) {
       assert.ok(ms < MAX_MS_PER_CASE, `case ${n} took ${ms} ms`);
       for (const e of result.errors) {
         assert.ok(e instanceof KilnError);
-        assert.ok(e.position && e.message.startsWith(`${e.position.file}:${e.position.line}:${e.position.col}: `),
-          `case ${n}: error without file:line:col: ${e.message}`);
+        assert.ok(
+          e.position && e.message.startsWith(`${e.position.file}:${e.position.line}:${e.position.col}: `),
+          `case ${n}: error without file:line:col: ${e.message}`,
+        );
       }
       if (result.errors.length) withErrors++;
     }

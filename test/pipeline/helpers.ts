@@ -7,8 +7,14 @@ import type { Job, Pipeline } from '../../src/pipeline/model.js';
 export const FEATURES = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'features');
 
 export function load(name: string, extra: Partial<LoadOptions> = {}): Promise<Pipeline> {
-  return loadPipeline({ projectDir: join(FEATURES, name), ref: 'main', source: 'push', defaultBranch: 'main',
-    projectUrl: 'https://gitlab.example.com/group/project', ...extra });
+  return loadPipeline({
+    projectDir: join(FEATURES, name),
+    ref: 'main',
+    source: 'push',
+    defaultBranch: 'main',
+    projectUrl: 'https://gitlab.example.com/group/project',
+    ...extra,
+  });
 }
 
 export function job(p: Pipeline, name: string): Job {

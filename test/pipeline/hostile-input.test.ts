@@ -23,7 +23,11 @@ function sandbox(): { base: string; project: string; outside: string } {
 
 function kiln(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kiln.js'), ...args], {
-    cwd, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1', NO_COLOR: '1' }, timeout: 120_000 });
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: '1', NO_COLOR: '1' },
+    timeout: 120_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -35,10 +39,16 @@ test('include:local through a symlink to a host file is refused without reading 
     writeFileSync(join(outside, 'shadow'), SECRET);
     symlinkSync('../outside/shadow', join(project, 'leak.yml'));
     symlinkSync(join(outside, 'shadow'), join(project, 'abs.yml'));
-    writeFileSync(join(project, '.gitlab-ci.yml'), 'include:\n  - local: leak.yml\n  - local: /abs.yml\nbuild:\n  script: echo\n');
+    writeFileSync(
+      join(project, '.gitlab-ci.yml'),
+      'include:\n  - local: leak.yml\n  - local: /abs.yml\nbuild:\n  script: echo\n',
+    );
     const r = kiln(['lint'], project);
     assert.equal(r.code, 1, r.out);
-    assert.match(r.err, /^\.gitlab-ci\.yml:2:5: include:0: file `leak\.yml` leads outside the project through a symbolic link/m);
+    assert.match(
+      r.err,
+      /^\.gitlab-ci\.yml:2:5: include:0: file `leak\.yml` leads outside the project through a symbolic link/m,
+    );
     assert.match(r.err, /^\.gitlab-ci\.yml:3:5: include:1: file `abs\.yml` leads outside the project/m);
     assert.doesNotMatch(r.err + r.out, /SECRETHASH|daemon/);
   } finally {
@@ -56,7 +66,10 @@ test('include:local through a symlinked directory, and globs, stay inside the pr
     symlinkSync('../../outside/shadow.yml', join(project, 'inc', 'zz.yml'));
     // A link inside the project to a file inside the project is fine.
     symlinkSync('ok.yml', join(project, 'inc', 'alias.yml'));
-    writeFileSync(join(project, '.gitlab-ci.yml'), 'include:\n  - local: ci/shadow.yml\n  - local: "inc/*.yml"\n  - local: "ci/*.yml"\n');
+    writeFileSync(
+      join(project, '.gitlab-ci.yml'),
+      'include:\n  - local: ci/shadow.yml\n  - local: "inc/*.yml"\n  - local: "ci/*.yml"\n',
+    );
     const r = kiln(['lint'], project);
     assert.equal(r.code, 1, r.out);
     const lines = r.err.trim().split('\n');
@@ -95,7 +108,9 @@ test('a variable-expansion bomb is an error naming the variable, not an internal
 
 test('800-deep flow nesting is "nested too deep" at the place it passes the limit', () => {
   const deep = 800;
-  const seq = withFile(`build:\n  script: echo\n  variables:\n    X: ${'['.repeat(deep)}${']'.repeat(deep)}\n`, ['lint']);
+  const seq = withFile(`build:\n  script: echo\n  variables:\n    X: ${'['.repeat(deep)}${']'.repeat(deep)}\n`, [
+    'lint',
+  ]);
   assert.equal(seq.code, 1);
   assert.equal(seq.err.split('\n')[0], '.gitlab-ci.yml:4:208: nested more than 200 levels deep');
   const map = withFile(`a: ${'{x: '.repeat(deep)}1${'}'.repeat(deep)}\nbuild:\n  script: echo\n`, ['lint']);
@@ -104,7 +119,11 @@ test('800-deep flow nesting is "nested too deep" at the place it passes the limi
 });
 
 test('invalid UTF-8 in .gitlab-ci.yml is an error at its position (never replaced by U+FFFD)', () => {
-  const bytes = Buffer.concat([Buffer.from('build:\n  script:\n    - echo "caf'), Buffer.from([0xe9]), Buffer.from(' ok"\n')]);
+  const bytes = Buffer.concat([
+    Buffer.from('build:\n  script:\n    - echo "caf'),
+    Buffer.from([0xe9]),
+    Buffer.from(' ok"\n'),
+  ]);
   const r = withFile(bytes, ['lint']);
   assert.equal(r.code, 1, r.out);
   assert.equal(r.err.split('\n')[0], '.gitlab-ci.yml:3:16: invalid UTF-8 (byte 0xe9): the file must be UTF-8 text');
@@ -115,14 +134,17 @@ test('invalid UTF-8 in .gitlab-ci.yml is an error at its position (never replace
 test('a bad script item is reported at its own position and index', () => {
   const r = withFile('build:\n  script:\n    - echo one\n    - echo two\n    - {a: 1}\n', ['lint']);
   assert.equal(r.code, 1);
-  assert.equal(r.err.split('\n')[0],
-    '.gitlab-ci.yml:5:7: jobs:build:script:2: should be a string or a nested array of strings up to 10 levels deep, got a hash');
+  assert.equal(
+    r.err.split('\n')[0],
+    '.gitlab-ci.yml:5:7: jobs:build:script:2: should be a string or a nested array of strings up to 10 levels deep, got a hash',
+  );
   const nested = withFile('build:\n  script:\n    - echo one\n    - [a, [b, 3.5, [c, {d: e}]]]\n', ['lint']);
   assert.match(nested.err, /^\.gitlab-ci\.yml:4:24: jobs:build:script:1:1:2:1: should be a string/m);
 });
 
 test('a variable named __proto__ is a variable like any other', () => {
-  const r = withFile(`variables:
+  const r = withFile(
+    `variables:
   __proto__: "global"
   USES: "$__proto__-x"
 build:
@@ -131,7 +153,9 @@ build:
   script: echo "$__proto__ $USES"
   rules:
     - if: $__proto__ == "job" && $USES == "global-x"
-`, ['jobs', '--json']);
+`,
+    ['jobs', '--json'],
+  );
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(Object.keys(JSON.parse(r.out).jobs), ['build']);
 });

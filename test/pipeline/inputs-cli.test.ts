@@ -11,7 +11,10 @@ const DIR = join(ROOT, 'test', 'pipeline', 'fixtures', 'features', 'inputs-main'
 
 function kiln(args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'kiln.js'), ...args, '-C', DIR, '--ref', 'main'], {
-    encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: '1' }, timeout: 120_000 });
+    encoding: 'utf8',
+    env: { ...process.env, KILN_FROM_SOURCE: '1' },
+    timeout: 120_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

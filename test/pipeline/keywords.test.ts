@@ -16,21 +16,40 @@ test('variables: numbers, expand: false, value/options/description', async () =>
   const p = await load('keywords');
   assert.deepEqual(p.variables.NUMBER, { value: '42', expand: true });
   assert.deepEqual(p.variables.LITERAL, { value: '$NOT_EXPANDED', expand: false });
-  assert.deepEqual(p.variables.CHOICE, { value: 'fast', expand: true, description: 'speed', options: ['fast', 'slow'] });
+  assert.deepEqual(p.variables.CHOICE, {
+    value: 'fast',
+    expand: true,
+    description: 'speed',
+    options: ['fast', 'slow'],
+  });
 });
 
 test('every structured keyword is normalised', async () => {
   const j = job(await load('keywords'), 'full');
-  assert.deepEqual(j.image, { name: 'registry.example.com/img:1', entrypoint: [''], pullPolicy: ['if-not-present', 'always'],
-    platform: 'linux/arm64', user: 'builder' });
-  assert.deepEqual(j.services[1], { name: 'redis:7', alias: ['cache', 'kv'], variables: { X: '1' }, command: ['redis-server'] });
+  assert.deepEqual(j.image, {
+    name: 'registry.example.com/img:1',
+    entrypoint: [''],
+    pullPolicy: ['if-not-present', 'always'],
+    platform: 'linux/arm64',
+    user: 'builder',
+  });
+  assert.deepEqual(j.services[1], {
+    name: 'redis:7',
+    alias: ['cache', 'kv'],
+    variables: { X: '1' },
+    command: ['redis-server'],
+  });
   assert.deepEqual(j.beforeScript, ['echo a', 'echo b', 'echo c']);
   assert.deepEqual(j.afterScript, ['echo done']);
   assert.deepEqual(j.cache[0].key, { files: ['Cargo.lock'], prefix: 'rust' });
   assert.equal(j.cache[0].policy, 'pull');
   assert.deepEqual(j.cache[0].fallbackKeys, ['main']);
   assert.equal(j.cache[1].when, 'always');
-  assert.deepEqual(j.artifacts?.reports, { junit: ['report.xml'], dotenv: ['build.env'], coverage_report: ['cov.xml'] });
+  assert.deepEqual(j.artifacts?.reports, {
+    junit: ['report.xml'],
+    dotenv: ['build.env'],
+    coverage_report: ['cov.xml'],
+  });
   assert.equal(j.artifacts?.expireInSeconds, 7 * 86400);
   assert.deepEqual(j.retry, { max: 2, when: ['script_failure'], exitCodes: [137] });
   assert.equal(j.timeoutSeconds, 5400);
@@ -47,8 +66,15 @@ test('when: delayed/manual; manual jobs allow failure by default; trigger read i
   assert.equal(job(p, 'delayed').startInSeconds, 1800);
   assert.deepEqual(job(p, 'manual').allowFailure, { allowed: true, exitCodes: [] });
   const t = job(p, 'trigger').trigger!;
-  assert.deepEqual({ project: t.project, strategy: t.strategy, forward: t.forward, include: t.include },
-    { project: 'group/downstream', strategy: 'depend', forward: { yamlVariables: true, pipelineVariables: false }, include: undefined });
+  assert.deepEqual(
+    { project: t.project, strategy: t.strategy, forward: t.forward, include: t.include },
+    {
+      project: 'group/downstream',
+      strategy: 'depend',
+      forward: { yamlVariables: true, pipelineVariables: false },
+      include: undefined,
+    },
+  );
   assert.equal(t.position.line, 91);
   assert.equal(job(p, 'stop').environment?.action, 'stop');
 });

@@ -24,12 +24,19 @@ function files(dir: string): string[] {
 
 for (const part of ['real-world', 'real-world-2', 'gitlab-templates']) {
   const origin = join(SHARED, part);
-  test(`test/corpus/published/${part} equals the shared corpus`, { skip: existsSync(origin) ? false : `no ${origin}` }, () => {
-    const want = files(origin);
-    const have = files(join(PUBLISHED_DIR, part));
-    assert.deepEqual(have, want, 'same file list');
-    for (const f of want) {
-      assert.ok(readFileSync(join(origin, f)).equals(readFileSync(join(PUBLISHED_DIR, part, f))), `${part}/${f} differs`);
-    }
-  });
+  test(
+    `test/corpus/published/${part} equals the shared corpus`,
+    { skip: existsSync(origin) ? false : `no ${origin}` },
+    () => {
+      const want = files(origin);
+      const have = files(join(PUBLISHED_DIR, part));
+      assert.deepEqual(have, want, 'same file list');
+      for (const f of want) {
+        assert.ok(
+          readFileSync(join(origin, f)).equals(readFileSync(join(PUBLISHED_DIR, part, f))),
+          `${part}/${f} differs`,
+        );
+      }
+    },
+  );
 }

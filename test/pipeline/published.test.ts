@@ -19,13 +19,19 @@ const TEMPLATES = join(PUBLISHED_DIR, 'gitlab-templates');
 const work = mkdtempSync(join(tmpdir(), 'kiln-published-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-
 function lintIn(dir: string, name: string) {
-  return lintPipeline({ projectDir: dir, ref: 'main', source: 'push', defaultBranch: 'main',
-    projectUrl: `https://gitlab.example.com/group/${name}` });
+  return lintPipeline({
+    projectDir: dir,
+    ref: 'main',
+    source: 'push',
+    defaultBranch: 'main',
+    projectUrl: `https://gitlab.example.com/group/${name}`,
+  });
 }
 
-const folders = readdirSync(RW2).filter((d) => existsSync(join(RW2, d, '.gitlab-ci.yml'))).sort();
+const folders = readdirSync(RW2)
+  .filter((d) => existsSync(join(RW2, d, '.gitlab-ci.yml')))
+  .sort();
 
 test('real-world-2 has the 46 published pipelines', () => assert.equal(folders.length, 46));
 
@@ -34,9 +40,13 @@ for (const folder of folders) {
     const dir = join(work, 'rw2', folder);
     cpSync(join(RW2, folder), dir, { recursive: true });
     if (existsSync(join(PROJECT_FILES, folder))) cpSync(join(PROJECT_FILES, folder), dir, { recursive: true });
-    if (existsSync(join(VENDORED, folder))) cpSync(join(VENDORED, folder), join(dir, '.kiln-vendor'), { recursive: true });
+    if (existsSync(join(VENDORED, folder)))
+      cpSync(join(VENDORED, folder), join(dir, '.kiln-vendor'), { recursive: true });
     const errors = await lintIn(dir, folder);
-    assert.deepEqual(errors.map((e) => e.message), []);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+    );
   });
 }
 
@@ -54,9 +64,22 @@ function templateNames(): string[] {
 }
 
 /** Auto DevOps's stages: the deploy/performance templates use them (they are included by Auto-DevOps.gitlab-ci.yml). */
-const AUTO_DEVOPS_STAGES = ['build', 'test', 'deploy', 'review', 'dast', 'staging', 'canary', 'production',
-  'incremental rollout 10%', 'incremental rollout 25%', 'incremental rollout 50%', 'incremental rollout 100%',
-  'performance', 'cleanup'];
+const AUTO_DEVOPS_STAGES = [
+  'build',
+  'test',
+  'deploy',
+  'review',
+  'dast',
+  'staging',
+  'canary',
+  'production',
+  'incremental rollout 10%',
+  'incremental rollout 25%',
+  'incremental rollout 50%',
+  'incremental rollout 100%',
+  'performance',
+  'cleanup',
+];
 const WITH = (stage: string) => ['build', 'test', 'deploy', stage];
 
 /**
@@ -65,7 +88,10 @@ const WITH = (stage: string) => ['build', 'test', 'deploy', stage];
  */
 const FRAGMENTS: Record<string, { stages?: string[]; job?: string; how: string }> = {
   'Jobs/Browser-Performance-Testing.gitlab-ci.yml': { stages: AUTO_DEVOPS_STAGES, how: 'included by Auto-DevOps' },
-  'Jobs/Browser-Performance-Testing.latest.gitlab-ci.yml': { stages: AUTO_DEVOPS_STAGES, how: 'included by Auto-DevOps' },
+  'Jobs/Browser-Performance-Testing.latest.gitlab-ci.yml': {
+    stages: AUTO_DEVOPS_STAGES,
+    how: 'included by Auto-DevOps',
+  },
   'Jobs/DAST-Default-Branch-Deploy.gitlab-ci.yml': { stages: AUTO_DEVOPS_STAGES, how: 'included by Auto-DevOps' },
   'Jobs/Deploy.gitlab-ci.yml': { stages: AUTO_DEVOPS_STAGES, how: 'included by Auto-DevOps' },
   'Jobs/Deploy.latest.gitlab-ci.yml': { stages: AUTO_DEVOPS_STAGES, how: 'included by Auto-DevOps' },
@@ -82,25 +108,32 @@ const FRAGMENTS: Record<string, { stages?: string[]; job?: string; how: string }
   'Security/DAST.gitlab-ci.yml': { stages: WITH('dast'), how: 'header: add a dast stage' },
   'Security/DAST.latest.gitlab-ci.yml': { stages: WITH('dast'), how: 'header: add a dast stage' },
   'Katalon.gitlab-ci.yml': { job: '.katalon_tests_with_artifacts', how: 'header: a job that extends .katalon_tests*' },
-  'Security/API-Discovery.gitlab-ci.yml': { job: '.api_discovery_java_spring_boot', how: 'hidden jobs only (docs: extend one)' },
-  'Terraform/Module-Base.gitlab-ci.yml': { job: '.terraform-module:deploy', how: 'header: hidden jobs only, extend them' },
-  'Workflows/Branch-Pipelines.gitlab-ci.yml': { how: 'workflow: only, next to the project\'s jobs' },
-  'Workflows/MergeRequest-Pipelines.gitlab-ci.yml': { how: 'workflow: only, next to the project\'s jobs' },
+  'Security/API-Discovery.gitlab-ci.yml': {
+    job: '.api_discovery_java_spring_boot',
+    how: 'hidden jobs only (docs: extend one)',
+  },
+  'Terraform/Module-Base.gitlab-ci.yml': {
+    job: '.terraform-module:deploy',
+    how: 'header: hidden jobs only, extend them',
+  },
+  'Workflows/Branch-Pipelines.gitlab-ci.yml': { how: "workflow: only, next to the project's jobs" },
+  'Workflows/MergeRequest-Pipelines.gitlab-ci.yml': { how: "workflow: only, next to the project's jobs" },
 };
-
 
 const templates = templateNames();
 const templateDir = join(work, 'templates');
 cpSync(TEMPLATES, join(templateDir, '.kiln-vendor', 'template'), { recursive: true });
 
-test('gitlab-templates has GitLab\'s 133 templates; every fragment named here exists', () => {
+test("gitlab-templates has GitLab's 133 templates; every fragment named here exists", () => {
   assert.equal(templates.length, 133);
   for (const f of Object.keys(FRAGMENTS)) assert.ok(templates.includes(f), f);
 });
 
 for (const name of templates) {
   const fragment = FRAGMENTS[name];
-  const label = fragment ? `template ${name}: lints when included (${fragment.how})` : `template ${name}: lints on its own`;
+  const label = fragment
+    ? `template ${name}: lints when included (${fragment.how})`
+    : `template ${name}: lints on its own`;
   test(label, async () => {
     const dir = join(work, 'template', name.replace(/\//g, '__'));
     cpSync(templateDir, dir, { recursive: true });
@@ -109,11 +142,17 @@ for (const name of templates) {
     else {
       main = `include:\n  - template: ${JSON.stringify(name)}\n`;
       if (fragment.stages) main += `stages: ${JSON.stringify(fragment.stages)}\n`;
-      main += fragment.job ? `uses-template:\n  extends: ${JSON.stringify(fragment.job)}\n`
-        : fragment.stages ? '' : 'build:\n  script: [make]\n';
+      main += fragment.job
+        ? `uses-template:\n  extends: ${JSON.stringify(fragment.job)}\n`
+        : fragment.stages
+          ? ''
+          : 'build:\n  script: [make]\n';
     }
     writeFileSync(join(dir, '.gitlab-ci.yml'), main);
     const errors = await lintIn(dir, 'project');
-    assert.deepEqual(errors.map((e) => e.message), []);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+    );
   });
 }

@@ -23,8 +23,14 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-const opts = (dir: string, extra: Partial<LoadOptions> = {}): LoadOptions => ({ projectDir: dir, ref: 'main',
-  source: 'push', defaultBranch: 'main', projectUrl: 'https://gitlab.example.com/group/project', ...extra });
+const opts = (dir: string, extra: Partial<LoadOptions> = {}): LoadOptions => ({
+  projectDir: dir,
+  ref: 'main',
+  source: 'push',
+  defaultBranch: 'main',
+  projectUrl: 'https://gitlab.example.com/group/project',
+  ...extra,
+});
 
 const load = (yaml: string, extra: Partial<LoadOptions> = {}): Promise<Pipeline> =>
   loadPipeline(opts(project({ '.gitlab-ci.yml': yaml }), extra));
@@ -52,7 +58,11 @@ plain:
   extends: null
   script: [true]
 `);
-  assert.deepEqual(p.jobs.map((j) => j.name), ['job', 'plain'], 'parallel: null gives one job, not job 1/3..3/3');
+  assert.deepEqual(
+    p.jobs.map((j) => j.name),
+    ['job', 'plain'],
+    'parallel: null gives one job, not job 1/3..3/3',
+  );
   const j = job(p, 'job');
   assert.equal(j.image, undefined);
   assert.equal(j.cache.length, 1);
@@ -71,7 +81,10 @@ archive:
   rules:
     - when: always
 `);
-  assert.deepEqual(p.jobs.map((j) => j.name), ['archive']);
+  assert.deepEqual(
+    p.jobs.map((j) => j.name),
+    ['archive'],
+  );
   assert.equal(job(p, 'archive').when, 'always');
 });
 
@@ -103,7 +116,10 @@ both:
   script: [true]
 `);
   assert.deepEqual(job(p, 'test').needs, [], 'needs: [null] is needs: [] (no stage ordering)');
-  assert.deepEqual(job(p, 'both').needs?.map((x) => x.job), ['build']);
+  assert.deepEqual(
+    job(p, 'both').needs?.map((x) => x.job),
+    ['build'],
+  );
 });
 
 test('cache: [*list_anchor] is flattened (GitLab Caches entry: [config].flatten; gitlab-shell)', async () => {
@@ -139,13 +155,19 @@ job:
           "gcrypt"
       ]
 `);
-  assert.deepEqual(p.jobs.map((j) => j.name), ['job: [openssl]', 'job: [gcrypt]']);
+  assert.deepEqual(
+    p.jobs.map((j) => j.name),
+    ['job: [openssl]', 'job: [gcrypt]'],
+  );
   assert.deepEqual(job(p, 'job: [openssl]').script, ['echo a', 'echo b']);
 });
 
 test('a re-indented flow line still reports errors at the column as written; an unclosed flow stays an error', () => {
-  assert.throws(() => parseYaml('job:\n  script: [\n"a",\n *nope\n]\n', 'f.yml'),
-    (e: Error) => e.message.startsWith('f.yml:4:2:') && /unknown alias \*nope/.test(e.message), 'column as written');
+  assert.throws(
+    () => parseYaml('job:\n  script: [\n"a",\n *nope\n]\n', 'f.yml'),
+    (e: Error) => e.message.startsWith('f.yml:4:2:') && /unknown alias \*nope/.test(e.message),
+    'column as written',
+  );
   assert.throws(() => parseYaml('job:\n  script: [\n  "x"\n', 'f.yml'), /syntax error/);
 });
 
@@ -168,24 +190,39 @@ test('re-indenting is bounded: a huge flow list left of its key gives up with th
 test('aliases name the closest anchor before them, also when an anchor name is used twice', () => {
   const r = parseYaml('a: &x 1\nb: *x\nc: &x 2\nd: *x\n', 'f.yml');
   assert.ok(r?.kind === 'map');
-  assert.deepEqual([...r.entries.values()].map((e) => (e.value.kind === 'scalar' ? e.value.value : null)), [1, 1, 2, 2]);
+  assert.deepEqual(
+    [...r.entries.values()].map((e) => (e.value.kind === 'scalar' ? e.value.value : null)),
+    [1, 1, 2, 2],
+  );
 });
 
 test('retry:when takes every failure reason GitLab knows (runner_interrupted), still refuses unknown ones', async () => {
-  const p = await load('job:\n  script: [true]\n  retry: { max: 2, when: [runner_interrupted, runner_system_failure] }\n');
+  const p = await load(
+    'job:\n  script: [true]\n  retry: { max: 2, when: [runner_interrupted, runner_system_failure] }\n',
+  );
   assert.deepEqual(job(p, 'job').retry.when, ['runner_interrupted', 'runner_system_failure']);
-  assert.match((await errors('job:\n  script: [true]\n  retry: { max: 1, when: [runner_exploded] }\n')).join('\n'),
-    /unknown value "runner_exploded"/);
+  assert.match(
+    (await errors('job:\n  script: [true]\n  retry: { max: 1, when: [runner_exploded] }\n')).join('\n'),
+    /unknown value "runner_exploded"/,
+  );
 });
 
 test('cache:policy: $VAR is expanded when the job is created; empty is pull-push; a non-policy is an error', async () => {
-  const yaml = (v: string) => `variables:\n  CACHE_POLICY: "${v}"\njob:\n  script: [true]\n  cache: { key: k, paths: [x/], policy: $CACHE_POLICY }\n`;
+  const yaml = (v: string) =>
+    `variables:\n  CACHE_POLICY: "${v}"\njob:\n  script: [true]\n  cache: { key: k, paths: [x/], policy: $CACHE_POLICY }\n`;
   assert.equal(job(await load(yaml('push')), 'job').cache[0].policy, 'push');
   assert.equal(job(await load(yaml('')), 'job').cache[0].policy, 'pull-push');
-  assert.equal(job(await load(yaml('pull'), { variables: { CACHE_POLICY: { value: 'push', expand: true } } }), 'job')
-    .cache[0].policy, 'push', 'a --variable wins');
+  assert.equal(
+    job(await load(yaml('pull'), { variables: { CACHE_POLICY: { value: 'push', expand: true } } }), 'job').cache[0]
+      .policy,
+    'push',
+    'a --variable wins',
+  );
   assert.equal(job(await load(yaml('push')), 'job').cache[0].policyText, undefined);
-  assert.match((await errors(yaml('sometimes'))).join('\n'), /"\$CACHE_POLICY" expands to "sometimes", which is not a cache policy/);
+  assert.match(
+    (await errors(yaml('sometimes'))).join('\n'),
+    /"\$CACHE_POLICY" expands to "sometimes", which is not a cache policy/,
+  );
 });
 
 test('cache:key:files takes globs; cache:key:files_commits is accepted; not both', async () => {
@@ -199,8 +236,12 @@ b:
 `);
   assert.deepEqual(job(p, 'a').cache[0].key, { files: ['**/package-lock.json'] });
   assert.deepEqual(job(p, 'b').cache[0].key, { files: ['Gemfile.lock'], prefix: 'gems', commits: true });
-  assert.match((await errors('c:\n  script: [true]\n  cache: { key: { files: [a], files_commits: [b] }, paths: [x] }\n')).join('\n'),
-    /files_commits: may not be used with files/);
+  assert.match(
+    (await errors('c:\n  script: [true]\n  cache: { key: { files: [a], files_commits: [b] }, paths: [x] }\n')).join(
+      '\n',
+    ),
+    /files_commits: may not be used with files/,
+  );
 });
 
 test('nested arrays in stages are flattened (anchored stage lists)', async () => {
@@ -228,7 +269,10 @@ job:
   script: [true]
 `);
   assert.equal(p.workflow?.created, true);
-  assert.deepEqual(p.jobs.map((j) => j.name), ['job']);
+  assert.deepEqual(
+    p.jobs.map((j) => j.name),
+    ['job'],
+  );
 });
 
 test('$[[ matrix.X ]] in needs:parallel:matrix needs the instance with the same value (one-to-one)', async () => {
@@ -244,8 +288,14 @@ test:
     - job: build
       parallel: { matrix: [{ ARCH: "$[[ matrix.ARCH ]]", OS: "$[[ matrix.OS ]]" }] }
 `);
-  assert.deepEqual(job(p, 'test: [amd64, linux]').needs?.map((x) => x.job), ['build: [amd64, linux]']);
-  assert.deepEqual(job(p, 'test: [arm64, linux]').needs?.map((x) => x.job), ['build: [arm64, linux]']);
+  assert.deepEqual(
+    job(p, 'test: [amd64, linux]').needs?.map((x) => x.job),
+    ['build: [amd64, linux]'],
+  );
+  assert.deepEqual(
+    job(p, 'test: [arm64, linux]').needs?.map((x) => x.job),
+    ['build: [arm64, linux]'],
+  );
   const bad = await errors(`
 build:
   script: [make]
@@ -276,26 +326,44 @@ test:
 `;
   const dir = project({ '.gitlab-ci.yml': yaml });
   const mr = await loadPipeline(opts(dir, { source: 'merge_request_event' }));
-  assert.deepEqual(mr.jobs.map((j) => j.name), ['build', 'test']);
+  assert.deepEqual(
+    mr.jobs.map((j) => j.name),
+    ['build', 'test'],
+  );
   // Without workflow:rules the default applies: an MR pipeline has no `build`.
-  const noWorkflow = await loadPipeline(opts(project({ '.gitlab-ci.yml': 'build:\n  script: [make]\n' }),
-    { source: 'merge_request_event' })).catch((e: Error) => e);
+  const noWorkflow = await loadPipeline(
+    opts(project({ '.gitlab-ci.yml': 'build:\n  script: [make]\n' }), { source: 'merge_request_event' }),
+  ).catch((e: Error) => e);
   assert.ok(noWorkflow instanceof Error || noWorkflow.jobs.length === 0, 'only: [branches, tags] still excludes it');
 });
 
 test('a job may be called spec; only a header document before --- is special; without one the first document counts', async () => {
   const single = await load('spec:\n  script: [crystal spec]\n');
-  assert.deepEqual(single.jobs.map((j) => j.name), ['spec']);
+  assert.deepEqual(
+    single.jobs.map((j) => j.name),
+    ['spec'],
+  );
   const header = await load('spec:\n  inputs: {}\n---\nbuild:\n  script: [make]\n');
-  assert.deepEqual(header.jobs.map((j) => j.name), ['build']);
+  assert.deepEqual(
+    header.jobs.map((j) => j.name),
+    ['build'],
+  );
   const two = await load('first:\n  script: [a]\n---\nsecond:\n  script: [b]\n');
-  assert.deepEqual(two.jobs.map((j) => j.name), ['first']);
+  assert.deepEqual(
+    two.jobs.map((j) => j.name),
+    ['first'],
+  );
 });
 
 test('GitLab refuses ${VAR} in rules:if and description/options on job-level variables', async () => {
   const ifErr = await errors('job:\n  script: [true]\n  rules:\n    - if: ${CI_COMMIT_BRANCH} == "main"\n');
-  assert.match(ifErr.join('\n'), /\.gitlab-ci\.yml:4:11: jobs:job:rules:0:if: invalid expression: .*"\$\{\.\.\.\}" is not allowed/);
-  const desc = await errors('variables:\n  G: { value: "1", description: fine here }\njob:\n  script: [true]\n  variables:\n    A: { value: "1", description: not here }\n');
+  assert.match(
+    ifErr.join('\n'),
+    /\.gitlab-ci\.yml:4:11: jobs:job:rules:0:if: invalid expression: .*"\$\{\.\.\.\}" is not allowed/,
+  );
+  const desc = await errors(
+    'variables:\n  G: { value: "1", description: fine here }\njob:\n  script: [true]\n  variables:\n    A: { value: "1", description: not here }\n',
+  );
   assert.equal(desc.length, 1, desc.join('\n'));
   assert.match(desc[0], /jobs:job:variables:A: variables config uses invalid data keys: description/);
 });

@@ -25,7 +25,12 @@ function staticGraph(entries: string[]): string[] {
 }
 
 test('the jobs/lint code path does not statically import run, executors, abi, publish or images code', () => {
-  const files = staticGraph(['src/cli/main.ts', 'src/pipeline/load.ts', 'src/pipeline/format.ts', 'src/pipeline/options.ts']);
+  const files = staticGraph([
+    'src/cli/main.ts',
+    'src/pipeline/load.ts',
+    'src/pipeline/format.ts',
+    'src/pipeline/options.ts',
+  ]);
   assert.ok(files.includes('src/pipeline/yaml/read.ts'), 'the walk follows the loader');
   const heavy = files.filter((f) => /^src\/(run|executors|abi|publish|images|store|runner)\//.test(f));
   assert.deepEqual(heavy, []);

@@ -24,12 +24,17 @@ test('duplicate keys: the last one wins; numbers and booleans become strings in 
 
 test('hidden keys are not jobs', async () => {
   const p = await load('yaml');
-  assert.deepEqual(p.jobs.map((j) => j.name), ['merged', 'dup']);
+  assert.deepEqual(
+    p.jobs.map((j) => j.name),
+    ['merged', 'dup'],
+  );
 });
 
 test('parseYaml reports syntax errors with line and column, and recursive aliases cleanly', () => {
-  assert.throws(() => parseYaml('a: [1, 2\nb: 3\n', 'x.yml'), (e: unknown) =>
-    e instanceof ConfigError && e.position?.file === 'x.yml' && e.message.startsWith('x.yml:'));
+  assert.throws(
+    () => parseYaml('a: [1, 2\nb: 3\n', 'x.yml'),
+    (e: unknown) => e instanceof ConfigError && e.position?.file === 'x.yml' && e.message.startsWith('x.yml:'),
+  );
   assert.throws(() => parseYaml('a: &x\n  b: *x\n', 'r.yml'), ConfigError);
   assert.equal(parseYaml('', 'empty.yml'), undefined);
 });
@@ -45,13 +50,17 @@ test('!reference needs a list of strings', () => {
 });
 
 test('pathological YAML ends in ConfigError: deep nesting, alias bombs', () => {
-  assert.throws(() => parseYaml(`a: ${'['.repeat(300)}${']'.repeat(300)}\n`, 'deep.yml'), (e: unknown) =>
-    e instanceof ConfigError && /nested more than 200 levels deep/.test(e.message));
+  assert.throws(
+    () => parseYaml(`a: ${'['.repeat(300)}${']'.repeat(300)}\n`, 'deep.yml'),
+    (e: unknown) => e instanceof ConfigError && /nested more than 200 levels deep/.test(e.message),
+  );
   assert.throws(() => parseYaml(`a: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, 'deeper.yml'), ConfigError);
   const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
   for (let i = 0; i < 9; i++) {
     const prev = i === 0 ? 'a' : `b${i - 1}`;
-    bomb.push(`b${i}: &b${i} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`);
+    bomb.push(
+      `b${i}: &b${i} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`,
+    );
   }
   assert.throws(() => parseYaml(`${bomb.join('\n')}\n`, 'bomb.yml'), /too large once aliases are expanded/);
 });

@@ -14,10 +14,15 @@ test('concurrent publishes wait for each other and all land', async () => {
   const key = await makeKey(dir, 'k');
   const repo = join(dir, 'repo');
   const debs = await Promise.all(['a1', 'b2', 'c3'].map((n) => sampleDeb(dir, { name: n, version: '1.0' })));
-  const results = await Promise.all(debs.map((d) => kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--sign-key', key.priv, d])));
+  const results = await Promise.all(
+    debs.map((d) => kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--sign-key', key.priv, d])),
+  );
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   const pkgs = await readFile(join(repo, 'dists/s/main/binary-amd64/Packages'), 'utf8');
-  assert.deepEqual([...pkgs.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]), ['a1', 'b2', 'c3']);
+  assert.deepEqual(
+    [...pkgs.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]),
+    ['a1', 'b2', 'c3'],
+  );
 });
 
 test('a lock held by a live process fails after --lock-timeout naming the holder; a stale lock is taken over', async () => {
@@ -27,11 +32,17 @@ test('a lock held by a live process fails after --lock-timeout naming the holder
   const deb = await sampleDeb(dir, { name: 'locked', version: '1.0' });
   const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
   try {
-    await writeFile(join(repo, '.kiln-publish.lock'), JSON.stringify({ pid: holder.pid, host: hostname(), started: '2026-01-01T00:00:00Z' }));
+    await writeFile(
+      join(repo, '.kiln-publish.lock'),
+      JSON.stringify({ pid: holder.pid, host: hostname(), started: '2026-01-01T00:00:00Z' }),
+    );
     const t0 = Date.now();
     const r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--unsigned', '--lock-timeout', '1', deb]);
     assert.equal(r.code, 4);
-    assert.match(r.stderr, new RegExp(`is locked by another publish \\(pid ${holder.pid} on .* since 2026-01-01T00:00:00Z\\); waited 1s`));
+    assert.match(
+      r.stderr,
+      new RegExp(`is locked by another publish \\(pid ${holder.pid} on .* since 2026-01-01T00:00:00Z\\); waited 1s`),
+    );
     assert.ok(Date.now() - t0 >= 1000);
   } finally {
     holder.kill();
@@ -49,7 +60,10 @@ test('a lock held by a live process fails after --lock-timeout naming the holder
 });
 
 function signedText(inRelease: string): string {
-  const body = inRelease.split(/\r?\n\r?\n/).slice(1).join('\n\n');
+  const body = inRelease
+    .split(/\r?\n\r?\n/)
+    .slice(1)
+    .join('\n\n');
   return body.split('\n-----BEGIN PGP SIGNATURE-----')[0].replace(/^- /gm, '');
 }
 
@@ -69,7 +83,11 @@ test('readers during publishes always see a consistent generation and every by-h
       // An apt-like client: InRelease first, then indexes by hash.
       const inRelease = await readFile(join(suite, 'InRelease'), 'utf8');
       const text = signedText(inRelease);
-      const sha = text.split('SHA256:\n')[1].trim().split('\n').map((l) => l.trim().split(/\s+/));
+      const sha = text
+        .split('SHA256:\n')[1]
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/));
       for (const [hash, , path] of sha) {
         const data = await readFile(join(suite, dirname(path), 'by-hash', 'SHA256', hash));
         assert.equal(createHash('sha256').update(data).digest('hex'), hash);
@@ -77,7 +95,10 @@ test('readers during publishes always see a consistent generation and every by-h
       // Within one generation Release, InRelease and Release.gpg always belong together.
       const gen = await realpath(suite).catch(() => undefined);
       if (gen) {
-        const pair = await Promise.all([readFile(join(gen, 'Release'), 'utf8'), readFile(join(gen, 'InRelease'), 'utf8')]).catch(() => undefined);
+        const pair = await Promise.all([
+          readFile(join(gen, 'Release'), 'utf8'),
+          readFile(join(gen, 'InRelease'), 'utf8'),
+        ]).catch(() => undefined);
         if (pair) assert.equal(signedText(pair[1]).trimEnd(), pair[0].trimEnd());
       }
       checks++;

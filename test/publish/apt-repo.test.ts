@@ -16,8 +16,27 @@ test('publish, apt-get update + download with signed-by, gpgv on Release.gpg and
   const hello = await sampleDeb(dir, { name: 'hello-kiln', version: '1.0-1', content: 'hello one\n' });
   const tool = await sampleDeb(dir, { name: 'libkiln-tool', version: '2.0', arch: 'all', content: 'tool\n' });
   const repo = join(dir, 'repo');
-  const r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 'stable', '--codename', 'kiln1', '--origin', 'Kiln',
-    '--label', 'Kiln Test', '--valid-for', '14d', '--sign-key', key.priv, '--json', hello, tool]);
+  const r = await kiln([
+    'publish',
+    'apt',
+    '--repo',
+    repo,
+    '--suite',
+    'stable',
+    '--codename',
+    'kiln1',
+    '--origin',
+    'Kiln',
+    '--label',
+    'Kiln Test',
+    '--valid-for',
+    '14d',
+    '--sign-key',
+    key.priv,
+    '--json',
+    hello,
+    tool,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout);
   assert.deepEqual(res.added.sort(), ['hello-kiln 1.0-1 (amd64)', 'libkiln-tool 2.0 (all)']);
@@ -28,9 +47,19 @@ test('publish, apt-get update + download with signed-by, gpgv on Release.gpg and
   await stat(join(repo, 'pool/main/h/hello-kiln/hello-kiln_1.0-1_amd64.deb'));
   await stat(join(repo, 'pool/main/libk/libkiln-tool/libkiln-tool_2.0_all.deb'));
   const rel = await readFile(join(repo, 'dists/stable/Release'), 'utf8');
-  for (const re of [/^Origin: Kiln$/m, /^Label: Kiln Test$/m, /^Suite: stable$/m, /^Codename: kiln1$/m, /^Date: \w{3}, .* UTC$/m,
-    /^Valid-Until: .* UTC$/m, /^Architectures: amd64$/m, /^Components: main$/m, /^Acquire-By-Hash: yes$/m,
-    /^ [0-9a-f]{32} +\d+ main\/binary-amd64\/Packages$/m, /^ [0-9a-f]{64} +\d+ main\/binary-amd64\/Packages\.xz$/m]) {
+  for (const re of [
+    /^Origin: Kiln$/m,
+    /^Label: Kiln Test$/m,
+    /^Suite: stable$/m,
+    /^Codename: kiln1$/m,
+    /^Date: \w{3}, .* UTC$/m,
+    /^Valid-Until: .* UTC$/m,
+    /^Architectures: amd64$/m,
+    /^Components: main$/m,
+    /^Acquire-By-Hash: yes$/m,
+    /^ [0-9a-f]{32} +\d+ main\/binary-amd64\/Packages$/m,
+    /^ [0-9a-f]{64} +\d+ main\/binary-amd64\/Packages\.xz$/m,
+  ]) {
     assert.match(rel, re);
   }
   // every listed file matches its SHA256 and has a by-hash copy
@@ -50,7 +79,12 @@ test('publish, apt-get update + download with signed-by, gpgv on Release.gpg and
   const keyring = join(dir, 'gpghome', 'repo.gpg');
   await mkdir(join(dir, 'gpghome'), { mode: 0o700 });
   dearmor(key.pub, keyring);
-  let v = run('gpgv', ['--keyring', keyring, join(repo, 'dists/stable/Release.gpg'), join(repo, 'dists/stable/Release')]);
+  let v = run('gpgv', [
+    '--keyring',
+    keyring,
+    join(repo, 'dists/stable/Release.gpg'),
+    join(repo, 'dists/stable/Release'),
+  ]);
   assert.equal(v.code, 0, v.stderr);
   assert.match(v.stderr, /Good signature/);
   v = run('gpgv', ['--keyring', keyring, join(repo, 'dists/stable/InRelease')]);
@@ -79,13 +113,36 @@ test('publish, apt-get update + download with signed-by, gpgv on Release.gpg and
 
   // a second version is added next to the first; apt sees both
   const hello2 = await sampleDeb(dir, { name: 'hello-kiln', version: '1.1-1', content: 'hello two\n' });
-  const r2 = await kiln(['publish', 'apt', '--repo', repo, '--suite', 'stable', '--valid-for', '14d', '--sign-key', key.priv, hello2]);
+  const r2 = await kiln([
+    'publish',
+    'apt',
+    '--repo',
+    repo,
+    '--suite',
+    'stable',
+    '--valid-for',
+    '14d',
+    '--sign-key',
+    key.priv,
+    hello2,
+  ]);
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stdout, /added\s+hello-kiln 1\.1-1/);
   assert.equal(apt(['update']).code, 0);
-  const madison = run('apt-cache', ['-o', `Dir=${join(dir, 'aptroot')}`, '-o', `Dir::State=${join(dir, 'aptroot/state')}`,
-    '-o', `Dir::Cache=${join(dir, 'aptroot/cache')}`, '-o', `Dir::Etc::SourceList=${join(dir, 'aptroot/etc/apt/sources.list')}`,
-    '-o', `Dir::State::status=${join(dir, 'aptroot/state/status')}`, 'madison', 'hello-kiln']);
+  const madison = run('apt-cache', [
+    '-o',
+    `Dir=${join(dir, 'aptroot')}`,
+    '-o',
+    `Dir::State=${join(dir, 'aptroot/state')}`,
+    '-o',
+    `Dir::Cache=${join(dir, 'aptroot/cache')}`,
+    '-o',
+    `Dir::Etc::SourceList=${join(dir, 'aptroot/etc/apt/sources.list')}`,
+    '-o',
+    `Dir::State::status=${join(dir, 'aptroot/state/status')}`,
+    'madison',
+    'hello-kiln',
+  ]);
   assert.match(madison.stdout, /1\.1-1/);
   assert.match(madison.stdout, /1\.0-1/);
 });
@@ -96,7 +153,21 @@ test('Valid-Until in the past: apt refuses; refresh re-signs with byte-identical
   const deb = await sampleDeb(dir, { name: 'stale', version: '1.0' });
   const repo = join(dir, 'repo');
   const past = new Date(Date.now() - 30 * 86400_000).toISOString();
-  const r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--valid-for', '1d', '--date', past, '--sign-key', key.priv, deb]);
+  const r = await kiln([
+    'publish',
+    'apt',
+    '--repo',
+    repo,
+    '--suite',
+    's',
+    '--valid-for',
+    '1d',
+    '--date',
+    past,
+    '--sign-key',
+    key.priv,
+    deb,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const apt = await aptRoot(join(dir, 'aptroot'), `deb [signed-by=${key.pub}] file://${repo} s main`);
   const up = apt(['update']);
@@ -105,7 +176,19 @@ test('Valid-Until in the past: apt refuses; refresh re-signs with byte-identical
 
   const before = await readFile(join(repo, 'dists/s/Release'), 'utf8');
   const pkgsBefore = await readFile(join(repo, 'dists/s/main/binary-amd64/Packages.xz'));
-  const f = await kiln(['publish', 'apt', 'refresh', '--repo', repo, '--suite', 's', '--valid-for', '7d', '--sign-key', key.priv]);
+  const f = await kiln([
+    'publish',
+    'apt',
+    'refresh',
+    '--repo',
+    repo,
+    '--suite',
+    's',
+    '--valid-for',
+    '7d',
+    '--sign-key',
+    key.priv,
+  ]);
   assert.equal(f.code, 0, f.stderr);
   const after = await readFile(join(repo, 'dists/s/Release'), 'utf8');
   assert.notEqual(after.match(/^Date: .*$/m)![0], before.match(/^Date: .*$/m)![0]);
@@ -120,14 +203,34 @@ test('policy file sets Valid-Until to the shortest role expiration', async () =>
   const key = await makeKey(dir, 'p');
   const deb = await sampleDeb(dir, { name: 'pol', version: '1.0' });
   const policy = join(dir, 'repo-expirations.toml');
-  await (await import('node:fs/promises')).writeFile(policy,
-    "snapshot_expiration = '2 weeks'\ntargets_expiration = '1 week'\ntimestamp_expiration = '3 days'\n");
-  const r = await kiln(['publish', 'apt', '--repo', join(dir, 'repo'), '--suite', 's', '--policy', policy, '--sign-key', key.priv, '--json', deb]);
+  await (
+    await import('node:fs/promises')
+  ).writeFile(
+    policy,
+    "snapshot_expiration = '2 weeks'\ntargets_expiration = '1 week'\ntimestamp_expiration = '3 days'\n",
+  );
+  const r = await kiln([
+    'publish',
+    'apt',
+    '--repo',
+    join(dir, 'repo'),
+    '--suite',
+    's',
+    '--policy',
+    policy,
+    '--sign-key',
+    key.priv,
+    '--json',
+    deb,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(Date.parse(j.validUntil) - Date.parse(j.date), 3 * 86400_000);
   const rel = await readFile(join(dir, 'repo/dists/s/Release'), 'utf8');
-  assert.equal(Date.parse(rel.match(/^Valid-Until: (.*)$/m)![1]) - Date.parse(rel.match(/^Date: (.*)$/m)![1]), 3 * 86400_000);
+  assert.equal(
+    Date.parse(rel.match(/^Valid-Until: (.*)$/m)![1]) - Date.parse(rel.match(/^Date: (.*)$/m)![1]),
+    3 * 86400_000,
+  );
 });
 
 test('a repository signed by a different key than the client trusts is refused by apt', async () => {
@@ -159,12 +262,23 @@ test('signing keys: expired, protected (env passphrase), wrong passphrase, key f
   const locked = await makeKey(dir, 'locked', { passphrase: 'sesame' });
   r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--sign-key', locked.priv, deb]);
   assert.match(r.stderr, /the key is protected; set the passphrase in \$KILN_SIGNING_PASSPHRASE/);
-  r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--sign-key', locked.priv, deb], { KILN_SIGNING_PASSPHRASE: 'wrong' });
+  r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--sign-key', locked.priv, deb], {
+    KILN_SIGNING_PASSPHRASE: 'wrong',
+  });
   assert.match(r.stderr, /cannot unlock the key with the passphrase from \$KILN_SIGNING_PASSPHRASE/);
-  assert.equal(await stat(join(repo, 'dists')).then(() => true, () => false), false, 'nothing published on key errors');
+  assert.equal(
+    await stat(join(repo, 'dists')).then(
+      () => true,
+      () => false,
+    ),
+    false,
+    'nothing published on key errors',
+  );
 
-  r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', deb],
-    { KILN_SIGNING_KEY: await readFile(locked.priv, 'utf8'), KILN_SIGNING_PASSPHRASE: 'sesame' });
+  r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', deb], {
+    KILN_SIGNING_KEY: await readFile(locked.priv, 'utf8'),
+    KILN_SIGNING_PASSPHRASE: 'sesame',
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`signed by ${locked.fingerprint}`));
 
@@ -180,7 +294,8 @@ test('duplicates: same content is a no-op, different content refused unless --fo
   const dir = await tmp('apt');
   const key = await makeKey(dir, 'dup');
   const repo = join(dir, 'repo');
-  const pub = (...args: string[]) => kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--sign-key', key.priv, ...args]);
+  const pub = (...args: string[]) =>
+    kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--sign-key', key.priv, ...args]);
   const v1 = await sampleDeb(dir, { name: 'dup', version: '1.0', content: 'first build\n' });
   assert.equal((await pub(v1)).code, 0);
   let r = await pub(v1);
@@ -207,8 +322,14 @@ test('duplicates: same content is a no-op, different content refused unless --fo
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /removed\s+dup 1\.0 /);
   const pkgs = await readFile(join(repo, 'dists/s/main/binary-amd64/Packages'), 'utf8');
-  assert.deepEqual([...pkgs.matchAll(/^Version: (.*)$/gm)].map((m) => m[1]), ['2.0~rc1', '2.0']);
-  assert.deepEqual((await readdir(join(repo, 'pool/main/d/dup'))).sort(), ['dup_2.0_amd64.deb', 'dup_2.0~rc1_amd64.deb']);
+  assert.deepEqual(
+    [...pkgs.matchAll(/^Version: (.*)$/gm)].map((m) => m[1]),
+    ['2.0~rc1', '2.0'],
+  );
+  assert.deepEqual((await readdir(join(repo, 'pool/main/d/dup'))).sort(), [
+    'dup_2.0_amd64.deb',
+    'dup_2.0~rc1_amd64.deb',
+  ]);
 
   await (await import('node:fs/promises')).writeFile(join(dir, 'fake.deb'), 'hello');
   r = await pub(join(dir, 'fake.deb'));
@@ -222,7 +343,16 @@ test('atomic swap: dists/<suite> is a symlink to a complete generation; older ge
   const dir = await tmp('apt');
   const repo = join(dir, 'repo');
   for (const v of ['1', '2', '3']) {
-    const r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--unsigned', await sampleDeb(dir, { name: 'gen', version: v })]);
+    const r = await kiln([
+      'publish',
+      'apt',
+      '--repo',
+      repo,
+      '--suite',
+      's',
+      '--unsigned',
+      await sampleDeb(dir, { name: 'gen', version: v }),
+    ]);
     assert.equal(r.code, 0, r.stderr);
   }
   const target = await readlink(join(repo, 'dists/s'));

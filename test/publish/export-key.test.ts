@@ -10,8 +10,20 @@ test('--export-key writes a binary keyring (gpgv, apt signed-by) or an armored k
   const key = await makeKey(dir, 'repo');
   const deb = await sampleDeb(dir, { name: 'hello-kiln', version: '1.0', content: 'hello\n' });
   const repo = join(dir, 'repo');
-  const r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 'stable', '--sign-key', key.priv,
-    '--export-key', 'kiln-archive-keyring.gpg', '--json', deb]);
+  const r = await kiln([
+    'publish',
+    'apt',
+    '--repo',
+    repo,
+    '--suite',
+    'stable',
+    '--sign-key',
+    key.priv,
+    '--export-key',
+    'kiln-archive-keyring.gpg',
+    '--json',
+    deb,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const keyring = join(repo, 'kiln-archive-keyring.gpg');
   assert.equal(JSON.parse(r.stdout).publicKey, keyring);
@@ -26,15 +38,37 @@ test('--export-key writes a binary keyring (gpgv, apt signed-by) or an armored k
   assert.doesNotMatch(up.stdout + up.stderr, /^(W|E):/m);
 
   await rm(keyring);
-  const ref = await kiln(['publish', 'apt', 'refresh', '--repo', repo, '--suite', 'stable', '--sign-key', key.priv,
-    '--export-key', join(dir, 'repo-key.asc')]);
+  const ref = await kiln([
+    'publish',
+    'apt',
+    'refresh',
+    '--repo',
+    repo,
+    '--suite',
+    'stable',
+    '--sign-key',
+    key.priv,
+    '--export-key',
+    join(dir, 'repo-key.asc'),
+  ]);
   assert.equal(ref.code, 0, ref.stderr);
   assert.match(ref.stdout, /public key written to .*repo-key\.asc/);
   const armored = await readFile(join(dir, 'repo-key.asc'), 'utf8');
   assert.match(armored, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
   assert.doesNotMatch(armored, /PRIVATE/);
 
-  const bad = await kiln(['publish', 'apt', '--repo', repo, '--suite', 'stable', '--unsigned', '--export-key', 'k.gpg', deb]);
+  const bad = await kiln([
+    'publish',
+    'apt',
+    '--repo',
+    repo,
+    '--suite',
+    'stable',
+    '--unsigned',
+    '--export-key',
+    'k.gpg',
+    deb,
+  ]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--export-key needs a signing key/);
 });

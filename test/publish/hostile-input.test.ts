@@ -14,15 +14,24 @@ import { writeTar } from '../../src/publish/deb/tar.js';
 
 /** A .deb whose control member is exactly `control` (no validation on the way). */
 async function craftedDeb(path: string, control: string): Promise<string> {
-  const ctl = writeTar([{ path: './', type: 'dir', mode: 0o755, mtime: 0 },
-    { path: './control', type: 'file', mode: 0o644, mtime: 0, data: Buffer.from(control) }]);
+  const ctl = writeTar([
+    { path: './', type: 'dir', mode: 0o755, mtime: 0 },
+    { path: './control', type: 'file', mode: 0o644, mtime: 0, data: Buffer.from(control) },
+  ]);
   const data = writeTar([{ path: './', type: 'dir', mode: 0o755, mtime: 0 }]);
-  await writeFile(path, writeAr([{ name: 'debian-binary', data: Buffer.from('2.0\n') },
-    { name: 'control.tar.gz', data: gzipSync(ctl) }, { name: 'data.tar.gz', data: gzipSync(data) }]));
+  await writeFile(
+    path,
+    writeAr([
+      { name: 'debian-binary', data: Buffer.from('2.0\n') },
+      { name: 'control.tar.gz', data: gzipSync(ctl) },
+      { name: 'data.tar.gz', data: gzipSync(data) },
+    ]),
+  );
   return path;
 }
 
-const noStack = (stderr: string) => assert.doesNotMatch(stderr, /^\s+at .*\(.*:\d+:\d+\)$|Node\.js v\d/m, 'no stack trace');
+const noStack = (stderr: string) =>
+  assert.doesNotMatch(stderr, /^\s+at .*\(.*:\d+:\d+\)$|Node\.js v\d/m, 'no stack trace');
 
 test('--architectures and --suite must be Debian names: nothing is written outside the repository', async () => {
   const dir = await tmp('hostile');
@@ -30,7 +39,18 @@ test('--architectures and --suite must be Debian names: nothing is written outsi
   const deb = await sampleDeb(dir, { name: 'hello', version: '1.0' });
   const escape = join(dir, 'escaped');
   for (const arches of [`/../../../..${escape}`, '../x', 'amd64,Arm64', 'arm64\nValid-Until: never']) {
-    const r = await kiln(['publish', 'apt', '--repo', repo, '--suite', 's', '--unsigned', '--architectures', arches, deb]);
+    const r = await kiln([
+      'publish',
+      'apt',
+      '--repo',
+      repo,
+      '--suite',
+      's',
+      '--unsigned',
+      '--architectures',
+      arches,
+      deb,
+    ]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /--architectures ".*": not a Debian architecture name/);
     noStack(r.stderr);
@@ -49,7 +69,18 @@ test('a line break in publish --origin/--label/--description/--codename is refus
   const dir = await tmp('hostile');
   const deb = await sampleDeb(dir, { name: 'hello', version: '1.0' });
   for (const flag of ['--origin', '--label', '--description', '--codename']) {
-    const r = await kiln(['publish', 'apt', '--repo', join(dir, 'repo'), '--suite', 's', '--unsigned', flag, 'x\nValid-Until: Sat, 01 Jan 2100 00:00:00 UTC', deb]);
+    const r = await kiln([
+      'publish',
+      'apt',
+      '--repo',
+      join(dir, 'repo'),
+      '--suite',
+      's',
+      '--unsigned',
+      flag,
+      'x\nValid-Until: Sat, 01 Jan 2100 00:00:00 UTC',
+      deb,
+    ]);
     assert.equal(r.code, 2, `${flag}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`${flag}.*(one line|letters, digits)`));
     noStack(r.stderr);
@@ -62,10 +93,31 @@ test('a line break in deb build --depends/--maintainer/--section/--priority/--ho
   const root = join(dir, 'root');
   await mkdir(join(root, 'usr/share/x'), { recursive: true });
   await writeFile(join(root, 'usr/share/x/f'), 'x');
-  const base = ['deb', 'build', '--root', root, '--name', 'inj', '--version', '1.0', '--arch', 'amd64', '--maintainer', 'M <m@x.invalid>',
-    '--description', 'd', '-o', join(dir, 'out.deb')];
-  for (const [flag, value] of [['--depends', 'libc6\nEssential: yes'], ['--maintainer', 'M <m@x.invalid>\nEssential: yes'],
-    ['--section', 'utils\nEssential: yes'], ['--priority', 'optional\nEssential: yes'], ['--homepage', 'https://x.invalid/\nEssential: yes']]) {
+  const base = [
+    'deb',
+    'build',
+    '--root',
+    root,
+    '--name',
+    'inj',
+    '--version',
+    '1.0',
+    '--arch',
+    'amd64',
+    '--maintainer',
+    'M <m@x.invalid>',
+    '--description',
+    'd',
+    '-o',
+    join(dir, 'out.deb'),
+  ];
+  for (const [flag, value] of [
+    ['--depends', 'libc6\nEssential: yes'],
+    ['--maintainer', 'M <m@x.invalid>\nEssential: yes'],
+    ['--section', 'utils\nEssential: yes'],
+    ['--priority', 'optional\nEssential: yes'],
+    ['--homepage', 'https://x.invalid/\nEssential: yes'],
+  ]) {
     const r = await kiln([...base, flag, value]);
     assert.equal(r.code, 2, `${flag}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`${flag} ".*": the value must be one line`));
@@ -81,11 +133,16 @@ test('a line break in deb build --depends/--maintainer/--section/--priority/--ho
 
 test('a crafted .deb with Package: ../../evil is refused with a clear error by show, publish apt and publish aptly', async () => {
   const dir = await tmp('hostile');
-  const evil = await craftedDeb(join(dir, 'evil.deb'),
-    'Package: ../../evil\nVersion: 1.0\nArchitecture: amd64\nMaintainer: M <m@x.invalid>\nDescription: d\n');
+  const evil = await craftedDeb(
+    join(dir, 'evil.deb'),
+    'Package: ../../evil\nVersion: 1.0\nArchitecture: amd64\nMaintainer: M <m@x.invalid>\nDescription: d\n',
+  );
   const repo = join(dir, 'repo');
-  for (const args of [['deb', 'show', evil], ['publish', 'apt', '--repo', repo, '--suite', 's', '--unsigned', evil],
-    ['publish', 'aptly', '--url', 'http://127.0.0.1:9', '--repo', 'r', '--distribution', 'd', '--skip-signing', evil]]) {
+  for (const args of [
+    ['deb', 'show', evil],
+    ['publish', 'apt', '--repo', repo, '--suite', 's', '--unsigned', evil],
+    ['publish', 'aptly', '--url', 'http://127.0.0.1:9', '--repo', 'r', '--distribution', 'd', '--skip-signing', evil],
+  ]) {
     const r = await kiln(args);
     assert.equal(r.code, 1, `${args[1]}: ${r.stderr}`);
     assert.match(r.stderr, /^kiln: .*evil\.deb:control:1:1: Package: "\.\.\/\.\.\/evil" is not a valid package name/m);
@@ -98,7 +155,11 @@ test('deb show and publish refuse devices and FIFOs without reading them', async
   const dir = await tmp('hostile');
   const fifo = join(dir, 'pipe.deb');
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
-  for (const [file, kind] of [['/dev/zero', 'a device'], [fifo, 'a FIFO'], [dir, 'a directory']]) {
+  for (const [file, kind] of [
+    ['/dev/zero', 'a device'],
+    [fifo, 'a FIFO'],
+    [dir, 'a directory'],
+  ]) {
     const r = await kiln(['deb', 'show', file]);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr.trim(), `kiln: ${file}: is ${kind}, not a .deb file`);

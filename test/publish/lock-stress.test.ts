@@ -23,16 +23,22 @@ test('stress: six processes racing over a stale lock never hold it together and 
 
   const workers: { child: ChildProcessByStdio<Writable, Readable, null>; lines: AsyncIterator<string> }[] = [];
   for (let i = 0; i < 6; i++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/publish/fixtures/lock-worker.ts'), repo],
-      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/publish/fixtures/lock-worker.ts'), repo],
+      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     workers.push({ child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() });
   }
   try {
     const rounds = 40;
     let overlaps = 0;
     for (let round = 0; round < rounds; round++) {
-      await writeFile(join(repo, '.kiln-publish.lock'),
-        JSON.stringify({ pid: dead.pid, host: hostname(), started: '2026-01-01T00:00:00Z', token: `stale${round}` }) + '\n');
+      await writeFile(
+        join(repo, '.kiln-publish.lock'),
+        JSON.stringify({ pid: dead.pid, host: hostname(), started: '2026-01-01T00:00:00Z', token: `stale${round}` }) +
+          '\n',
+      );
       for (const w of workers) w.child.stdin.write(`go ${round}\n`);
       for (const w of workers) {
         const { value } = await w.lines.next();
@@ -42,9 +48,15 @@ test('stress: six processes racing over a stale lock never hold it together and 
     }
     assert.equal(overlaps, 0, 'two processes held the lock at once');
     assert.equal(Number(await readFile(join(repo, 'counter'), 'utf8')), rounds * workers.length, 'no lost update');
-    assert.deepEqual((await readdir(repo)).filter((f) => f.startsWith('.kiln-publish.lock')), [], 'lock released, no candidate files left');
+    assert.deepEqual(
+      (await readdir(repo)).filter((f) => f.startsWith('.kiln-publish.lock')),
+      [],
+      'lock released, no candidate files left',
+    );
   } finally {
     for (const w of workers) w.child.stdin.end();
-    await Promise.all(workers.map((w) => new Promise((r) => (w.child.exitCode !== null ? r(0) : w.child.once('exit', r)))));
+    await Promise.all(
+      workers.map((w) => new Promise((r) => (w.child.exitCode !== null ? r(0) : w.child.once('exit', r)))),
+    );
   }
 });

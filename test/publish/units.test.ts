@@ -12,8 +12,20 @@ import { parseSingleParagraph } from '../../src/publish/deb/control.js';
 import { run, tmp } from './helpers.js';
 
 test('Debian version comparison matches dpkg --compare-versions', () => {
-  const pairs = [['1.0', '1.0-1'], ['1.0~rc1', '1.0'], ['1:0.1', '2.0'], ['1.0a', '1.0+'], ['1.10', '1.9'], ['2.0-1', '2.0-1ubuntu1'],
-    ['1.0~~', '1.0~'], ['0.9', '0.9.0'], ['1.0-1', '1.0-1'], ['7.6p2-4', '7.6-0'], ['1.2.3', '1.2.3~beta'], ['10', '9a']];
+  const pairs = [
+    ['1.0', '1.0-1'],
+    ['1.0~rc1', '1.0'],
+    ['1:0.1', '2.0'],
+    ['1.0a', '1.0+'],
+    ['1.10', '1.9'],
+    ['2.0-1', '2.0-1ubuntu1'],
+    ['1.0~~', '1.0~'],
+    ['0.9', '0.9.0'],
+    ['1.0-1', '1.0-1'],
+    ['7.6p2-4', '7.6-0'],
+    ['1.2.3', '1.2.3~beta'],
+    ['10', '9a'],
+  ];
   for (const [a, b] of pairs) {
     const ours = Math.sign(compareVersions(a, b));
     const lt = run('dpkg', ['--compare-versions', a, 'lt', b]).code === 0;
@@ -23,10 +35,20 @@ test('Debian version comparison matches dpkg --compare-versions', () => {
 });
 
 test('ar and tar round trips, including odd sizes and long names', () => {
-  const ar = writeAr([{ name: 'debian-binary', data: Buffer.from('2.0\n') }, { name: 'odd', data: Buffer.from('abc') },
-    { name: 'z', data: Buffer.from('') }]);
+  const ar = writeAr([
+    { name: 'debian-binary', data: Buffer.from('2.0\n') },
+    { name: 'odd', data: Buffer.from('abc') },
+    { name: 'z', data: Buffer.from('') },
+  ]);
   const back = readAr(ar);
-  assert.deepEqual(back.map((m) => [m.name, m.data.toString()]), [['debian-binary', '2.0\n'], ['odd', 'abc'], ['z', '']]);
+  assert.deepEqual(
+    back.map((m) => [m.name, m.data.toString()]),
+    [
+      ['debian-binary', '2.0\n'],
+      ['odd', 'abc'],
+      ['z', ''],
+    ],
+  );
   assert.throws(() => readAr(ar.subarray(0, 70)), /truncated/);
 
   const long = './' + 'd'.repeat(120) + '/' + 'f'.repeat(120);
@@ -36,8 +58,14 @@ test('ar and tar round trips, including odd sizes and long names', () => {
     { path: './l', type: 'symlink', mode: 0o777, mtime: 5, linkname: 't'.repeat(150) },
   ]);
   const entries = readTar(tar);
-  assert.deepEqual(entries.map((e) => [e.path, e.type, e.uname, e.uid]),
-    [['./', 'dir', 'root', 0], [long, 'file', 'root', 0], ['./l', 'symlink', 'root', 0]]);
+  assert.deepEqual(
+    entries.map((e) => [e.path, e.type, e.uname, e.uid]),
+    [
+      ['./', 'dir', 'root', 0],
+      [long, 'file', 'root', 0],
+      ['./l', 'symlink', 'root', 0],
+    ],
+  );
   assert.equal(entries[2].linkname, 't'.repeat(150));
   const corrupt = Buffer.from(tar);
   corrupt[10] ^= 1;
@@ -54,26 +82,43 @@ test('durations and Bottlerocket-style expiration policies', async () => {
 
   const dir = await tmp('policy');
   const toml = join(dir, 'repo-expirations.toml');
-  await writeFile(toml, "snapshot_expiration = '2 weeks'\ntargets_expiration = '1 week'\ntimestamp_expiration = '3 days'\n");
+  await writeFile(
+    toml,
+    "snapshot_expiration = '2 weeks'\ntargets_expiration = '1 week'\ntimestamp_expiration = '3 days'\n",
+  );
   const p = await policyFromFile(toml);
   assert.equal(p.validForSeconds, 3 * 86400);
   assert.deepEqual(p.roles, { snapshot: 14 * 86400, targets: 7 * 86400, timestamp: 3 * 86400 });
   const json = join(dir, 'p.json');
-  await writeFile(json, JSON.stringify({ snapshot_expiration: '1 day', targets_expiration: '2 days', timestamp_expiration: '3 days' }));
+  await writeFile(
+    json,
+    JSON.stringify({ snapshot_expiration: '1 day', targets_expiration: '2 days', timestamp_expiration: '3 days' }),
+  );
   assert.equal((await policyFromFile(json)).validForSeconds, 86400);
-  await writeFile(toml, "snapshot_expiration = '2 weeks'\ntargets_expiration = 'soon'\ntimestamp_expiration = '3 days'\n");
-  await assert.rejects(policyFromFile(toml), /repo-expirations\.toml:2:1: targets_expiration: "soon" is not a duration/);
+  await writeFile(
+    toml,
+    "snapshot_expiration = '2 weeks'\ntargets_expiration = 'soon'\ntimestamp_expiration = '3 days'\n",
+  );
+  await assert.rejects(
+    policyFromFile(toml),
+    /repo-expirations\.toml:2:1: targets_expiration: "soon" is not a duration/,
+  );
   await writeFile(toml, "snapshot_expiration = '2 weeks'\n");
   await assert.rejects(policyFromFile(toml), /targets_expiration: required field is missing/);
-  await writeFile(toml, "snapshot_expiration = \n");
+  await writeFile(toml, 'snapshot_expiration = \n');
   await assert.rejects(policyFromFile(toml), /cannot parse/);
 });
 
 test('pool layout uses the source name and the lib prefix', () => {
   const ctl = (text: string) => parseSingleParagraph(text, 't');
-  assert.equal(poolPath('main', ctl('Package: libfoo1\nVersion: 1:2.0-1\nArchitecture: arm64\nSource: libfoo (2.0-1)\n')),
-    'pool/main/libf/libfoo/libfoo1_2.0-1_arm64.deb');
-  assert.equal(poolPath('contrib', ctl('Package: hello\nVersion: 1.0\nArchitecture: all\n')), 'pool/contrib/h/hello/hello_1.0_all.deb');
+  assert.equal(
+    poolPath('main', ctl('Package: libfoo1\nVersion: 1:2.0-1\nArchitecture: arm64\nSource: libfoo (2.0-1)\n')),
+    'pool/main/libf/libfoo/libfoo1_2.0-1_arm64.deb',
+  );
+  assert.equal(
+    poolPath('contrib', ctl('Package: hello\nVersion: 1.0\nArchitecture: all\n')),
+    'pool/contrib/h/hello/hello_1.0_all.deb',
+  );
 });
 
 test('aptly prefix encoding for URLs', async () => {
@@ -90,7 +135,10 @@ test('xz: sizes from the xz index, batched decompression, and per-input errors',
   const { xzUncompressedSize, XzBatcher } = await import('../../src/publish/xz-batch.js');
   const inputs = [Buffer.from('alpha\n'.repeat(100)), Buffer.from(''), Buffer.from('x'.repeat(70000) + 'end')];
   const packed = await Promise.all(inputs.map((b) => compress(b, 'xz')));
-  assert.deepEqual(packed.map((p) => xzUncompressedSize(p)), inputs.map((b) => b.length));
+  assert.deepEqual(
+    packed.map((p) => xzUncompressedSize(p)),
+    inputs.map((b) => b.length),
+  );
   assert.equal(xzUncompressedSize(Buffer.concat([packed[0], packed[2]])), inputs[0].length + inputs[2].length);
   assert.equal(xzUncompressedSize(Buffer.from('not xz at all, no')), undefined);
 

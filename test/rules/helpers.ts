@@ -13,7 +13,11 @@ export function spec(s: Partial<Omit<OnlyExceptSpec, 'position'>>): OnlyExceptSp
   return { position: pos, refs: [], variables: [], changes: [], ...s };
 }
 
-export function files(changed: string[] | 'all', present: string[] = [], since: Record<string, string[] | 'all'> = {}): FileContext {
+export function files(
+  changed: string[] | 'all',
+  present: string[] = [],
+  since: Record<string, string[] | 'all'> = {},
+): FileContext {
   return {
     projectDir: '/p',
     changedFiles: changed,

@@ -160,6 +160,8 @@ test('an empty spec sets no condition', () => {
 });
 
 test('malformed only:variables expression is a ConfigError with position', () => {
-  assert.throws(() => evaluateOnlyExcept(spec({ variables: ['$X =='] }), undefined, {}, branch, all),
-    /^Error|\.gitlab-ci\.yml:3:5: only:variables:0: invalid expression/);
+  assert.throws(
+    () => evaluateOnlyExcept(spec({ variables: ['$X =='] }), undefined, {}, branch, all),
+    /^Error|\.gitlab-ci\.yml:3:5: only:variables:0: invalid expression/,
+  );
 });

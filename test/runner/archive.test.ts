@@ -3,7 +3,17 @@
 // refused without writing outside the destination.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -41,13 +51,16 @@ test('hostile archives are refused and write nothing outside the destination', a
   }
   // A symlink in the archive pointing out, then an entry written through it.
   const unixLink = zipSync({
-    'esc': [new TextEncoder().encode(outside), { os: 3, attrs: ((0o120777 << 16) >>> 0) }],
+    esc: [new TextEncoder().encode(outside), { os: 3, attrs: (0o120777 << 16) >>> 0 }],
     'esc/evil.txt': new TextEncoder().encode('x'),
   });
   await assert.rejects(unzipTo(dst, Buffer.from(unixLink)), /through the symlink "esc"/);
   // A symlink the job left in the workspace.
   symlinkSync(outside, join(dst, 'planted'));
-  await assert.rejects(unzipTo(dst, Buffer.from(zipSync({ 'planted/evil.txt': new TextEncoder().encode('x') }))), /through the symlink "planted"/);
+  await assert.rejects(
+    unzipTo(dst, Buffer.from(zipSync({ 'planted/evil.txt': new TextEncoder().encode('x') }))),
+    /through the symlink "planted"/,
+  );
   assert.equal(existsSync(join(outside, 'evil.txt')), false);
   assert.ok(lstatSync(join(dst, 'planted')).isSymbolicLink());
   await assert.rejects(unzipTo(dst, Buffer.from('not a zip at all, just text')), /not a zip archive/);

@@ -5,10 +5,20 @@ import assert from 'node:assert/strict';
 import { kiln, runRunner, scenario, type Scenario } from './helpers/setup.js';
 
 const scenarios: Scenario[] = [];
-after(async () => { for (const s of scenarios) await s.coordinator.stop(); });
+after(async () => {
+  for (const s of scenarios) await s.coordinator.stop();
+});
 
 function maxOverlap(spans: [number, number][]): number {
-  const events = spans.flatMap(([a, b]) => [[a, 1], [b, -1]] as [number, number][]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const events = spans
+    .flatMap(
+      ([a, b]) =>
+        [
+          [a, 1],
+          [b, -1],
+        ] as [number, number][],
+    )
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let cur = 0;
   let max = 0;
   for (const [, d] of events) max = Math.max(max, (cur += d));
@@ -19,14 +29,21 @@ test('20 jobs with concurrent = 4: all succeed, at most 4 at once, and 4 do run 
   const s = await scenario({}, { concurrent: 4 });
   scenarios.push(s);
   const c = s.coordinator;
-  const jobs = Array.from({ length: 20 }, (_, i) => c.enqueue({ name: `job-${i}`, script: [`echo job ${i}`, 'sleep 0.6'] }));
+  const jobs = Array.from({ length: 20 }, (_, i) =>
+    c.enqueue({ name: `job-${i}`, script: [`echo job ${i}`, 'sleep 0.6'] }),
+  );
   const r = await runRunner(s, 20).done;
   assert.equal(r.code, 0, r.stderr);
   for (const j of jobs) assert.equal(j.status, 'success', j.trace.toString());
   const spans = jobs.map((j) => [j.startedAt!, j.finishedAt!] as [number, number]);
   assert.equal(maxOverlap(spans), 4);
   // Separate workspaces per slot: no two concurrent jobs share a directory.
-  const dirs = jobs.map((j) => /Initialized empty Git repository in (\S+)|Reinitialized existing Git repository in (\S+)/.exec(j.trace.toString())?.slice(1).find(Boolean));
+  const dirs = jobs.map((j) =>
+    /Initialized empty Git repository in (\S+)|Reinitialized existing Git repository in (\S+)/
+      .exec(j.trace.toString())
+      ?.slice(1)
+      .find(Boolean),
+  );
   assert.equal(new Set(dirs).size, 4, `slots: ${[...new Set(dirs)].join(', ')}`);
 });
 
@@ -60,7 +77,11 @@ test('SIGTERM: the running job is canceled (after_script runs) and reported as f
   const s = await scenario();
   scenarios.push(s);
   const c = s.coordinator;
-  const job = c.enqueue({ name: 'victim', script: ['echo started', 'sleep 30', 'echo not-reached'], afterScript: ['echo "after: $CI_JOB_STATUS"'] });
+  const job = c.enqueue({
+    name: 'victim',
+    script: ['echo started', 'sleep 30', 'echo not-reached'],
+    afterScript: ['echo "after: $CI_JOB_STATUS"'],
+  });
   const run = kiln(['runner', 'run', '-c', s.configFile, '--work-dir', s.workDir, '--json']);
   await c.waitFor(() => job.trace.includes('started'), 30_000, 'the job to start');
   run.child.kill('SIGTERM');
@@ -90,7 +111,10 @@ test('long polling: a job queued while GitLab holds the request is taken at once
   const r = await run.done;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(job.status, 'success');
-  assert.ok(job.startedAt! - queuedAt < 1500, `handed out ${job.startedAt! - queuedAt} ms after queuing (check_interval is 5 s)`);
+  assert.ok(
+    job.startedAt! - queuedAt < 1500,
+    `handed out ${job.startedAt! - queuedAt} ms after queuing (check_interval is 5 s)`,
+  );
   const got = c.requests.find((q) => q.status === 201)!;
   assert.equal(got.body.last_update, 'lu-1', 'X-GitLab-Last-Update of the previous answer');
 });

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { runRunner, scenario, type Scenario } from './helpers/setup.js';
 
 const scenarios: Scenario[] = [];
-after(async () => { for (const s of scenarios) await s.coordinator.stop(); });
+after(async () => {
+  for (const s of scenarios) await s.coordinator.stop();
+});
 
 test('cancel from GitLab: canceling stops the script and still runs after_script; canceled stops at once', async () => {
   const s = await scenario();
@@ -16,8 +18,17 @@ test('cancel from GitLab: canceling stops the script and still runs after_script
   // The jobs write now and then: like GitLab Runner, kiln learns about a cancel from the answer to a trace patch
   // (a silent job is touched with a PUT only every 30 s).
   const busy = 'for i in $(seq 1 60); do echo tick; sleep 0.5; done';
-  const graceful = c.enqueue({ name: 'long', script: ['echo started', busy, 'echo not-reached'], afterScript: ['echo "after: $CI_JOB_STATUS"'] });
-  const hard = c.enqueue({ name: 'long-hard', needs: [], script: ['echo started', busy, 'echo not-reached'], afterScript: ['echo after-hard'] });
+  const graceful = c.enqueue({
+    name: 'long',
+    script: ['echo started', busy, 'echo not-reached'],
+    afterScript: ['echo "after: $CI_JOB_STATUS"'],
+  });
+  const hard = c.enqueue({
+    name: 'long-hard',
+    needs: [],
+    script: ['echo started', busy, 'echo not-reached'],
+    afterScript: ['echo after-hard'],
+  });
   const run = runRunner(s, 2);
   await c.waitFor(() => graceful.trace.includes('started'), 30_000, 'the first job to start');
   const t0 = Date.now();
@@ -50,13 +61,16 @@ test('connection lost around trace patches: the trace arrives whole, no byte los
   const t = job.trace.toString();
   assert.equal(job.status, 'success', t);
   const lines = t.split('\n').filter((l) => /^line \d+$/.test(l));
-  assert.deepEqual(lines, Array.from({ length: 12 }, (_, i) => `line ${i + 1}`));
+  assert.deepEqual(
+    lines,
+    Array.from({ length: 12 }, (_, i) => `line ${i + 1}`),
+  );
   assert.ok(job.patches >= 4, `patches: ${job.patches}`);
   assert.equal(job.rangeMismatches, 1, 'the patch stored before the drop was answered by 416 and not sent again');
   assert.equal(job.final?.bytesize, job.trace.length);
 });
 
-test('5 MB trace: whole with output_limit = 8192, cut at 4 MiB with GitLab Runner\'s notice by default', async () => {
+test("5 MB trace: whole with output_limit = 8192, cut at 4 MiB with GitLab Runner's notice by default", async () => {
   const line = 'x'.repeat(1023);
   const script = [`for i in $(seq 1 5120); do echo ${line}; done`];
   const big = await scenario({}, { outputLimitKb: 8192 });
@@ -65,7 +79,13 @@ test('5 MB trace: whole with output_limit = 8192, cut at 4 MiB with GitLab Runne
   const r1 = await runRunner(big, 1).done;
   assert.equal(r1.code, 0, r1.stderr);
   assert.equal(whole.status, 'success');
-  assert.equal(whole.trace.toString().split('\n').filter((l) => l === line).length, 5120);
+  assert.equal(
+    whole.trace
+      .toString()
+      .split('\n')
+      .filter((l) => l === line).length,
+    5120,
+  );
   assert.ok(whole.patches >= 5, `1 MiB per patch at most: ${whole.patches} patches`);
 
   const dflt = await scenario();
@@ -74,7 +94,10 @@ test('5 MB trace: whole with output_limit = 8192, cut at 4 MiB with GitLab Runne
   const r2 = await runRunner(dflt, 1).done;
   assert.equal(r2.code, 0, r2.stderr);
   assert.equal(cut.status, 'success');
-  assert.match(cut.trace.toString(), /Job's log exceeded limit of 4194304 bytes\.\nJob execution will continue but no more output will be collected\./);
+  assert.match(
+    cut.trace.toString(),
+    /Job's log exceeded limit of 4194304 bytes\.\nJob execution will continue but no more output will be collected\./,
+  );
   assert.ok(cut.trace.length < 4194304 + 500, `${cut.trace.length}`);
 });
 
@@ -117,7 +140,12 @@ test('jobs/request answering 429 and 500: the runner backs off (Retry-After hono
 test('the job timeout ends the job: job_execution_timeout, nothing after the script', async () => {
   const s = await scenario();
   scenarios.push(s);
-  const job = s.coordinator.enqueue({ name: 'slow', timeout: 2, script: ['echo begin', 'sleep 20'], afterScript: ['echo after-timeout'] });
+  const job = s.coordinator.enqueue({
+    name: 'slow',
+    timeout: 2,
+    script: ['echo begin', 'sleep 20'],
+    afterScript: ['echo after-timeout'],
+  });
   const r = await runRunner(s, 1).done;
   assert.equal(r.code, 1);
   assert.equal(job.final?.state, 'failed');
@@ -125,7 +153,7 @@ test('the job timeout ends the job: job_execution_timeout, nothing after the scr
   assert.doesNotMatch(job.trace.toString(), /after-timeout/);
 });
 
-test('GitLab\'s copy of the trace is wrong at the final update (412): the whole trace is sent again, then accepted', async () => {
+test("GitLab's copy of the trace is wrong at the final update (412): the whole trace is sent again, then accepted", async () => {
   const s = await scenario();
   scenarios.push(s);
   const c = s.coordinator;
@@ -155,7 +183,8 @@ test('what kiln cannot do fails the job with a reason: external secrets, GitLab 
   const c = s.coordinator;
   const original = c.payloadHook;
   c.payloadHook = (job, p) => {
-    if (job.spec.name === 'vault') p.secrets = { DB_PASSWORD: { vault: { engine: { name: 'kv-v2', path: 'kv' }, path: 'db', field: 'pw' } } };
+    if (job.spec.name === 'vault')
+      p.secrets = { DB_PASSWORD: { vault: { engine: { name: 'kv-v2', path: 'kv' }, path: 'db', field: 'pw' } } };
     if (job.spec.name === 'steps') p.run = '[{"name":"hello","script":"echo hi"}]';
     return original ? original(job, p) : p;
   };
@@ -164,7 +193,10 @@ test('what kiln cannot do fails the job with a reason: external secrets, GitLab 
   const r = await runRunner(s, 2).done;
   assert.equal(r.code, 1);
   assert.equal(vault.final?.state, 'failed');
-  assert.match(vault.trace.toString(), /uses external secrets \(DB_PASSWORD\); kiln cannot resolve Vault or cloud secrets/);
+  assert.match(
+    vault.trace.toString(),
+    /uses external secrets \(DB_PASSWORD\); kiln cannot resolve Vault or cloud secrets/,
+  );
   assert.doesNotMatch(vault.trace.toString(), /pw=/);
   assert.equal(steps.final?.state, 'failed');
   assert.match(steps.trace.toString(), /GitLab Steps \(run:\)/);

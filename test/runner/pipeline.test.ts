@@ -7,22 +7,48 @@ import { unzipSync } from 'fflate';
 import { runRunner, scenario, type Scenario } from './helpers/setup.js';
 
 const scenarios: Scenario[] = [];
-after(async () => { for (const s of scenarios) await s.coordinator.stop(); });
+after(async () => {
+  for (const s of scenarios) await s.coordinator.stop();
+});
 
-test('3 jobs: build → test → deploy with artifacts and dotenv through GitLab; the trace is GitLab\'s, complete', async () => {
+test("3 jobs: build → test → deploy with artifacts and dotenv through GitLab; the trace is GitLab's, complete", async () => {
   const s = await scenario({ 'src/main.c': 'int main(void) { return 0; }\n' });
   scenarios.push(s);
   const c = s.coordinator;
   c.enqueue({
-    name: 'build', stage: 'build',
-    script: ['mkdir -p out', 'cp src/main.c out/app.c', 'chmod 755 out/app.c', 'echo "VERSION=1.2.$CI_JOB_ID" > build.env', 'echo built'],
+    name: 'build',
+    stage: 'build',
+    script: [
+      'mkdir -p out',
+      'cp src/main.c out/app.c',
+      'chmod 755 out/app.c',
+      'echo "VERSION=1.2.$CI_JOB_ID" > build.env',
+      'echo built',
+    ],
     artifacts: [
-      { name: 'app', paths: ['out/'], when: 'on_success', artifact_type: 'archive', artifact_format: 'zip', expire_in: '1 week' },
+      {
+        name: 'app',
+        paths: ['out/'],
+        when: 'on_success',
+        artifact_type: 'archive',
+        artifact_format: 'zip',
+        expire_in: '1 week',
+      },
       { paths: ['build.env'], when: 'on_success', artifact_type: 'dotenv', artifact_format: 'gzip' },
     ],
   });
-  c.enqueue({ name: 'test', stage: 'test', needs: ['build'], script: ['test -x out/app.c', 'cat out/app.c', 'echo "version is $VERSION"'] });
-  c.enqueue({ name: 'deploy', stage: 'deploy', needs: ['build', 'test'], script: ['echo "deploying $VERSION from $CI_COMMIT_SHA"', 'git log --oneline -1'] });
+  c.enqueue({
+    name: 'test',
+    stage: 'test',
+    needs: ['build'],
+    script: ['test -x out/app.c', 'cat out/app.c', 'echo "version is $VERSION"'],
+  });
+  c.enqueue({
+    name: 'deploy',
+    stage: 'deploy',
+    needs: ['build', 'test'],
+    script: ['echo "deploying $VERSION from $CI_COMMIT_SHA"', 'git log --oneline -1'],
+  });
   const r = await runRunner(s, 3).done;
   assert.equal(r.code, 0, r.stderr);
   const [build, tst, deploy] = ['build', 'test', 'deploy'].map((n) => c.job(n));
@@ -31,14 +57,21 @@ test('3 jobs: build → test → deploy with artifacts and dotenv through GitLab
     assert.equal(j.final?.state, 'success');
     assert.equal(j.final?.bytesize, j.trace.length);
   }
-  assert.deepEqual(build.artifacts.map((a) => [a.type, a.format, a.filename, a.expireIn]), [
-    ['archive', 'zip', 'app.zip', '1 week'], ['dotenv', 'gzip', 'dotenv.gz', undefined],
-  ]);
+  assert.deepEqual(
+    build.artifacts.map((a) => [a.type, a.format, a.filename, a.expireIn]),
+    [
+      ['archive', 'zip', 'app.zip', '1 week'],
+      ['dotenv', 'gzip', 'dotenv.gz', undefined],
+    ],
+  );
   assert.deepEqual(Object.keys(unzipSync(build.artifacts[0].data)).sort(), ['out/', 'out/app.c']);
   assert.equal(gunzipSync(build.artifacts[1].data).toString(), `VERSION=1.2.${build.id}\n`);
   assert.match(tst.trace.toString(), /int main\(void\)/);
   assert.match(tst.trace.toString(), new RegExp(`version is 1\\.2\\.${build.id}`));
-  assert.match(deploy.trace.toString(), new RegExp(`deploying 1\\.2\\.${build.id} from ${c.job('deploy').spec.name ? '' : ''}[0-9a-f]{40}`));
+  assert.match(
+    deploy.trace.toString(),
+    new RegExp(`deploying 1\\.2\\.${build.id} from ${c.job('deploy').spec.name ? '' : ''}[0-9a-f]{40}`),
+  );
   assert.match(deploy.trace.toString(), /[0-9a-f]{7} init/);
   // GitLab's sections, and the job token never in clear text (the clone URL carries it).
   assert.match(build.trace.toString(), /section_start:\d+:step_script\r\x1b\[0K/);
@@ -49,14 +82,26 @@ test('a cache saved by one job is restored by the next (same key); policy pull r
   const s = await scenario();
   scenarios.push(s);
   const c = s.coordinator;
-  const cache = [{ key: 'deps-$CI_COMMIT_REF_NAME', paths: ['vendor/'], policy: 'pull-push' as const, when: 'on_success' as const }];
-  c.enqueue({ name: 'first', script: ['test ! -e vendor/lib.txt', 'mkdir -p vendor', 'echo cached-content > vendor/lib.txt'], cache });
+  const cache = [
+    { key: 'deps-$CI_COMMIT_REF_NAME', paths: ['vendor/'], policy: 'pull-push' as const, when: 'on_success' as const },
+  ];
+  c.enqueue({
+    name: 'first',
+    script: ['test ! -e vendor/lib.txt', 'mkdir -p vendor', 'echo cached-content > vendor/lib.txt'],
+    cache,
+  });
   c.enqueue({ name: 'second', needs: ['first'], script: ['cat vendor/lib.txt'], cache });
-  c.enqueue({ name: 'pull-only', needs: ['second'], script: ['cat vendor/lib.txt', 'echo changed > vendor/lib.txt'], cache: [{ ...cache[0], policy: 'pull' }] });
+  c.enqueue({
+    name: 'pull-only',
+    needs: ['second'],
+    script: ['cat vendor/lib.txt', 'echo changed > vendor/lib.txt'],
+    cache: [{ ...cache[0], policy: 'pull' }],
+  });
   c.enqueue({ name: 'third', needs: ['pull-only'], script: ['cat vendor/lib.txt'], cache });
   const r = await runRunner(s, 4).done;
   assert.equal(r.code, 0, r.stderr);
-  for (const n of ['first', 'second', 'pull-only', 'third']) assert.equal(c.job(n).status, 'success', c.job(n).trace.toString());
+  for (const n of ['first', 'second', 'pull-only', 'third'])
+    assert.equal(c.job(n).status, 'success', c.job(n).trace.toString());
   assert.match(c.job('first').trace.toString(), /No cache found for deps-main/);
   assert.match(c.job('first').trace.toString(), /Created cache deps-main/);
   assert.match(c.job('second').trace.toString(), /Successfully extracted cache/);
@@ -101,14 +146,19 @@ test('masked and file variables: values masked in the trace (even split across w
   assert.match(trace, /pat glpat-\[MASKED\] end/);
 });
 
-test('GIT_STRATEGY: none keeps the slot\'s previous files, fetch reuses the checkout and cleans, clone starts empty', async () => {
+test("GIT_STRATEGY: none keeps the slot's previous files, fetch reuses the checkout and cleans, clone starts empty", async () => {
   const s = await scenario();
   scenarios.push(s);
   const c = s.coordinator;
   const v = (value: string) => [{ key: 'GIT_STRATEGY', value, public: true }];
   c.enqueue({ name: 'a', script: ['echo junk > junk.txt'] });
   c.enqueue({ name: 'b', needs: ['a'], variables: v('none'), script: ['test -f junk.txt', 'test -f README.md'] });
-  c.enqueue({ name: 'c', needs: ['b'], variables: v('fetch'), script: ['test ! -e junk.txt', 'test -f README.md', 'echo again > junk.txt'] });
+  c.enqueue({
+    name: 'c',
+    needs: ['b'],
+    variables: v('fetch'),
+    script: ['test ! -e junk.txt', 'test -f README.md', 'echo again > junk.txt'],
+  });
   c.enqueue({ name: 'd', needs: ['c'], variables: v('clone'), script: ['test ! -e junk.txt', 'test -f README.md'] });
   c.enqueue({ name: 'e', needs: ['d'], variables: v('bogus'), script: ['echo never'] });
   const r = await runRunner(s, 5).done;
@@ -123,16 +173,23 @@ test('GIT_STRATEGY: none keeps the slot\'s previous files, fetch reuses the chec
 });
 
 test('config.toml environment, pre_get_sources_script, pre_build_script, post_build_script; job variables win', async () => {
-  const s = await scenario({}, {
-    extra: [
-      '  environment = ["FROM_CONFIG=yes", "SHARED=from-config"]',
-      '  pre_get_sources_script = "echo pre-sources in $(pwd)"',
-      '  pre_build_script = "echo pre-build $FROM_CONFIG"',
-      '  post_build_script = "echo post-build $CI_JOB_NAME"',
-    ].join('\n'),
-  });
+  const s = await scenario(
+    {},
+    {
+      extra: [
+        '  environment = ["FROM_CONFIG=yes", "SHARED=from-config"]',
+        '  pre_get_sources_script = "echo pre-sources in $(pwd)"',
+        '  pre_build_script = "echo pre-build $FROM_CONFIG"',
+        '  post_build_script = "echo post-build $CI_JOB_NAME"',
+      ].join('\n'),
+    },
+  );
   scenarios.push(s);
-  const job = s.coordinator.enqueue({ name: 'env', variables: [{ key: 'SHARED', value: 'from-job', public: true }], script: ['echo "shared=$SHARED ci=$CI_SERVER slot=$CI_CONCURRENT_ID"'] });
+  const job = s.coordinator.enqueue({
+    name: 'env',
+    variables: [{ key: 'SHARED', value: 'from-job', public: true }],
+    script: ['echo "shared=$SHARED ci=$CI_SERVER slot=$CI_CONCURRENT_ID"'],
+  });
   const r = await runRunner(s, 1).done;
   assert.equal(r.code, 0, r.stderr);
   const t = job.trace.toString();
@@ -145,7 +202,9 @@ test('a failing script: failed with script_failure and its exit code; on_failure
   const s = await scenario();
   scenarios.push(s);
   const job = s.coordinator.enqueue({
-    name: 'fails', script: ['echo log > build.log', 'exit 3', 'echo not-reached'], afterScript: ['echo "after: $CI_JOB_STATUS"'],
+    name: 'fails',
+    script: ['echo log > build.log', 'exit 3', 'echo not-reached'],
+    afterScript: ['echo "after: $CI_JOB_STATUS"'],
     artifacts: [
       { paths: ['build.log'], when: 'on_failure', artifact_type: 'archive', artifact_format: 'zip' },
       { paths: ['build.log'], when: 'on_success', artifact_type: 'junit', artifact_format: 'gzip' },
@@ -153,8 +212,14 @@ test('a failing script: failed with script_failure and its exit code; on_failure
   });
   const r = await runRunner(s, 1).done;
   assert.equal(r.code, 1);
-  assert.deepEqual([job.final?.state, job.final?.failure_reason, job.final?.exit_code], ['failed', 'script_failure', 3]);
-  assert.deepEqual(job.artifacts.map((a) => a.type), ['archive']);
+  assert.deepEqual(
+    [job.final?.state, job.final?.failure_reason, job.final?.exit_code],
+    ['failed', 'script_failure', 3],
+  );
+  assert.deepEqual(
+    job.artifacts.map((a) => a.type),
+    ['archive'],
+  );
   assert.match(job.trace.toString(), /after: failed/);
   assert.doesNotMatch(job.trace.toString(), /not-reached/);
   assert.match(job.trace.toString(), /ERROR: Job failed: exit code 3/);

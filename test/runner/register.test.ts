@@ -16,7 +16,19 @@ test('register with a glrt- token, list, verify, unregister', async () => {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(s.dir, 'fresh'));
   writeFileSync(file, '# my settings\nmasked = ["NUGET_TOKEN"]\n', { mode: 0o644 });
-  const reg = await kiln(['runner', 'register', '-c', file, '--url', s.coordinator.url, '--token', RUNNER_TOKEN, '--name', 'build-01', '--json']).done;
+  const reg = await kiln([
+    'runner',
+    'register',
+    '-c',
+    file,
+    '--url',
+    s.coordinator.url,
+    '--token',
+    RUNNER_TOKEN,
+    '--name',
+    'build-01',
+    '--json',
+  ]).done;
   assert.equal(reg.code, 0, reg.stderr);
   assert.doesNotMatch(reg.stdout + reg.stderr, /kilnTestToken/);
   const text = readFileSync(file, 'utf8');
@@ -28,7 +40,10 @@ test('register with a glrt- token, list, verify, unregister', async () => {
 
   const list = await kiln(['runner', 'list', '-c', file, '--json']).done;
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual(JSON.parse(list.stdout).runners.map((r: { name: string; token: string }) => [r.name, r.token]), [['build-01', 'glrt-[MASKED]']]);
+  assert.deepEqual(
+    JSON.parse(list.stdout).runners.map((r: { name: string; token: string }) => [r.name, r.token]),
+    [['build-01', 'glrt-[MASKED]']],
+  );
 
   const ok = await kiln(['runner', 'verify', '-c', file]).done;
   assert.equal(ok.code, 0, ok.stderr);
@@ -52,8 +67,24 @@ test('register with a glrt- token, list, verify, unregister', async () => {
 
 test('legacy registration token: POST /runners gives the token that is stored; unregister deletes it', async () => {
   const file = join(s.dir, 'legacy.toml');
-  const reg = await kiln(['runner', 'register', '-c', file, '--url', s.coordinator.url, '--token', s.coordinator.registrationToken,
-    '--name', 'old-style', '--tag-list', 'docker-uos', '--executor', 'docker', '--docker-image', 'debian:bullseye']).done;
+  const reg = await kiln([
+    'runner',
+    'register',
+    '-c',
+    file,
+    '--url',
+    s.coordinator.url,
+    '--token',
+    s.coordinator.registrationToken,
+    '--name',
+    'old-style',
+    '--tag-list',
+    'docker-uos',
+    '--executor',
+    'docker',
+    '--docker-image',
+    'debian:bullseye',
+  ]).done;
   assert.equal(reg.code, 0, reg.stderr);
   const text = readFileSync(file, 'utf8');
   const token = /token = "(legacy-[0-9a-f]+)"/.exec(text)?.[1];

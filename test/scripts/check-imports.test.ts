@@ -7,7 +7,8 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const check = (dir?: string) => spawnSync(process.execPath, ['scripts/check-imports.mjs', ...(dir ? [dir] : [])], { encoding: 'utf8' });
+const check = (dir?: string) =>
+  spawnSync(process.execPath, ['scripts/check-imports.mjs', ...(dir ? [dir] : [])], { encoding: 'utf8' });
 
 async function project(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-imports-'));

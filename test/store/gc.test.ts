@@ -19,8 +19,12 @@ async function saved(store: Store, root: string, name: string, content: Record<s
   return saveTree(store, dir, Object.keys(content));
 }
 
-const entry = (kind: 'cache' | 'artifacts', key: string, files: FileRecord[], meta?: Record<string, unknown>): Manifest =>
-  ({ version: 2, kind, key, createdAt: new Date().toISOString(), files, meta });
+const entry = (
+  kind: 'cache' | 'artifacts',
+  key: string,
+  files: FileRecord[],
+  meta?: Record<string, unknown>,
+): Manifest => ({ version: 2, kind, key, createdAt: new Date().toISOString(), files, meta });
 
 test('gc removes unreferenced packs and expired artifacts, keeps everything entries refer to', async () => {
   const root = await mkdtemp(join(tmpdir(), 'kiln-gc-'));
@@ -32,9 +36,13 @@ test('gc removes unreferenced packs and expired artifacts, keeps everything entr
   const b = await saved(store, root, 'b', { 'y/1': 'kept' });
   await store.writeEntry(entry('cache', 'b', b));
   const old = await saved(store, root, 'old', { 'out/bin': 'expired artifact' });
-  await store.writeEntry(entry('artifacts', 'pipeline/1/build', old, { expireAt: new Date(Date.now() - 1000).toISOString() }));
+  await store.writeEntry(
+    entry('artifacts', 'pipeline/1/build', old, { expireAt: new Date(Date.now() - 1000).toISOString() }),
+  );
   const fresh = await saved(store, root, 'fresh', { 'out/bin': 'live artifact' });
-  await store.writeEntry(entry('artifacts', 'pipeline/2/build', fresh, { expireAt: new Date(Date.now() + 86400_000).toISOString() }));
+  await store.writeEntry(
+    entry('artifacts', 'pipeline/2/build', fresh, { expireAt: new Date(Date.now() + 86400_000).toISOString() }),
+  );
 
   const young = await collectGarbage(store, { dryRun: true });
   assert.equal(young.packs, 0, 'packs younger than the grace period are spared');
@@ -50,7 +58,11 @@ test('gc removes unreferenced packs and expired artifacts, keeps everything entr
   assert.equal(existsSync(store.packPath(a1[0].pack!)), false);
   assert.equal(existsSync(store.packPath(old[0].pack!)), false);
   assert.equal(await store.readEntry('artifacts', 'pipeline/1/build'), null);
-  for (const [key, kind, text] of [['a', 'cache', 'second'], ['b', 'cache', 'kept'], ['pipeline/2/build', 'artifacts', 'live artifact']] as const) {
+  for (const [key, kind, text] of [
+    ['a', 'cache', 'second'],
+    ['b', 'cache', 'kept'],
+    ['pipeline/2/build', 'artifacts', 'live artifact'],
+  ] as const) {
     const out = join(root, `out-${kind}-${key.replace(/\//g, '_')}`);
     const e = (await store.readEntry(kind, key))!;
     await restoreTree(store, e.files, out);
@@ -84,12 +96,14 @@ test('gc drops parked trees of contents no cache entry has any more', async () =
 });
 
 test('kiln store gc on a project reports what it removed', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': 'j:\n  cache: { key: k, paths: [c/] }\n  script: [mkdir -p c, date +%N > c/now]\n' });
+  const dir = await makeProject({
+    '.gitlab-ci.yml': 'j:\n  cache: { key: k, paths: [c/] }\n  script: [mkdir -p c, date +%N > c/now]\n',
+  });
   for (let i = 0; i < 2; i++) assert.equal((await runKiln(['run', '--dir', dir, '--json'])).code, 0);
   const r = await runKiln(['store', 'gc', '--dir', dir, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { store: string; packs: number };
   assert.equal(out.store, join(dir, '.kiln/store'));
-  assert.equal(out.packs, 0, 'the first run\'s pack is unused but still within the grace period');
+  assert.equal(out.packs, 0, "the first run's pack is unused but still within the grace period");
   assert.ok((await readdir(join(dir, '.kiln/store/packs'))).length > 0);
 });

@@ -9,7 +9,9 @@ import { Store, type FileRecord } from '../../src/store/store.js';
 import { restoreTree, saveTree, type KnownFile } from '../../src/store/tree.js';
 import { StoreDamagedError } from '../../src/store/errors.js';
 
-async function project(files: Record<string, Buffer | string>): Promise<{ root: string; src: string; store: Store; paths: string[] }> {
+async function project(
+  files: Record<string, Buffer | string>,
+): Promise<{ root: string; src: string; store: Store; paths: string[] }> {
   const root = await mkdtemp(join(tmpdir(), 'kiln-pack-'));
   const src = join(root, 'src');
   for (const [p, data] of Object.entries(files)) {
@@ -29,7 +31,11 @@ async function packFiles(store: Store): Promise<string[]> {
 
 test('large files become blobs, small ones share a pack; both restore byte for byte', async () => {
   const big = randomBytes(3 * 1024 * 1024 + 17);
-  const { root, src, store, paths } = await project({ 'a/small-1': 'one', 'a/small-2': randomBytes(70_000), 'big.bin': big });
+  const { root, src, store, paths } = await project({
+    'a/small-1': 'one',
+    'a/small-2': randomBytes(70_000),
+    'big.bin': big,
+  });
   const recs = await saveTree(store, src, paths);
   assert.ok(recs[0].pack && recs[0].pack === recs[1].pack, 'small files in one pack');
   assert.equal(recs[2].pack, undefined, 'the large file is a blob');
@@ -53,8 +59,16 @@ test('a damaged pack is refused and leaves nothing restored behind', async () =>
   await fh.write(Buffer.from('X'), 0, 1, victim.offset! + 3);
   await fh.close();
   const out = join(root, 'out');
-  await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /does not match its hash/.test(e.message) && e.message.includes(victim.path));
-  assert.equal(existsSync(join(out, 'd')), false, 'files restored before the damage was found are removed again, and the directories made for them');
+  await assert.rejects(
+    restoreTree(store, recs, out),
+    (e: Error) =>
+      e instanceof StoreDamagedError && /does not match its hash/.test(e.message) && e.message.includes(victim.path),
+  );
+  assert.equal(
+    existsSync(join(out, 'd')),
+    false,
+    'files restored before the damage was found are removed again, and the directories made for them',
+  );
   // A directory that was there before the restore stays, with what the job had put in it.
   await mkdir(join(out, 'd'), { recursive: true });
   await writeFile(join(out, 'd/mine'), 'job file');
@@ -62,9 +76,15 @@ test('a damaged pack is refused and leaves nothing restored behind', async () =>
   assert.deepEqual(await readdir(join(out, 'd')), ['mine']);
   // A pack cut short (e.g. by a power loss before writeback) is refused too.
   await truncate(packPath, 100);
-  await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /cut short/.test(e.message));
+  await assert.rejects(
+    restoreTree(store, recs, out),
+    (e: Error) => e instanceof StoreDamagedError && /cut short/.test(e.message),
+  );
   await rm(packPath);
-  await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /missing pack/.test(e.message));
+  await assert.rejects(
+    restoreTree(store, recs, out),
+    (e: Error) => e instanceof StoreDamagedError && /missing pack/.test(e.message),
+  );
 });
 
 test('a tree of empty files only is saved (an empty pack) and restored', async () => {
@@ -80,7 +100,7 @@ test('a tree of empty files only is saved (an empty pack) and restored', async (
 
 test('a damaged blob is refused while it is copied out, and nothing of it stays', async () => {
   const big = randomBytes(2 * 1024 * 1024 + 5);
-  const { root, src, store, paths } = await project({ 'small': 'ok', 'sub/big.bin': big });
+  const { root, src, store, paths } = await project({ small: 'ok', 'sub/big.bin': big });
   const recs = await saveTree(store, src, paths);
   const blob = store.blobPath(recs[1].sha256!);
   // One flipped byte, size and mtime kept (what a bad disk or a stray write does).
@@ -90,14 +110,21 @@ test('a damaged blob is refused while it is copied out, and nothing of it stays'
   await fh.close();
   await utimes(blob, before.atime, before.mtime);
   const out = join(root, 'out');
-  await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /does not match its hash/.test(e.message) && e.message.includes('sub/big.bin'));
+  await assert.rejects(
+    restoreTree(store, recs, out),
+    (e: Error) =>
+      e instanceof StoreDamagedError && /does not match its hash/.test(e.message) && e.message.includes('sub/big.bin'),
+  );
   assert.equal(existsSync(join(out, 'sub')), false, 'the damaged copy and its directory are gone');
   assert.equal(existsSync(join(out, 'small')), false);
   // A blob cut short is refused the same way.
   await truncate(blob, 1000);
   await assert.rejects(restoreTree(store, recs, out), StoreDamagedError);
   await rm(blob);
-  await assert.rejects(restoreTree(store, recs, out), (e: Error) => e instanceof StoreDamagedError && /missing blob/.test(e.message));
+  await assert.rejects(
+    restoreTree(store, recs, out),
+    (e: Error) => e instanceof StoreDamagedError && /missing blob/.test(e.message),
+  );
 });
 
 test('unchanged restored files are reused without a new pack; a change with a reset mtime is still seen', async () => {
@@ -167,7 +194,11 @@ test('file modes come back exactly, also those the umask would trim', async () =
   } finally {
     process.umask(old);
   }
-  for (const [p, mode] of [['m/group-writable', 0o664], ['m/private', 0o600], ['m/tool', 0o775]] as const) {
+  for (const [p, mode] of [
+    ['m/group-writable', 0o664],
+    ['m/private', 0o600],
+    ['m/tool', 0o775],
+  ] as const) {
     assert.equal((await stat(join(root, 'out', p))).mode & 0o777, mode, p);
   }
 });
@@ -181,6 +212,9 @@ test('restoring through a directory that is a symlink out of the destination is 
   await mkdir(outside, { recursive: true });
   const { symlink } = await import('node:fs/promises');
   await symlink(outside, join(out, 'deps'));
-  await assert.rejects(restoreTree(store, recs, out), /refusing to restore into deps\/: it leads out of .* through a symlink/);
+  await assert.rejects(
+    restoreTree(store, recs, out),
+    /refusing to restore into deps\/: it leads out of .* through a symlink/,
+  );
   assert.deepEqual(await readdir(outside), [], 'nothing written or made outside');
 });

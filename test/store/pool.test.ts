@@ -32,13 +32,19 @@ async function workspace(root: string, name: string): Promise<string> {
 }
 
 /** A workspace with the stored tree restored into it, and the identities to park it with. */
-async function restored(root: string, store: Store, files: FileRecord[], name: string): Promise<{ ws: string; identity: Map<string, string> }> {
+async function restored(
+  root: string,
+  store: Store,
+  files: FileRecord[],
+  name: string,
+): Promise<{ ws: string; identity: Map<string, string> }> {
   const ws = await workspace(root, name);
   const { identity } = await restoreTree(store, files, ws);
   return { ws, identity };
 }
 
-const parkedCount = async (store: Store, files: FileRecord[]) => (await readdir(join(store.root, 'pool', treeIdOf(files))).catch(() => [])).length;
+const parkedCount = async (store: Store, files: FileRecord[]) =>
+  (await readdir(join(store.root, 'pool', treeIdOf(files))).catch(() => [])).length;
 
 test('a parked tree moves into the next workspace with its content and nothing else', async () => {
   const { root, store, files } = await setup();

@@ -26,7 +26,11 @@ test('save and restore a tree: content, modes, symlinks, empty dirs, dedupe by c
   await store.writeEntry({ version: 1, kind: 'cache', key: 'k1', createdAt: 'now', files });
   const packs = (await readdir(join(root, 'store/packs'), { recursive: true })).filter((p) => p.endsWith('.pack'));
   assert.equal(packs.length, 1, 'small files go into one pack');
-  assert.equal((await stat(join(root, 'store/packs', packs[0]))).size, 'same'.length + '#!/bin/sh\n'.length, 'equal contents stored once');
+  assert.equal(
+    (await stat(join(root, 'store/packs', packs[0]))).size,
+    'same'.length + '#!/bin/sh\n'.length,
+    'equal contents stored once',
+  );
   const entry = await store.readEntry('cache', 'k1');
   const dest = join(root, 'dest');
   await restoreTree(store, entry!.files, dest);
@@ -48,12 +52,18 @@ test('missing entry is null; corrupt entry and missing blob are StoreErrors', as
   assert.equal(await store.readEntry('cache', 'nope'), null);
   await mkdir(join(root, 'entries/cache'), { recursive: true });
   await writeFile(store.entryPath('cache', 'bad'), '{"version":1,"files":[');
-  await assert.rejects(store.readEntry('cache', 'bad'), (e: Error) => e instanceof StoreError && /unreadable cache entry "bad"/.test(e.message));
+  await assert.rejects(
+    store.readEntry('cache', 'bad'),
+    (e: Error) => e instanceof StoreError && /unreadable cache entry "bad"/.test(e.message),
+  );
   await assert.rejects(
     restoreTree(store, [{ path: 'f', sha256: 'ab'.repeat(32), size: 1, mode: 0o644 }], join(root, 'out')),
     (e: Error) => e instanceof StoreError && /missing blob/.test(e.message),
   );
-  await assert.rejects(restoreTree(store, [{ path: '../evil', sha256: 'ab'.repeat(32) }], join(root, 'out')), /outside its directory/);
+  await assert.rejects(
+    restoreTree(store, [{ path: '../evil', sha256: 'ab'.repeat(32) }], join(root, 'out')),
+    /outside its directory/,
+  );
 });
 
 test('concurrent writers of one key leave one complete entry', async () => {
@@ -63,7 +73,11 @@ test('concurrent writers of one key leave one complete entry', async () => {
     const dir = join(root, `w${i}`);
     await mkdir(dir, { recursive: true });
     for (let f = 0; f < 20; f++) await writeFile(join(dir, `f${f}`), `writer ${i} file ${f}`);
-    const files = await saveTree(store, dir, Array.from({ length: 20 }, (_, f) => `f${f}`));
+    const files = await saveTree(
+      store,
+      dir,
+      Array.from({ length: 20 }, (_, f) => `f${f}`),
+    );
     await store.writeEntry({ version: 1, kind: 'cache', key: 'shared', createdAt: String(i), files });
   });
   await Promise.all(writers);

@@ -8,8 +8,16 @@ import { lineLocator, scanJson } from '../../src/util/json-scan.js';
 import { readVariablesFile } from '../../src/cli/variables-file.js';
 import { ConfigError } from '../../src/errors.js';
 
-const valid = ['{}', '[]', '{"a": 1}', ' {"a": [1, -2.5e+3, true, false, null, {"b": "c\\n\\u00e9"}]} ', '"x"', '0',
-  '{"k\\"ey": {"nested": [[[]]]}}', '[{}, [], ""]'];
+const valid = [
+  '{}',
+  '[]',
+  '{"a": 1}',
+  ' {"a": [1, -2.5e+3, true, false, null, {"b": "c\\n\\u00e9"}]} ',
+  '"x"',
+  '0',
+  '{"k\\"ey": {"nested": [[[]]]}}',
+  '[{}, [], ""]',
+];
 
 test('valid JSON scans without an error', () => {
   for (const t of valid) assert.equal(scanJson(t).errorAt, undefined, t);
@@ -26,8 +34,20 @@ test('every strict prefix of valid JSON ends too early: the error is at the end'
 });
 
 test('where V8 gives a position, the scan finds the same one', () => {
-  const bad = ['{"a": "b",}', '{"a": "b"', '{"a": "b\n"}', '{"a" "b"}', '{"a": 1} x', '{"a": -}', '{"a": "\\q"}',
-    '{"a": "\\u12"}', "{'a': 1}", '{"a": 1e}', '{"a": 1 "b": 2}', '{"a": [1}'];
+  const bad = [
+    '{"a": "b",}',
+    '{"a": "b"',
+    '{"a": "b\n"}',
+    '{"a" "b"}',
+    '{"a": 1} x',
+    '{"a": -}',
+    '{"a": "\\q"}',
+    '{"a": "\\u12"}',
+    "{'a': 1}",
+    '{"a": 1e}',
+    '{"a": 1 "b": 2}',
+    '{"a": [1}',
+  ];
   for (const t of bad) {
     let message = '';
     try {
@@ -70,8 +90,11 @@ test('a 60 KB variables file cut after ":" is located with one parse, not one pe
     return parse(...args);
   }) as typeof JSON.parse;
   try {
-    await assert.rejects(readVariablesFile(file), (e: unknown) =>
-      e instanceof ConfigError && e.message.startsWith(`${file}:2002:10: invalid JSON: Unexpected end of JSON input`));
+    await assert.rejects(
+      readVariablesFile(file),
+      (e: unknown) =>
+        e instanceof ConfigError && e.message.startsWith(`${file}:2002:10: invalid JSON: Unexpected end of JSON input`),
+    );
   } finally {
     JSON.parse = parse;
   }

@@ -48,11 +48,14 @@ test('resolveVariables: nested references resolve whatever the order', () => {
 test('resolveVariables: base values are visible and defs override them', () => {
   const base = { CI_PROJECT_DIR: '/builds/g/p', GOPATH: '/old' };
   const defs: Variables = { GOPATH: def('$CI_PROJECT_DIR/.go'), GOCACHE: def('$GOPATH/cache') };
-  assert.deepEqual({ ...resolveVariables(defs, base) }, {
-    CI_PROJECT_DIR: '/builds/g/p',
-    GOPATH: '/builds/g/p/.go',
-    GOCACHE: '/builds/g/p/.go/cache',
-  });
+  assert.deepEqual(
+    { ...resolveVariables(defs, base) },
+    {
+      CI_PROJECT_DIR: '/builds/g/p',
+      GOPATH: '/builds/g/p/.go',
+      GOCACHE: '/builds/g/p/.go/cache',
+    },
+  );
 });
 
 test('resolveVariables: a variable referring to itself sees the base value', () => {
@@ -96,7 +99,16 @@ test('referencedNames lists each referenced name once, ignoring $$', () => {
 
 test('expandExisting keeps unknown references as written (rules:exists / changes paths)', async () => {
   const { expandExisting } = await import('../../src/pipeline/variables/expand.js');
-  assert.equal(expandExisting('images/$SERVICE/Dockerfile', (n) => (n === 'SERVICE' ? 'api' : undefined)), 'images/api/Dockerfile');
-  assert.equal(expandExisting('$UNKNOWN/${ALSO}/x', () => undefined), '$UNKNOWN/${ALSO}/x');
-  assert.equal(expandExisting('a$$b', () => undefined), 'a$b');
+  assert.equal(
+    expandExisting('images/$SERVICE/Dockerfile', (n) => (n === 'SERVICE' ? 'api' : undefined)),
+    'images/api/Dockerfile',
+  );
+  assert.equal(
+    expandExisting('$UNKNOWN/${ALSO}/x', () => undefined),
+    '$UNKNOWN/${ALSO}/x',
+  );
+  assert.equal(
+    expandExisting('a$$b', () => undefined),
+    'a$b',
+  );
 });

@@ -18,12 +18,32 @@ test('removeTree opens up directories without permissions (non-root)', (t) => {
   const dir = join(base, 'job');
   mkdirSync(join(dir, 'a', 'locked', 'deeper'), { recursive: true });
   writeFileSync(join(dir, 'a', 'locked', 'deeper', 'f'), 'x');
-  for (const p of [dir, join(dir, 'a'), join(dir, 'a', 'locked'), join(dir, 'a', 'locked', 'deeper'), join(dir, 'a', 'locked', 'deeper', 'f')]) chownSync(p, 65534, 65534);
+  for (const p of [
+    dir,
+    join(dir, 'a'),
+    join(dir, 'a', 'locked'),
+    join(dir, 'a', 'locked', 'deeper'),
+    join(dir, 'a', 'locked', 'deeper', 'f'),
+  ])
+    chownSync(p, 65534, 65534);
   chmodSync(join(dir, 'a', 'locked', 'deeper'), 0o000);
   chmodSync(join(dir, 'a', 'locked'), 0o000);
   const mod = resolve('src/workspace/remove.ts');
-  const r = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e',
-    `const { removeTree } = await import(${JSON.stringify(mod)}); await removeTree(${JSON.stringify(dir)});`], { encoding: 'utf8', cwd: process.cwd(), env: { ...process.env, TMPDIR: base } });
+  const r = spawnSync(
+    '/usr/bin/setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { removeTree } = await import(${JSON.stringify(mod)}); await removeTree(${JSON.stringify(dir)});`,
+    ],
+    { encoding: 'utf8', cwd: process.cwd(), env: { ...process.env, TMPDIR: base } },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(existsSync(dir), false);
 });

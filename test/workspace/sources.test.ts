@@ -92,12 +92,15 @@ not-lib:
 });
 
 test('submodules never initialized here are cloned from their .gitmodules URL at the commit the project records', async () => {
-  const { root, app } = await world(`
+  const { root, app } = await world(
+    `
 build:
   variables: { GIT_SUBMODULE_STRATEGY: recursive }
   script:
     - cat vendor/lib/lib.c vendor/lib/deps/inner/inner.txt third/zlib/zlib.h
-`, { init: false });
+`,
+    { init: false },
+  );
   // A newer commit upstream must not be what the job gets.
   await writeFile(join(root, 'lib', 'lib.c'), 'int lib(void) { return 2; }\n');
   gitIn(join(root, 'lib'), 'commit', '-qam', 'v2');
@@ -111,13 +114,16 @@ build:
 });
 
 test('a submodule that cannot be had fails only the jobs that ask for it, naming it', async () => {
-  const { root, app } = await world(`
+  const { root, app } = await world(
+    `
 plain:
   script: [echo ok]
 needs-subs:
   variables: { GIT_SUBMODULE_STRATEGY: normal }
   script: [echo "must not run"]
-`, { init: false });
+`,
+    { init: false },
+  );
   await import('node:fs/promises').then((fs) => fs.rm(join(root, 'zlib'), { recursive: true, force: true }));
   const r = await runKiln(['run', '--json'], { cwd: app });
   const s = parseSummary(r.stdout);
@@ -145,7 +151,10 @@ show:
   const worktree = parseSummary((await runKiln(['run', '--json'], { cwd: app })).stdout);
   const wLog = await readLog(worktree, 'show');
   assert.match(wLog, /return 3;/);
-  assert.match(wLog, /WARNING: submodule vendor\/lib: the checkout on disk is at [0-9a-f]{8}, the project records [0-9a-f]{8}/);
+  assert.match(
+    wLog,
+    /WARNING: submodule vendor\/lib: the checkout on disk is at [0-9a-f]{8}, the project records [0-9a-f]{8}/,
+  );
 });
 
 test('GIT_DEPTH and GIT_SUBMODULE_DEPTH cut history like a shallow clone; GIT_STRATEGY none and GIT_CHECKOUT false', async () => {

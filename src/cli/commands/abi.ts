@@ -14,20 +14,29 @@ async function loadDb(opts: DbOptions) {
   const loaded = loadConfig({ projectDir: opts.dir ?? process.cwd() });
   for (const [name, row] of Object.entries(loaded.config.abiTargets)) {
     const origin = loaded.origins[`abi.targets.${name}`];
-    const where = origin?.file ? `${origin.file}${origin.position ? `:${origin.position.line}:${origin.position.col}` : ''}` : 'kiln.toml';
+    const where = origin?.file
+      ? `${origin.file}${origin.position ? `:${origin.position.line}:${origin.position.col}` : ''}`
+      : 'kiln.toml';
     db = withUserTargets(db, { [name]: row }, where);
   }
   return db;
 }
 
 function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function register(program: Command): void {
   const abi = program.command('abi').description('check that native binaries run on target distributions');
 
-  abi.command('check')
+  abi
+    .command('check')
     .description('check ELF files (directories are walked) against one or more targets; exit 1 if any fails')
     .argument('<paths...>', 'files or directories')
     .option('-t, --target <name>', 'target distribution or policy (repeatable, or comma-separated)', collect, [])
@@ -35,18 +44,22 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'project directory whose kiln.toml adds [abi.targets]')
     .option('--json', 'print JSON')
     .action(async (paths: string[], opts: { target: string[]; allowLib: string[]; dir?: string; json?: boolean }) => {
-      if (opts.target.length === 0) throw new UsageError('abi check: give at least one --target (see `kiln abi targets`)');
+      if (opts.target.length === 0)
+        throw new UsageError('abi check: give at least one --target (see `kiln abi targets`)');
       const db = await loadDb(opts);
       const { resolveTargets } = await import('../../abi/targets.js');
       const { checkPaths } = await import('../../abi/check.js');
       const { checkToJson, formatCheck } = await import('../../abi/format.js');
       const targets = resolveTargets(db, opts.target);
       const result = checkPaths(paths, targets, db, { allowLibs: opts.allowLib });
-      process.stdout.write(opts.json ? `${JSON.stringify(checkToJson(result), null, 2)}\n` : `${formatCheck(result)}\n`);
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(checkToJson(result), null, 2)}\n` : `${formatCheck(result)}\n`,
+      );
       if (!result.ok) process.exitCode = 1;
     });
 
-  abi.command('show')
+  abi
+    .command('show')
     .description('print what kiln reads from one ELF file (like readelf -d -V, plus verdict inputs)')
     .argument('<file>', 'ELF file')
     .option('--json', 'print JSON')
@@ -58,7 +71,8 @@ export function register(program: Command): void {
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatShow(report)}\n`);
     });
 
-  abi.command('targets')
+  abi
+    .command('targets')
     .description('list the known targets (built-in database plus [abi.targets] from kiln.toml)')
     .option('--dir <dir>', 'project directory whose kiln.toml adds [abi.targets]')
     .option('--json', 'print JSON')

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 
 export function register(program: Command): void {
-  program.command('config')
+  program
+    .command('config')
     .description('print the effective kiln.toml settings and where each value came from')
     .option('-C, --dir <dir>', 'project directory', '.')
     .option('--user-config-dir <dir>', 'directory of the user kiln.toml (default $XDG_CONFIG_HOME/kiln)')
@@ -16,7 +17,9 @@ export function register(program: Command): void {
       const keys = Object.keys(loaded.origins).sort();
       if (opts.json) {
         const settings = keys.map((key) => ({ key, value: settingValue(loaded.config, key), ...loaded.origins[key] }));
-        process.stdout.write(JSON.stringify({ files: loaded.files, settings, ignored: loaded.ignored }, null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify({ files: loaded.files, settings, ignored: loaded.ignored }, null, 2) + '\n',
+        );
         return;
       }
       const warning = ignoredWarning(loaded.ignored);
@@ -24,8 +27,10 @@ export function register(program: Command): void {
       const lines = [`config files: ${loaded.files.length ? loaded.files.join(', ') : '(none; built-in defaults)'}`];
       for (const key of keys) {
         const o = loaded.origins[key];
-        const where = o.position ? `${o.position.file}:${o.position.line}` : o.file ?? o.source;
-        lines.push(`${key} = ${JSON.stringify(settingValue(loaded.config, key))}    # ${o.source}${o.source === 'default' || o.source === 'cli' ? '' : ` (${where})`}`);
+        const where = o.position ? `${o.position.file}:${o.position.line}` : (o.file ?? o.source);
+        lines.push(
+          `${key} = ${JSON.stringify(settingValue(loaded.config, key))}    # ${o.source}${o.source === 'default' || o.source === 'cli' ? '' : ` (${where})`}`,
+        );
       }
       process.stdout.write(lines.join('\n') + '\n');
     });

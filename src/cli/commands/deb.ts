@@ -5,7 +5,8 @@ import { collect } from '../collect.js';
 export function register(program: Command): void {
   const deb = program.command('deb').description('build and inspect .deb packages');
 
-  deb.command('build')
+  deb
+    .command('build')
     .description('build a reproducible .deb from a directory tree (mtimes from SOURCE_DATE_EPOCH)')
     .requiredOption('--root <dir>', 'directory whose contents become the installed files')
     .option('--control <file>', 'control file (else DIR/DEBIAN/control, else the flags below)')
@@ -35,7 +36,8 @@ export function register(program: Command): void {
       } else process.stdout.write(`${r.path} (${r.size} bytes)\n`);
     });
 
-  deb.command('show')
+  deb
+    .command('show')
     .description('print the control fields and contents of a .deb')
     .argument('<file>', '.deb file')
     .option('--json', 'print as JSON')
@@ -50,7 +52,9 @@ export function register(program: Command): void {
       for (const [k, v] of Object.entries(r.fields)) lines.push(`${k}: ${v}`);
       lines.push('', 'Contents:');
       for (const c of r.contents) {
-        lines.push(`${c.mode} ${c.owner} ${String(c.size).padStart(10)} ${c.path}${c.linkname ? ` -> ${c.linkname}` : ''}`);
+        lines.push(
+          `${c.mode} ${c.owner} ${String(c.size).padStart(10)} ${c.path}${c.linkname ? ` -> ${c.linkname}` : ''}`,
+        );
       }
       process.stdout.write(lines.join('\n') + '\n');
     });

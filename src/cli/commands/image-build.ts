@@ -12,12 +12,13 @@ interface BuildFlags {
 }
 
 export function registerBuild(image: Command): void {
-  image.command('build')
+  image
+    .command('build')
     .description('build the [images.<name>] images of kiln.toml with BuildKit (skipped when the content is unchanged)')
     .argument('[names...]', 'image names (tables of [images]); default all')
     .option('-C, --dir <dir>', 'project directory (its kiln.toml is read)', '.')
     .option('--platform <platform>', 'only this platform, e.g. linux/arm64 (repeatable)', collect)
-    .option('--force', 'build even when the content tag exists (BuildKit\'s layer cache still applies)')
+    .option('--force', "build even when the content tag exists (BuildKit's layer cache still applies)")
     .option('-q, --quiet', 'print only the tags')
     .option('--json', 'print the results as JSON')
     .action(async (names: string[], flags: BuildFlags) => {
@@ -28,11 +29,17 @@ export function registerBuild(image: Command): void {
       const { config, files } = loadConfig({ projectDir: resolve(flags.dir) });
       const declared = Object.values(config.images);
       if (declared.length === 0) {
-        throw new ImageBuildError(`no [images.<name>] tables in ${files.length ? files.join(', ') : `${resolve(flags.dir)}/kiln.toml (not found)`}`, 'E_IMAGE_CONFIG');
+        throw new ImageBuildError(
+          `no [images.<name>] tables in ${files.length ? files.join(', ') : `${resolve(flags.dir)}/kiln.toml (not found)`}`,
+          'E_IMAGE_CONFIG',
+        );
       }
       const unknown = names.filter((n) => !config.images[n]);
       if (unknown.length) {
-        throw new ImageBuildError(`unknown image ${unknown.map((n) => `"${n}"`).join(', ')} (kiln.toml declares ${declared.map((d) => d.name).join(', ')})`, 'E_IMAGE_CONFIG');
+        throw new ImageBuildError(
+          `unknown image ${unknown.map((n) => `"${n}"`).join(', ')} (kiln.toml declares ${declared.map((d) => d.name).join(', ')})`,
+          'E_IMAGE_CONFIG',
+        );
       }
       const docker = await connectDocker();
       const quiet = flags.quiet || flags.json;
@@ -46,8 +53,11 @@ export function registerBuild(image: Command): void {
           });
           results.push(r);
           if (!flags.json) {
-            process.stdout.write(flags.quiet ? `${r.tag}\n`
-              : `${r.image} ${platform}: ${r.tag} ${r.built ? `built in ${r.seconds.toFixed(1)}s (${r.steps.executed} steps run, ${r.steps.cached} cached)` : 'unchanged'}\n`);
+            process.stdout.write(
+              flags.quiet
+                ? `${r.tag}\n`
+                : `${r.image} ${platform}: ${r.tag} ${r.built ? `built in ${r.seconds.toFixed(1)}s (${r.steps.executed} steps run, ${r.steps.cached} cached)` : 'unchanged'}\n`,
+            );
           }
         }
       }

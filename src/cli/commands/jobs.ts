@@ -9,9 +9,9 @@ interface JobsFlags extends PipelineFlags {
 }
 
 export function register(program: Command): void {
-  addPipelineFlags(program
-    .command('jobs')
-    .description('list the jobs the pipeline creates for a ref and pipeline source'))
+  addPipelineFlags(
+    program.command('jobs').description('list the jobs the pipeline creates for a ref and pipeline source'),
+  )
     .option('--all', 'also list jobs that are not created, with the reason')
     .option('--json', 'machine-readable output')
     .action(async (flags: JobsFlags) => {
@@ -19,7 +19,8 @@ export function register(program: Command): void {
       const { pipelineOptions } = await import('../pipeline-input.js');
       const { formatJobsJson, formatJobsText } = await import('../../pipeline/format.js');
       const pipeline = await loadPipeline(await pipelineOptions(flags));
-      const out = flags.json ? `${JSON.stringify(formatJobsJson(pipeline, !!flags.all), null, 2)}\n`
+      const out = flags.json
+        ? `${JSON.stringify(formatJobsJson(pipeline, !!flags.all), null, 2)}\n`
         : formatJobsText(pipeline, !!flags.all);
       process.stdout.write(out);
     });

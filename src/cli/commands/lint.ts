@@ -7,9 +7,9 @@ interface LintFlags extends PipelineFlags {
 }
 
 export function register(program: Command): void {
-  addPipelineFlags(program
-    .command('lint')
-    .description('check .gitlab-ci.yml and print every error (exit 1 when there is one)'))
+  addPipelineFlags(
+    program.command('lint').description('check .gitlab-ci.yml and print every error (exit 1 when there is one)'),
+  )
     .option('--json', 'machine-readable output')
     .action(async (flags: LintFlags) => {
       const { loadCollecting } = await import('../../pipeline/load.js');
@@ -18,11 +18,27 @@ export function register(program: Command): void {
       const options = await pipelineOptions(flags);
       const loaded = await loadCollecting(options);
       // Child pipelines' files (trigger:include) are checked too, in a child pipeline's context.
-      const errors = loaded.pipeline ? [...loaded.errors, ...await lintChildren(loaded.pipeline, options.vendorDir)] : loaded.errors;
+      const errors = loaded.pipeline
+        ? [...loaded.errors, ...(await lintChildren(loaded.pipeline, options.vendorDir))]
+        : loaded.errors;
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ valid: errors.length === 0, errors: errors.map((e) => ({
-          file: e.position?.file, line: e.position?.line, col: e.position?.col, path: e.keyPath.join(':'),
-          detail: e.detail, message: e.message })) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              valid: errors.length === 0,
+              errors: errors.map((e) => ({
+                file: e.position?.file,
+                line: e.position?.line,
+                col: e.position?.col,
+                path: e.keyPath.join(':'),
+                detail: e.detail,
+                message: e.message,
+              })),
+            },
+            null,
+            2,
+          )}\n`,
+        );
       } else if (errors.length === 0) {
         process.stdout.write(`${flags.file ?? '.gitlab-ci.yml'}: valid\n`);
       } else {

@@ -12,12 +12,22 @@ export function addPipelineFlags(command: Command, o: { dirDefault?: string } = 
     .option('-C, --dir <dir>', 'project directory (default: current directory)', o.dirDefault)
     .option('--ref <ref>', 'branch or tag the pipeline is for (default: the checked-out one)')
     .option('--tag', 'the ref is a tag')
-    .option('--source <source>', 'CI_PIPELINE_SOURCE: push (default), web, schedule, api, trigger, merge_request_event, ...')
+    .option(
+      '--source <source>',
+      'CI_PIPELINE_SOURCE: push (default), web, schedule, api, trigger, merge_request_event, ...',
+    )
     .option('--default-branch <branch>', 'CI_DEFAULT_BRANCH (default: from git)')
     .option('--target-branch <branch>', 'merge request pipelines: the target branch (default: the default branch)')
-    .option('--before-sha <sha>', 'push pipelines: CI_COMMIT_BEFORE_SHA (default: the branch\'s upstream); rules:changes compares with it')
-    .option('--variable <NAME=VALUE>', 'set a CI/CD variable (repeatable; highest precedence; values are expanded)', collect)
+    .option(
+      '--before-sha <sha>',
+      "push pipelines: CI_COMMIT_BEFORE_SHA (default: the branch's upstream); rules:changes compares with it",
+    )
+    .option(
+      '--variable <NAME=VALUE>',
+      'set a CI/CD variable (repeatable; highest precedence; values are expanded)',
+      collect,
+    )
     .option('--variables-file <file>', 'variables from a dotenv or JSON file (repeatable)', collect)
-    .option('--input <name=value>', 'a value for the main file\'s spec:inputs (repeatable)', collect)
-    .option('--inputs-file <file>', 'values for the main file\'s spec:inputs from a JSON or YAML file');
+    .option('--input <name=value>', "a value for the main file's spec:inputs (repeatable)", collect)
+    .option('--inputs-file <file>', "values for the main file's spec:inputs from a JSON or YAML file");
 }

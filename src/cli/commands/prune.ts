@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 
 export function register(program: Command): void {
-  program.command('prune')
+  program
+    .command('prune')
     .description('remove Docker containers, networks and volumes left by a killed kiln (io.kiln.* labels)')
     .option('--all', 'also remove objects of kiln processes that are still running')
     .option('--cache-volumes', 'also remove persistent named cache volumes from kiln.toml')

@@ -12,13 +12,22 @@ function repoFlags(cmd: Command): Command {
     .option('--label <label>', 'Label field')
     .option('--description <text>', 'Description field of the Release file')
     .option('--valid-for <duration>', 'Valid-Until = Date + duration (14d, 12h, 2w, "2 weeks")')
-    .option('--policy <file>', 'expiration policy (TOML or .json: snapshot/targets/timestamp_expiration; default $PUBLISH_EXPIRATION_POLICY_PATH)')
-    .option('--no-valid-until', 'publish without Valid-Until (by default the previous Release\'s validity period is kept)')
+    .option(
+      '--policy <file>',
+      'expiration policy (TOML or .json: snapshot/targets/timestamp_expiration; default $PUBLISH_EXPIRATION_POLICY_PATH)',
+    )
+    .option(
+      '--no-valid-until',
+      "publish without Valid-Until (by default the previous Release's validity period is kept)",
+    )
     .option('--sign-key <file>', 'armored OpenPGP private key (default: the key in $KILN_SIGNING_KEY)')
     .option('--key-env <var>', 'environment variable holding the armored key', 'KILN_SIGNING_KEY')
     .option('--passphrase-env <var>', 'environment variable holding the key passphrase', 'KILN_SIGNING_PASSPHRASE')
     .option('--unsigned', 'publish without InRelease/Release.gpg (clients need [trusted=yes])')
-    .option('--export-key <file>', 'also write the public key (relative to the repo; .asc: armored, else a binary keyring for signed-by)')
+    .option(
+      '--export-key <file>',
+      'also write the public key (relative to the repo; .asc: armored, else a binary keyring for signed-by)',
+    )
     .option('--lock-timeout <seconds>', 'how long to wait for another publish to finish', '60')
     .option('--date <iso>', 'publish as of this time instead of now')
     .option('--json', 'print the result as JSON');
@@ -29,9 +38,12 @@ export function register(program: Command): void {
 
   // `apt` itself has no options so that `apt refresh --repo ...` reaches the subcommand; `add` is the default.
   const apt = publish.command('apt').description('signed apt repository in a directory (add is the default)');
-  repoFlags(apt.command('add', { isDefault: true })
-    .description('add .deb files to a signed apt repository (atomic, locked)')
-    .argument('<debs...>', '.deb files'))
+  repoFlags(
+    apt
+      .command('add', { isDefault: true })
+      .description('add .deb files to a signed apt repository (atomic, locked)')
+      .argument('<debs...>', '.deb files'),
+  )
     .option('--component <name>', 'component', 'main')
     .option('--architectures <list>', 'extra architectures to list (comma separated)')
     .option('--keep <n>', 'keep only the newest N versions of each package')
@@ -42,15 +54,16 @@ export function register(program: Command): void {
       process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r));
     });
 
-  repoFlags(apt.command('refresh')
-    .description('re-sign the suite with a new Date/Valid-Until; indexes stay byte-identical'))
-    .action(async (opts) => {
-      const { runRefreshApt, formatResult } = await import('../../publish/apt/actions.js');
-      const r = await runRefreshApt(opts);
-      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r));
-    });
+  repoFlags(
+    apt.command('refresh').description('re-sign the suite with a new Date/Valid-Until; indexes stay byte-identical'),
+  ).action(async (opts) => {
+    const { runRefreshApt, formatResult } = await import('../../publish/apt/actions.js');
+    const r = await runRefreshApt(opts);
+    process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r));
+  });
 
-  publish.command('aptly')
+  publish
+    .command('aptly')
     .description('upload .deb files to an aptly server, add them to a local repo and publish it')
     .argument('<debs...>', '.deb files')
     .requiredOption('--url <url>', 'aptly API base URL, e.g. http://127.0.0.1:8080')
@@ -74,8 +87,17 @@ export function register(program: Command): void {
         // --json readers get the failure too (stdout), with what was left changed on the server.
         if (opts.json) {
           const err = e as { code?: string; message?: string; changes?: string[] };
-          process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code ?? 'E_INTERNAL', message: err.message ?? String(e) },
-            changes: err.changes ?? [] }, null, 2) + '\n');
+          process.stdout.write(
+            JSON.stringify(
+              {
+                ok: false,
+                error: { code: err.code ?? 'E_INTERNAL', message: err.message ?? String(e) },
+                changes: err.changes ?? [],
+              },
+              null,
+              2,
+            ) + '\n',
+          );
         }
         throw e;
       }

@@ -12,7 +12,8 @@ interface GcFlags {
 
 export function register(program: Command): void {
   const store = program.command('store').description('inspect and maintain the cache and artifact store');
-  store.command('gc')
+  store
+    .command('gc')
     .description('remove expired artifacts, unused packs and blobs, stale parked trees and dead temp files')
     .option('-C, --dir <dir>', 'project directory', '.')
     .option('--store <dir>', 'store directory (default: kiln.toml runner.cache_dir, else <project>/.kiln/store)')
@@ -31,13 +32,21 @@ export function register(program: Command): void {
       const r = await collectGarbage(new Store(dir), { dryRun: flags.dryRun });
       const killed = await reclaimDeadRuns(join(projectDir, '.kiln'), { dryRun: flags.dryRun });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ store: dir, ...r, killedRuns: killed.pipelines, notRemoved: killed.failed }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ store: dir, ...r, killedRuns: killed.pipelines, notRemoved: killed.failed }, null, 2)}\n`,
+        );
         return;
       }
       const verb = flags.dryRun ? 'would remove' : 'removed';
-      process.stdout.write(`${dir}: ${verb} ${r.expiredEntries.length} expired artifact entries, ${r.packs} packs and ${r.blobs} blobs ` +
-        `(${(r.bytes / 1048576).toFixed(1)} MiB), ${r.parkedTrees} parked trees, ${r.temps} temp files\n`);
-      if (killed.pipelines.length) process.stdout.write(`${projectDir}: ${verb} the snapshot and workspaces of killed runs (pipeline ${killed.pipelines.join(', ')})\n`);
-      for (const f of killed.failed) process.stdout.write(`WARNING: cannot remove ${f.path} left by a killed run: ${f.error}\n`);
+      process.stdout.write(
+        `${dir}: ${verb} ${r.expiredEntries.length} expired artifact entries, ${r.packs} packs and ${r.blobs} blobs ` +
+          `(${(r.bytes / 1048576).toFixed(1)} MiB), ${r.parkedTrees} parked trees, ${r.temps} temp files\n`,
+      );
+      if (killed.pipelines.length)
+        process.stdout.write(
+          `${projectDir}: ${verb} the snapshot and workspaces of killed runs (pipeline ${killed.pipelines.join(', ')})\n`,
+        );
+      for (const f of killed.failed)
+        process.stdout.write(`WARNING: cannot remove ${f.path} left by a killed run: ${f.error}\n`);
     });
 }

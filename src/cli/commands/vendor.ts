@@ -9,9 +9,13 @@ interface VendorFlags extends PipelineFlags {
 }
 
 export function register(program: Command): void {
-  addPipelineFlags(program
-    .command('vendor')
-    .description('fetch remote, project, template and component includes into .kiln-vendor/ (GITLAB_TOKEN for private projects)'))
+  addPipelineFlags(
+    program
+      .command('vendor')
+      .description(
+        'fetch remote, project, template and component includes into .kiln-vendor/ (GITLAB_TOKEN for private projects)',
+      ),
+  )
     .option('--timeout <seconds>', 'time limit per request', '30')
     .option('--json', 'machine-readable output')
     .action(async (flags: VendorFlags) => {
@@ -20,19 +24,34 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config/load.js');
       const { vendorPipeline } = await import('../../vendor/vendor.js');
       const timeout = Number(flags.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout expects seconds, got "${flags.timeout}"`);
+      if (!Number.isFinite(timeout) || timeout <= 0)
+        throw new UsageError(`--timeout expects seconds, got "${flags.timeout}"`);
       const options = await pipelineOptions(flags);
       const gitlab = loadConfig({ projectDir: options.projectDir }).config.gitlab;
-      const result = await vendorPipeline({ ...options, sources: { serverUrl: gitlab.url, templatesUrl: gitlab.templatesUrl,
-        token: process.env.GITLAB_TOKEN || undefined, timeoutMs: timeout * 1000 },
-      progress: flags.json ? undefined : (e) => {
-        if (e.ok) process.stdout.write(`fetched ${e.kind} ${e.address} → ${e.rel} (${e.bytes} bytes)\n`);
-        else process.stderr.write(`kiln: ${e.kind} ${e.address}: ${e.error}\n`);
-      } });
+      const result = await vendorPipeline({
+        ...options,
+        sources: {
+          serverUrl: gitlab.url,
+          templatesUrl: gitlab.templatesUrl,
+          token: process.env.GITLAB_TOKEN || undefined,
+          timeoutMs: timeout * 1000,
+        },
+        progress: flags.json
+          ? undefined
+          : (e) => {
+              if (e.ok) process.stdout.write(`fetched ${e.kind} ${e.address} → ${e.rel} (${e.bytes} bytes)\n`);
+              else process.stderr.write(`kiln: ${e.kind} ${e.address}: ${e.error}\n`);
+            },
+      });
       const failed = result.events.filter((e) => !e.ok);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ fetched: result.events.filter((e) => e.ok), failed,
-          errors: result.errors.map((e) => e.message) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify(
+            { fetched: result.events.filter((e) => e.ok), failed, errors: result.errors.map((e) => e.message) },
+            null,
+            2,
+          )}\n`,
+        );
       } else {
         if (result.events.length === 0) process.stdout.write('nothing to fetch: every include is vendored\n');
         // After a failed fetch the pipeline's errors only repeat that the include is missing.

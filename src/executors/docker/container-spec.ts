@@ -24,8 +24,12 @@ export interface PathMap {
 }
 
 /** Rewrites host paths (workspace, file-variable dir) in the job environment to the container's. */
-export function containerEnv(env: Record<string, string>, map: PathMap, jobVars: Set<string> = new Set(),
-  hostEnv: NodeJS.ProcessEnv = process.env): string[] {
+export function containerEnv(
+  env: Record<string, string>,
+  map: PathMap,
+  jobVars: Set<string> = new Set(),
+  hostEnv: NodeJS.ProcessEnv = process.env,
+): string[] {
   const varsDir = `${map.workspaceDir}.tmp`;
   const out: Record<string, string> = dict();
   for (const [k, v] of Object.entries(env)) {
@@ -49,7 +53,10 @@ export function hostConfig(settings: DockerSettings, binds: string[]): Docker.Ho
     if (v.kind === 'bind') hc.Binds!.push(`${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`);
     else if (v.kind === 'named') {
       hc.Mounts!.push({
-        Type: 'volume', Source: v.name, Target: v.target, ReadOnly: v.readOnly,
+        Type: 'volume',
+        Source: v.name,
+        Target: v.target,
+        ReadOnly: v.readOnly,
         VolumeOptions: { Labels: { [LABEL.persistent]: 'true' } },
       } as unknown as Docker.MountSettings);
     } else hc.Mounts!.push({ Type: 'volume', Target: v.target } as Docker.MountSettings);
@@ -62,5 +69,11 @@ export function hostConfig(settings: DockerSettings, binds: string[]): Docker.Ho
 }
 
 export function slugName(text: string, max = 40): string {
-  return text.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, max) || 'job';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '')
+      .slice(0, max) || 'job'
+  );
 }

@@ -17,8 +17,23 @@ export interface ImageRequest {
   who: string;
 }
 
-const DOCKER_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
-const QEMU_NAME: Record<string, string> = { arm64: 'aarch64', arm: 'arm', amd64: 'x86_64', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', '386': 'i386' };
+const DOCKER_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+};
+const QEMU_NAME: Record<string, string> = {
+  arm64: 'aarch64',
+  arm: 'arm',
+  amd64: 'x86_64',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  '386': 'i386',
+};
 
 export function platformArch(platform: string): string {
   const parts = platform.split('/');
@@ -28,7 +43,10 @@ export function platformArch(platform: string): string {
 export function checkAllowed(image: string, allowed: string[]): void {
   if (allowed.length === 0) return;
   if (allowed.some((glob) => picomatch.isMatch(image, glob) || picomatch.isMatch(image.split(':')[0], glob))) return;
-  throw new DockerError(`image "${image}" is not allowed by allowed_images (${allowed.join(', ')}) in kiln.toml`, 'E_IMAGE_NOT_ALLOWED');
+  throw new DockerError(
+    `image "${image}" is not allowed by allowed_images (${allowed.join(', ')}) in kiln.toml`,
+    'E_IMAGE_NOT_ALLOWED',
+  );
 }
 
 async function inspectOrUndefined(docker: Docker, name: string): Promise<Docker.ImageInspectInfo | undefined> {
@@ -71,23 +89,39 @@ export async function ensureImage(docker: Docker, req: ImageRequest): Promise<Do
   }
   const local = await inspectOrUndefined(docker, req.name);
   if (local && req.platform && local.Architecture !== platformArch(req.platform)) {
-    throw new DockerError(`image ${req.name} for ${req.who} is ${local.Os}/${local.Architecture}, but the job asks for platform ` +
-      `${req.platform}; build one with \`kiln image bootstrap <distro>:<suite> --arch ${platformArch(req.platform)}\``, 'E_IMAGE_PLATFORM');
+    throw new DockerError(
+      `image ${req.name} for ${req.who} is ${local.Os}/${local.Architecture}, but the job asks for platform ` +
+        `${req.platform}; build one with \`kiln image bootstrap <distro>:<suite> --arch ${platformArch(req.platform)}\``,
+      'E_IMAGE_PLATFORM',
+    );
   }
   const tried = req.policies.join(', ');
-  const why = pullErrors.length ? `; pull failed: ${pullErrors[pullErrors.length - 1]}` : ' and pull_policy never forbids pulling';
-  throw new DockerError(`image ${req.name} for ${req.who} not found locally (pull_policy ${tried})${why}. ` +
-    'Build a base image with `kiln image bootstrap debian:bookworm`, or `docker load` one.', 'E_IMAGE_NOT_FOUND');
+  const why = pullErrors.length
+    ? `; pull failed: ${pullErrors[pullErrors.length - 1]}`
+    : ' and pull_policy never forbids pulling';
+  throw new DockerError(
+    `image ${req.name} for ${req.who} not found locally (pull_policy ${tried})${why}. ` +
+      'Build a base image with `kiln image bootstrap debian:bookworm`, or `docker load` one.',
+    'E_IMAGE_NOT_FOUND',
+  );
 }
 
 /** Fails when the image's architecture cannot run here (no binfmt emulation registered). Local engines only. */
 export function checkRunnable(image: Docker.ImageInspectInfo, name: string): void {
   const host = DOCKER_ARCH[hostArch()] ?? hostArch();
   const arch = image.Architecture;
-  if (!arch || arch === host || process.env.DOCKER_HOST?.startsWith('tcp://') || process.env.DOCKER_HOST?.startsWith('ssh://')) return;
+  if (
+    !arch ||
+    arch === host ||
+    process.env.DOCKER_HOST?.startsWith('tcp://') ||
+    process.env.DOCKER_HOST?.startsWith('ssh://')
+  )
+    return;
   const qemu = QEMU_NAME[arch] ?? arch;
   if (existsSync(`/proc/sys/fs/binfmt_misc/qemu-${qemu}`)) return;
-  throw new EnvironmentError(`image ${name} is linux/${arch} but this ${host} machine has no binfmt emulation for ${qemu}: ` +
-    `install it with \`apt-get install qemu-user-static binfmt-support\` and run \`update-binfmts --enable qemu-${qemu}\``,
-    'E_NO_BINFMT');
+  throw new EnvironmentError(
+    `image ${name} is linux/${arch} but this ${host} machine has no binfmt emulation for ${qemu}: ` +
+      `install it with \`apt-get install qemu-user-static binfmt-support\` and run \`update-binfmts --enable qemu-${qemu}\``,
+    'E_NO_BINFMT',
+  );
 }

@@ -47,24 +47,45 @@ export async function prune(options: PruneOptions = {}, docker?: Docker): Promis
 
   const containers = await d.listContainers({ all: true, filters: runFilter });
   for (const c of containers) {
-    if (keep(c.Labels)) { result.kept++; continue; }
+    if (keep(c.Labels)) {
+      result.kept++;
+      continue;
+    }
     result.containers.push(c.Names?.[0]?.replace(/^\//, '') ?? c.Id);
-    if (!options.dryRun) await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    if (!options.dryRun)
+      await d
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
   }
   const networks = await d.listNetworks({ filters: runFilter });
   for (const n of networks) {
-    if (keep(n.Labels)) { result.kept++; continue; }
+    if (keep(n.Labels)) {
+      result.kept++;
+      continue;
+    }
     result.networks.push(n.Name);
-    if (!options.dryRun) await d.getNetwork(n.Id).remove().catch(() => undefined);
+    if (!options.dryRun)
+      await d
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
   }
   const labels = [LABEL.run, ...(options.cacheVolumes && !options.run ? [LABEL.persistent] : [])];
   for (const label of labels) {
     const filters = label === LABEL.run ? runFilter : JSON.stringify({ label: [label] });
     const { Volumes } = await d.listVolumes({ filters });
     for (const v of Volumes ?? []) {
-      if (label === LABEL.run && keep(v.Labels ?? undefined)) { result.kept++; continue; }
+      if (label === LABEL.run && keep(v.Labels ?? undefined)) {
+        result.kept++;
+        continue;
+      }
       result.volumes.push(v.Name);
-      if (!options.dryRun) await d.getVolume(v.Name).remove().catch(() => undefined);
+      if (!options.dryRun)
+        await d
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined);
     }
   }
   return result;

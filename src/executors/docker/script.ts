@@ -15,11 +15,7 @@ export function posixQuote(value: string): string {
 }
 
 export function buildPosixStepScript(lines: string[], cwd: string): string {
-  const parts = [
-    'if set -o | grep -q pipefail; then set -o pipefail; fi',
-    'set -e',
-    `cd ${posixQuote(cwd)}`,
-  ];
+  const parts = ['if set -o | grep -q pipefail; then set -o pipefail; fi', 'set -e', `cd ${posixQuote(cwd)}`];
   for (const line of lines) {
     parts.push(`printf '%s\\n' ${posixQuote(`${GREEN}${echoText(line)}${RESET}`)}`);
     parts.push(line);
@@ -43,7 +39,11 @@ export function stepCommand(kind: 'main' | 'after', shell: string): string[] {
   const sh = `${STEPS_DIR}/${kind}.sh`;
   const ran = `: > ${sentinelPath(kind)}`;
   if (shell === 'sh') return ['sh', '-c', `${ran}; exec sh ${sh}`];
-  return ['sh', '-c', `${ran}; if command -v bash >/dev/null 2>&1; then exec bash --noprofile --norc ${bash}; fi; exec sh ${sh}`];
+  return [
+    'sh',
+    '-c',
+    `${ran}; if command -v bash >/dev/null 2>&1; then exec bash --noprofile --norc ${bash}; fi; exec sh ${sh}`,
+  ];
 }
 
 export function sentinelPath(kind: 'main' | 'after'): string {

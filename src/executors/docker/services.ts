@@ -30,9 +30,15 @@ export interface ServiceContext {
 function probe(host: string, port: number): Promise<'open' | 'refused' | 'unreachable'> {
   return new Promise((resolve) => {
     const s = connect({ host, port, timeout: 1000 });
-    s.once('connect', () => { s.destroy(); resolve('open'); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve('open');
+    });
     s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'refused' : 'unreachable'));
-    s.once('timeout', () => { s.destroy(); resolve('unreachable'); });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve('unreachable');
+    });
   });
 }
 
@@ -40,9 +46,16 @@ function probe(host: string, port: number): Promise<'open' | 'refused' | 'unreac
  * Waits (up to timeoutMs) until the service's exposed TCP ports accept connections, as GitLab does. Returns
  * why the service is not ready (GitLab's "health check error"), or undefined.
  */
-export async function waitForPorts(container: Docker.Container, network: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+export async function waitForPorts(
+  container: Docker.Container,
+  network: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const info = await container.inspect();
-  const ports = Object.keys(info.Config.ExposedPorts ?? {}).filter((p) => p.endsWith('/tcp')).map((p) => Number(p.split('/')[0]));
+  const ports = Object.keys(info.Config.ExposedPorts ?? {})
+    .filter((p) => p.endsWith('/tcp'))
+    .map((p) => Number(p.split('/')[0]));
   const ip = info.NetworkSettings.Networks?.[network]?.IPAddress;
   if (!ports.length || !ip) return undefined;
   const deadline = Date.now() + timeoutMs;
@@ -51,9 +64,11 @@ export async function waitForPorts(container: Docker.Container, network: string,
       const state = await probe(ip, port);
       // Open, or the host cannot see container IPs (remote or rootless engine): stop waiting.
       if (state !== 'refused' || signal?.aborted) break;
-      if (Date.now() > deadline) return `port ${port}/tcp did not accept connections within ${Math.round(timeoutMs / 1000)} s`;
+      if (Date.now() > deadline)
+        return `port ${port}/tcp did not accept connections within ${Math.round(timeoutMs / 1000)} s`;
       const now = await container.inspect().catch(() => undefined);
-      if (now && !now.State.Running) return `the service exited with code ${now.State.ExitCode} before port ${port}/tcp accepted connections`;
+      if (now && !now.State.Running)
+        return `the service exited with code ${now.State.ExitCode} before port ${port}/tcp accepted connections`;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -96,18 +111,35 @@ export async function serviceProblems(docker: Docker, started: StartedService[])
     if (!why) continue;
     const raw = await c.logs({ stdout: true, stderr: true, tail: 100, timestamps: true }).catch(() => undefined);
     const logs = raw ? demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).trimEnd() : '(no logs)';
-    warnings.push([
-      `*** WARNING: Service ${s.service.name} probably didn't start properly.`, '', 'Health check error:', why, '',
-      'Service container logs:', logs || '(empty)', '', '*********',
-    ].join('\n'));
+    warnings.push(
+      [
+        `*** WARNING: Service ${s.service.name} probably didn't start properly.`,
+        '',
+        'Health check error:',
+        why,
+        '',
+        'Service container logs:',
+        logs || '(empty)',
+        '',
+        '*********',
+      ].join('\n'),
+    );
   }
   return warnings;
 }
 
 /** Starts one service; records its container id in `created` before starting so cleanup finds it. */
-export async function startService(ctx: ServiceContext, service: ServiceSpec, index: number, created: string[]): Promise<StartedService> {
+export async function startService(
+  ctx: ServiceContext,
+  service: ServiceSpec,
+  index: number,
+  created: string[],
+): Promise<StartedService> {
   const image = await ensureImage(ctx.docker, {
-    name: service.name, policies: service.pullPolicy ?? ctx.defaultPolicies, platform: service.platform, who: `service ${service.name}`,
+    name: service.name,
+    policies: service.pullPolicy ?? ctx.defaultPolicies,
+    platform: service.platform,
+    who: `service ${service.name}`,
   });
   const env = [...ctx.env, ...Object.entries(service.variables).map(([k, v]) => `${k}=${v}`)];
   const aliases = serviceAliases(service);
@@ -125,7 +157,8 @@ export async function startService(ctx: ServiceContext, service: ServiceSpec, in
   let container: Docker.Container;
   try {
     container = await ctx.docker.createContainer({
-      _query: { name, ...(service.platform ? { platform: service.platform } : {}) }, _body: opts,
+      _query: { name, ...(service.platform ? { platform: service.platform } : {}) },
+      _body: opts,
     } as unknown as Docker.ContainerCreateOptions);
   } catch (e) {
     throw new DockerError(`cannot create service ${service.name}: ${dockerMessage(e)}`, 'E_SERVICE');

@@ -14,8 +14,12 @@ function sink(onChunk: (c: Buffer) => void): Writable {
   });
 }
 
-export async function runContainer(docker: Docker, container: Docker.Container, options: StepOptions,
-  memoryLimit?: number): Promise<StepResult> {
+export async function runContainer(
+  docker: Docker,
+  container: Docker.Container,
+  options: StepOptions,
+  memoryLimit?: number,
+): Promise<StepResult> {
   let timedOut = false;
   let cancelled = false;
   const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadWriteStream;
@@ -24,7 +28,11 @@ export async function runContainer(docker: Docker, container: Docker.Container, 
     stream.on('close', resolve);
     stream.on('error', () => resolve());
   });
-  docker.modem.demuxStream(stream, sink((c) => options.onOutput(c, 'stdout')), sink((c) => options.onOutput(c, 'stderr')));
+  docker.modem.demuxStream(
+    stream,
+    sink((c) => options.onOutput(c, 'stdout')),
+    sink((c) => options.onOutput(c, 'stderr')),
+  );
 
   const kill = () => container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
   const onAbort = () => {

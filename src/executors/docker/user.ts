@@ -60,11 +60,18 @@ export async function resolveIds(container: Docker.Container, user: string): Pro
   let gid: number | undefined;
   if (/^\d+$/.test(u)) {
     uid = Number(u);
-    const entry = (await getPasswd()).split('\n').map((l) => l.split(':')).find((f) => f[2] === u);
+    const entry = (await getPasswd())
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[2] === u);
     if (entry) gid = Number(entry[3]);
   } else {
     const entry = lookup(await getPasswd(), u);
-    if (!entry) throw new DockerError(`user "${u}" (image:docker:user or the image's USER) is not in the image's /etc/passwd`, 'E_DOCKER_USER');
+    if (!entry)
+      throw new DockerError(
+        `user "${u}" (image:docker:user or the image's USER) is not in the image's /etc/passwd`,
+        'E_DOCKER_USER',
+      );
     uid = Number(entry[2]);
     gid = Number(entry[3]);
   }
@@ -97,7 +104,8 @@ export async function handOver(dir: string, ids: Ids): Promise<'chown' | 'chmod'
     await chownTree(dir, ids);
     return 'chown';
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw new DockerError(`cannot hand the workspace to ${ids.uid}:${ids.gid}: ${dockerMessage(e)}`);
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM')
+      throw new DockerError(`cannot hand the workspace to ${ids.uid}:${ids.gid}: ${dockerMessage(e)}`);
     await walk(dir, async (p) => {
       const s = await lstat(p);
       if (!s.isSymbolicLink()) await chmod(p, s.mode | (s.isDirectory() ? 0o777 : 0o666));

@@ -1,10 +1,16 @@
 // The shell executor: runs job scripts with bash on the host, in the job's private workspace copy.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AFTER_SCRIPT_DEFAULT_MS, type Executor, type JobSetup, type PreparedJob, type StepOptions, type StepResult } from '../types.js';
+import {
+  AFTER_SCRIPT_DEFAULT_MS,
+  type Executor,
+  type JobSetup,
+  type PreparedJob,
+  type StepOptions,
+  type StepResult,
+} from '../types.js';
 import { buildStepScript } from './script.js';
 import { runInProcessGroup } from './process.js';
-
 
 export interface ShellExecutorOptions {
   /** bash binary (default "bash" from PATH). */
@@ -36,9 +42,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const script = buildStepScript(lines, { cwd: prepared.projectDir });
       const file = join(state.tmpDir, `${kind}-script.sh`);
       await writeFile(file, script, { mode: 0o700 });
-      const timeoutMs = kind === 'after'
-        ? step.timeoutMs ?? AFTER_SCRIPT_DEFAULT_MS
-        : step.timeoutMs;
+      const timeoutMs = kind === 'after' ? (step.timeoutMs ?? AFTER_SCRIPT_DEFAULT_MS) : step.timeoutMs;
       return runInProcessGroup({
         command: shell,
         args: ['--noprofile', '--norc', file],

@@ -27,9 +27,12 @@ export interface ProcessTree {
 /** The cgroup v2 directory this process lives in, when cgroup v2 is mounted and the directory is writable. */
 function ownCgroupDir(): string | null {
   try {
-    const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    const line = readFileSync('/proc/self/cgroup', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
     if (!line) return null;
-    const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    const mount = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
       .map((l) => l.split(' '))
       .find((f) => f[f.indexOf('-') + 1] === 'cgroup2');
     if (!mount) return null;
@@ -59,7 +62,10 @@ function cgroupBase(): string | null {
     return null;
   }
   try {
-    const r = spawnSync('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && cat /proc/self/cgroup', dir], { encoding: 'utf8', timeout: 5000 });
+    const r = spawnSync('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && cat /proc/self/cgroup', dir], {
+      encoding: 'utf8',
+      timeout: 5000,
+    });
     if (r.status === 0 && r.stdout.includes(`/kiln-${process.pid}-probe`)) probed = base;
   } finally {
     removeCgroup(dir);

@@ -88,10 +88,12 @@ export async function runInProcessGroup(o: GroupRunOptions): Promise<StepResult>
     output.on('data', (c: Buffer) => o.onOutput(c, 'stdout'));
     output.on('error', () => undefined);
     let outputEnded = false;
-    const outputDone = new Promise<void>((r) => output.once('close', () => {
-      outputEnded = true;
-      r();
-    }));
+    const outputDone = new Promise<void>((r) =>
+      output.once('close', () => {
+        outputEnded = true;
+        r();
+      }),
+    );
 
     let exitCode = 0;
     let exitSignal: NodeJS.Signals | null = null;

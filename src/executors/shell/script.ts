@@ -45,11 +45,7 @@ export interface ScriptOptions {
 export function buildStepScript(lines: string[], options: ScriptOptions): string {
   const echo = options.echo ?? true;
   const color = options.color ?? true;
-  const parts: string[] = [
-    'set -eo pipefail',
-    'set +o noclobber',
-    `cd ${bashQuote(options.cwd)}`,
-  ];
+  const parts: string[] = ['set -eo pipefail', 'set +o noclobber', `cd ${bashQuote(options.cwd)}`];
   for (const line of lines) {
     if (echo) {
       const text = color ? `${GREEN}${echoText(line)}${RESET}` : echoText(line);

@@ -76,8 +76,10 @@ function archOf(platform: string): string {
 
 /** The engine's platform ("linux/amd64"), from /info. */
 export async function enginePlatform(docker: Docker): Promise<string> {
-  const info = await docker.info() as { OSType?: string; Architecture?: string };
-  const arch = ({ x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm/v7' } as Record<string, string>)[info.Architecture ?? ''] ?? info.Architecture;
+  const info = (await docker.info()) as { OSType?: string; Architecture?: string };
+  const arch =
+    ({ x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm/v7' } as Record<string, string>)[info.Architecture ?? ''] ??
+    info.Architecture;
   return `${info.OSType ?? 'linux'}/${arch}`;
 }
 
@@ -100,16 +102,25 @@ export async function planBuild(docker: Docker, config: ImageBuildConfig, platfo
   const where = `[images.${config.name}]`;
   const rel = relative(config.context, config.dockerfile);
   if (rel.startsWith('..') || rel === '') {
-    throw new ImageBuildError(`${where}: the Dockerfile ${config.dockerfile} must be inside the context ${config.context}`, 'E_IMAGE_CONFIG');
+    throw new ImageBuildError(
+      `${where}: the Dockerfile ${config.dockerfile} must be inside the context ${config.context}`,
+      'E_IMAGE_CONFIG',
+    );
   }
   let text: string;
   try {
     text = await readFile(config.dockerfile, 'utf8');
   } catch (e) {
-    throw new ImageBuildError(`${where}: cannot read the Dockerfile ${config.dockerfile}: ${(e as Error).message}`, 'E_IMAGE_CONFIG');
+    throw new ImageBuildError(
+      `${where}: cannot read the Dockerfile ${config.dockerfile}: ${(e as Error).message}`,
+      'E_IMAGE_CONFIG',
+    );
   }
   const context = await readBuildContext(config.context, config.dockerfile).catch((e: Error) => {
-    throw new ImageBuildError(`${where}: cannot read the build context ${config.context}: ${e.message}`, 'E_IMAGE_CONFIG');
+    throw new ImageBuildError(
+      `${where}: cannot read the build context ${config.context}: ${e.message}`,
+      'E_IMAGE_CONFIG',
+    );
   });
   const engine = await enginePlatform(docker);
   const predefined = platformArgs(platform, engine);
@@ -118,32 +129,44 @@ export async function planBuild(docker: Docker, config: ImageBuildConfig, platfo
   for (const ref of refs) {
     const image = await inspect(docker, ref.image);
     if (!image) {
-      throw new ImageBuildError(`${where}: ${config.dockerfile}:${ref.line}: FROM ${ref.image} is not in the Docker engine ` +
-        '(no registry is used): make it with `kiln image bootstrap` or `docker load`, or build it as another [images.*] entry',
-        'E_IMAGE_BASE_MISSING');
+      throw new ImageBuildError(
+        `${where}: ${config.dockerfile}:${ref.line}: FROM ${ref.image} is not in the Docker engine ` +
+          '(no registry is used): make it with `kiln image bootstrap` or `docker load`, or build it as another [images.*] entry',
+        'E_IMAGE_BASE_MISSING',
+      );
     }
     const wanted = archOf(ref.platform ?? platform);
     if (image.Architecture && wanted && image.Architecture !== wanted.split('-')[0]) {
-      throw new ImageBuildError(`${where}: ${config.dockerfile}:${ref.line}: FROM ${ref.image} is linux/${image.Architecture}, ` +
-        `but this build is for ${ref.platform ?? platform}; name an image of that architecture (e.g. through an ARG)`, 'E_IMAGE_BASE_PLATFORM');
+      throw new ImageBuildError(
+        `${where}: ${config.dockerfile}:${ref.line}: FROM ${ref.image} is linux/${image.Architecture}, ` +
+          `but this build is for ${ref.platform ?? platform}; name an image of that architecture (e.g. through an ARG)`,
+        'E_IMAGE_BASE_PLATFORM',
+      );
     }
     bases.push({ image: ref.image, id: image.Id, line: ref.line });
   }
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({
-    format: DIGEST_FORMAT,
-    dockerfile: relative(config.context, config.dockerfile).split(sep).join('/'),
-    context: context.digest,
-    args: Object.entries(config.args).sort(([a], [b]) => (a < b ? -1 : 1)),
-    target: config.target ?? null,
-    platform,
-    bases: bases.map((b) => [b.image, b.id]),
-  }));
+  hash.update(
+    JSON.stringify({
+      format: DIGEST_FORMAT,
+      dockerfile: relative(config.context, config.dockerfile).split(sep).join('/'),
+      context: context.digest,
+      args: Object.entries(config.args).sort(([a], [b]) => (a < b ? -1 : 1)),
+      target: config.target ?? null,
+      platform,
+      bases: bases.map((b) => [b.image, b.id]),
+    }),
+  );
   const digest = hash.digest('hex');
   const { repository } = splitReference(config.image);
   return {
-    config, platform, digest, tag: `${repository}:kiln-${digest.slice(0, 12)}-${archOf(platform)}`,
-    dockerfileInContext: rel.split(sep).join('/'), files: context.files.map((f) => f.path), bases,
+    config,
+    platform,
+    digest,
+    tag: `${repository}:kiln-${digest.slice(0, 12)}-${archOf(platform)}`,
+    dockerfileInContext: rel.split(sep).join('/'),
+    files: context.files.map((f) => f.path),
+    bases,
     platformArgs: Object.fromEntries(predefined),
   };
 }
@@ -162,7 +185,11 @@ interface BuildMessage {
   errorDetail?: { message?: string };
 }
 
-async function runBuild(docker: Docker, plan: BuildPlan, options: BuildOptions): Promise<{ id: string; steps: BuildResult['steps'] }> {
+async function runBuild(
+  docker: Docker,
+  plan: BuildPlan,
+  options: BuildOptions,
+): Promise<{ id: string; steps: BuildResult['steps'] }> {
   const emit = options.onProgress ?? (() => undefined);
   const formatter = new TraceFormatter(emit);
   const query: Record<string, unknown> = {
@@ -179,7 +206,10 @@ async function runBuild(docker: Docker, plan: BuildPlan, options: BuildOptions):
   };
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.buildImage({ context: plan.config.context, src: plan.files }, query as Docker.ImageBuildOptions);
+    stream = await docker.buildImage(
+      { context: plan.config.context, src: plan.files },
+      query as Docker.ImageBuildOptions,
+    );
   } catch (e) {
     throw new ImageBuildError(`[images.${plan.config.name}]: the engine refused the build: ${dockerMessage(e)}`);
   }
@@ -221,10 +251,13 @@ async function runBuild(docker: Docker, plan: BuildPlan, options: BuildOptions):
     throw new ImageBuildError(`[images.${plan.config.name}]: the build stream broke: ${e.message}`);
   });
   formatter.flush();
-  if (options.signal?.aborted) throw new ImageBuildError(`[images.${plan.config.name}]: build cancelled`, 'E_CANCELLED');
-  if (failure) throw new ImageBuildError(`[images.${plan.config.name}] (${plan.platform}): the build failed: ${failure}`);
+  if (options.signal?.aborted)
+    throw new ImageBuildError(`[images.${plan.config.name}]: build cancelled`, 'E_CANCELLED');
+  if (failure)
+    throw new ImageBuildError(`[images.${plan.config.name}] (${plan.platform}): the build failed: ${failure}`);
   const built = await existingBuild(docker, plan);
-  if (!built) throw new ImageBuildError(`[images.${plan.config.name}]: the engine reported no error but ${plan.tag} is missing`);
+  if (!built)
+    throw new ImageBuildError(`[images.${plan.config.name}]: the engine reported no error but ${plan.tag} is missing`);
   if (imageId && imageId !== built.Id) emit(`note: the engine reported image ${imageId}, the tag holds ${built.Id}`);
   return { id: built.Id, steps: { executed: formatter.executed, cached: formatter.cached } };
 }
@@ -240,22 +273,40 @@ async function tagDeclared(docker: Docker, config: ImageBuildConfig, tag: string
 }
 
 /** Builds (or finds) the image for one platform. */
-export async function ensureBuilt(docker: Docker, config: ImageBuildConfig, platform: string, options: BuildOptions = {}): Promise<BuildResult> {
+export async function ensureBuilt(
+  docker: Docker,
+  config: ImageBuildConfig,
+  platform: string,
+  options: BuildOptions = {},
+): Promise<BuildResult> {
   const started = Date.now();
   const plan = await planBuild(docker, config, platform);
-  const result = await withSpecLock(plan.digest, () => options.onProgress?.(`waiting for another kiln building ${plan.tag}`), async () => {
-    const existing = options.force ? undefined : await existingBuild(docker, plan);
-    if (existing) return { id: existing.Id, built: false, steps: { executed: 0, cached: 0 } };
-    options.onProgress?.(`building ${config.image} for ${platform} with BuildKit (${plan.files.length} context files) as ${plan.tag}`);
-    const r = await runBuild(docker, plan, options);
-    return { id: r.id, built: true, steps: r.steps };
-  });
+  const result = await withSpecLock(
+    plan.digest,
+    () => options.onProgress?.(`waiting for another kiln building ${plan.tag}`),
+    async () => {
+      const existing = options.force ? undefined : await existingBuild(docker, plan);
+      if (existing) return { id: existing.Id, built: false, steps: { executed: 0, cached: 0 } };
+      options.onProgress?.(
+        `building ${config.image} for ${platform} with BuildKit (${plan.files.length} context files) as ${plan.tag}`,
+      );
+      const r = await runBuild(docker, plan, options);
+      return { id: r.id, built: true, steps: r.steps };
+    },
+  );
   const platforms = await platformsOf(docker, config);
   const engine = await enginePlatform(docker);
   const home = platforms.includes(engine) ? engine : platforms[0];
   if (platform === home) await tagDeclared(docker, config, plan.tag);
   return {
-    name: config.name, image: config.image, platform, tag: plan.tag, imageId: result.id, digest: plan.digest,
-    built: result.built, seconds: (Date.now() - started) / 1000, steps: result.steps,
+    name: config.name,
+    image: config.image,
+    platform,
+    tag: plan.tag,
+    imageId: result.id,
+    digest: plan.digest,
+    built: result.built,
+    seconds: (Date.now() - started) / 1000,
+    steps: result.steps,
   };
 }

@@ -88,7 +88,14 @@ export async function readBuildContext(dir: string, dockerfile: string): Promise
       }
       if (!always.has(path) && isIgnored(path, rules)) continue;
       if (e.isSymbolicLink()) {
-        files.push({ path, kind: 'symlink', executable: false, digest: createHash('sha256').update(await readlink(abs)).digest('hex') });
+        files.push({
+          path,
+          kind: 'symlink',
+          executable: false,
+          digest: createHash('sha256')
+            .update(await readlink(abs))
+            .digest('hex'),
+        });
       } else if (e.isFile()) {
         const st = await lstat(abs);
         files.push({ path, kind: 'file', executable: (st.mode & 0o111) !== 0, digest: await fileDigest(abs) });

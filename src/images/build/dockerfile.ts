@@ -56,26 +56,35 @@ function instructions(text: string): [number, string][] {
 
 /** `$NAME`, `${NAME}`, `${NAME:-default}`, `${NAME:+alt}` as the Dockerfile's word expansion does. */
 export function substitute(word: string, vars: Map<string, string>): string {
-  return word.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+  return word.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
     (_, braced: string | undefined, op: string | undefined, alt: string | undefined, bare: string | undefined) => {
       const name = braced ?? bare!;
       const value = vars.get(name);
-      if (op === '-') return value ? value : alt ?? '';
-      if (op === '+') return value ? alt ?? '' : '';
+      if (op === '-') return value ? value : (alt ?? '');
+      if (op === '+') return value ? (alt ?? '') : '';
       return value ?? '';
-    });
+    },
+  );
 }
 
 function unquote(s: string): string {
-  return s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'"))) ? s.slice(1, -1) : s;
+  return s.length >= 2 && ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))
+    ? s.slice(1, -1)
+    : s;
 }
 
 export function platformArgs(platform: string, buildPlatform: string): Map<string, string> {
   const [os, arch, variant] = platform.split('/');
   const [bos, barch] = buildPlatform.split('/');
   return new Map([
-    ['TARGETPLATFORM', platform], ['TARGETOS', os], ['TARGETARCH', arch ?? ''], ['TARGETVARIANT', variant ?? ''],
-    ['BUILDPLATFORM', buildPlatform], ['BUILDOS', bos], ['BUILDARCH', barch ?? ''],
+    ['TARGETPLATFORM', platform],
+    ['TARGETOS', os],
+    ['TARGETARCH', arch ?? ''],
+    ['TARGETVARIANT', variant ?? ''],
+    ['BUILDPLATFORM', buildPlatform],
+    ['BUILDOS', bos],
+    ['BUILDARCH', barch ?? ''],
   ]);
 }
 
@@ -83,7 +92,11 @@ export function platformArgs(platform: string, buildPlatform: string): Map<strin
  * The images a Dockerfile's FROM lines name, for a given set of build args and target platform.
  * Stages named by a later FROM and `scratch` are left out.
  */
-export function dockerfileBases(text: string, buildArgs: Record<string, string>, predefined: Map<string, string>): DockerfileBases {
+export function dockerfileBases(
+  text: string,
+  buildArgs: Record<string, string>,
+  predefined: Map<string, string>,
+): DockerfileBases {
   const globals = new Map(predefined);
   const stages: string[] = [];
   const bases: BaseReference[] = [];

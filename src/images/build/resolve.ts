@@ -11,7 +11,12 @@ export interface ImageResolver {
    * The content tag to run for a job image reference, building it first when needed; undefined when the
    * reference is not a declared image. `platform` is the job's `image:docker:platform`.
    */
-  resolve(docker: Docker, reference: string, platform: string | undefined, onProgress: (line: string) => void): Promise<BuildResult | undefined>;
+  resolve(
+    docker: Docker,
+    reference: string,
+    platform: string | undefined,
+    onProgress: (line: string) => void,
+  ): Promise<BuildResult | undefined>;
 }
 
 function normalise(ref: string): string {
@@ -27,10 +32,14 @@ export function createImageResolver(images: Record<string, ImageBuildConfig>): I
       const config = byRef.get(normalise(reference));
       if (!config) return undefined;
       const platforms = await platformsOf(docker, config);
-      const wanted = platform ?? (platforms.includes(await enginePlatform(docker)) ? await enginePlatform(docker) : platforms[0]);
+      const wanted =
+        platform ?? (platforms.includes(await enginePlatform(docker)) ? await enginePlatform(docker) : platforms[0]);
       if (!platforms.includes(wanted)) {
-        throw new ImageBuildError(`image ${reference} ([images.${config.name}] in kiln.toml) is built for ${platforms.join(', ')}, ` +
-          `not for ${wanted}: add it to platforms`, 'E_IMAGE_PLATFORM');
+        throw new ImageBuildError(
+          `image ${reference} ([images.${config.name}] in kiln.toml) is built for ${platforms.join(', ')}, ` +
+            `not for ${wanted}: add it to platforms`,
+          'E_IMAGE_PLATFORM',
+        );
       }
       const key = `${config.name}|${wanted}`;
       let build = builds.get(key);

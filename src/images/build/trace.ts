@@ -27,7 +27,10 @@ export interface TraceStatus {
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+  constructor(
+    readonly buf: Buffer,
+    readonly end = buf.length,
+  ) {}
   varint(): bigint {
     let result = 0n;
     let shift = 0n;

@@ -7,8 +7,20 @@ import { readImage, readServices } from '../keywords/fields.js';
 import { newMap, type YEntry, type YMap } from '../yaml/node.js';
 import { specifiedEntries } from './unspecified.js';
 
-export const DEFAULT_KEYS = ['after_script', 'artifacts', 'before_script', 'cache', 'hooks', 'id_tokens', 'image',
-  'interruptible', 'retry', 'services', 'tags', 'timeout'] as const;
+export const DEFAULT_KEYS = [
+  'after_script',
+  'artifacts',
+  'before_script',
+  'cache',
+  'hooks',
+  'id_tokens',
+  'image',
+  'interruptible',
+  'retry',
+  'services',
+  'tags',
+  'timeout',
+] as const;
 
 /** Top-level keys that GitLab still reads as defaults for every job. */
 const LEGACY_GLOBAL_DEFAULTS = ['image', 'services', 'cache', 'before_script', 'after_script'];
@@ -34,9 +46,15 @@ export function collectDefaults(root: YMap, p: Problems): Map<string, YEntry> {
   }
   // Checked here once, under their own key, even when every job overrides them (GitLab rejects the file either way).
   const image = out.get('image');
-  if (image) readImage(p, image.value, d && out.get('image') !== root.entries.get('image') ? ['default', 'image'] : ['image']);
+  if (image)
+    readImage(p, image.value, d && out.get('image') !== root.entries.get('image') ? ['default', 'image'] : ['image']);
   const services = out.get('services');
-  if (services) readServices(p, services.value, d && services !== root.entries.get('services') ? ['default', 'services'] : ['services']);
+  if (services)
+    readServices(
+      p,
+      services.value,
+      d && services !== root.entries.get('services') ? ['default', 'services'] : ['services'],
+    );
   return out;
 }
 

@@ -61,7 +61,10 @@ export function resolveExtends(root: YMap, p: Problems, isJobKey: (key: string) 
       }
       base = base ? deepMerge(base, parent) : parent;
     }
-    const own = newMap(job.pos, [...job.entries.values()].filter((e) => e.key !== 'extends'));
+    const own = newMap(
+      job.pos,
+      [...job.entries.values()].filter((e) => e.key !== 'extends'),
+    );
     const merged = base ? deepMerge(base, own) : own;
     merged.pos = job.pos;
     done.set(key, merged);
@@ -81,7 +84,10 @@ export function resolveExtends(root: YMap, p: Problems, isJobKey: (key: string) 
 }
 
 function dropExtends(job: YMap): YMap {
-  return newMap(job.pos, [...job.entries.values()].filter((e) => e.key !== 'extends'));
+  return newMap(
+    job.pos,
+    [...job.entries.values()].filter((e) => e.key !== 'extends'),
+  );
 }
 
 function parentNames(p: Problems, n: YNode, path: string[]): string[] | undefined {

@@ -8,7 +8,8 @@
 // is looked up, GitLab's ExpandVariables.expand: $NAME, ${NAME} and %NAME%; unknown names expand to "".
 import type { PipelineContext } from '../model.js';
 
-const NOT_FOR_INCLUDES = /^(?:CI_PIPELINE_ID|CI_PIPELINE_URL|CI_PROJECT_DIR|CI_BUILDS_DIR|GITLAB_USER_.*|CI_JOB_.*|CI_NODE_.*|CI_RUNNER_.*)$/;
+const NOT_FOR_INCLUDES =
+  /^(?:CI_PIPELINE_ID|CI_PIPELINE_URL|CI_PROJECT_DIR|CI_BUILDS_DIR|GITLAB_USER_.*|CI_JOB_.*|CI_NODE_.*|CI_RUNNER_.*)$/;
 const REFERENCE = /\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|%([a-zA-Z_][a-zA-Z0-9_]*)%/g;
 
 export function includeVariables(ctx: PipelineContext): Record<string, string> {

@@ -17,14 +17,34 @@ import { decodeUtf8Strict } from '../../util/utf8.js';
 import { deepMerge, newMap, toPlain, type YMap, type YNode } from '../yaml/node.js';
 import { readCiText, type CiFileOptions, type ComponentContext } from '../inputs/load.js';
 import { expandIncludeLocation } from './include-vars.js';
-import { componentFiles, componentRest, fullVersion, integrityOf, parseComponent, remoteRest, VENDOR_DIR, vendorRel,
-  type VendoredInclude } from './vendored.js';
+import {
+  componentFiles,
+  componentRest,
+  fullVersion,
+  integrityOf,
+  parseComponent,
+  remoteRest,
+  VENDOR_DIR,
+  vendorRel,
+  type VendoredInclude,
+} from './vendored.js';
 
 export { VENDOR_DIR };
 
 const MAX_INCLUDES = 150;
-const INCLUDE_KEYS = ['local', 'remote', 'project', 'ref', 'file', 'template', 'component', 'rules', 'inputs',
-  'cache', 'integrity'];
+const INCLUDE_KEYS = [
+  'local',
+  'remote',
+  'project',
+  'ref',
+  'file',
+  'template',
+  'component',
+  'rules',
+  'inputs',
+  'cache',
+  'integrity',
+];
 
 export interface IncludeEnv {
   projectDir: string;
@@ -66,8 +86,14 @@ interface Target {
  * reads files from the repository, where a link is only its target's name, so nothing outside the project can ever
  * be read, and a committed `leak.yml -> /etc/shadow` must not show the host's file in kiln's parse errors either.
  */
-export function readConfigFile(projectDir: string, rel: string, at?: YNode, path: string[] = [], content?: string,
-  ci?: CiFileOptions): YMap {
+export function readConfigFile(
+  projectDir: string,
+  rel: string,
+  at?: YNode,
+  path: string[] = [],
+  content?: string,
+  ci?: CiFileOptions,
+): YMap {
   const text = content ?? readProjectFile(projectDir, rel, at, path).text;
   return parseCiFile(text, rel, at, path, ci);
 }
@@ -76,28 +102,51 @@ export function readConfigFile(projectDir: string, rel: string, at?: YNode, path
  * A file of the project, as bytes and as strict UTF-8 text. It must be inside the project once symbolic links are
  * followed; invalid UTF-8 is an error at its line and column (never replaced by U+FFFD). Throws ConfigError.
  */
-export function readProjectFile(projectDir: string, rel: string, at?: YNode, path: string[] = []): { bytes: Buffer; text: string } {
+export function readProjectFile(
+  projectDir: string,
+  rel: string,
+  at?: YNode,
+  path: string[] = [],
+): { bytes: Buffer; text: string } {
   const abs = join(projectDir, rel);
   let real: string;
   try {
     real = realpathSync(abs);
   } catch {
-    throw new ConfigError(at ? `file \`${rel}\` does not exist` : `${abs}: no such file (is this the project directory? use --dir)`, at?.pos, path);
+    throw new ConfigError(
+      at ? `file \`${rel}\` does not exist` : `${abs}: no such file (is this the project directory? use --dir)`,
+      at?.pos,
+      path,
+    );
   }
   if (!isInside(realpathSync(projectDir), real)) {
-    throw new ConfigError(`file \`${rel}\` leads outside the project through a symbolic link; kiln reads only files inside the project`, at?.pos, path);
+    throw new ConfigError(
+      `file \`${rel}\` leads outside the project through a symbolic link; kiln reads only files inside the project`,
+      at?.pos,
+      path,
+    );
   }
   let bytes: Buffer;
   try {
     bytes = readFileSync(real);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'EISDIR' ? `\`${rel}\` is a directory, not a file` : `file \`${rel}\` cannot be read (${code ?? String(err)})`, at?.pos, path);
+    throw new ConfigError(
+      code === 'EISDIR'
+        ? `\`${rel}\` is a directory, not a file`
+        : `file \`${rel}\` cannot be read (${code ?? String(err)})`,
+      at?.pos,
+      path,
+    );
   }
   const decoded = decodeUtf8Strict(bytes);
   if ('problem' in decoded) {
     const { line, col, byte } = decoded.problem;
-    throw new ConfigError(`invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}): the file must be UTF-8 text`, { file: rel, line, col });
+    throw new ConfigError(`invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}): the file must be UTF-8 text`, {
+      file: rel,
+      line,
+      col,
+    });
   }
   return { bytes, text: decoded.text };
 }
@@ -106,11 +155,16 @@ function parseCiFile(text: string, rel: string, at: YNode | undefined, path: str
   const f = readCiText(text, rel, ci ?? { env: { variable: () => undefined } });
   if (f.inputErrors.length) {
     // GitLab reports an included file's input problems as one message (its first three joined).
-    throw new ConfigError(`\`${rel}\`: ${f.inputErrors.slice(0, 3).join(', ')}`, at?.pos ?? { file: rel, line: 1, col: 1 }, path);
+    throw new ConfigError(
+      `\`${rel}\`: ${f.inputErrors.slice(0, 3).join(', ')}`,
+      at?.pos ?? { file: rel, line: 1, col: 1 },
+      path,
+    );
   }
   const root = f.root;
   if (root === undefined) return newMap({ file: rel, line: 1, col: 1 });
-  if (root.kind !== 'map') throw new ConfigError('invalid configuration format: the file should contain a hash', root.pos);
+  if (root.kind !== 'map')
+    throw new ConfigError('invalid configuration format: the file should contain a hash', root.pos);
   return root;
 }
 
@@ -133,7 +187,10 @@ export function resolveIncludesFrom(env: IncludeEnv, main: YMap): YMap {
 function expand(env: IncludeEnv, doc: YMap, st: State): YMap {
   const inc = doc.entries.get('include');
   if (!inc) return doc;
-  const own = newMap(doc.pos, [...doc.entries.values()].filter((e) => e.key !== 'include'));
+  const own = newMap(
+    doc.pos,
+    [...doc.entries.values()].filter((e) => e.key !== 'include'),
+  );
   let merged = newMap(doc.pos);
   const items = inc.value.kind === 'seq' ? inc.value.items : [inc.value];
   items.forEach((item, i) => {
@@ -163,11 +220,18 @@ function readTarget(env: IncludeEnv, t: Target, item: YNode, path: string[]): YM
   const { bytes: data, text } = readProjectFile(env.projectDir, t.rel, item, path);
   if (t.integrity !== undefined && integrityOf(data) !== t.integrity) {
     if (t.vendored) env.missing?.push(t.vendored);
-    throw new ConfigError(`\`${t.rel}\`: integrity check failed (content is ${integrityOf(data)}, include:integrity is ` +
-      `${t.integrity}); fetch it again with \`${env.vendorCommand ?? 'kiln vendor'}\``, item.pos, path);
+    throw new ConfigError(
+      `\`${t.rel}\`: integrity check failed (content is ${integrityOf(data)}, include:integrity is ` +
+        `${t.integrity}); fetch it again with \`${env.vendorCommand ?? 'kiln vendor'}\``,
+      item.pos,
+      path,
+    );
   }
-  return parseCiFile(text, t.rel, item, path, { inputs: t.inputs, component: t.component,
-    env: { variable: (n) => env.variables?.[n], masked: env.masked } });
+  return parseCiFile(text, t.rel, item, path, {
+    inputs: t.inputs,
+    component: t.component,
+    env: { variable: (n) => env.variables?.[n], masked: env.masked },
+  });
 }
 
 /** The files one include item stands for ([] when its rules exclude it or it is in error). */
@@ -222,8 +286,12 @@ function targetsOf(env: IncludeEnv, item: YNode, path: string[], st: State): Tar
   if (get('template')) {
     const s = str('template');
     if (s === undefined) return [];
-    const v = vendored(env, get('template')!, [...path, 'template'], { kind: 'template', rest: s, address: s,
-      template: { name: s } });
+    const v = vendored(env, get('template')!, [...path, 'template'], {
+      kind: 'template',
+      rest: s,
+      address: s,
+      template: { name: s },
+    });
     return v ? [{ rel: v, inputs }] : [];
   }
   if (get('component')) {
@@ -244,19 +312,36 @@ function targetsOf(env: IncludeEnv, item: YNode, path: string[], st: State): Tar
     const absent: { address: string; rel: string }[] = [];
     for (const f of files) {
       const file = f.replace(/^\/+/, '');
-      const v = vendored(env, get('project')!, [...path, 'project'], { kind: 'project',
-        rest: `${proj}/${ref || 'HEAD'}/${file}`, address: `${proj}${ref ? `@${ref}` : ''}:${file}`,
-        project: { path: proj, ref: ref || undefined, file } }, absent);
+      const v = vendored(
+        env,
+        get('project')!,
+        [...path, 'project'],
+        {
+          kind: 'project',
+          rest: `${proj}/${ref || 'HEAD'}/${file}`,
+          address: `${proj}${ref ? `@${ref}` : ''}:${file}`,
+          project: { path: proj, ref: ref || undefined, file },
+        },
+        absent,
+      );
       if (v) out.push({ rel: v, inputs });
     }
     const at = get('project')!;
     const fix = `run \`${env.vendorCommand ?? 'kiln vendor'}\` to fetch`;
     if (absent.length === 1) {
-      p.add(at, [...path, 'project'], `include:project \`${absent[0].address}\` is not vendored (no ${absent[0].rel}); ${fix} it`);
+      p.add(
+        at,
+        [...path, 'project'],
+        `include:project \`${absent[0].address}\` is not vendored (no ${absent[0].rel}); ${fix} it`,
+      );
     } else if (absent.length > 1) {
       // One include, one error: the missing files of an include:project list are named together.
-      p.add(at, [...path, 'project'], `include:project \`${proj}${ref ? `@${ref}` : ''}\`: ${absent.length} files are not ` +
-        `vendored (${absent.map((x) => x.address.slice(x.address.lastIndexOf(':') + 1)).join(', ')}); ${fix} them`);
+      p.add(
+        at,
+        [...path, 'project'],
+        `include:project \`${proj}${ref ? `@${ref}` : ''}\`: ${absent.length} files are not ` +
+          `vendored (${absent.map((x) => x.address.slice(x.address.lastIndexOf(':') + 1)).join(', ')}); ${fix} them`,
+      );
     }
     return out;
   }
@@ -264,17 +349,37 @@ function targetsOf(env: IncludeEnv, item: YNode, path: string[], st: State): Tar
   return [];
 }
 
-function remote(env: IncludeEnv, at: YNode, path: string[], url: string, inputs: Record<string, unknown> | undefined,
-  integrity: string | undefined): Target[] {
+function remote(
+  env: IncludeEnv,
+  at: YNode,
+  path: string[],
+  url: string,
+  inputs: Record<string, unknown> | undefined,
+  integrity: string | undefined,
+): Target[] {
   if (integrity !== undefined && !/^sha256-[A-Za-z0-9+/]{43}=$/.test(integrity)) {
     env.problems.add(at, path, 'include:integrity should be sha256-<base64 of the SHA-256 digest>');
     return [];
   }
-  const v = vendored(env, at, path, { kind: 'remote', rest: remoteRest(url), address: url, remote: { url }, integrity });
-  return v ? [{ rel: v, inputs, integrity, vendored: { kind: 'remote', rel: v, address: url, remote: { url }, integrity } }] : [];
+  const v = vendored(env, at, path, {
+    kind: 'remote',
+    rest: remoteRest(url),
+    address: url,
+    remote: { url },
+    integrity,
+  });
+  return v
+    ? [{ rel: v, inputs, integrity, vendored: { kind: 'remote', rel: v, address: url, remote: { url }, integrity } }]
+    : [];
 }
 
-function component(env: IncludeEnv, at: YNode, path: string[], address: string, inputs?: Record<string, unknown>): Target[] {
+function component(
+  env: IncludeEnv,
+  at: YNode,
+  path: string[],
+  address: string,
+  inputs?: Record<string, unknown>,
+): Target[] {
   const c = parseComponent(address);
   if (typeof c === 'string') {
     env.problems.add(at, path, `\`${address}\`: ${c}`);
@@ -286,8 +391,11 @@ function component(env: IncludeEnv, at: YNode, path: string[], address: string, 
   if (c.host === vars.CI_SERVER_FQDN && c.project === vars.CI_PROJECT_PATH && c.reference === vars.CI_COMMIT_SHA) {
     const own = componentFiles(c.name).find((f) => isFile(join(env.projectDir, f)));
     if (!own) {
-      env.problems.add(at, path, `component \`${address}\` is this project's own: none of ` +
-        `${componentFiles(c.name).join(', ')} exists`);
+      env.problems.add(
+        at,
+        path,
+        `component \`${address}\` is this project's own: none of ` + `${componentFiles(c.name).join(', ')} exists`,
+      );
       return [];
     }
     return [{ rel: own, inputs, component: { name: c.name, reference: c.reference, sha: c.reference, version: null } }];
@@ -295,16 +403,27 @@ function component(env: IncludeEnv, at: YNode, path: string[], address: string, 
   const v = vendored(env, at, path, { kind: 'component', rest: componentRest(c), address, component: c });
   if (!v) return [];
   const meta = readMeta(join(env.projectDir, v.replace(/\.yml$/, '.meta.json')));
-  return [{ rel: v, inputs, component: { name: c.name, reference: c.reference,
-    sha: meta.sha ?? (/^[0-9a-f]{40}$/.test(c.reference) ? c.reference : undefined),
-    version: meta.version !== undefined ? meta.version : fullVersion(c.reference) } }];
+  return [
+    {
+      rel: v,
+      inputs,
+      component: {
+        name: c.name,
+        reference: c.reference,
+        sha: meta.sha ?? (/^[0-9a-f]{40}$/.test(c.reference) ? c.reference : undefined),
+        version: meta.version !== undefined ? meta.version : fullVersion(c.reference),
+      },
+    },
+  ];
 }
 
 function readMeta(file: string): { sha?: string; version?: string | null } {
   try {
     const m = JSON.parse(readFileSync(file, 'utf8')) as { sha?: unknown; version?: unknown };
-    return { sha: typeof m.sha === 'string' ? m.sha : undefined,
-      version: typeof m.version === 'string' || m.version === null ? m.version : undefined };
+    return {
+      sha: typeof m.sha === 'string' ? m.sha : undefined,
+      version: typeof m.version === 'string' || m.version === null ? m.version : undefined,
+    };
   } catch {
     return {};
   }
@@ -314,8 +433,13 @@ function readMeta(file: string): { sha?: string; version?: string | null } {
  * The vendored copy's path, or undefined when it is not there: the include is recorded as missing and reported (one
  * error naming the fix), or added to `absent` for the caller to report.
  */
-function vendored(env: IncludeEnv, at: YNode, path: string[], what: Omit<VendoredInclude, 'rel'> & { rest: string },
-  absent?: { address: string; rel: string }[]): string | undefined {
+function vendored(
+  env: IncludeEnv,
+  at: YNode,
+  path: string[],
+  what: Omit<VendoredInclude, 'rel'> & { rest: string },
+  absent?: { address: string; rel: string }[],
+): string | undefined {
   const { rest, ...info } = what;
   const rel = vendorRel(env.vendorDir ?? VENDOR_DIR, info.kind, rest);
   if (rel === undefined) {
@@ -326,8 +450,12 @@ function vendored(env: IncludeEnv, at: YNode, path: string[], what: Omit<Vendore
   env.missing?.push({ ...info, rel });
   if (absent) absent.push({ address: info.address, rel });
   else {
-    env.problems.add(at, path, `include:${info.kind} \`${info.address}\` is not vendored (no ${rel}); ` +
-      `run \`${env.vendorCommand ?? 'kiln vendor'}\` to fetch it`);
+    env.problems.add(
+      at,
+      path,
+      `include:${info.kind} \`${info.address}\` is not vendored (no ${rel}); ` +
+        `run \`${env.vendorCommand ?? 'kiln vendor'}\` to fetch it`,
+    );
   }
   return undefined;
 }

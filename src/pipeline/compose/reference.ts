@@ -16,7 +16,12 @@ export function resolveReferences(root: YMap, p: Problems): YMap {
     let r = false;
     if (n.kind === 'ref') r = true;
     else if (n.kind === 'seq') r = n.items.some(contains);
-    else if (n.kind === 'map') for (const e of n.entries.values()) if (contains(e.value)) { r = true; break; }
+    else if (n.kind === 'map')
+      for (const e of n.entries.values())
+        if (contains(e.value)) {
+          r = true;
+          break;
+        }
     hasRef.set(n, r);
     return r;
   };
@@ -47,7 +52,8 @@ export function resolveReferences(root: YMap, p: Problems): YMap {
       out = { kind: 'seq', items: n.items.map((i) => walk(i, stack)), pos: n.pos };
     } else if (n.kind === 'map') {
       const m: YMap = { kind: 'map', entries: new Map(), pos: n.pos };
-      for (const e of n.entries.values()) m.entries.set(e.key, { key: e.key, keyPos: e.keyPos, value: walk(e.value, stack) });
+      for (const e of n.entries.values())
+        m.entries.set(e.key, { key: e.key, keyPos: e.keyPos, value: walk(e.value, stack) });
       out = m;
     } else out = n;
     if (stack.length === 0) memo.set(n, out);

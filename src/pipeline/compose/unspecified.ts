@@ -13,8 +13,19 @@
 import { newMap, type YEntry, type YMap, type YNode } from '../yaml/node.js';
 
 /** Keys under which values are data (names chosen by the user), not keyword entries. */
-const DATA_KEYS = new Set(['variables', 'inputs', 'id_tokens', 'secrets', 'hooks', 'trigger', 'release', 'pages',
-  'identity', 'dast_configuration', 'matrix']);
+const DATA_KEYS = new Set([
+  'variables',
+  'inputs',
+  'id_tokens',
+  'secrets',
+  'hooks',
+  'trigger',
+  'release',
+  'pages',
+  'identity',
+  'dast_configuration',
+  'matrix',
+]);
 
 const isNull = (n: YNode): boolean => n.kind === 'scalar' && n.value === null;
 

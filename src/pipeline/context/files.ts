@@ -51,7 +51,11 @@ export async function buildFileContext(projectDir: string, ctx: PipelineContext)
     if (files) return files;
     try {
       const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-        cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'],
+        cwd: dir,
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+        env: gitEnv(),
+        stdio: ['ignore', 'pipe', 'ignore'],
       });
       files = splitZ(out);
     } catch {
@@ -83,7 +87,11 @@ export async function buildFileContext(projectDir: string, ctx: PipelineContext)
       let result: string[];
       try {
         const out = execFileSync('git', ['diff', '--name-only', '-z', ref, sha, '--'], {
-          cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'],
+          cwd: dir,
+          encoding: 'utf8',
+          maxBuffer: 256 * 1024 * 1024,
+          env: gitEnv(),
+          stdio: ['ignore', 'pipe', 'ignore'],
         });
         result = splitZ(out);
       } catch {

@@ -68,8 +68,10 @@ export interface RefInfo {
  * values, origin/HEAD (unless the caller knows the default branch), the unborn branch of a repository without
  * commits, and `ref` (a branch or tag name) when given.
  */
-export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: boolean; ref?: string; wantUpstream?: boolean } = {}):
-  Promise<{ facts: GitFacts; refInfo?: RefInfo }> {
+export async function readGitFacts(
+  projectDir: string,
+  opts: { wantOriginHead?: boolean; ref?: string; wantUpstream?: boolean } = {},
+): Promise<{ facts: GitFacts; refInfo?: RefInfo }> {
   const commands = [
     ['-c', 'log.showSignature=false', 'log', '-1', '--no-color', '--decorate=full', LOG_FORMAT, 'HEAD', '--'],
     ['config', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$'],
@@ -79,8 +81,12 @@ export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: 
   const wantOriginHead = opts.wantOriginHead !== false;
   if (wantOriginHead) commands.push(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
   if (opts.ref !== undefined) commands.push(refQuery(opts.ref));
-  const upstreamAt = opts.wantUpstream ? commands.push(['rev-parse', '--verify', '-q', `${opts.ref ?? ''}@{upstream}^{commit}`]) - 1 : -1;
-  const parentAt = opts.wantUpstream ? commands.push(['rev-parse', '--verify', '-q', `${opts.ref ?? 'HEAD'}~1^{commit}`]) - 1 : -1;
+  const upstreamAt = opts.wantUpstream
+    ? commands.push(['rev-parse', '--verify', '-q', `${opts.ref ?? ''}@{upstream}^{commit}`]) - 1
+    : -1;
+  const parentAt = opts.wantUpstream
+    ? commands.push(['rev-parse', '--verify', '-q', `${opts.ref ?? 'HEAD'}~1^{commit}`]) - 1
+    : -1;
   const out = await gitBatch(projectDir, commands, gitEnv());
   const [head, config, unborn] = out;
   const originHead = wantOriginHead ? out[3] : undefined;
@@ -96,7 +102,8 @@ export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: 
     facts.message = msg.join(SEP).replace(/\n+$/, '');
     for (const item of deco.split(', ').map((d) => d.trim())) {
       if (item.startsWith('HEAD -> refs/heads/')) facts.branch = item.slice('HEAD -> refs/heads/'.length);
-      else if (item.startsWith('tag: refs/tags/') && !facts.headTag) facts.headTag = item.slice('tag: refs/tags/'.length);
+      else if (item.startsWith('tag: refs/tags/') && !facts.headTag)
+        facts.headTag = item.slice('tag: refs/tags/'.length);
     }
   } else if (unborn?.trim()) {
     // No commit yet: the branch name is still known.
@@ -124,7 +131,12 @@ export async function readGitFacts(projectDir: string, opts: { wantOriginHead?: 
 
 /** `for-each-ref` for a branch or tag name: its commit and kind (a branch wins over a tag of the same name). */
 function refQuery(ref: string): string[] {
-  return ['for-each-ref', `--format=%(refname)${SEP}%(objectname)${SEP}%(*objectname)`, `refs/heads/${ref}`, `refs/tags/${ref}`];
+  return [
+    'for-each-ref',
+    `--format=%(refname)${SEP}%(objectname)${SEP}%(*objectname)`,
+    `refs/heads/${ref}`,
+    `refs/tags/${ref}`,
+  ];
 }
 
 function parseRefQuery(ref: string, out: string | undefined): RefInfo {

@@ -10,9 +10,22 @@ export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
 /** CI_PIPELINE_SOURCE values GitLab uses. */
 export const PIPELINE_SOURCES = [
-  'push', 'web', 'schedule', 'api', 'trigger', 'pipeline', 'parent_pipeline', 'merge_request_event',
-  'external_pull_request_event', 'chat', 'webide', 'external', 'ondemand_dast_scan', 'ondemand_dast_validation',
-  'security_orchestration_policy', 'container_registry_push',
+  'push',
+  'web',
+  'schedule',
+  'api',
+  'trigger',
+  'pipeline',
+  'parent_pipeline',
+  'merge_request_event',
+  'external_pull_request_event',
+  'chat',
+  'webide',
+  'external',
+  'ondemand_dast_scan',
+  'ondemand_dast_validation',
+  'security_orchestration_policy',
+  'container_registry_push',
 ] as const;
 
 export interface ContextOptions {
@@ -39,7 +52,11 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
   const hasRef = o.ref !== undefined && o.ref !== '';
   const repo = insideGitWorkTree(projectDir);
   const { facts, refInfo }: { facts: GitFacts; refInfo?: RefInfo } = repo
-    ? await readGitFacts(projectDir, { wantOriginHead: !o.defaultBranch, ref: hasRef ? o.ref : undefined, wantUpstream: source === 'push' && !o.beforeSha && !o.tag })
+    ? await readGitFacts(projectDir, {
+        wantOriginHead: !o.defaultBranch,
+        ref: hasRef ? o.ref : undefined,
+        wantUpstream: source === 'push' && !o.beforeSha && !o.tag,
+      })
     : { facts: { isRepo: false } };
 
   let ref: string;
@@ -98,7 +115,10 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
     CI_SERVER: 'yes',
     CI_SERVER_NAME: 'GitLab',
     CI_SERVER_HOST: id.serverHost,
-    CI_SERVER_FQDN: id.serverPort === (id.serverProtocol === 'http' ? '80' : '443') ? id.serverHost : `${id.serverHost}:${id.serverPort}`,
+    CI_SERVER_FQDN:
+      id.serverPort === (id.serverProtocol === 'http' ? '80' : '443')
+        ? id.serverHost
+        : `${id.serverHost}:${id.serverPort}`,
     CI_SERVER_PORT: id.serverPort,
     CI_SERVER_PROTOCOL: id.serverProtocol,
     CI_SERVER_URL: id.serverUrl,
@@ -154,7 +174,8 @@ export async function buildPipelineContext(o: ContextOptions): Promise<PipelineC
   if (!isTag && source === 'push') {
     const before = o.beforeSha ?? (facts.upstreamSha === sha ? facts.parentSha : facts.upstreamSha);
     if (before) {
-      if (!/^[0-9a-f]{40}$/.test(before)) throw new UsageError(`--before-sha must be a full 40-character commit SHA, got "${before}"`);
+      if (!/^[0-9a-f]{40}$/.test(before))
+        throw new UsageError(`--before-sha must be a full 40-character commit SHA, got "${before}"`);
       v.CI_COMMIT_BEFORE_SHA = before;
     }
   }

@@ -24,7 +24,7 @@ export function parseProjectUrl(url: string): ProjectIdentity | undefined {
     const scheme = full[1].toLowerCase();
     protocol = scheme === 'http' ? 'http' : 'https';
     host = full[2];
-    port = scheme === 'http' || scheme === 'https' ? full[3] ?? '' : '';
+    port = scheme === 'http' || scheme === 'https' ? (full[3] ?? '') : '';
     path = full[4];
   } else if (scp && !u.includes('://')) {
     host = scp[1];
@@ -32,7 +32,10 @@ export function parseProjectUrl(url: string): ProjectIdentity | undefined {
   } else {
     return undefined;
   }
-  path = path.replace(/\/+$/, '').replace(/\.git$/, '').replace(/^\/+/, '');
+  path = path
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .replace(/^\/+/, '');
   if (!path) return undefined;
   const defaultPort = protocol === 'http' ? '80' : '443';
   const serverPort = port || defaultPort;
@@ -42,6 +45,11 @@ export function parseProjectUrl(url: string): ProjectIdentity | undefined {
 
 export function localIdentity(projectDir: string): ProjectIdentity {
   const name = basename(projectDir.replace(/\/+$/, '')) || 'project';
-  return { path: `local/${name}`, serverProtocol: 'https', serverHost: 'localhost', serverPort: '443',
-    serverUrl: 'https://localhost' };
+  return {
+    path: `local/${name}`,
+    serverProtocol: 'https',
+    serverHost: 'localhost',
+    serverPort: '443',
+    serverUrl: 'https://localhost',
+  };
 }

@@ -8,8 +8,11 @@ import { CACHE_POLICIES } from '../keywords/fields.js';
 import { expandString } from '../variables/expand.js';
 
 /** The job's caches with every `policy: $VAR` expanded; throws ConfigError for a value that is not a policy. */
-export function settleCachePolicies(caches: CacheSpec[], lookup: (name: string) => string | undefined,
-  where: { position: ConfigError['position']; path: string[] }): CacheSpec[] {
+export function settleCachePolicies(
+  caches: CacheSpec[],
+  lookup: (name: string) => string | undefined,
+  where: { position: ConfigError['position']; path: string[] },
+): CacheSpec[] {
   if (!caches.some((c) => c.policyText !== undefined)) return caches;
   return caches.map((c, i) => {
     if (c.policyText === undefined) return c;
@@ -17,8 +20,11 @@ export function settleCachePolicies(caches: CacheSpec[], lookup: (name: string) 
     const { policyText: _, ...rest } = c;
     if (value === '') return { ...rest, policy: 'pull-push' };
     if (!(CACHE_POLICIES as readonly string[]).includes(value)) {
-      throw new ConfigError(`"${c.policyText}" expands to "${value}", which is not a cache policy (${CACHE_POLICIES.join(', ')})`,
-        where.position, [...where.path, 'cache', String(i), 'policy']);
+      throw new ConfigError(
+        `"${c.policyText}" expands to "${value}", which is not a cache policy (${CACHE_POLICIES.join(', ')})`,
+        where.position,
+        [...where.path, 'cache', String(i), 'policy'],
+      );
     }
     return { ...rest, policy: value as CacheSpec['policy'] };
   });

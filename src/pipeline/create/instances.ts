@@ -58,13 +58,19 @@ function namesReferenced(def: JobDef): string[] {
  * The variables a job's rules see, without copying every predefined variable per job: user > job (own, matrix)
  * > global (per inherit:variables) > job-level predefined > pipeline predefined.
  */
-function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: () => Record<string, string>,
-  names: string[]): Record<string, string | undefined> {
+function ruleVariables(
+  env: CreateEnv,
+  def: JobDef,
+  own: Variables,
+  jobPreOf: () => Record<string, string>,
+  names: string[],
+): Record<string, string | undefined> {
   let cached: Record<string, string> | undefined;
   const jobPre = (): Record<string, string> => (cached ??= jobPreOf());
   const view = pipelineView(env);
   const inherit = def.inheritVariables;
-  const globalOk = (n: string) => view.globals.has(n) && (inherit === true || (Array.isArray(inherit) && inherit.includes(n)));
+  const globalOk = (n: string) =>
+    view.globals.has(n) && (inherit === true || (Array.isArray(inherit) && inherit.includes(n)));
   const outer = (n: string): string | undefined => {
     if (view.user.has(n) || globalOk(n)) return view.resolved[n];
     if (JOB_LEVEL.test(n) && Object.prototype.hasOwnProperty.call(jobPre(), n)) return jobPre()[n];
@@ -87,8 +93,11 @@ function ruleVariables(env: CreateEnv, def: JobDef, own: Variables, jobPreOf: ()
   }
   const out: Record<string, string | undefined> = dict();
   for (const n of names) {
-    const v = view.user.has(n) ? view.resolved[n]
-      : Object.prototype.hasOwnProperty.call(own, n) ? ownResolved?.[n] : outer(n);
+    const v = view.user.has(n)
+      ? view.resolved[n]
+      : Object.prototype.hasOwnProperty.call(own, n)
+        ? ownResolved?.[n]
+        : outer(n);
     if (v !== undefined) out[n] = v;
   }
   return out;
@@ -101,8 +110,12 @@ export interface Created {
   needRefs: NeedRef[] | null;
 }
 
-const DEFAULT_ONLY = (def: JobDef): OnlyExceptSpec => ({ position: def.position, refs: ['branches', 'tags'],
-  variables: [], changes: [] });
+const DEFAULT_ONLY = (def: JobDef): OnlyExceptSpec => ({
+  position: def.position,
+  refs: ['branches', 'tags'],
+  variables: [],
+  changes: [],
+});
 
 export function inheritedGlobals(globals: Variables, inherit: boolean | string[]): Variables {
   if (inherit === true) return globals;
@@ -113,8 +126,11 @@ export function inheritedGlobals(globals: Variables, inherit: boolean | string[]
 }
 
 /** A lookup of the job's variables as its script would see them (computed only when asked). */
-function lookupJobVariable(env: CreateEnv, variables: Variables, jobPre: () => Record<string, string>):
-  (name: string) => string | undefined {
+function lookupJobVariable(
+  env: CreateEnv,
+  variables: Variables,
+  jobPre: () => Record<string, string>,
+): (name: string) => string | undefined {
   let all: Record<string, string> | undefined;
   return (name) => {
     all ??= resolveVariables({ ...variables, ...env.ctx.userVariables }, { ...env.ctx.predefined, ...jobPre() });
@@ -161,15 +177,21 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
           manualFromRule = out.when === 'manual';
         }
         if (rule?.allowFailure !== undefined) {
-          allowFailure = typeof rule.allowFailure === 'boolean'
-            ? { allowed: rule.allowFailure, exitCodes: [] }
-            : { allowed: true, exitCodes: rule.allowFailure.exitCodes };
+          allowFailure =
+            typeof rule.allowFailure === 'boolean'
+              ? { allowed: rule.allowFailure, exitCodes: [] }
+              : { allowed: true, exitCodes: rule.allowFailure.exitCodes };
         }
         if (rule?.variables) variables = { ...variables, ...rule.variables };
         if (rule?.startIn) startIn = rule.startIn;
         if (rule?.interruptible !== undefined) interruptible = rule.interruptible;
-        if (rule?.needs) needRefs = readNeeds(env.problems, { kind: 'seq', items: rule.needs as never, pos: rule.position },
-          ['jobs', def.name, 'rules', 'needs']);
+        if (rule?.needs)
+          needRefs = readNeeds(env.problems, { kind: 'seq', items: rule.needs as never, pos: rule.position }, [
+            'jobs',
+            def.name,
+            'rules',
+            'needs',
+          ]);
       } else {
         // GitLab drops the `only: [branches, tags]` default when `workflow:rules` exist (Processable#compose!:
         // "If workflow:rules: or rules: are used they are considered not compatible with only/except defaults"),
@@ -196,20 +218,45 @@ export function createInstances(env: CreateEnv, def: JobDef): { created: Created
     if (!allowFailure) allowFailure = { allowed: when === 'manual' && !manualFromRule, exitCodes: [] };
     let cache = def.cache;
     try {
-      cache = settleCachePolicies(def.cache, lookupJobVariable(env, variables, jobPre),
-        { position: def.position, path: ['jobs', def.name] });
+      cache = settleCachePolicies(def.cache, lookupJobVariable(env, variables, jobPre), {
+        position: def.position,
+        path: ['jobs', def.name],
+      });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       env.problems.push(err);
       continue;
     }
     const job: Job = {
-      id: jobId, name: inst.name, baseName: def.name, stage: def.stage, stageIndex, position: def.position, when,
-      allowFailure, needs: null, dependencies: def.dependencies, image: def.image, services: def.services,
-      beforeScript: def.beforeScript, script: def.script, afterScript: def.afterScript, variables, cache,
-      artifacts: def.artifacts, tags: def.tags, retry: def.retry, timeoutSeconds: def.timeoutSeconds,
-      interruptible, resourceGroup: def.resourceGroup, environment: def.environment,
-      coverage: def.coverage, local: def.local, trigger: def.trigger, parallel: inst.parallel, ruleOutcome,
+      id: jobId,
+      name: inst.name,
+      baseName: def.name,
+      stage: def.stage,
+      stageIndex,
+      position: def.position,
+      when,
+      allowFailure,
+      needs: null,
+      dependencies: def.dependencies,
+      image: def.image,
+      services: def.services,
+      beforeScript: def.beforeScript,
+      script: def.script,
+      afterScript: def.afterScript,
+      variables,
+      cache,
+      artifacts: def.artifacts,
+      tags: def.tags,
+      retry: def.retry,
+      timeoutSeconds: def.timeoutSeconds,
+      interruptible,
+      resourceGroup: def.resourceGroup,
+      environment: def.environment,
+      coverage: def.coverage,
+      local: def.local,
+      trigger: def.trigger,
+      parallel: inst.parallel,
+      ruleOutcome,
     };
     if (when === 'delayed' && startIn) job.startInSeconds = parseDuration(startIn);
     created.push({ job, def, needRefs });

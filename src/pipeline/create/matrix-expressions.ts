@@ -13,18 +13,34 @@ import type { MatrixEntry } from '../keywords/parallel.js';
 const EXPRESSION = /\$\[\[\s*([^\]]*?)\s*\]\]/g;
 
 /** `entries` with every matrix expression replaced by the job's value; throws ConfigError for an unknown name. */
-export function expandMatrixExpressions(entries: MatrixEntry[], own: Record<string, string> | undefined,
-  job: string, pos: SourcePosition, path: string[]): MatrixEntry[] {
+export function expandMatrixExpressions(
+  entries: MatrixEntry[],
+  own: Record<string, string> | undefined,
+  job: string,
+  pos: SourcePosition,
+  path: string[],
+): MatrixEntry[] {
   const hasExpression = (v: string) => v.includes('$[[');
   if (!entries.some((e) => e.some(([, vals]) => vals.some(hasExpression)))) return entries;
-  const expand = (text: string): string => text.replace(EXPRESSION, (_all, expr: string) => {
-    const m = /^matrix\.([A-Za-z0-9_]+)$/.exec(expr);
-    if (!m) throw new ConfigError(`"$[[ ${expr} ]]": only matrix expressions ($[[ matrix.NAME ]]) can be used here`, pos, path);
-    if (!own) throw new ConfigError(`"$[[ ${expr} ]]": job "${job}" has no parallel:matrix to take ${m[1]} from`, pos, path);
-    if (!Object.prototype.hasOwnProperty.call(own, m[1])) {
-      throw new ConfigError(`"$[[ ${expr} ]]": job "${job}" has no matrix variable ${m[1]} (it has ${Object.keys(own).join(', ')})`, pos, path);
-    }
-    return own[m[1]];
-  });
+  const expand = (text: string): string =>
+    text.replace(EXPRESSION, (_all, expr: string) => {
+      const m = /^matrix\.([A-Za-z0-9_]+)$/.exec(expr);
+      if (!m)
+        throw new ConfigError(
+          `"$[[ ${expr} ]]": only matrix expressions ($[[ matrix.NAME ]]) can be used here`,
+          pos,
+          path,
+        );
+      if (!own)
+        throw new ConfigError(`"$[[ ${expr} ]]": job "${job}" has no parallel:matrix to take ${m[1]} from`, pos, path);
+      if (!Object.prototype.hasOwnProperty.call(own, m[1])) {
+        throw new ConfigError(
+          `"$[[ ${expr} ]]": job "${job}" has no matrix variable ${m[1]} (it has ${Object.keys(own).join(', ')})`,
+          pos,
+          path,
+        );
+      }
+      return own[m[1]];
+    });
   return entries.map((e) => e.map(([k, vals]) => [k, vals.map(expand)] as [string, string[]]));
 }

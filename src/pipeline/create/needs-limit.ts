@@ -27,7 +27,12 @@ export function checkNeedsLimit(created: Created[], defs: JobDef[], p: Problems,
     checked.add(c.def.name);
     const n = countNeeds(c.def, (base) => instances.get(base) ?? 1);
     if (n <= limit) continue;
-    p.push(new ConfigError(`one job can only need ${limit} others, but you have listed ${n}; ` +
-      'see the needs keyword documentation', c.def.needsNode?.pos ?? c.def.position, ['jobs', c.def.name, 'needs']));
+    p.push(
+      new ConfigError(
+        `one job can only need ${limit} others, but you have listed ${n}; ` + 'see the needs keyword documentation',
+        c.def.needsNode?.pos ?? c.def.position,
+        ['jobs', c.def.name, 'needs'],
+      ),
+    );
   }
 }

@@ -20,8 +20,13 @@ export interface NeedsIndex {
   invalid: Set<string>;
 }
 
-export function buildIndex(created: Created[], excluded: ExcludedJob[], definedBases: Iterable<string>,
-  excludedBases: Iterable<string>, invalid: Iterable<string> = []): NeedsIndex {
+export function buildIndex(
+  created: Created[],
+  excluded: ExcludedJob[],
+  definedBases: Iterable<string>,
+  excludedBases: Iterable<string>,
+  invalid: Iterable<string> = [],
+): NeedsIndex {
   const byBase = new Map<string, string[]>();
   const stageOf = new Map<string, number>();
   for (const c of created) {
@@ -91,19 +96,34 @@ export function resolveNeeds(created: Created[], idx: NeedsIndex, p: Problems): 
         const names = idx.byBase.get(d) ?? (idx.stageOf.has(d) ? [d] : undefined);
         if (!names) {
           if (!idx.excluded.has(d) && !idx.defined.has(d)) {
-            p.push(new ConfigError(`job "${d}" is not defined`, c.def.dependenciesNode?.pos ?? c.def.position,
-              ['jobs', c.def.name, 'dependencies']));
+            p.push(
+              new ConfigError(`job "${d}" is not defined`, c.def.dependenciesNode?.pos ?? c.def.position, [
+                'jobs',
+                c.def.name,
+                'dependencies',
+              ]),
+            );
           }
           continue;
         }
         const needed = c.job.needs ? new Set(c.job.needs.map((x) => x.job)) : undefined;
         for (const n of names) {
           if (needed && !needed.has(n)) {
-            p.push(new ConfigError(`job "${d}" should be part of needs`, c.def.dependenciesNode?.pos ?? c.def.position,
-              ['jobs', c.def.name, 'dependencies']));
+            p.push(
+              new ConfigError(`job "${d}" should be part of needs`, c.def.dependenciesNode?.pos ?? c.def.position, [
+                'jobs',
+                c.def.name,
+                'dependencies',
+              ]),
+            );
           } else if (!needed && (idx.stageOf.get(n) ?? 0) >= c.job.stageIndex) {
-            p.push(new ConfigError(`job "${n}" is not defined in current or prior stages`,
-              c.def.dependenciesNode?.pos ?? c.def.position, ['jobs', c.def.name, 'dependencies']));
+            p.push(
+              new ConfigError(
+                `job "${n}" is not defined in current or prior stages`,
+                c.def.dependenciesNode?.pos ?? c.def.position,
+                ['jobs', c.def.name, 'dependencies'],
+              ),
+            );
           } else deps.push(n);
         }
       }
@@ -116,8 +136,14 @@ function report(p: Problems, pos: ConfigError['position'], path: string[], name:
   const base = name.replace(/(: \[.*\]| \d+\/\d+)$/, '');
   if (idx.invalid.has(base) || idx.invalid.has(name)) return;
   if (idx.excluded.has(name) || (idx.defined.has(base) && !idx.byBase.has(base))) {
-    p.push(new ConfigError(`job "${name}" is not created in this pipeline (excluded by rules, only or except); ` +
-      'use needs:optional to need a job that may be absent', pos, path));
+    p.push(
+      new ConfigError(
+        `job "${name}" is not created in this pipeline (excluded by rules, only or except); ` +
+          'use needs:optional to need a job that may be absent',
+        pos,
+        path,
+      ),
+    );
   } else {
     p.push(new ConfigError(`job "${name}" is not defined`, pos, path));
   }
@@ -136,8 +162,13 @@ export function findNeedCycles(created: Created[], p: Problems): void {
       if (s === 1) {
         const cycle = [...stack.slice(stack.indexOf(n.job)), n.job];
         const c = byName.get(name)!;
-        p.push(new ConfigError(`circular dependency detected in needs: ${cycle.join(' -> ')}`,
-          c.def.needsNode?.pos ?? c.def.position, ['jobs', c.def.name, 'needs']));
+        p.push(
+          new ConfigError(
+            `circular dependency detected in needs: ${cycle.join(' -> ')}`,
+            c.def.needsNode?.pos ?? c.def.position,
+            ['jobs', c.def.name, 'needs'],
+          ),
+        );
       } else if (s === undefined && byName.has(n.job)) visit(n.job);
     }
     stack.pop();

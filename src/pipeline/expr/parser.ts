@@ -70,8 +70,11 @@ export function parseExpression(src: string): Expr {
         const inner = parseOr();
         const close = peek();
         if (close?.kind !== 'rparen') {
-          throw new ExpressionError(`expected ")" to close "(" at offset ${t.offset}, found ${describe(close)}`, src,
-            close?.offset ?? src.length);
+          throw new ExpressionError(
+            `expected ")" to close "(" at offset ${t.offset}, found ${describe(close)}`,
+            src,
+            close?.offset ?? src.length,
+          );
         }
         pos++;
         return inner;

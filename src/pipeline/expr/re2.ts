@@ -57,7 +57,8 @@ const cache = new Map<string, Re2Regex>();
  * inherited through `extends` is compiled once, not once per job.
  */
 export function compileRe2(body: string, flags = ''): Re2Regex {
-  if (!FLAGS.test(flags)) throw new RegexSyntaxError(`unsupported regular expression flags "${flags}" (RE2: i, m, s, U)`, 0);
+  if (!FLAGS.test(flags))
+    throw new RegexSyntaxError(`unsupported regular expression flags "${flags}" (RE2: i, m, s, U)`, 0);
   const key = `${flags}/${body}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -107,8 +108,10 @@ function syntaxError(body: string, flags: string, e: InstanceType<Re2js['RE2JSEx
   const offset = fragment ? Math.max(0, body.indexOf(fragment)) : 0;
   const hint = HINTS.find(([re]) => re.test(fragment))?.[1];
   const shown = fragment && !fragment.endsWith(body) ? `: \`${fragment}\`` : '';
-  return new RegexSyntaxError(`invalid regular expression /${body}/${flags} (RE2 syntax): ${reason}${shown}` +
-    (hint ? ` (${hint})` : ''), offset);
+  return new RegexSyntaxError(
+    `invalid regular expression /${body}/${flags} (RE2 syntax): ${reason}${shown}` + (hint ? ` (${hint})` : ''),
+    offset,
+  );
 }
 
 const matchers = new Map<string, InstanceType<Re2js['RE2JS']>>();

@@ -68,7 +68,10 @@ function compileRuby(body: string, flags: string): RegExp {
   try {
     return new RegExp(out, js);
   } catch (e) {
-    throw new RegexSyntaxError(`invalid regular expression /${body}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, 0);
+    throw new RegexSyntaxError(
+      `invalid regular expression /${body}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      0,
+    );
   }
 }
 
@@ -105,7 +108,8 @@ function translate(src: string, base: number): string {
         out += codePointEscape(parseInt(hex, 16));
         i = close + 1;
         continue;
-      } else if (/[1-9]/.test(d)) out += c + d; else if (d === 'p' || d === 'P') fail('Unicode classes (\\p) are not supported', i);
+      } else if (/[1-9]/.test(d)) out += c + d;
+      else if (d === 'p' || d === 'P') fail('Unicode classes (\\p) are not supported', i);
       else if (d === 'C' || d === 'G' || d === 'K' || d === 'X' || d === 'R') fail(`\\${d} is not supported`, i);
       else out += c + d;
       i += 2;
@@ -182,7 +186,10 @@ function translate(src: string, base: number): string {
 
 function codePointEscape(cp: number): string {
   if (cp <= 0xffff) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  return String.fromCodePoint(cp).split('').map((u) => `\\u${u.charCodeAt(0).toString(16)}`).join('');
+  return String.fromCodePoint(cp)
+    .split('')
+    .map((u) => `\\u${u.charCodeAt(0).toString(16)}`)
+    .join('');
 }
 
 function readClass(src: string, start: number, fail: (m: string, at: number) => never): [string, number] {

@@ -18,7 +18,8 @@ type Fn = (value: unknown, env: FunctionEnv) => { value?: unknown; error?: strin
 const TRUNCATE = /^truncate\(\s*(\d+)\s*,\s*(\d+)\s*\)?$/;
 
 function onlyStrings(name: string, value: unknown): string | undefined {
-  return typeof value === 'string' ? undefined
+  return typeof value === 'string'
+    ? undefined
     : `error in \`${name}\` function: invalid input type: ${name} can only be used with string inputs`;
 }
 
@@ -28,15 +29,20 @@ export function findFunction(expression: string): Fn | undefined {
       const bad = onlyStrings('expand_vars', value);
       if (bad) return { error: bad };
       let masked = false;
-      const out = (value as string).replace(/\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|%([a-zA-Z_][a-zA-Z0-9_]*)%/g,
+      const out = (value as string).replace(
+        /\$([a-zA-Z_][a-zA-Z0-9_]*)|\$\{([a-zA-Z_][a-zA-Z0-9_]*)\}|%([a-zA-Z_][a-zA-Z0-9_]*)%/g,
         (raw, a?: string, b?: string, c?: string) => {
           const name = (a ?? b ?? c)!;
           const v = env.variable(name);
           if (v === undefined) return raw;
           if (env.masked?.has(name)) masked = true;
           return v;
-        });
-      if (masked) return { error: 'error in `expand_vars` function: variable expansion error: masked variables cannot be expanded' };
+        },
+      );
+      if (masked)
+        return {
+          error: 'error in `expand_vars` function: variable expansion error: masked variables cannot be expanded',
+        };
       return { value: out };
     };
   }

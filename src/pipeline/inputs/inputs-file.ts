@@ -15,7 +15,9 @@ export function readInputsFile(path: string, display = path): Record<string, unk
     text = data.toString('utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`${display}: cannot read the inputs file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new UsageError(
+      `${display}: cannot read the inputs file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   // JSON is YAML: one parser gives positions for both.
   const root = parseYaml(text, display);

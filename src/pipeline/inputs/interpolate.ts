@@ -124,12 +124,19 @@ function inspect(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(inspect).join(', ')}]`;
   if (typeof v === 'object') {
-    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}=>${inspect(x)}`).join(', ')}}`;
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${JSON.stringify(k)}=>${inspect(x)}`)
+      .join(', ')}}`;
   }
   return String(v);
 }
 
-function evaluateRaw(block: string, data: string, ctx: Context, env: FunctionEnv): { value?: unknown; errors: string[] } {
+function evaluateRaw(
+  block: string,
+  data: string,
+  ctx: Context,
+  env: FunctionEnv,
+): { value?: unknown; errors: string[] } {
   const [access, ...functions] = data.split('|').map((s) => s.trim());
   const contextName = access.split('.')[0];
   if (SKIP_CONTEXTS.has(contextName)) return { value: block, errors: [] };
@@ -140,7 +147,12 @@ function evaluateRaw(block: string, data: string, ctx: Context, env: FunctionEnv
   if (errors.length) return { errors };
   let value: unknown = ctx;
   for (const key of objects) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.prototype.hasOwnProperty.call(value, key)) {
+    if (
+      value === null ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      !Object.prototype.hasOwnProperty.call(value, key)
+    ) {
       return { errors: [`unknown interpolation key: \`${key}\``] };
     }
     value = (value as Record<string, unknown>)[key];

@@ -43,8 +43,10 @@ export function readCiText(text: string, file: string, o: CiFileOptions): CiFile
   const given: Record<string, unknown> = { ...o.inputs, ...o.cliInputs };
   if (!split.header) {
     if (Object.keys(given).length > 0) {
-      return { inputErrors: ['Given inputs not defined in the `spec` section of the included configuration file'],
-        hasHeader: false };
+      return {
+        inputErrors: ['Given inputs not defined in the `spec` section of the included configuration file'],
+        hasHeader: false,
+      };
     }
     return { root: parseYaml(inPlace(text, split.content), file), inputErrors: [], hasHeader: false };
   }
@@ -79,7 +81,12 @@ function isSpecHash(piece: string, file: string): boolean {
 
 /** Only the fields the header declares in `spec:component` are available (GitLab 18.7). */
 function componentContext(c: ComponentContext, fields: ComponentField[]): Record<string, unknown> {
-  const all: Record<ComponentField, unknown> = { name: c.name, sha: c.sha ?? null, version: c.version, reference: c.reference };
+  const all: Record<ComponentField, unknown> = {
+    name: c.name,
+    sha: c.sha ?? null,
+    version: c.version,
+    reference: c.reference,
+  };
   const out: Record<string, unknown> = {};
   for (const f of fields) out[f] = all[f];
   return out;

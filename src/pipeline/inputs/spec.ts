@@ -40,7 +40,8 @@ export function readHeader(root: YNode, errors: ConfigError[]): Header {
     return header;
   }
   for (const e of root.entries.values()) {
-    if (e.key !== 'spec') errors.push(new ConfigError('header config contains unknown keys: ' + e.key, e.keyPos, ['header']));
+    if (e.key !== 'spec')
+      errors.push(new ConfigError('header config contains unknown keys: ' + e.key, e.keyPos, ['header']));
   }
   const spec = root.entries.get('spec')?.value;
   if (!spec || (spec.kind === 'scalar' && spec.value === null)) return header;
@@ -53,12 +54,15 @@ export function readHeader(root: YNode, errors: ConfigError[]): Header {
       errors.push(new ConfigError(`spec config contains unknown keys: ${e.key}`, e.keyPos, ['spec']));
     } else if (e.key === 'include') {
       // GitLab 18.6+, behind the ci_file_inputs flag (off by default): refused rather than ignored.
-      errors.push(new ConfigError('spec:include (inputs from other files) is not supported by kiln', e.keyPos, ['spec']));
+      errors.push(
+        new ConfigError('spec:include (inputs from other files) is not supported by kiln', e.keyPos, ['spec']),
+      );
     }
   }
   const inputs = spec.entries.get('inputs')?.value;
   if (inputs && !(inputs.kind === 'scalar' && inputs.value === null)) {
-    if (inputs.kind !== 'map') errors.push(new ConfigError(`should be a hash, got ${describe(inputs)}`, inputs.pos, ['spec', 'inputs']));
+    if (inputs.kind !== 'map')
+      errors.push(new ConfigError(`should be a hash, got ${describe(inputs)}`, inputs.pos, ['spec', 'inputs']));
     else for (const e of inputs.entries.values()) header.inputs.push(readInput(e.key, e.value, errors));
   }
   const component = spec.entries.get('component')?.value;
@@ -76,7 +80,8 @@ function readInput(name: string, node: YNode, errors: ConfigError[]): InputSpec 
   }
   const m: YMap = node;
   for (const e of m.entries.values()) {
-    if (!INPUT_KEYS.includes(e.key)) errors.push(new ConfigError(`config contains unknown keys: ${e.key}`, e.keyPos, path));
+    if (!INPUT_KEYS.includes(e.key))
+      errors.push(new ConfigError(`config contains unknown keys: ${e.key}`, e.keyPos, path));
   }
   const get = (k: string): YNode | undefined => m.entries.get(k)?.value;
   if (get('rules')) {
@@ -95,7 +100,8 @@ function readInput(name: string, node: YNode, errors: ConfigError[]): InputSpec 
   }
   const options = get('options');
   if (options) {
-    if (options.kind !== 'seq') errors.push(new ConfigError(`should be an array, got ${describe(options)}`, options.pos, [...path, 'options']));
+    if (options.kind !== 'seq')
+      errors.push(new ConfigError(`should be an array, got ${describe(options)}`, options.pos, [...path, 'options']));
     else spec.options = options.items.map(toPlain);
   }
   const regex = get('regex');
@@ -106,7 +112,9 @@ function readInput(name: string, node: YNode, errors: ConfigError[]): InputSpec 
   }
   const description = get('description');
   if (description && (description.kind !== 'scalar' || typeof description.value !== 'string')) {
-    errors.push(new ConfigError(`should be a string, got ${describe(description)}`, description.pos, [...path, 'description']));
+    errors.push(
+      new ConfigError(`should be a string, got ${describe(description)}`, description.pos, [...path, 'description']),
+    );
   }
   return spec;
 }
@@ -114,7 +122,9 @@ function readInput(name: string, node: YNode, errors: ConfigError[]): InputSpec 
 function readComponentFields(node: YNode, errors: ConfigError[]): ComponentField[] {
   const out: ComponentField[] = [];
   if (node.kind !== 'seq') {
-    errors.push(new ConfigError(`should be an array of strings, got ${describe(node)}`, node.pos, ['spec', 'component']));
+    errors.push(
+      new ConfigError(`should be an array of strings, got ${describe(node)}`, node.pos, ['spec', 'component']),
+    );
     return out;
   }
   for (const item of node.items) {

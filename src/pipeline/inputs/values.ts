@@ -31,7 +31,7 @@ export function checkInputs(specs: InputSpec[], args: Record<string, unknown>): 
     const value = given === undefined ? null : given;
     const problems = checkOne(spec, spec.type, value);
     for (const p of problems) errors.push(`\`${spec.name}\` input: ${p}`);
-    if (problems.length === 0) values[spec.name] = (value === null ? spec.default ?? null : value) as InputValue;
+    if (problems.length === 0) values[spec.name] = (value === null ? (spec.default ?? null) : value) as InputValue;
   }
   return { values, errors };
 }
@@ -40,7 +40,8 @@ function checkOne(spec: InputSpec, type: InputType, value: unknown): string[] {
   const out: string[] = [];
   if (!spec.hasDefault && value === null) return ['required value has not been provided'];
   // `default: null` makes an input optional without a value (docs: "Use default: null to have no default value").
-  if (spec.hasDefault && spec.default !== null && spec.default !== undefined) validate(spec, type, spec.default, true, out);
+  if (spec.hasDefault && spec.default !== null && spec.default !== undefined)
+    validate(spec, type, spec.default, true, out);
   if (value !== null) validate(spec, type, value, false, out);
   return out;
 }
@@ -53,7 +54,9 @@ function validate(spec: InputSpec, type: InputType, value: unknown, isDefault: b
   if (spec.options) {
     if (type !== 'string' && type !== 'number') out.push('Options can only be used with string and number inputs');
     else if (value !== null && value !== false && !spec.options.some((o) => o === value)) {
-      out.push(`\`${String(value)}\` cannot be used because it is not in the list of ${type === 'string' ? '' : 'the '}allowed options`);
+      out.push(
+        `\`${String(value)}\` cannot be used because it is not in the list of ${type === 'string' ? '' : 'the '}allowed options`,
+      );
     }
   }
   if (spec.regex !== undefined) {

@@ -9,7 +9,13 @@ export const ON_JOB_FAILURE: readonly OnJobFailure[] = ['none', 'all'];
 
 export const DEFAULT_AUTO_CANCEL: Required<AutoCancelSpec> = { onNewCommit: 'conservative', onJobFailure: 'none' };
 
-function readChoice<T extends string>(p: Problems, n: YNode, path: string[], what: string, values: readonly T[]): T | undefined {
+function readChoice<T extends string>(
+  p: Problems,
+  n: YNode,
+  path: string[],
+  what: string,
+  values: readonly T[],
+): T | undefined {
   const s = scalarText(n);
   if (s !== undefined && (values as readonly string[]).includes(s)) return s as T;
   p.add(n, path, `${what} must be one of: ${values.join(', ')}`);

@@ -85,7 +85,11 @@ export function readScript(p: Problems, n: YNode, path: string[]): string[] | un
   }
   const out: string[] = [];
   // The first item that is neither a string nor a nested array is reported at its own position and index path.
-  const walk = (seq: YNode & { kind: 'seq' }, depth: number, at: string[]): { node: YNode; path: string[] } | undefined => {
+  const walk = (
+    seq: YNode & { kind: 'seq' },
+    depth: number,
+    at: string[],
+  ): { node: YNode; path: string[] } | undefined => {
     for (const [i, it] of seq.items.entries()) {
       if (it.kind === 'seq' && depth < 10) {
         const bad = walk(it, depth + 1, [...at, String(i)]);
@@ -100,7 +104,11 @@ export function readScript(p: Problems, n: YNode, path: string[]): string[] | un
   };
   const bad = walk(n, 1, path);
   if (bad) {
-    p.add(bad.node, bad.path, `should be a string or a nested array of strings up to 10 levels deep, got ${describe(bad.node)}`);
+    p.add(
+      bad.node,
+      bad.path,
+      `should be a string or a nested array of strings up to 10 levels deep, got ${describe(bad.node)}`,
+    );
     return undefined;
   }
   return out;

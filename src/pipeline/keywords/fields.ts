@@ -1,7 +1,25 @@
 // Readers for the structured job keywords: image, services, cache, artifacts, retry, timeout, environment.
-import type { ArtifactsSpec, CacheSpec, EnvironmentSpec, ImageSpec, PullPolicy, RetrySpec, ServiceSpec } from '../model.js';
+import type {
+  ArtifactsSpec,
+  CacheSpec,
+  EnvironmentSpec,
+  ImageSpec,
+  PullPolicy,
+  RetrySpec,
+  ServiceSpec,
+} from '../model.js';
 import type { YNode } from '../yaml/node.js';
-import { checkKeys, flattenSeq, Problems, readBool, readEnum, readInt, readString, readStrings, scalarText } from './check.js';
+import {
+  checkKeys,
+  flattenSeq,
+  Problems,
+  readBool,
+  readEnum,
+  readInt,
+  readString,
+  readStrings,
+  scalarText,
+} from './check.js';
 import { readExitCodes } from './rules.js';
 
 const PULL: readonly PullPolicy[] = ['always', 'never', 'if-not-present'];
@@ -9,7 +27,12 @@ const PULL: readonly PullPolicy[] = ['always', 'never', 'if-not-present'];
 type YMapNode = Extract<YNode, { kind: 'map' }>;
 
 /** A keyword written either as a string (its name) or as a hash with a required `name` among `keys`. */
-function readNameOrHash(p: Problems, n: YNode, path: string[], keys: string[]): { name: string; map?: YMapNode } | undefined {
+function readNameOrHash(
+  p: Problems,
+  n: YNode,
+  path: string[],
+  keys: string[],
+): { name: string; map?: YMapNode } | undefined {
   if (n.kind === 'scalar') {
     const s = readString(p, n, path);
     return s === undefined ? undefined : { name: s };
@@ -40,7 +63,9 @@ function imageFields(p: Problems, n: YMapNode, path: string[], name: string): Im
   const pp = n.entries.get('pull_policy')?.value;
   if (pp) {
     const items = pp.kind === 'seq' ? pp.items : [pp];
-    spec.pullPolicy = items.map((i) => readEnum(p, i, [...path, 'pull_policy'], PULL)).filter((x): x is PullPolicy => !!x);
+    spec.pullPolicy = items
+      .map((i) => readEnum(p, i, [...path, 'pull_policy'], PULL))
+      .filter((x): x is PullPolicy => !!x);
   }
   const docker = n.entries.get('docker')?.value;
   if (docker) {
@@ -64,7 +89,16 @@ export function readServices(p: Problems, n: YNode, path: string[]): ServiceSpec
   const out: ServiceSpec[] = [];
   n.items.forEach((it, i) => {
     const sp = [...path, String(i)];
-    const named = readNameOrHash(p, it, sp, ['name', 'alias', 'entrypoint', 'command', 'variables', 'pull_policy', 'docker', 'kubernetes']);
+    const named = readNameOrHash(p, it, sp, [
+      'name',
+      'alias',
+      'entrypoint',
+      'command',
+      'variables',
+      'pull_policy',
+      'docker',
+      'kubernetes',
+    ]);
     if (!named) return;
     const entry = named.map;
     if (!entry) {
@@ -73,7 +107,11 @@ export function readServices(p: Problems, n: YNode, path: string[]): ServiceSpec
     }
     const svc: ServiceSpec = { ...imageFields(p, entry, sp, named.name), alias: [], variables: {} };
     const alias = entry.entries.get('alias')?.value;
-    if (alias) svc.alias = (readString(p, alias, [...sp, 'alias']) ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    if (alias)
+      svc.alias = (readString(p, alias, [...sp, 'alias']) ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
     const cmd = entry.entries.get('command')?.value;
     if (cmd) svc.command = readStrings(p, cmd, [...sp, 'command']);
     const vars = entry.entries.get('variables')?.value;
@@ -101,8 +139,15 @@ export function readCache(p: Problems, n: YNode, path: string[]): CacheSpec[] {
       return;
     }
     checkKeys(p, it, cp, ['key', 'paths', 'untracked', 'policy', 'when', 'fallback_keys', 'unprotect']);
-    const c: CacheSpec = { key: 'default', paths: [], untracked: false, policy: 'pull-push', when: 'on_success',
-      fallbackKeys: [], unprotect: false };
+    const c: CacheSpec = {
+      key: 'default',
+      paths: [],
+      untracked: false,
+      policy: 'pull-push',
+      when: 'on_success',
+      fallbackKeys: [],
+      unprotect: false,
+    };
     for (const e of it.entries.values()) {
       const kp = [...cp, e.key];
       const v = e.value;
@@ -116,16 +161,21 @@ export function readCache(p: Problems, n: YNode, path: string[]): CacheSpec[] {
             const prefix = v.entries.get('prefix')?.value;
             const list = files ?? commits;
             const name = files ? 'files' : 'files_commits';
-            c.key = { files: list ? readStrings(p, list, [...kp, name], false) ?? [] : [] };
+            c.key = { files: list ? (readStrings(p, list, [...kp, name], false) ?? []) : [] };
             if (commits && !files) c.key.commits = true;
             if (!list) p.add(v, kp, 'files or files_commits is required');
             else if (files && commits) p.add(commits, [...kp, 'files_commits'], 'may not be used with files');
-            else if (c.key.files.length < 1 || c.key.files.length > 2) p.add(list, [...kp, name], 'should have 1 or 2 entries');
+            else if (c.key.files.length < 1 || c.key.files.length > 2)
+              p.add(list, [...kp, name], 'should have 1 or 2 entries');
             if (prefix) c.key.prefix = readString(p, prefix, [...kp, 'prefix']);
           } else c.key = readString(p, v, kp) ?? 'default';
           break;
-        case 'paths': c.paths = readStrings(p, v, kp, false) ?? []; break;
-        case 'untracked': c.untracked = readBool(p, v, kp) ?? false; break;
+        case 'paths':
+          c.paths = readStrings(p, v, kp, false) ?? [];
+          break;
+        case 'untracked':
+          c.untracked = readBool(p, v, kp) ?? false;
+          break;
         case 'policy': {
           const s = scalarText(v);
           // `policy: $CACHE_POLICY`: GitLab allows variables here (CI/CD YAML reference, `cache:policy`); the
@@ -134,10 +184,17 @@ export function readCache(p: Problems, n: YNode, path: string[]): CacheSpec[] {
           else c.policy = readEnum(p, v, kp, CACHE_POLICIES) ?? 'pull-push';
           break;
         }
-        case 'when': c.when = readEnum(p, v, kp, CACHE_WHEN) ?? 'on_success'; break;
-        case 'fallback_keys': c.fallbackKeys = readStrings(p, v, kp, false) ?? []; break;
-        case 'unprotect': c.unprotect = readBool(p, v, kp) ?? false; break;
-        default: break;
+        case 'when':
+          c.when = readEnum(p, v, kp, CACHE_WHEN) ?? 'on_success';
+          break;
+        case 'fallback_keys':
+          c.fallbackKeys = readStrings(p, v, kp, false) ?? [];
+          break;
+        case 'unprotect':
+          c.unprotect = readBool(p, v, kp) ?? false;
+          break;
+        default:
+          break;
       }
     }
     out.push(c);
@@ -153,19 +210,41 @@ export function readArtifacts(p: Problems, n: YNode, path: string[]): ArtifactsS
     p.add(n, path, 'should be a hash');
     return undefined;
   }
-  checkKeys(p, n, path, ['paths', 'exclude', 'untracked', 'when', 'expire_in', 'name', 'expose_as', 'reports', 'public',
-    'access']);
+  checkKeys(p, n, path, [
+    'paths',
+    'exclude',
+    'untracked',
+    'when',
+    'expire_in',
+    'name',
+    'expose_as',
+    'reports',
+    'public',
+    'access',
+  ]);
   const a: ArtifactsSpec = { paths: [], exclude: [], untracked: false, when: 'on_success', reports: {} };
   for (const e of n.entries.values()) {
     const kp = [...path, e.key];
     const v = e.value;
     switch (e.key) {
-      case 'paths': a.paths = readStrings(p, v, kp, false) ?? []; break;
-      case 'exclude': a.exclude = readStrings(p, v, kp, false) ?? []; break;
-      case 'untracked': a.untracked = readBool(p, v, kp) ?? false; break;
-      case 'when': a.when = readEnum(p, v, kp, CACHE_WHEN) ?? 'on_success'; break;
-      case 'name': a.name = readString(p, v, kp); break;
-      case 'expose_as': a.exposeAs = readString(p, v, kp); break;
+      case 'paths':
+        a.paths = readStrings(p, v, kp, false) ?? [];
+        break;
+      case 'exclude':
+        a.exclude = readStrings(p, v, kp, false) ?? [];
+        break;
+      case 'untracked':
+        a.untracked = readBool(p, v, kp) ?? false;
+        break;
+      case 'when':
+        a.when = readEnum(p, v, kp, CACHE_WHEN) ?? 'on_success';
+        break;
+      case 'name':
+        a.name = readString(p, v, kp);
+        break;
+      case 'expose_as':
+        a.exposeAs = readString(p, v, kp);
+        break;
       case 'expire_in': {
         const s = readString(p, v, kp);
         if (s !== undefined) {
@@ -186,12 +265,13 @@ export function readArtifacts(p: Problems, n: YNode, path: string[]): ArtifactsS
             if (rv.kind === 'map') {
               // coverage_report: {coverage_format, path}
               const pth = rv.entries.get('path')?.value;
-              a.reports[r.key] = pth ? readStrings(p, pth, [...kp, r.key, 'path']) ?? [] : [];
+              a.reports[r.key] = pth ? (readStrings(p, pth, [...kp, r.key, 'path']) ?? []) : [];
             } else a.reports[r.key] = readStrings(p, rv, [...kp, r.key]) ?? [];
           }
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return a;
@@ -203,16 +283,47 @@ export function readArtifacts(p: Problems, n: YNode, path: string[]): ArtifactsS
  * it grows with GitLab; `runner_interrupted` (split from `runner_system_failure` in GitLab 18) is the newest that
  * published pipelines use.
  */
-export const RETRY_WHEN = ['always', 'unknown_failure', 'script_failure', 'api_failure', 'stuck_or_timeout_failure',
-  'runner_system_failure', 'runner_interrupted', 'missing_dependency_failure', 'runner_unsupported', 'stale_schedule',
-  'job_execution_timeout', 'archived_failure', 'unmet_prerequisites', 'scheduler_failure', 'data_integrity_failure',
-  'forward_deployment_failure', 'protected_environment_failure', 'pipeline_loop_detected', 'invalid_bridge_trigger',
-  'downstream_bridge_project_not_found', 'upstream_bridge_project_not_found', 'insufficient_bridge_permissions',
-  'insufficient_upstream_permissions', 'bridge_pipeline_is_child_pipeline', 'downstream_pipeline_creation_failed',
-  'secrets_provider_not_found', 'reached_max_descendant_pipelines_depth', 'reached_max_pipeline_hierarchy_size',
-  'project_deleted', 'user_blocked', 'ci_quota_exceeded', 'no_matching_runner', 'trace_size_exceeded',
-  'builds_disabled', 'environment_creation_failure', 'deployment_rejected', 'ip_restriction_failure',
-  'failed_outdated_deployment_job', 'reached_downstream_pipeline_trigger_rate_limit'];
+export const RETRY_WHEN = [
+  'always',
+  'unknown_failure',
+  'script_failure',
+  'api_failure',
+  'stuck_or_timeout_failure',
+  'runner_system_failure',
+  'runner_interrupted',
+  'missing_dependency_failure',
+  'runner_unsupported',
+  'stale_schedule',
+  'job_execution_timeout',
+  'archived_failure',
+  'unmet_prerequisites',
+  'scheduler_failure',
+  'data_integrity_failure',
+  'forward_deployment_failure',
+  'protected_environment_failure',
+  'pipeline_loop_detected',
+  'invalid_bridge_trigger',
+  'downstream_bridge_project_not_found',
+  'upstream_bridge_project_not_found',
+  'insufficient_bridge_permissions',
+  'insufficient_upstream_permissions',
+  'bridge_pipeline_is_child_pipeline',
+  'downstream_pipeline_creation_failed',
+  'secrets_provider_not_found',
+  'reached_max_descendant_pipelines_depth',
+  'reached_max_pipeline_hierarchy_size',
+  'project_deleted',
+  'user_blocked',
+  'ci_quota_exceeded',
+  'no_matching_runner',
+  'trace_size_exceeded',
+  'builds_disabled',
+  'environment_creation_failure',
+  'deployment_rejected',
+  'ip_restriction_failure',
+  'failed_outdated_deployment_job',
+  'reached_downstream_pipeline_trigger_rate_limit',
+];
 
 export function readRetry(p: Problems, n: YNode, path: string[]): RetrySpec {
   const r: RetrySpec = { max: 0, when: ['always'], exitCodes: [] };
@@ -239,7 +350,15 @@ export function readRetry(p: Problems, n: YNode, path: string[]): RetrySpec {
 }
 
 export function readEnvironment(p: Problems, n: YNode, path: string[]): EnvironmentSpec | undefined {
-  const named = readNameOrHash(p, n, path, ['name', 'url', 'action', 'on_stop', 'auto_stop_in', 'deployment_tier', 'kubernetes']);
+  const named = readNameOrHash(p, n, path, [
+    'name',
+    'url',
+    'action',
+    'on_stop',
+    'auto_stop_in',
+    'deployment_tier',
+    'kubernetes',
+  ]);
   if (!named?.map) return named && { name: named.name };
   const env: EnvironmentSpec = { name: named.name };
   const url = named.map.entries.get('url')?.value;
@@ -249,18 +368,55 @@ export function readEnvironment(p: Problems, n: YNode, path: string[]): Environm
   if (action) env.action = readEnum(p, action, [...path, 'action'], ['start', 'prepare', 'stop', 'verify', 'access']);
   if (onStop) env.onStop = readString(p, onStop, [...path, 'on_stop']);
   const tier = named.map.entries.get('deployment_tier')?.value;
-  if (tier) env.tier = readEnum(p, tier, [...path, 'deployment_tier'], ['production', 'staging', 'testing', 'development', 'other']);
+  if (tier)
+    env.tier = readEnum(
+      p,
+      tier,
+      [...path, 'deployment_tier'],
+      ['production', 'staging', 'testing', 'development', 'other'],
+    );
   return env;
 }
 
-const UNITS: Record<string, number> = { s: 1, sec: 1, secs: 1, second: 1, seconds: 1, m: 60, min: 60, mins: 60,
-  minute: 60, minutes: 60, h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600, d: 86400, day: 86400, days: 86400,
-  w: 604800, wk: 604800, week: 604800, weeks: 604800, mo: 2592000, month: 2592000, months: 2592000,
-  y: 31536000, yr: 31536000, year: 31536000, years: 31536000 };
+const UNITS: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+  m: 60,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  h: 3600,
+  hr: 3600,
+  hrs: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86400,
+  day: 86400,
+  days: 86400,
+  w: 604800,
+  wk: 604800,
+  week: 604800,
+  weeks: 604800,
+  mo: 2592000,
+  month: 2592000,
+  months: 2592000,
+  y: 31536000,
+  yr: 31536000,
+  year: 31536000,
+  years: 31536000,
+};
 
 /** "1h 30m", "3 hours", "90 minutes", "1 day and 2 hours", "3600" → seconds. */
 export function parseDuration(s: string): number | undefined {
-  const text = s.trim().toLowerCase().replace(/\band\b/g, ' ').replace(/,/g, ' ');
+  const text = s
+    .trim()
+    .toLowerCase()
+    .replace(/\band\b/g, ' ')
+    .replace(/,/g, ' ');
   if (/^\d+$/.test(text)) return Number(text);
   const re = /(\d+(?:\.\d+)?)\s*([a-z]+)/g;
   let total = 0;

@@ -1,12 +1,31 @@
 // Reads one job's hash (after includes, extends, !reference and default:) into a JobDef: every keyword checked
 // and normalised; unknown keys are errors, as in GitLab.
 import type { SourcePosition } from '../../errors.js';
-import type { AllowFailureSpec, ArtifactsSpec, CacheSpec, EnvironmentSpec, ImageSpec, LocalKeywords, RetrySpec, ServiceSpec,
-  Variables, When, TriggerSpec } from '../model.js';
+import type {
+  AllowFailureSpec,
+  ArtifactsSpec,
+  CacheSpec,
+  EnvironmentSpec,
+  ImageSpec,
+  LocalKeywords,
+  RetrySpec,
+  ServiceSpec,
+  Variables,
+  When,
+  TriggerSpec,
+} from '../model.js';
 import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import { toPlain, type YMap, type YNode } from '../yaml/node.js';
 import { checkKeys, Problems, readBool, readEnum, readScript, readString, readStrings } from './check.js';
-import { parseDuration, readArtifacts, readCache, readEnvironment, readImage, readRetry, readServices } from './fields.js';
+import {
+  parseDuration,
+  readArtifacts,
+  readCache,
+  readEnvironment,
+  readImage,
+  readRetry,
+  readServices,
+} from './fields.js';
 import { readNeeds, type NeedRef } from './needs.js';
 import { readParallel, type ParallelSpec } from './parallel.js';
 import { readExitCodes, readOnlyExcept, readRules, WHEN_VALUES } from './rules.js';
@@ -14,11 +33,46 @@ import { JOB_VARIABLE_DATA, readVariables } from './variables.js';
 import { readTrigger } from './trigger.js';
 import { readLocalKeywords } from './local.js';
 
-export const JOB_KEYS = ['after_script', 'allow_failure', 'artifacts', 'before_script', 'cache', 'coverage',
-  'dast_configuration', 'dependencies', 'environment', 'except', 'extends', 'hooks', 'id_tokens', 'identity', 'image',
-  'inherit', 'interruptible', 'manual_confirmation', 'needs', 'only', 'pages', 'parallel', 'publish', 'release',
-  'resource_group', 'retry', 'rules', 'run', 'script', 'secrets', 'services', 'stage', 'start_in', 'tags', 'timeout',
-  'trigger', 'variables', 'when'] as const;
+export const JOB_KEYS = [
+  'after_script',
+  'allow_failure',
+  'artifacts',
+  'before_script',
+  'cache',
+  'coverage',
+  'dast_configuration',
+  'dependencies',
+  'environment',
+  'except',
+  'extends',
+  'hooks',
+  'id_tokens',
+  'identity',
+  'image',
+  'inherit',
+  'interruptible',
+  'manual_confirmation',
+  'needs',
+  'only',
+  'pages',
+  'parallel',
+  'publish',
+  'release',
+  'resource_group',
+  'retry',
+  'rules',
+  'run',
+  'script',
+  'secrets',
+  'services',
+  'stage',
+  'start_in',
+  'tags',
+  'timeout',
+  'trigger',
+  'variables',
+  'when',
+] as const;
 
 export type Inherit = boolean | string[];
 
@@ -61,9 +115,24 @@ export interface JobDef {
 export function readJob(p: Problems, name: string, job: YMap): JobDef {
   const path = ['jobs', name];
   checkKeys(p, job, path, JOB_KEYS);
-  const def: JobDef = { name, position: job.pos, stage: 'test', needs: null, dependencies: null, services: [],
-    beforeScript: [], script: [], afterScript: [], variables: {}, cache: [], tags: [],
-    retry: { max: 0, when: ['always'], exitCodes: [] }, interruptible: false, inheritVariables: true, local: {} };
+  const def: JobDef = {
+    name,
+    position: job.pos,
+    stage: 'test',
+    needs: null,
+    dependencies: null,
+    services: [],
+    beforeScript: [],
+    script: [],
+    afterScript: [],
+    variables: {},
+    cache: [],
+    tags: [],
+    retry: { max: 0, when: ['always'], exitCodes: [] },
+    interruptible: false,
+    inheritVariables: true,
+    local: {},
+  };
   def.local = readLocalKeywords(p, name, job, path);
   const at = (k: string) => job.entries.get(k)?.value;
   if (!at('script') && !at('trigger') && !at('run')) {
@@ -82,27 +151,53 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
         def.stageNode = v;
         break;
       }
-      case 'script': def.script = readScript(p, v, kp) ?? []; break;
-      case 'before_script': def.beforeScript = readScript(p, v, kp) ?? []; break;
-      case 'after_script': def.afterScript = readScript(p, v, kp) ?? []; break;
-      case 'when': def.when = readEnum(p, v, kp, WHEN_VALUES); break;
-      case 'start_in': def.startIn = readString(p, v, kp); break;
-      case 'allow_failure': def.allowFailure = readAllowFailure(p, v, kp); break;
+      case 'script':
+        def.script = readScript(p, v, kp) ?? [];
+        break;
+      case 'before_script':
+        def.beforeScript = readScript(p, v, kp) ?? [];
+        break;
+      case 'after_script':
+        def.afterScript = readScript(p, v, kp) ?? [];
+        break;
+      case 'when':
+        def.when = readEnum(p, v, kp, WHEN_VALUES);
+        break;
+      case 'start_in':
+        def.startIn = readString(p, v, kp);
+        break;
+      case 'allow_failure':
+        def.allowFailure = readAllowFailure(p, v, kp);
+        break;
       case 'needs':
         def.needsNode = v;
         def.needs = readNeeds(p, v, kp);
         break;
       case 'dependencies':
         def.dependenciesNode = v;
-        def.dependencies = v.kind === 'scalar' && v.value === null ? null : readStrings(p, v, kp, false) ?? [];
+        def.dependencies = v.kind === 'scalar' && v.value === null ? null : (readStrings(p, v, kp, false) ?? []);
         break;
-      case 'image': def.image = readImage(p, v, kp); break;
-      case 'services': def.services = readServices(p, v, kp); break;
-      case 'variables': def.variables = readVariables(p, v, kp, true, JOB_VARIABLE_DATA); break;
-      case 'cache': def.cache = readCache(p, v, kp); break;
-      case 'artifacts': def.artifacts = readArtifacts(p, v, kp); break;
-      case 'tags': def.tags = v.kind === 'scalar' && v.value === null ? [] : readStrings(p, v, kp, false) ?? []; break;
-      case 'retry': def.retry = readRetry(p, v, kp); break;
+      case 'image':
+        def.image = readImage(p, v, kp);
+        break;
+      case 'services':
+        def.services = readServices(p, v, kp);
+        break;
+      case 'variables':
+        def.variables = readVariables(p, v, kp, true, JOB_VARIABLE_DATA);
+        break;
+      case 'cache':
+        def.cache = readCache(p, v, kp);
+        break;
+      case 'artifacts':
+        def.artifacts = readArtifacts(p, v, kp);
+        break;
+      case 'tags':
+        def.tags = v.kind === 'scalar' && v.value === null ? [] : (readStrings(p, v, kp, false) ?? []);
+        break;
+      case 'retry':
+        def.retry = readRetry(p, v, kp);
+        break;
       case 'timeout': {
         const s = readString(p, v, kp);
         if (s !== undefined) {
@@ -111,24 +206,46 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
         }
         break;
       }
-      case 'interruptible': def.interruptible = readBool(p, v, kp) ?? false; break;
-      case 'resource_group': def.resourceGroup = readString(p, v, kp); break;
-      case 'environment': def.environment = readEnvironment(p, v, kp); break;
-      case 'coverage': def.coverage = readString(p, v, kp); break;
+      case 'interruptible':
+        def.interruptible = readBool(p, v, kp) ?? false;
+        break;
+      case 'resource_group':
+        def.resourceGroup = readString(p, v, kp);
+        break;
+      case 'environment':
+        def.environment = readEnvironment(p, v, kp);
+        break;
+      case 'coverage':
+        def.coverage = readString(p, v, kp);
+        break;
       case 'trigger':
         def.trigger = readTrigger(p, v, kp);
         break;
-      case 'rules': def.rules = readRules(p, v, kp, 'job'); break;
-      case 'only': def.only = readOnlyExcept(p, v, kp); break;
-      case 'except': def.except = readOnlyExcept(p, v, kp); break;
-      case 'parallel': def.parallel = readParallel(p, v, kp); break;
-      case 'inherit': readInherit(p, v, kp, def); break;
-      default: break; // parsed as raw values: hooks, id_tokens, secrets, release, pages, ...
+      case 'rules':
+        def.rules = readRules(p, v, kp, 'job');
+        break;
+      case 'only':
+        def.only = readOnlyExcept(p, v, kp);
+        break;
+      case 'except':
+        def.except = readOnlyExcept(p, v, kp);
+        break;
+      case 'parallel':
+        def.parallel = readParallel(p, v, kp);
+        break;
+      case 'inherit':
+        readInherit(p, v, kp, def);
+        break;
+      default:
+        break; // parsed as raw values: hooks, id_tokens, secrets, release, pages, ...
     }
   }
-  if (def.when === 'delayed' && !def.startIn && !def.rules) p.add(job, path, 'start_in should be specified for delayed job');
-  if (def.startIn && def.when !== 'delayed' && !def.rules) p.add(at('start_in'), [...path, 'start_in'], 'should be blank unless when is delayed');
-  if (def.startIn && parseDuration(def.startIn) === undefined) p.add(at('start_in'), [...path, 'start_in'], 'should be a duration');
+  if (def.when === 'delayed' && !def.startIn && !def.rules)
+    p.add(job, path, 'start_in should be specified for delayed job');
+  if (def.startIn && def.when !== 'delayed' && !def.rules)
+    p.add(at('start_in'), [...path, 'start_in'], 'should be blank unless when is delayed');
+  if (def.startIn && parseDuration(def.startIn) === undefined)
+    p.add(at('start_in'), [...path, 'start_in'], 'should be a duration');
   return def;
 }
 
@@ -161,4 +278,3 @@ function readInherit(p: Problems, v: YNode, kp: string[], def: JobDef): void {
   const d = v.entries.get('default')?.value;
   if (d) readInheritValue(p, d, [...kp, 'default']);
 }
-

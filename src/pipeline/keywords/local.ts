@@ -7,7 +7,14 @@ import type { YMap, YNode } from '../yaml/node.js';
 import { checkKeys, Problems, readBool, readString, readStrings } from './check.js';
 
 /** GitLab's secret providers (CI/CD YAML reference, `secrets`). */
-const SECRET_PROVIDERS = ['vault', 'azure_key_vault', 'gcp_secret_manager', 'aws_secrets_manager', 'akeyless', 'gitlab_secrets_manager'];
+const SECRET_PROVIDERS = [
+  'vault',
+  'azure_key_vault',
+  'gcp_secret_manager',
+  'aws_secrets_manager',
+  'akeyless',
+  'gitlab_secrets_manager',
+];
 
 export function readLocalKeywords(p: Problems, name: string, job: YMap, path: string[]): LocalKeywords {
   const at = (k: string) => job.entries.get(k)?.value;
@@ -62,12 +69,21 @@ export function readLocalKeywords(p: Problems, name: string, job: YMap, path: st
       const pipeline = it.entries.get('pipeline')?.value;
       const jobName = it.entries.get('job')?.value;
       const job = jobName?.kind === 'scalar' ? String(jobName.value) : '?';
-      if (project?.kind === 'scalar') (out.externalNeeds ??= []).push(`needs:project ${String(project.value)} (job ${job})`);
+      if (project?.kind === 'scalar')
+        (out.externalNeeds ??= []).push(`needs:project ${String(project.value)} (job ${job})`);
       else if (pipeline) (out.externalNeeds ??= []).push(`needs:pipeline:job ${job}`);
     }
   }
-  if (at('identity')) out.unsupported = [...(out.unsupported ?? []), 'identity: cloud identity federation needs GitLab; kiln sets nothing for it'];
-  if (at('dast_configuration')) out.unsupported = [...(out.unsupported ?? []), 'dast_configuration: DAST site and scanner profiles live on GitLab; kiln does not load them'];
+  if (at('identity'))
+    out.unsupported = [
+      ...(out.unsupported ?? []),
+      'identity: cloud identity federation needs GitLab; kiln sets nothing for it',
+    ];
+  if (at('dast_configuration'))
+    out.unsupported = [
+      ...(out.unsupported ?? []),
+      'dast_configuration: DAST site and scanner profiles live on GitLab; kiln does not load them',
+    ];
   return out;
 }
 

@@ -63,7 +63,8 @@ export function readNeed(p: Problems, it: YNode, path: string[]): NeedRef | unde
   if (it.entries.has('project') || it.entries.has('pipeline')) need.external = true;
   const par = it.entries.get('parallel')?.value;
   if (par) {
-    if (par.kind !== 'map' || !par.entries.get('matrix')) p.add(par, [...path, 'parallel'], 'should be a hash with matrix');
+    if (par.kind !== 'map' || !par.entries.get('matrix'))
+      p.add(par, [...path, 'parallel'], 'should be a hash with matrix');
     else {
       checkKeys(p, par, [...path, 'parallel'], ['matrix']);
       need.matrix = readMatrix(p, par.entries.get('matrix')!.value, [...path, 'parallel', 'matrix']);

@@ -91,11 +91,13 @@ export function instancesOf(base: string, spec: ParallelSpec | undefined): Insta
   if (spec.kind === 'count') {
     if (spec.total === 1) return [{ name: base }];
     return Array.from({ length: spec.total }, (_, i) => ({
-      name: `${base} ${i + 1}/${spec.total}`, parallel: { index: i + 1, total: spec.total },
+      name: `${base} ${i + 1}/${spec.total}`,
+      parallel: { index: i + 1, total: spec.total },
     }));
   }
   const all = spec.entries.flatMap(combinations);
   return all.map((values, i) => ({
-    name: matrixName(base, values), parallel: { index: i + 1, total: all.length, matrix: values },
+    name: matrixName(base, values),
+    parallel: { index: i + 1, total: all.length, matrix: values },
   }));
 }

@@ -62,7 +62,7 @@ export function readRules(p: Problems, n: YNode, path: string[], flavor: RuleFla
             checkKeys(p, v, kp, ['paths', 'compare_to']);
             const paths = v.entries.get('paths')?.value;
             const cmp = v.entries.get('compare_to')?.value;
-            rule.changes = { paths: paths ? readStrings(p, paths, [...kp, 'paths'], false) ?? [] : [] };
+            rule.changes = { paths: paths ? (readStrings(p, paths, [...kp, 'paths'], false) ?? []) : [] };
             if (!paths) p.add(v, kp, 'changes:paths is required');
             if (cmp) rule.changes.compareTo = readString(p, cmp, [...kp, 'compare_to']);
           } else rule.changes = { paths: readStrings(p, v, kp, false) ?? [] };
@@ -72,7 +72,7 @@ export function readRules(p: Problems, n: YNode, path: string[], flavor: RuleFla
           if (v.kind === 'map') {
             checkKeys(p, v, kp, ['paths', 'project', 'ref']);
             const paths = v.entries.get('paths')?.value;
-            rule.exists = { paths: paths ? readStrings(p, paths, [...kp, 'paths'], false) ?? [] : [] };
+            rule.exists = { paths: paths ? (readStrings(p, paths, [...kp, 'paths'], false) ?? []) : [] };
             const proj = v.entries.get('project')?.value;
             const ref = v.entries.get('ref')?.value;
             if (proj) rule.exists.project = readString(p, proj, [...kp, 'project']);
@@ -157,7 +157,7 @@ export function readOnlyExcept(p: Problems, n: YNode, path: string[]): OnlyExcep
     } else if (e.key === 'changes') {
       if (e.value.kind === 'map') {
         const paths = e.value.entries.get('paths')?.value;
-        spec.changes = paths ? readStrings(p, paths, [...kp, 'paths']) ?? [] : [];
+        spec.changes = paths ? (readStrings(p, paths, [...kp, 'paths']) ?? []) : [];
       } else spec.changes = readStrings(p, e.value, kp) ?? [];
     } else if (e.key === 'kubernetes') {
       spec.kubernetes = readString(p, e.value, kp);
@@ -176,8 +176,13 @@ function checkRefRegexes(p: Problems, n: YNode, path: string[], refs: string[]):
       compileRegex(m[1], m[2], 'ruby');
     } catch (err) {
       if (!(err instanceof RegexSyntaxError)) throw err;
-      p.add(n, path, /^invalid regular expression/.test(err.message) ? err.message
-        : `invalid regular expression ${pattern}: ${err.message}`);
+      p.add(
+        n,
+        path,
+        /^invalid regular expression/.test(err.message)
+          ? err.message
+          : `invalid regular expression ${pattern}: ${err.message}`,
+      );
     }
   }
 }

@@ -6,8 +6,19 @@ import { readRules } from './rules.js';
 import { readAutoCancel } from './auto-cancel.js';
 import type { AutoCancelSpec } from '../model.js';
 
-export const RESERVED_TOP_KEYS = ['image', 'services', 'stages', 'types', 'before_script', 'after_script', 'variables',
-  'cache', 'include', 'workflow', 'default'];
+export const RESERVED_TOP_KEYS = [
+  'image',
+  'services',
+  'stages',
+  'types',
+  'before_script',
+  'after_script',
+  'variables',
+  'cache',
+  'include',
+  'workflow',
+  'default',
+];
 
 export const DEFAULT_STAGES = ['build', 'test', 'deploy'];
 

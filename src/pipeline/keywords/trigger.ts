@@ -9,7 +9,19 @@ import { checkKeys, readBool, readEnum, readString, scalarText, type Problems } 
 import { newMap, type YNode } from '../yaml/node.js';
 
 const TRIGGER_KEYS = ['include', 'project', 'branch', 'strategy', 'forward', 'inputs'] as const;
-const INCLUDE_ITEM_KEYS = ['local', 'template', 'artifact', 'job', 'project', 'ref', 'file', 'remote', 'component', 'inputs', 'rules'] as const;
+const INCLUDE_ITEM_KEYS = [
+  'local',
+  'template',
+  'artifact',
+  'job',
+  'project',
+  'ref',
+  'file',
+  'remote',
+  'component',
+  'inputs',
+  'rules',
+] as const;
 
 export function readTrigger(p: Problems, v: YNode, path: string[]): TriggerSpec | undefined {
   const forward = { yamlVariables: true, pipelineVariables: false };
@@ -88,7 +100,11 @@ function readIncludes(p: Problems, n: YNode, path: string[]): TriggerInclude[] {
     out.push({ node: item });
   });
   if (out.length > 1 && out.some((o) => o.artifact)) {
-    p.add(n, path, 'an artifact include cannot be combined with other files here (kiln runs a generated child configuration on its own; include other files from inside it)');
+    p.add(
+      n,
+      path,
+      'an artifact include cannot be combined with other files here (kiln runs a generated child configuration on its own; include other files from inside it)',
+    );
   }
   return out;
 }
@@ -98,11 +114,32 @@ function readIncludes(p: Problems, n: YNode, path: string[]): TriggerInclude[] {
  * can use only a limited set of keywords"); the ones only a runner acts on are an error there: "config contains
  * unknown keys". Checked on the job as written (after extends, before default: — bridges do not inherit those).
  */
-const RUNNER_ONLY_KEYS = ['script', 'before_script', 'after_script', 'image', 'services', 'cache', 'artifacts',
-  'tags', 'coverage', 'timeout', 'hooks', 'run', 'release', 'pages', 'secrets', 'id_tokens'];
+const RUNNER_ONLY_KEYS = [
+  'script',
+  'before_script',
+  'after_script',
+  'image',
+  'services',
+  'cache',
+  'artifacts',
+  'tags',
+  'coverage',
+  'timeout',
+  'hooks',
+  'run',
+  'release',
+  'pages',
+  'secrets',
+  'id_tokens',
+];
 
 export function checkTriggerJobKeys(p: Problems, job: YNode, path: string[]): void {
   if (job.kind !== 'map' || !job.entries.has('trigger')) return;
   const bad = RUNNER_ONLY_KEYS.filter((k) => job.entries.has(k));
-  if (bad.length) p.add({ pos: job.entries.get(bad[0])!.keyPos }, path, `config contains unknown keys: ${bad.join(', ')} (a trigger job runs no script; GitLab refuses these keys on it)`);
+  if (bad.length)
+    p.add(
+      { pos: job.entries.get(bad[0])!.keyPos },
+      path,
+      `config contains unknown keys: ${bad.join(', ')} (a trigger job runs no script; GitLab refuses these keys on it)`,
+    );
 }

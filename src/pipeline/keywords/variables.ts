@@ -16,8 +16,13 @@ export const GLOBAL_VARIABLE_DATA = ['value', 'description', 'options', 'expand'
  */
 export const JOB_VARIABLE_DATA = ['value', 'expand'] as const;
 
-export function readVariables(p: Problems, n: YNode, path: string[], allowHash = true,
-  dataKeys: readonly string[] = GLOBAL_VARIABLE_DATA): Variables {
+export function readVariables(
+  p: Problems,
+  n: YNode,
+  path: string[],
+  allowHash = true,
+  dataKeys: readonly string[] = GLOBAL_VARIABLE_DATA,
+): Variables {
   const out: Variables = dict();
   if (n.kind === 'scalar' && n.value === null) return out;
   if (n.kind !== 'map') {
@@ -38,13 +43,18 @@ export function readVariables(p: Problems, n: YNode, path: string[], allowHash =
     if (v.kind === 'map' && allowHash) {
       const invalid = [...v.entries.keys()].filter((k) => !dataKeys.includes(k));
       if (invalid.length) {
-        p.add(v, vpath, `variables config uses invalid data keys: ${invalid.join(', ')} (allowed here: ${dataKeys.join(', ')})`);
+        p.add(
+          v,
+          vpath,
+          `variables config uses invalid data keys: ${invalid.join(', ')} (allowed here: ${dataKeys.join(', ')})`,
+        );
       }
       const def = { value: '', expand: true } as Variables[string];
       const val = v.entries.get('value')?.value;
       if (val) {
         const s = scalarText(val);
-        if (s === undefined && !(val.kind === 'scalar' && val.value === null)) p.add(val, [...vpath, 'value'], 'should be a string');
+        if (s === undefined && !(val.kind === 'scalar' && val.value === null))
+          p.add(val, [...vpath, 'value'], 'should be a string');
         def.value = s ?? '';
       }
       const desc = v.entries.get('description')?.value;

@@ -10,7 +10,8 @@ import type { FileContext, RuleOutcome, RuleSpec } from './types.js';
 type Vars = Record<string, string | undefined>;
 
 export function evaluateRules(rules: RuleSpec[], vars: Vars, files: FileContext): RuleOutcome {
-  const lookup = (name: string): string | undefined => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined);
+  const lookup = (name: string): string | undefined =>
+    Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined;
   const failed: string[] = [];
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
@@ -34,8 +35,13 @@ export function evaluateRules(rules: RuleSpec[], vars: Vars, files: FileContext)
   };
 }
 
-function ruleFails(rule: RuleSpec, i: number, vars: Vars, lookup: (n: string) => string | undefined,
-  files: FileContext): string | undefined {
+function ruleFails(
+  rule: RuleSpec,
+  i: number,
+  vars: Vars,
+  lookup: (n: string) => string | undefined,
+  files: FileContext,
+): string | undefined {
   if (rule.if !== undefined && !checkExpression(rule.if, vars, rule.position, ['rules', String(i), 'if'])) {
     return `if \`${rule.if}\` is false`;
   }
@@ -48,7 +54,12 @@ function ruleFails(rule: RuleSpec, i: number, vars: Vars, lookup: (n: string) =>
   return undefined;
 }
 
-function changesHold(rule: RuleSpec, i: number, lookup: (n: string) => string | undefined, files: FileContext): boolean {
+function changesHold(
+  rule: RuleSpec,
+  i: number,
+  lookup: (n: string) => string | undefined,
+  files: FileContext,
+): boolean {
   const spec = rule.changes!;
   const paths = spec.paths.map((p) => expandExisting(p, lookup)).filter((p) => p !== '');
   let changed = files.changedFiles;

@@ -58,8 +58,13 @@ export function refMatches(entry: string, ctx: PipelineContext): boolean {
 }
 
 /** undefined when the spec sets no condition; otherwise whether all its keys (only) / which key (except) hold. */
-function keyResults(spec: OnlyExceptSpec, which: 'only' | 'except', vars: Vars, ctx: PipelineContext,
-  files: FileContext): { key: string; ok: boolean }[] {
+function keyResults(
+  spec: OnlyExceptSpec,
+  which: 'only' | 'except',
+  vars: Vars,
+  ctx: PipelineContext,
+  files: FileContext,
+): { key: string; ok: boolean }[] {
   const out: { key: string; ok: boolean }[] = [];
   if (spec.refs.length) out.push({ key: 'refs', ok: spec.refs.some((r) => refMatches(r, ctx)) });
   if (spec.variables.length) {
@@ -79,11 +84,19 @@ function keyResults(spec: OnlyExceptSpec, which: 'only' | 'except', vars: Vars, 
  * `defaultOnly: false` when the pipeline has `workflow:rules`: GitLab then drops the `only: [branches, tags]`
  * default (Processable#compose!), so a job without `only` passes the refs check in every pipeline.
  */
-export function evaluateOnlyExcept(only: OnlyExceptSpec | undefined, except: OnlyExceptSpec | undefined,
-  vars: Vars, ctx: PipelineContext, files: FileContext, defaultOnly = true): { created: boolean; reason: string } {
+export function evaluateOnlyExcept(
+  only: OnlyExceptSpec | undefined,
+  except: OnlyExceptSpec | undefined,
+  vars: Vars,
+  ctx: PipelineContext,
+  files: FileContext,
+  defaultOnly = true,
+): { created: boolean; reason: string } {
   const onlyResults = only
     ? keyResults(only, 'only', vars, ctx, files)
-    : defaultOnly ? [{ key: 'refs', ok: DEFAULT_ONLY_REFS.some((r) => refMatches(r, ctx)) }] : [];
+    : defaultOnly
+      ? [{ key: 'refs', ok: DEFAULT_ONLY_REFS.some((r) => refMatches(r, ctx)) }]
+      : [];
   const failedOnly = onlyResults.find((r) => !r.ok);
   if (failedOnly) {
     const what = only ? `only:${failedOnly.key}` : 'only: [branches, tags] (default)';
@@ -93,6 +106,12 @@ export function evaluateOnlyExcept(only: OnlyExceptSpec | undefined, except: Onl
     const hit = keyResults(except, 'except', vars, ctx, files).find((r) => r.ok);
     if (hit) return { created: false, reason: `except:${hit.key} matched` };
   }
-  return { created: true, reason: only ? 'only: satisfied' : defaultOnly ? 'only: [branches, tags] (default)'
-    : 'no only: default (workflow:rules exist)' };
+  return {
+    created: true,
+    reason: only
+      ? 'only: satisfied'
+      : defaultOnly
+        ? 'only: [branches, tags] (default)'
+        : 'no only: default (workflow:rules exist)',
+  };
 }

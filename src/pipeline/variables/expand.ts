@@ -15,8 +15,12 @@ export const MAX_EXPANSION = 1 << 20;
 export class ExpansionTooLargeError extends KilnError {
   readonly variable?: string;
   constructor(variable?: string) {
-    super(`${variable ? `variable ${variable}` : 'a value'} expands to more than ${MAX_EXPANSION / (1 << 20)} MiB ` +
-      '(variables that refer to each other many times over?); kiln does not expand it', 'E_VARIABLE_EXPANSION', 1);
+    super(
+      `${variable ? `variable ${variable}` : 'a value'} expands to more than ${MAX_EXPANSION / (1 << 20)} MiB ` +
+        '(variables that refer to each other many times over?); kiln does not expand it',
+      'E_VARIABLE_EXPANSION',
+      1,
+    );
     this.variable = variable;
   }
 }
@@ -110,10 +114,12 @@ export function resolveVariables(defs: Variables, base: Record<string, string>):
     Object.prototype.hasOwnProperty.call(base, name) ? base[name] : undefined;
 
   const depsOf = new Map<string, string[]>();
-  const valueOf = (self: string) => (ref: string): string | undefined => {
-    if (ref === self || !has(ref)) return baseOf(ref);
-    return done.get(ref) ?? baseOf(ref);
-  };
+  const valueOf =
+    (self: string) =>
+    (ref: string): string | undefined => {
+      if (ref === self || !has(ref)) return baseOf(ref);
+      return done.get(ref) ?? baseOf(ref);
+    };
   // Iterative depth-first resolution (no recursion: long reference chains cannot overflow the stack).
   const resolve = (root: string): string => {
     const stack = [root];

@@ -1,8 +1,19 @@
 // Parses one YAML file into the loader's tree (node.ts) with file:line:col positions. Follows Ruby Psych, which
 // GitLab uses: duplicate keys are allowed (last wins), several `<<` merge keys may appear in one mapping (each
 // overrides what came before it), YAML 1.1 booleans yes/no/on/off, and the custom `!reference` tag.
-import { Alias, isAlias, isMap as isYamlMap, isNode, isPair, isScalar as isYamlScalar, isSeq as isYamlSeq, Lexer, LineCounter,
-  parseAllDocuments, Scalar as YamlScalar } from 'yaml';
+import {
+  Alias,
+  isAlias,
+  isMap as isYamlMap,
+  isNode,
+  isPair,
+  isScalar as isYamlScalar,
+  isSeq as isYamlSeq,
+  Lexer,
+  LineCounter,
+  parseAllDocuments,
+  Scalar as YamlScalar,
+} from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { ConfigError, type SourcePosition } from '../../errors.js';
 import { FLOW_INDENT_ERROR, reindentFlowCollections } from './flow-indent.js';
@@ -56,8 +67,15 @@ export function parseYaml(text: string, file: string): YNode | undefined {
 function parseDocs(text: string, lineCounter: LineCounter, file: string): AnyDoc[] {
   let parsed: ReturnType<typeof parseAllDocuments>;
   try {
-    parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, merge: false, schema: 'core', prettyErrors: false,
-      strict: false, intAsBigInt: false });
+    parsed = parseAllDocuments(text, {
+      lineCounter,
+      uniqueKeys: false,
+      merge: false,
+      schema: 'core',
+      prettyErrors: false,
+      strict: false,
+      intAsBigInt: false,
+    });
   } catch (err) {
     if (err instanceof RangeError) throw tooDeep(text, file, 0);
     throw err;
@@ -121,7 +139,10 @@ class Converter {
   private readonly active = new Set<YamlNode>();
   private readonly sizes = new WeakMap<YNode, number>();
 
-  constructor(private readonly doc: AnyDoc, private readonly where: (offset: number) => SourcePosition) {
+  constructor(
+    private readonly doc: AnyDoc,
+    private readonly where: (offset: number) => SourcePosition,
+  ) {
     // Document order, node before its children: an alias names the closest anchor before it (YAML 1.2 §3.2.2.2),
     // which may be the node that contains it (then convert() reports the recursion).
     // An explicit stack rather than the library's `visit`, which copies the path for every node.
@@ -149,7 +170,8 @@ class Converter {
     const cached = this.done.get(node);
     if (cached) return cached;
     if (this.active.has(node)) throw new ConfigError('syntax error: recursive alias', this.pos(node));
-    if (this.active.size >= MAX_DEPTH) throw new ConfigError(`nested more than ${MAX_DEPTH} levels deep`, this.pos(node));
+    if (this.active.size >= MAX_DEPTH)
+      throw new ConfigError(`nested more than ${MAX_DEPTH} levels deep`, this.pos(node));
     this.active.add(node);
     const out = this.convertUncached(node);
     this.active.delete(node);
@@ -202,7 +224,10 @@ class Converter {
         if (isMerge && this.mergeInto(map, value)) continue;
         map.entries.set(key, { key, keyPos, value });
       }
-      return this.sized(map, [...map.entries.values()].map((e) => e.value));
+      return this.sized(
+        map,
+        [...map.entries.values()].map((e) => e.value),
+      );
     }
     throw new ConfigError('syntax error: unsupported YAML node', pos);
   }

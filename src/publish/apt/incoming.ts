@@ -67,15 +67,24 @@ export async function stageDebs(files: string[], stagingDir: string): Promise<In
     bad = true;
     throw e;
   });
-  const copies = mapLimit(files, 8, (f) => stageCopy(f, stagingDir), () => bad);
+  const copies = mapLimit(
+    files,
+    8,
+    (f) => stageCopy(f, stagingDir),
+    () => bad,
+  );
   const [ctl, cp] = await Promise.allSettled([controls, copies]);
   if (ctl.status === 'rejected') throw ctl.reason;
   if (cp.status === 'rejected') throw cp.reason;
   return files.map((file, i) => {
     const control = ctl.value[i];
     return {
-      file, ...cp.value[i], control,
-      name: getField(control, 'Package')!, version: getField(control, 'Version')!, arch: getField(control, 'Architecture')!,
+      file,
+      ...cp.value[i],
+      control,
+      name: getField(control, 'Package')!,
+      version: getField(control, 'Version')!,
+      arch: getField(control, 'Architecture')!,
     };
   });
 }

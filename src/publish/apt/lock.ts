@@ -24,7 +24,12 @@ import { processAlive } from '../../util/process-alive.js';
 
 export const LOCK_NAME = '.kiln-publish.lock';
 
-interface LockInfo { pid: number; host: string; started: string; token?: string }
+interface LockInfo {
+  pid: number;
+  host: string;
+  started: string;
+  token?: string;
+}
 
 async function readInfo(path: string): Promise<LockInfo | undefined> {
   try {
@@ -34,7 +39,9 @@ async function readInfo(path: string): Promise<LockInfo | undefined> {
   }
 }
 
-export interface RepoLock { release(): Promise<void> }
+export interface RepoLock {
+  release(): Promise<void>;
+}
 
 /** Tries to create the lock; true when it is ours. */
 async function tryCreate(path: string, info: LockInfo): Promise<boolean> {
@@ -69,7 +76,8 @@ function isStale(info: LockInfo | undefined): boolean {
 /** Removes the lock if, under the takeover guard, it is still the stale lock `seen`. */
 async function takeOver(repo: string, path: string, seen: LockInfo): Promise<void> {
   const guard = await takeoverGuard(repo);
-  if (!guard) { // another process is taking over right now; the caller retries
+  if (!guard) {
+    // another process is taking over right now; the caller retries
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
     return;
   }
@@ -97,7 +105,12 @@ export async function lockRepo(repo: string, timeoutMs: number, onWait?: (holder
   let delay = 20;
   let told = false;
   for (;;) {
-    const mine: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+    const mine: LockInfo = {
+      pid: process.pid,
+      host: hostname(),
+      started: new Date().toISOString(),
+      token: randomBytes(8).toString('hex'),
+    };
     if (await tryCreate(path, mine)) {
       await sweepCandidates(repo);
       return {
@@ -117,10 +130,14 @@ export async function lockRepo(repo: string, timeoutMs: number, onWait?: (holder
       onWait(who);
     }
     if (Date.now() >= deadline) {
-      throw new RepoLockedError(`${repo} is locked by another publish (${who}); waited ${Math.round(timeoutMs / 1000)}s. ` +
-        `Retry later, raise --lock-timeout, or remove ${path} if that process is gone.`);
+      throw new RepoLockedError(
+        `${repo} is locked by another publish (${who}); waited ${Math.round(timeoutMs / 1000)}s. ` +
+          `Retry later, raise --lock-timeout, or remove ${path} if that process is gone.`,
+      );
     }
-    await new Promise((r) => setTimeout(r, Math.min(delay * (0.5 + Math.random()), Math.max(deadline - Date.now(), 1))));
+    await new Promise((r) =>
+      setTimeout(r, Math.min(delay * (0.5 + Math.random()), Math.max(deadline - Date.now(), 1))),
+    );
     delay = Math.min(delay * 2, 250);
   }
 }

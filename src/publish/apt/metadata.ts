@@ -5,12 +5,23 @@ import { formatRelease, indexFile, type IndexFile, type ReleaseMeta } from './re
 import type { Signer } from '../sign/openpgp.js';
 
 export function hostDebArch(): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'armhf', ia32: 'i386', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64' };
+  const map: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'armhf',
+    ia32: 'i386',
+    ppc64: 'ppc64el',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
   return map[process.arch] ?? process.arch;
 }
 
 /** Packages, Packages.gz and (if the xz tool exists) Packages.xz for every component × architecture. */
-export async function buildIndexes(components: Map<string, PoolPackage[]>, architectures: string[]): Promise<IndexFile[]> {
+export async function buildIndexes(
+  components: Map<string, PoolPackage[]>,
+  architectures: string[],
+): Promise<IndexFile[]> {
   const out: IndexFile[] = [];
   const withXz = haveTool('xz');
   for (const [comp, pkgs] of components) {

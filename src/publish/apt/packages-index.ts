@@ -35,7 +35,11 @@ export function poolPrefix(source: string): string {
 
 export function poolPath(component: string, control: Paragraph): string {
   const source = sourceName(control);
-  const file = canonicalDebName(getField(control, 'Package')!, getField(control, 'Version')!, getField(control, 'Architecture')!);
+  const file = canonicalDebName(
+    getField(control, 'Package')!,
+    getField(control, 'Version')!,
+    getField(control, 'Architecture')!,
+  );
   return `pool/${component}/${poolPrefix(source)}/${source}/${file}`;
 }
 
@@ -45,18 +49,25 @@ export function packageKey(p: { name: string; version: string; arch: string }): 
 
 export function formatPackagesIndex(pkgs: PoolPackage[]): string {
   const sorted = [...pkgs].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0));
-  return sorted.map((p) => {
-    const lines: string[] = [];
-    const fields = p.control.fields.filter((f) => !INDEX_ONLY.has(f.name.toLowerCase()));
-    const desc = fields.find((f) => f.name.toLowerCase() === 'description');
-    for (const f of fields) if (f !== desc) lines.push(`${f.name}: ${f.value}`);
-    lines.push(`Filename: ${p.filename}`, `Size: ${p.size}`);
-    if (p.md5) lines.push(`MD5sum: ${p.md5}`);
-    lines.push(`SHA256: ${p.sha256}`);
-    if (desc) lines.push(`Description: ${desc.value}`);
-    return lines.join('\n') + '\n';
-  }).join('\n');
+    a.name < b.name
+      ? -1
+      : a.name > b.name
+        ? 1
+        : compareVersions(a.version, b.version) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0),
+  );
+  return sorted
+    .map((p) => {
+      const lines: string[] = [];
+      const fields = p.control.fields.filter((f) => !INDEX_ONLY.has(f.name.toLowerCase()));
+      const desc = fields.find((f) => f.name.toLowerCase() === 'description');
+      for (const f of fields) if (f !== desc) lines.push(`${f.name}: ${f.value}`);
+      lines.push(`Filename: ${p.filename}`, `Size: ${p.size}`);
+      if (p.md5) lines.push(`MD5sum: ${p.md5}`);
+      lines.push(`SHA256: ${p.sha256}`);
+      if (desc) lines.push(`Description: ${desc.value}`);
+      return lines.join('\n') + '\n';
+    })
+    .join('\n');
 }
 
 /** Parses a Packages index written by kiln (or another tool) back into pool entries. */
@@ -69,8 +80,15 @@ export function parsePackagesIndex(text: string, file: string, component: string
     };
     const control: Paragraph = { line: p.line, fields: p.fields.filter((f) => !INDEX_ONLY.has(f.name.toLowerCase())) };
     return {
-      name: need('Package'), version: need('Version'), arch: need('Architecture'), source: sourceName(p), component,
-      filename: need('Filename'), size: Number.parseInt(need('Size'), 10), md5: getField(p, 'MD5sum'), sha256: need('SHA256'),
+      name: need('Package'),
+      version: need('Version'),
+      arch: need('Architecture'),
+      source: sourceName(p),
+      component,
+      filename: need('Filename'),
+      size: Number.parseInt(need('Size'), 10),
+      md5: getField(p, 'MD5sum'),
+      sha256: need('SHA256'),
       control,
     };
   });

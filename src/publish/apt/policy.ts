@@ -21,11 +21,25 @@ export interface ExpirationPolicy {
 }
 
 const UNITS: Record<string, number> = {
-  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
-  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
-  h: 3600, hour: 3600, hours: 3600,
-  d: 86400, day: 86400, days: 86400,
-  w: 604800, week: 604800, weeks: 604800,
+  s: 1,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+  m: 60,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  h: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86400,
+  day: 86400,
+  days: 86400,
+  w: 604800,
+  week: 604800,
+  weeks: 604800,
 };
 
 /** Parses "14d", "12h", "2 weeks", "1 week 3 days", "90m". Returns seconds or undefined. */
@@ -47,7 +61,8 @@ export function parseDuration(text: string): number | undefined {
 
 export function policyFromFlag(validFor: string): ExpirationPolicy {
   const secs = parseDuration(validFor);
-  if (secs === undefined) throw new UsageError(`--valid-for "${validFor}": expected a duration like 14d, 12h, 2w or "2 weeks"`);
+  if (secs === undefined)
+    throw new UsageError(`--valid-for "${validFor}": expected a duration like 14d, 12h, 2w or "2 weeks"`);
   return { validForSeconds: secs, source: `--valid-for ${validFor}` };
 }
 
@@ -65,23 +80,35 @@ export async function policyFromFile(file: string, from = '--policy'): Promise<E
   } catch (e) {
     const err = e as Error & { line?: number; column?: number };
     const pos = /at position (\d+)/.exec(err.message);
-    const at = err.line ? { line: err.line, col: err.column ?? 1 } : pos ? offsetToPosition(text, Number(pos[1])) : { line: 1, col: 1 };
+    const at = err.line
+      ? { line: err.line, col: err.column ?? 1 }
+      : pos
+        ? offsetToPosition(text, Number(pos[1]))
+        : { line: 1, col: 1 };
     throw new PolicyError(`cannot parse: ${err.message.split('\n')[0]}`, file, undefined, at);
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new PolicyError('expected a table of fields', file);
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new PolicyError('expected a table of fields', file);
   const at = (k: string) => keyPosition(text, k, json);
   for (const k of Object.keys(doc)) {
-    if (!(ROLES as readonly string[]).includes(k)) throw new PolicyError(`unknown field (expected ${ROLES.join(', ')})`, file, k, at(k));
+    if (!(ROLES as readonly string[]).includes(k))
+      throw new PolicyError(`unknown field (expected ${ROLES.join(', ')})`, file, k, at(k));
   }
   const secs: Record<string, number> = {};
   for (const role of ROLES) {
     const v = doc[role];
-    if (v === undefined) throw new PolicyError('required field is missing', file, role, { line: text.split('\n').length, col: 1 });
+    if (v === undefined)
+      throw new PolicyError('required field is missing', file, role, { line: text.split('\n').length, col: 1 });
     const n = typeof v === 'string' ? parseDuration(v) : undefined;
-    if (n === undefined) throw new PolicyError(`"${String(v)}" is not a duration like '2 weeks' or '3 days'`, file, role, at(role));
+    if (n === undefined)
+      throw new PolicyError(`"${String(v)}" is not a duration like '2 weeks' or '3 days'`, file, role, at(role));
     secs[role] = n;
   }
-  const roles = { snapshot: secs.snapshot_expiration, targets: secs.targets_expiration, timestamp: secs.timestamp_expiration };
+  const roles = {
+    snapshot: secs.snapshot_expiration,
+    targets: secs.targets_expiration,
+    timestamp: secs.timestamp_expiration,
+  };
   return { validForSeconds: Math.min(roles.snapshot, roles.targets, roles.timestamp), source: file, roles };
 }
 

@@ -23,7 +23,9 @@ export async function existingPoolHash(path: string, size: number): Promise<stri
   const st = await stat(path).catch(() => undefined);
   if (!st) return 'absent';
   if (st.size !== size) return 'different';
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Renames staged files (already flushed to disk when staged) to their pool paths; makes the renames durable. */

@@ -75,7 +75,9 @@ function checkName(flag: string, v: string): void {
 
 function checkArch(v: string): void {
   if (!ARCH.test(v)) {
-    throw new UsageError(`--architectures ${JSON.stringify(v)}: not a Debian architecture name (lowercase letters, digits and -, e.g. amd64, arm64)`);
+    throw new UsageError(
+      `--architectures ${JSON.stringify(v)}: not a Debian architecture name (lowercase letters, digits and -, e.g. amd64, arm64)`,
+    );
   }
 }
 
@@ -89,8 +91,13 @@ async function prepareSigner(o: AptRepoOptions, now: Date): Promise<Signer | und
  * previous Release had (Valid-Until − Date, read back from the published Release: the repository's own state),
  * so a routine re-sign or add never silently drops the protection against freeze attacks. --no-valid-until drops it.
  */
-function validity(o: AptRepoOptions, previous: ParsedRelease | undefined, now: Date, signer: Signer | undefined,
-  warnings: string[]): { validUntil?: Date; source?: string } {
+function validity(
+  o: AptRepoOptions,
+  previous: ParsedRelease | undefined,
+  now: Date,
+  signer: Signer | undefined,
+  warnings: string[],
+): { validUntil?: Date; source?: string } {
   let seconds: number | undefined;
   let source: string | undefined;
   if (o.policy) {
@@ -103,13 +110,21 @@ function validity(o: AptRepoOptions, previous: ParsedRelease | undefined, now: D
   if (seconds === undefined) return {};
   const validUntil = new Date(now.getTime() + seconds * 1000);
   if (signer?.expires && signer.expires < validUntil) {
-    warnings.push(`signing key ${signer.fingerprint} expires ${signer.expires.toISOString()}, before Valid-Until ${validUntil.toISOString()}`);
+    warnings.push(
+      `signing key ${signer.fingerprint} expires ${signer.expires.toISOString()}, before Valid-Until ${validUntil.toISOString()}`,
+    );
   }
   return { validUntil, source };
 }
 
 function formatSeconds(s: number): string {
-  for (const [unit, n] of [['w', 604800], ['d', 86400], ['h', 3600], ['m', 60]] as const) if (s % n === 0) return `${s / n}${unit}`;
+  for (const [unit, n] of [
+    ['w', 604800],
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const)
+    if (s % n === 0) return `${s / n}${unit}`;
   return `${s}s`;
 }
 
@@ -124,7 +139,8 @@ export async function publishApt(o: AptPublishOptions): Promise<AptPublishResult
   checkName('--component', component);
   if (o.codename) checkName('--codename', o.codename);
   for (const a of o.architectures ?? []) checkArch(a);
-  if (o.keep !== undefined && (!Number.isInteger(o.keep) || o.keep < 1)) throw new UsageError('--keep must be a whole number >= 1');
+  if (o.keep !== undefined && (!Number.isInteger(o.keep) || o.keep < 1))
+    throw new UsageError('--keep must be a whole number >= 1');
   if (o.debs.length === 0) throw new UsageError('no .deb files given');
   const warnings: string[] = [];
   const signer = await prepareSigner(o, now);
@@ -149,8 +165,14 @@ async function exportPublicKey(o: AptRepoOptions, signer: Signer | undefined, re
   result.publicKey = path;
 }
 
-async function publishStaged(o: AptPublishOptions, component: string, now: Date, signer: Signer | undefined,
-  warnings: string[], incoming: IncomingDeb[]): Promise<AptPublishResult> {
+async function publishStaged(
+  o: AptPublishOptions,
+  component: string,
+  now: Date,
+  signer: Signer | undefined,
+  warnings: string[],
+  incoming: IncomingDeb[],
+): Promise<AptPublishResult> {
   const byKey = new Map<string, IncomingDeb>();
   for (const d of incoming) {
     const prev = byKey.get(packageKey(d));
@@ -166,28 +188,51 @@ async function publishStaged(o: AptPublishOptions, component: string, now: Date,
     const comps = state.components;
     if (!comps.has(component)) comps.set(component, new Map());
     const target = comps.get(component)!;
-    const result: AptPublishResult = { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, snapshot: '', warnings };
+    const result: AptPublishResult = {
+      suite: o.suite,
+      added: [],
+      unchanged: [],
+      replaced: [],
+      removed: [],
+      date: now,
+      snapshot: '',
+      warnings,
+    };
 
     const toWrite: { path: string; staged: string }[] = [];
     for (const d of byKey.values()) {
       const key = packageKey(d);
       const filename = poolPath(component, d.control);
       const existing = target.get(key);
-      if (existing && existing.sha256 === d.sha256) { result.unchanged.push(describe(d)); continue; }
+      if (existing && existing.sha256 === d.sha256) {
+        result.unchanged.push(describe(d));
+        continue;
+      }
       if (existing && !o.force) {
-        throw new DuplicatePackageError(`${d.file}: ${describe(d)} is already in suite ${o.suite}/${component} with different ` +
-          `content (sha256 ${existing.sha256.slice(0, 12)}…, new ${d.sha256.slice(0, 12)}…); bump the version or pass --force to replace it`);
+        throw new DuplicatePackageError(
+          `${d.file}: ${describe(d)} is already in suite ${o.suite}/${component} with different ` +
+            `content (sha256 ${existing.sha256.slice(0, 12)}…, new ${d.sha256.slice(0, 12)}…); bump the version or pass --force to replace it`,
+        );
       }
       const onDisk = await existingPoolHash(join(o.repo, filename), d.size);
       if (onDisk !== 'absent' && onDisk !== d.sha256 && !o.force && !existing) {
-        throw new DuplicatePackageError(`${d.file}: ${filename} already exists in the pool with different content ` +
-          `(published in another suite?); bump the version or pass --force to replace it`);
+        throw new DuplicatePackageError(
+          `${d.file}: ${filename} already exists in the pool with different content ` +
+            `(published in another suite?); bump the version or pass --force to replace it`,
+        );
       }
       if (onDisk !== d.sha256) toWrite.push({ path: join(o.repo, filename), staged: d.staged });
       (existing ? result.replaced : result.added).push(describe(d));
       target.set(key, {
-        name: d.name, version: d.version, arch: d.arch, source: sourceName(d.control), component, filename,
-        size: d.size, sha256: d.sha256, control: d.control,
+        name: d.name,
+        version: d.version,
+        arch: d.arch,
+        source: sourceName(d.control),
+        component,
+        filename,
+        size: d.size,
+        sha256: d.sha256,
+        control: d.control,
       });
     }
     await commitToPool(toWrite);
@@ -199,21 +244,35 @@ async function publishStaged(o: AptPublishOptions, component: string, now: Date,
     for (const pkgs of comps.values()) for (const p of pkgs.values()) if (p.arch !== 'all') arches.add(p.arch);
     if (arches.size === 0) arches.add(hostDebArch());
     const architectures = [...arches].sort();
-    const componentLists = new Map([...comps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, m]) => [c, [...m.values()]]));
+    const componentLists = new Map(
+      [...comps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, m]) => [c, [...m.values()]]),
+    );
     const indexes = await buildIndexes(componentLists, architectures);
 
     const { validUntil, source } = validity(o, state.release, now, signer, warnings);
     result.validUntil = validUntil;
     result.validitySource = source;
-    const signed = await buildRelease({
-      origin: o.origin ?? state.release?.origin, label: o.label ?? state.release?.label, suite: o.suite,
-      codename: o.codename ?? state.release?.codename ?? o.suite, date: now, validUntil, architectures,
-      components: [...componentLists.keys()], description: o.description ?? state.release?.description,
-    }, indexes, signer);
+    const signed = await buildRelease(
+      {
+        origin: o.origin ?? state.release?.origin,
+        label: o.label ?? state.release?.label,
+        suite: o.suite,
+        codename: o.codename ?? state.release?.codename ?? o.suite,
+        date: now,
+        validUntil,
+        architectures,
+        components: [...componentLists.keys()],
+        description: o.description ?? state.release?.description,
+      },
+      indexes,
+      signer,
+    );
     result.signedBy = signer?.fingerprint;
 
     const dir = await writeSnapshot(o.repo, o.suite, {
-      indexes, ...signed, previous: state.dir && state.release ? { dir: state.dir, sha256: state.release.sha256 } : undefined,
+      indexes,
+      ...signed,
+      previous: state.dir && state.release ? { dir: state.dir, sha256: state.release.sha256 } : undefined,
     });
     await swapSuite(o.repo, o.suite, dir);
     await pruneSnapshots(o.repo, o.suite, [dir, state.dir]);
@@ -260,28 +319,54 @@ export async function refreshApt(o: AptRepoOptions): Promise<AptPublishResult> {
   const lock = await lockRepo(o.repo, o.lockTimeoutMs ?? 60_000, o.onLockWait);
   try {
     const state = await readSuiteState(o.repo, o.suite);
-    if (!state.dir || !state.release) throw new UsageError(`${o.repo}: suite ${o.suite} does not exist yet; publish packages first`);
+    if (!state.dir || !state.release)
+      throw new UsageError(`${o.repo}: suite ${o.suite} does not exist yet; publish packages first`);
     const indexes: IndexFile[] = [];
     for (const path of state.release.sha256.keys()) {
       indexes.push(indexFile(path, await readFile(join(state.dir, path))));
     }
     const r = state.release;
     const { validUntil, source } = validity(o, r, now, signer, warnings);
-    const signed = await buildRelease({
-      origin: o.origin ?? r.origin, label: o.label ?? r.label, suite: o.suite, codename: o.codename ?? r.codename ?? o.suite,
-      date: now, validUntil, architectures: r.architectures, components: r.components, description: o.description ?? r.description,
-    }, indexes, signer);
-    const dir = await writeSnapshot(o.repo, o.suite, { indexes, ...signed, previous: { dir: state.dir, sha256: r.sha256 } });
+    const signed = await buildRelease(
+      {
+        origin: o.origin ?? r.origin,
+        label: o.label ?? r.label,
+        suite: o.suite,
+        codename: o.codename ?? r.codename ?? o.suite,
+        date: now,
+        validUntil,
+        architectures: r.architectures,
+        components: r.components,
+        description: o.description ?? r.description,
+      },
+      indexes,
+      signer,
+    );
+    const dir = await writeSnapshot(o.repo, o.suite, {
+      indexes,
+      ...signed,
+      previous: { dir: state.dir, sha256: r.sha256 },
+    });
     await swapSuite(o.repo, o.suite, dir);
     await pruneSnapshots(o.repo, o.suite, [dir, state.dir]);
     const linkWarning = await ensureCodenameLink(o.repo, o.suite, o.codename ?? r.codename ?? o.suite);
     if (linkWarning) warnings.push(linkWarning);
-    const result: AptPublishResult = { suite: o.suite, added: [], unchanged: [], replaced: [], removed: [], date: now, validUntil,
-      validitySource: source, signedBy: signer?.fingerprint, snapshot: dir, warnings };
+    const result: AptPublishResult = {
+      suite: o.suite,
+      added: [],
+      unchanged: [],
+      replaced: [],
+      removed: [],
+      date: now,
+      validUntil,
+      validitySource: source,
+      signedBy: signer?.fingerprint,
+      snapshot: dir,
+      warnings,
+    };
     await exportPublicKey(o, signer, result);
     return result;
   } finally {
     await lock.release();
   }
 }
-

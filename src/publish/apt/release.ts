@@ -25,7 +25,8 @@ export interface ReleaseMeta {
 
 export function indexFile(path: string, data: Buffer): IndexFile {
   return {
-    path, data,
+    path,
+    data,
     md5: createHash('md5').update(data).digest('hex'),
     sha256: createHash('sha256').update(data).digest('hex'),
   };
@@ -81,8 +82,14 @@ export function parseRelease(text: string, file: string): ParsedRelease {
     return Number.isNaN(t) ? undefined : new Date(t);
   };
   return {
-    origin: getField(p, 'Origin'), label: getField(p, 'Label'), codename: getField(p, 'Codename'),
-    description: getField(p, 'Description'), date: when('Date'), validUntil: when('Valid-Until'),
-    architectures: list('Architectures'), components: list('Components'), sha256,
+    origin: getField(p, 'Origin'),
+    label: getField(p, 'Label'),
+    codename: getField(p, 'Codename'),
+    description: getField(p, 'Description'),
+    date: when('Date'),
+    validUntil: when('Valid-Until'),
+    architectures: list('Architectures'),
+    components: list('Components'),
+    sha256,
   };
 }

@@ -28,8 +28,11 @@ export async function currentSnapshot(repo: string, suite: string): Promise<stri
   const st = await lstat(linkPath).catch(() => undefined);
   if (!st) return undefined;
   if (!st.isSymbolicLink()) {
-    throw new KilnError(`${linkPath} is a real directory, not a kiln-managed suite; move it away or publish into a new --repo`,
-      'E_REPO_LAYOUT', 1);
+    throw new KilnError(
+      `${linkPath} is a real directory, not a kiln-managed suite; move it away or publish into a new --repo`,
+      'E_REPO_LAYOUT',
+      1,
+    );
   }
   return resolve(dirname(linkPath), await readlink(linkPath));
 }
@@ -77,13 +80,22 @@ export async function writeSnapshot(repo: string, suite: string, c: SnapshotCont
     const base = dirname(p);
     await linkOrCopy(p, join(base, 'by-hash', 'SHA256', f.sha256), f.data);
     await linkOrCopy(p, join(base, 'by-hash', 'MD5Sum', f.md5), f.data);
-    dirs.add(base).add(join(base, 'by-hash', 'SHA256')).add(join(base, 'by-hash', 'MD5Sum'));
+    dirs
+      .add(base)
+      .add(join(base, 'by-hash', 'SHA256'))
+      .add(join(base, 'by-hash', 'MD5Sum'));
   }
   if (c.previous) {
     for (const [path, sha] of c.previous.sha256) {
       const rel = join(dirname(path), 'by-hash', 'SHA256', sha);
       const from = join(c.previous.dir, rel);
-      if (await lstat(from).then(() => true, () => false)) await linkOrCopy(from, join(dir, rel));
+      if (
+        await lstat(from).then(
+          () => true,
+          () => false,
+        )
+      )
+        await linkOrCopy(from, join(dir, rel));
     }
   }
   await writeSynced(join(dir, 'Release'), c.release);

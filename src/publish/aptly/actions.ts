@@ -42,13 +42,25 @@ export async function runPublishAptly(files: string[], f: AptlyFlags): Promise<A
     const { control } = await readDebControl(file);
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-    return { file, name: getField(control, 'Package')!, version: getField(control, 'Version')!, arch: getField(control, 'Architecture')!,
-      sha256: hash.digest('hex') };
+    return {
+      file,
+      name: getField(control, 'Package')!,
+      version: getField(control, 'Version')!,
+      arch: getField(control, 'Architecture')!,
+      sha256: hash.digest('hex'),
+    };
   });
   return publishToAptly({
     http: new AptlyHttp({ baseUrl: f.url, headers, retries }),
-    repo: f.repo, distribution: f.distribution, prefix: f.prefix, component: f.component,
-    signKey: f.signKey, skipSigning: f.skipSigning, passphrase, forceReplace: f.forceReplace, debs,
+    repo: f.repo,
+    distribution: f.distribution,
+    prefix: f.prefix,
+    component: f.component,
+    signKey: f.signKey,
+    skipSigning: f.skipSigning,
+    passphrase,
+    forceReplace: f.forceReplace,
+    debs,
   });
 }
 

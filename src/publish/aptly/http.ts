@@ -20,8 +20,17 @@ export interface AptlyResponse {
   url: string;
 }
 
-const DETERMINISTIC = /gpg|signer|signing|keyring|conflict|already exists|exists and is different|duplicate|not found|invalid|unable to parse|unable to publish/i;
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const DETERMINISTIC =
+  /gpg|signer|signing|keyring|conflict|already exists|exists and is different|duplicate|not found|invalid|unable to parse|unable to publish/i;
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** aptly answers errors as {"error": "..."} or [{"error": "...", "meta": "..."}]; returns the messages. */
 export function aptlyErrorText(body: unknown, text: string): string {
@@ -72,13 +81,23 @@ export class AptlyHttp {
           await this.sleep(attempt++);
           continue;
         }
-        throw new AptlyError(`cannot reach aptly at ${this.base} (${method} ${url}): ${code ?? (e as Error).message}` +
-          (attempt ? ` after ${attempt + 1} attempts` : '') + '. Is `aptly api serve` running and the --url right?');
+        throw new AptlyError(
+          `cannot reach aptly at ${this.base} (${method} ${url}): ${code ?? (e as Error).message}` +
+            (attempt ? ` after ${attempt + 1} attempts` : '') +
+            '. Is `aptly api serve` running and the --url right?',
+        );
       }
       const text = await res.text();
       let parsed: unknown = undefined;
-      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-      const transient = res.status === 502 || res.status === 503 || res.status === 504 ||
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      const transient =
+        res.status === 502 ||
+        res.status === 503 ||
+        res.status === 504 ||
         (res.status >= 500 && !DETERMINISTIC.test(text));
       if (transient && attempt < this.retries) {
         await this.sleep(attempt++);

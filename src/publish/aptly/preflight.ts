@@ -7,23 +7,48 @@
 import { AptlyHttp, aptlyErrorText, type AptlyResponse } from './http.js';
 import { AptlyError } from '../errors.js';
 
-export interface AptlyDeb { name: string; version: string; arch: string; file: string; sha256: string }
+export interface AptlyDeb {
+  name: string;
+  version: string;
+  arch: string;
+  file: string;
+  sha256: string;
+}
 
 /** A package as aptly's `?format=details` lists it (the fields used here). */
-export interface AptlyPackage { Package: string; Version: string; Architecture: string; SHA256?: string; Filename?: string }
+export interface AptlyPackage {
+  Package: string;
+  Version: string;
+  Architecture: string;
+  SHA256?: string;
+  Filename?: string;
+}
 
 export interface Publication {
-  Prefix?: string; Storage?: string; Distribution?: string; SourceKind?: string; Sources?: { Name?: string; Component?: string }[];
+  Prefix?: string;
+  Storage?: string;
+  Distribution?: string;
+  SourceKind?: string;
+  Sources?: { Name?: string; Component?: string }[];
 }
 
 export function requestFailed(what: string, r: AptlyResponse, hint = ''): AptlyError {
-  return new AptlyError(`aptly: ${what} failed: ${r.method} ${r.url}: HTTP ${r.status}: ${aptlyErrorText(r.body, r.text)}${hint}`, r.status, r.text);
+  return new AptlyError(
+    `aptly: ${what} failed: ${r.method} ${r.url}: HTTP ${r.status}: ${aptlyErrorText(r.body, r.text)}${hint}`,
+    r.status,
+    r.text,
+  );
 }
 
 const key = (p: { name: string; version: string; arch: string }) => `${p.name} ${p.version} ${p.arch}`;
 
 /** The packages named like `debs` in a local repo (`repos`) or snapshot (`snapshots`), by name+version+arch. */
-export async function packagesIn(http: AptlyHttp, kind: 'repos' | 'snapshots', name: string, debs: AptlyDeb[]): Promise<Map<string, AptlyPackage>> {
+export async function packagesIn(
+  http: AptlyHttp,
+  kind: 'repos' | 'snapshots',
+  name: string,
+  debs: AptlyDeb[],
+): Promise<Map<string, AptlyPackage>> {
   const q = [...new Set(debs.map((d) => d.name))].join(' | ');
   const path = `/api/${kind}/${encodeURIComponent(name)}/packages?format=details&q=${encodeURIComponent(q)}`;
   const r = await http.request('GET', path);
@@ -55,26 +80,46 @@ export function compareWithRepo(debs: AptlyDeb[], inRepo: Map<string, AptlyPacka
   return c;
 }
 
-export interface PoolConflict { deb: AptlyDeb; publication: string; source: string; existing: AptlyPackage }
+export interface PoolConflict {
+  deb: AptlyDeb;
+  publication: string;
+  source: string;
+  existing: AptlyPackage;
+}
 
 /**
  * Packages that another publication under the same storage+prefix and component already publishes with other
  * bytes: their pool files would collide.
  */
-export async function poolConflicts(http: AptlyHttp, pubs: Publication[], target: { storage: string; prefix: string; distribution: string;
-  component: string; repo: string }, debs: AptlyDeb[]): Promise<PoolConflict[]> {
+export async function poolConflicts(
+  http: AptlyHttp,
+  pubs: Publication[],
+  target: { storage: string; prefix: string; distribution: string; component: string; repo: string },
+  debs: AptlyDeb[],
+): Promise<PoolConflict[]> {
   const out: PoolConflict[] = [];
   for (const p of pubs) {
-    if ((p.Prefix || '.') !== target.prefix || (p.Storage ?? '') !== target.storage || p.Distribution === target.distribution) continue;
+    if (
+      (p.Prefix || '.') !== target.prefix ||
+      (p.Storage ?? '') !== target.storage ||
+      p.Distribution === target.distribution
+    )
+      continue;
     const kind = p.SourceKind === 'snapshot' ? 'snapshots' : p.SourceKind === 'local' ? 'repos' : undefined;
     if (!kind) continue;
     for (const src of p.Sources ?? []) {
-      if (!src.Name || (src.Component ?? 'main') !== target.component || (kind === 'repos' && src.Name === target.repo)) continue;
+      if (!src.Name || (src.Component ?? 'main') !== target.component || (kind === 'repos' && src.Name === target.repo))
+        continue;
       const theirs = await packagesIn(http, kind, src.Name, debs);
       for (const d of debs) {
         const e = theirs.get(key(d));
         if (e && e.SHA256 !== d.sha256) {
-          out.push({ deb: d, publication: `${target.prefix}/${p.Distribution}`, source: `${p.SourceKind} ${src.Name}`, existing: e });
+          out.push({
+            deb: d,
+            publication: `${target.prefix}/${p.Distribution}`,
+            source: `${p.SourceKind} ${src.Name}`,
+            existing: e,
+          });
         }
       }
     }

@@ -17,7 +17,15 @@ import { openAsBlob } from 'node:fs';
 import { AptlyError } from '../errors.js';
 import { canonicalDebName } from '../deb/control.js';
 import { AptlyHttp, type AptlyResponse } from './http.js';
-import { compareWithRepo, packagesIn, poolConflicts, requestFailed, type AptlyDeb, type AptlyPackage, type Publication } from './preflight.js';
+import {
+  compareWithRepo,
+  packagesIn,
+  poolConflicts,
+  requestFailed,
+  type AptlyDeb,
+  type AptlyPackage,
+  type Publication,
+} from './preflight.js';
 
 export type { AptlyDeb } from './preflight.js';
 
@@ -53,7 +61,9 @@ export interface AptlyPublishResult {
 /** Splits "s3:bucket:some/prefix" into aptly's storage ("s3:bucket") and prefix; plain prefixes have no storage. */
 export function splitStorage(prefix: string): { storage: string; prefix: string } {
   const i = prefix.lastIndexOf(':');
-  return i > 0 ? { storage: prefix.slice(0, i), prefix: prefix.slice(i + 1) || '.' } : { storage: '', prefix: prefix || '.' };
+  return i > 0
+    ? { storage: prefix.slice(0, i), prefix: prefix.slice(i + 1) || '.' }
+    : { storage: '', prefix: prefix || '.' };
 }
 
 /** aptly's URL form of a publish prefix: "_" → "__", "/" → "_", an optional "storage:" kept in front; the root
@@ -64,15 +74,21 @@ export function encodePrefix(full: string): string {
   return `${storage.split(':').map(encodeURIComponent).join(':')}:${body}`;
 }
 
-const SIGN_HINT = '\nhint: aptly could not sign the publication — its GPG keyring (of the user running `aptly api serve`) ' +
+const SIGN_HINT =
+  '\nhint: aptly could not sign the publication — its GPG keyring (of the user running `aptly api serve`) ' +
   'has no usable secret key. Import one there (gpg --import) and pass --sign-key <key id>, or publish unsigned with --skip-signing.';
-const POOL_HINT = '\nhint: publications under one prefix share one pool, so a package name+version+arch can have only one content ' +
+const POOL_HINT =
+  '\nhint: publications under one prefix share one pool, so a package name+version+arch can have only one content ' +
   'there. Give each distribution its own --prefix, or make the versions differ (e.g. 1.0.0~bionic1 and 1.0.0~xenial1).';
 
 function fail(what: string, r: AptlyResponse): never {
   const text = `${r.text}`;
-  const hint = r.status >= 500 && /gpg|sign|keyring/i.test(text) ? SIGN_HINT
-    : /already exists and is different/i.test(text) ? POOL_HINT : '';
+  const hint =
+    r.status >= 500 && /gpg|sign|keyring/i.test(text)
+      ? SIGN_HINT
+      : /already exists and is different/i.test(text)
+        ? POOL_HINT
+        : '';
   throw requestFailed(what, r, hint);
 }
 
@@ -118,46 +134,88 @@ async function publishSteps(o: AptlyPublishOptions, changes: string[]): Promise<
   if (list.status !== 200) fail('listing publications', list);
   const pubs = (Array.isArray(list.body) ? list.body : []) as Publication[];
   const want = splitStorage(prefix);
-  const found = pubs.find((p) => (p.Prefix || '.') === want.prefix && (p.Storage ?? '') === want.storage && p.Distribution === o.distribution);
+  const found = pubs.find(
+    (p) => (p.Prefix || '.') === want.prefix && (p.Storage ?? '') === want.storage && p.Distribution === o.distribution,
+  );
   if (found && (found.SourceKind !== 'local' || !(found.Sources ?? []).some((src) => src.Name === o.repo))) {
-    throw new AptlyError(`aptly: publication ${prefix}/${o.distribution} already exists for ${found.SourceKind ?? '?'} ` +
-      `${(found.Sources ?? []).map((src) => src.Name).join(', ')}, not for local repo ${o.repo}; choose another --prefix or --distribution`);
+    throw new AptlyError(
+      `aptly: publication ${prefix}/${o.distribution} already exists for ${found.SourceKind ?? '?'} ` +
+        `${(found.Sources ?? []).map((src) => src.Name).join(', ')}, not for local repo ${o.repo}; choose another --prefix or --distribution`,
+    );
   }
 
-  const cmp = compareWithRepo(o.debs, repoExists ? await packagesIn(http, 'repos', o.repo, o.debs) : new Map<string, AptlyPackage>());
+  const cmp = compareWithRepo(
+    o.debs,
+    repoExists ? await packagesIn(http, 'repos', o.repo, o.debs) : new Map<string, AptlyPackage>(),
+  );
   if (cmp.different.length && !o.forceReplace) {
-    throw new AptlyError(`aptly: repo ${o.repo} already has ${cmp.different.map(({ deb, existing: e }) =>
-      `${describe(deb)} with other content (sha256 ${short(e.SHA256)} from ${e.Filename ?? '?'}; ${deb.file} is ${short(deb.sha256)})`).join(', ')}` +
-      '\nhint: the same name+version+arch with different bytes: bump the version, or pass --force-replace to replace it');
+    throw new AptlyError(
+      `aptly: repo ${o.repo} already has ${cmp.different
+        .map(
+          ({ deb, existing: e }) =>
+            `${describe(deb)} with other content (sha256 ${short(e.SHA256)} from ${e.Filename ?? '?'}; ${deb.file} is ${short(deb.sha256)})`,
+        )
+        .join(', ')}` +
+        '\nhint: the same name+version+arch with different bytes: bump the version, or pass --force-replace to replace it',
+    );
   }
   const toUpload = [...cmp.missing, ...cmp.different.map((d) => d.deb)];
-  const conflicts = await poolConflicts(http, pubs, { ...want, distribution: o.distribution, component, repo: o.repo }, toUpload);
+  const conflicts = await poolConflicts(
+    http,
+    pubs,
+    { ...want, distribution: o.distribution, component, repo: o.repo },
+    toUpload,
+  );
   if (conflicts.length) {
-    throw new AptlyError(`aptly: ${conflicts.map((c) => `${describe(c.deb)} is published in ${c.publication} (from ${c.source}) ` +
-      `with other content (sha256 ${short(c.existing.SHA256)}; ${c.deb.file} is ${short(c.deb.sha256)})`).join(', ')}` +
-      `; publishing it as ${prefix}/${o.distribution} would collide in the pool${POOL_HINT}`);
+    throw new AptlyError(
+      `aptly: ${conflicts
+        .map(
+          (c) =>
+            `${describe(c.deb)} is published in ${c.publication} (from ${c.source}) ` +
+            `with other content (sha256 ${short(c.existing.SHA256)}; ${c.deb.file} is ${short(c.deb.sha256)})`,
+        )
+        .join(', ')}` + `; publishing it as ${prefix}/${o.distribution} would collide in the pool${POOL_HINT}`,
+    );
   }
 
   const result: AptlyPublishResult = {
-    repoCreated: false, uploadDir: '', added: [], unchanged: cmp.present.map(describe), warnings: [], published: 'created', prefix,
-    distribution: o.distribution, signed: !o.skipSigning, changes,
+    repoCreated: false,
+    uploadDir: '',
+    added: [],
+    unchanged: cmp.present.map(describe),
+    warnings: [],
+    published: 'created',
+    prefix,
+    distribution: o.distribution,
+    signed: !o.skipSigning,
+    changes,
   };
 
   // 2. The changes, each recorded as it is made.
   if (!repoExists) {
-    const created = await http.request('POST', '/api/repos', { Name: o.repo, DefaultDistribution: o.distribution, DefaultComponent: component });
-    if (created.status !== 201 && !(created.status === 400 && /already exists/i.test(created.text))) fail(`creating repo ${o.repo}`, created);
+    const created = await http.request('POST', '/api/repos', {
+      Name: o.repo,
+      DefaultDistribution: o.distribution,
+      DefaultComponent: component,
+    });
+    if (created.status !== 201 && !(created.status === 400 && /already exists/i.test(created.text)))
+      fail(`creating repo ${o.repo}`, created);
     result.repoCreated = created.status === 201;
     if (result.repoCreated) changes.push(`created local repo ${o.repo}`);
   }
   if (toUpload.length) await uploadAndAdd(o, repoPath, toUpload, result);
 
   const r = found
-    ? await http.request('PUT', `/api/publish/${encodePrefix(prefix)}/${encodeURIComponent(o.distribution)}`,
-      { Signing: signing(o), ForceOverwrite: !!o.forceReplace })
+    ? await http.request('PUT', `/api/publish/${encodePrefix(prefix)}/${encodeURIComponent(o.distribution)}`, {
+        Signing: signing(o),
+        ForceOverwrite: !!o.forceReplace,
+      })
     : await http.request('POST', `/api/publish/${encodePrefix(prefix)}`, {
-      SourceKind: 'local', Sources: [{ Name: o.repo, Component: component }], Distribution: o.distribution, Signing: signing(o),
-    });
+        SourceKind: 'local',
+        Sources: [{ Name: o.repo, Component: component }],
+        Distribution: o.distribution,
+        Signing: signing(o),
+      });
   if (found && r.status !== 200) fail(`updating publication ${prefix}/${o.distribution}`, r);
   if (!found && r.status !== 201 && r.status !== 200) fail(`publishing ${o.repo} as ${prefix}/${o.distribution}`, r);
   result.published = found ? 'updated' : 'created';
@@ -166,14 +224,23 @@ async function publishSteps(o: AptlyPublishOptions, changes: string[]): Promise<
 }
 
 /** Uploads into a fresh directory, adds it to the repo, and always removes the directory. */
-async function uploadAndAdd(o: AptlyPublishOptions, repoPath: string, debs: AptlyDeb[], result: AptlyPublishResult): Promise<void> {
+async function uploadAndAdd(
+  o: AptlyPublishOptions,
+  repoPath: string,
+  debs: AptlyDeb[],
+  result: AptlyPublishResult,
+): Promise<void> {
   const { http } = o;
   const uploadDir = `kiln-${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   result.uploadDir = uploadDir;
   try {
     const form = new FormData();
     for (const d of debs) {
-      form.append('file', await openAsBlob(d.file, { type: 'application/vnd.debian.binary-package' }), canonicalDebName(d.name, d.version, d.arch));
+      form.append(
+        'file',
+        await openAsBlob(d.file, { type: 'application/vnd.debian.binary-package' }),
+        canonicalDebName(d.name, d.version, d.arch),
+      );
     }
     const up = await http.request('POST', `/api/files/${uploadDir}`, form);
     if (up.status !== 200) fail(`uploading to ${uploadDir}`, up);
@@ -181,17 +248,26 @@ async function uploadAndAdd(o: AptlyPublishOptions, repoPath: string, debs: Aptl
     const query = o.forceReplace ? '?forceReplace=1' : '';
     const add = await http.request('POST', `${repoPath}/file/${uploadDir}${query}`);
     if (add.status !== 200) fail(`adding ${uploadDir} to repo ${o.repo}`, add);
-    const report = (add.body ?? {}) as { FailedFiles?: string[] | null; Report?: { Warnings?: string[] | null; Added?: string[] | null } };
+    const report = (add.body ?? {}) as {
+      FailedFiles?: string[] | null;
+      Report?: { Warnings?: string[] | null; Added?: string[] | null };
+    };
     result.added = report.Report?.Added ?? [];
     result.warnings.push(...(report.Report?.Warnings ?? []));
-    if (result.added.length) result.changes.push(`added to repo ${o.repo}: ${result.added.map((a) => a.replace(/ added$/, '')).join(', ')}`);
+    if (result.added.length)
+      result.changes.push(`added to repo ${o.repo}: ${result.added.map((a) => a.replace(/ added$/, '')).join(', ')}`);
     const failed = report.FailedFiles ?? [];
     if (failed.length) {
-      throw new AptlyError(`aptly: adding to repo ${o.repo} failed for ${failed.join(', ')}: ${result.warnings.join('; ') || 'no details'}` +
-        ` (${add.method} ${add.url})`, add.status, add.text);
+      throw new AptlyError(
+        `aptly: adding to repo ${o.repo} failed for ${failed.join(', ')}: ${result.warnings.join('; ') || 'no details'}` +
+          ` (${add.method} ${add.url})`,
+        add.status,
+        add.text,
+      );
     }
   } finally {
     const del = await http.request('DELETE', `/api/files/${uploadDir}`).catch(() => undefined);
-    if (del && del.status !== 200 && del.status !== 404) result.warnings.push(`could not delete upload dir ${uploadDir}: HTTP ${del.status}`);
+    if (del && del.status !== 200 && del.status !== 404)
+      result.warnings.push(`could not delete upload dir ${uploadDir}: HTTP ${del.status}`);
   }
 }

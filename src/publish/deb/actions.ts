@@ -28,28 +28,47 @@ export interface DebBuildFlags {
 
 /** Control fields given as flags are one line each: a newline would add fields (`Essential: yes`, ...). */
 function checkOneLine(f: DebBuildFlags): void {
-  const flags: [string, string | undefined][] = [['--name', f.name], ['--version', f.pkgVersion], ['--arch', f.arch],
-    ['--maintainer', f.maintainer], ['--section', f.section], ['--priority', f.priority], ['--homepage', f.homepage],
-    ...(f.depends ?? []).map((d): [string, string] => ['--depends', d])];
+  const flags: [string, string | undefined][] = [
+    ['--name', f.name],
+    ['--version', f.pkgVersion],
+    ['--arch', f.arch],
+    ['--maintainer', f.maintainer],
+    ['--section', f.section],
+    ['--priority', f.priority],
+    ['--homepage', f.homepage],
+    ...(f.depends ?? []).map((d): [string, string] => ['--depends', d]),
+  ];
   for (const [flag, v] of flags) {
-    if (v !== undefined && /[\r\n\0]/.test(v)) throw new UsageError(`${flag} ${JSON.stringify(v)}: the value must be one line`);
+    if (v !== undefined && /[\r\n\0]/.test(v))
+      throw new UsageError(`${flag} ${JSON.stringify(v)}: the value must be one line`);
   }
-  if (f.description !== undefined && /[\r\0]/.test(f.description)) throw new UsageError('--description: carriage return or NUL in the text');
+  if (f.description !== undefined && /[\r\0]/.test(f.description))
+    throw new UsageError('--description: carriage return or NUL in the text');
 }
 
 function paragraphFromFlags(f: DebBuildFlags): Paragraph {
   checkOneLine(f);
   const missing = (['name', 'pkgVersion', 'arch', 'maintainer', 'description'] as const).filter((k) => !f[k]);
   if (missing.length) {
-    throw new UsageError(`without --control, these flags are required: ${missing.map((m) => (m === 'pkgVersion' ? '--version' : `--${m}`)).join(', ')}`);
+    throw new UsageError(
+      `without --control, these flags are required: ${missing.map((m) => (m === 'pkgVersion' ? '--version' : `--${m}`)).join(', ')}`,
+    );
   }
   const fields: [string, string | undefined][] = [
-    ['Package', f.name], ['Version', f.pkgVersion], ['Architecture', f.arch], ['Maintainer', f.maintainer],
+    ['Package', f.name],
+    ['Version', f.pkgVersion],
+    ['Architecture', f.arch],
+    ['Maintainer', f.maintainer],
     ['Depends', f.depends?.length ? f.depends.join(', ') : undefined],
-    ['Section', f.section], ['Priority', f.priority], ['Homepage', f.homepage],
+    ['Section', f.section],
+    ['Priority', f.priority],
+    ['Homepage', f.homepage],
     ['Description', formatDescription(f.description!)],
   ];
-  return { line: 1, fields: fields.filter(([, v]) => v !== undefined).map(([name, value]) => ({ name, value: value!, line: 0 })) };
+  return {
+    line: 1,
+    fields: fields.filter(([, v]) => v !== undefined).map(([name, value]) => ({ name, value: value!, line: 0 })),
+  };
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -66,7 +85,13 @@ export async function debBuild(f: DebBuildFlags): Promise<{ path: string; contro
       throw new UsageError(`--control ${f.control}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
     control = parseSingleParagraph(text, f.control);
-  } else if (!f.name && (await readFile(join(f.root, 'DEBIAN', 'control'), 'utf8').then(() => true, () => false))) {
+  } else if (
+    !f.name &&
+    (await readFile(join(f.root, 'DEBIAN', 'control'), 'utf8').then(
+      () => true,
+      () => false,
+    ))
+  ) {
     controlFile = join(f.root, 'DEBIAN', 'control');
     control = parseSingleParagraph(await readFile(controlFile, 'utf8'), controlFile);
     scripts ??= join(f.root, 'DEBIAN');
@@ -76,11 +101,24 @@ export async function debBuild(f: DebBuildFlags): Promise<{ path: string; contro
   if (compression && !['gz', 'xz', 'zst', 'none'].includes(compression)) {
     throw new UsageError(`--compression must be gz, xz, zst or none, got "${compression}"`);
   }
-  const built = await buildDeb({ root: f.root, control, controlFile, scriptsDir: scripts, compression, preserveModes: f.preserveModes });
+  const built = await buildDeb({
+    root: f.root,
+    control,
+    controlFile,
+    scriptsDir: scripts,
+    compression,
+    preserveModes: f.preserveModes,
+  });
   let out = f.output;
-  if (await isDir(out) || out.endsWith('/')) {
-    out = join(out, canonicalDebName(getField(built.control, 'Package')!, getField(built.control, 'Version')!,
-      getField(built.control, 'Architecture')!));
+  if ((await isDir(out)) || out.endsWith('/')) {
+    out = join(
+      out,
+      canonicalDebName(
+        getField(built.control, 'Package')!,
+        getField(built.control, 'Version')!,
+        getField(built.control, 'Architecture')!,
+      ),
+    );
   }
   await writeFileAtomic(out, built.data);
   return { path: out, control: built.control, size: built.data.length };
@@ -106,8 +144,12 @@ export async function debShow(file: string): Promise<DebShowResult> {
     dataMember: info.dataMember,
     controlFiles: ['control', ...info.controlMembers.keys()],
     contents: (info.contents ?? []).map((e) => ({
-      path: e.path, type: e.type, mode: (e.mode & 0o7777).toString(8).padStart(4, '0'), size: e.size,
-      owner: `${e.uname || e.uid}/${e.gname || e.gid}`, ...(e.linkname ? { linkname: e.linkname } : {}),
+      path: e.path,
+      type: e.type,
+      mode: (e.mode & 0o7777).toString(8).padStart(4, '0'),
+      size: e.size,
+      owner: `${e.uname || e.uid}/${e.gname || e.gid}`,
+      ...(e.linkname ? { linkname: e.linkname } : {}),
     })),
   };
 }

@@ -93,7 +93,11 @@ export async function buildDeb(opts: BuildDebOptions): Promise<BuiltDeb> {
   for (const e of data) {
     if (e.type === 'file') {
       sizeKb += Math.ceil((e.data?.length ?? 0) / 1024);
-      md5Lines.push(`${createHash('md5').update(e.data ?? Buffer.alloc(0)).digest('hex')}  ${e.path.slice(2)}\n`);
+      md5Lines.push(
+        `${createHash('md5')
+          .update(e.data ?? Buffer.alloc(0))
+          .digest('hex')}  ${e.path.slice(2)}\n`,
+      );
     } else sizeKb += 1;
   }
 
@@ -114,10 +118,18 @@ export async function buildDeb(opts: BuildDebOptions): Promise<BuiltDeb> {
   if (scriptsDir) {
     for (const name of [...SCRIPTS, ...EXTRAS]) {
       const buf = await readOptional(join(scriptsDir, name));
-      if (buf) extras.push({ path: `./${name}`, type: 'file', mode: SCRIPTS.includes(name) ? 0o755 : 0o644, mtime, data: buf });
+      if (buf)
+        extras.push({
+          path: `./${name}`,
+          type: 'file',
+          mode: SCRIPTS.includes(name) ? 0o755 : 0o644,
+          mtime,
+          data: buf,
+        });
     }
   }
-  if (md5Lines.length) ctl.push({ path: './md5sums', type: 'file', mode: 0o644, mtime, data: Buffer.from(md5Lines.join('')) });
+  if (md5Lines.length)
+    ctl.push({ path: './md5sums', type: 'file', mode: 0o644, mtime, data: Buffer.from(md5Lines.join('')) });
   ctl.push(...extras);
   ctl.sort((a, b) => (a.path === './' ? -1 : b.path === './' ? 1 : byteOrder(a.path, b.path)));
 

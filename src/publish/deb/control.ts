@@ -92,7 +92,11 @@ export function formatParagraph(p: Paragraph): string {
   for (const f of p.fields) {
     if (!FIELD_NAME.test(f.name)) throw new ControlFileError(`invalid field name ${JSON.stringify(f.name)}`);
     if (/\r|\0|\n(?![ \t])|\n[ \t]*(?:\n|$)/.test(f.value)) {
-      throw new ControlFileError(`the value of ${f.name} has a line break that is not a continuation line (it would add fields)`, undefined, f.name);
+      throw new ControlFileError(
+        `the value of ${f.name} has a line break that is not a continuation line (it would add fields)`,
+        undefined,
+        f.name,
+      );
     }
   }
   return p.fields.map((f) => `${f.name}: ${f.value}\n`).join('');
@@ -113,8 +117,11 @@ export function validateBinaryControl(p: Paragraph, file: string): void {
   }
   const pkg = getField(p, 'Package')!;
   if (!PACKAGE_NAME.test(pkg)) {
-    throw new ControlFileError(`"${pkg}" is not a valid package name (lowercase a-z0-9+.-, at least 2 chars)`,
-      at('Package'), 'Package');
+    throw new ControlFileError(
+      `"${pkg}" is not a valid package name (lowercase a-z0-9+.-, at least 2 chars)`,
+      at('Package'),
+      'Package',
+    );
   }
   const version = getField(p, 'Version')!;
   if (!VERSION.test(version) || (version.includes(':') && !/^\d+:/.test(version))) {

@@ -39,8 +39,15 @@ export async function openDeb(file: string): Promise<{ fh: FileHandle; size: num
   const st = await fh.stat();
   if (!st.isFile()) {
     await fh.close();
-    const kind = st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device'
-      : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'not a regular file';
+    const kind = st.isDirectory()
+      ? 'a directory'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isFIFO()
+          ? 'a FIFO'
+          : st.isSocket()
+            ? 'a socket'
+            : 'not a regular file';
     throw new UsageError(`${file}: is ${kind}, not a .deb file`);
   }
   return { fh, size: st.size };
@@ -53,7 +60,10 @@ export async function readDebFile(file: string, opts: { withContents?: boolean }
   let buf: Buffer;
   try {
     if (size > MAX_DEB_IN_MEMORY) {
-      throw new DebFormatError(file, `${size} bytes is more than the ${MAX_DEB_IN_MEMORY} bytes kiln reads into memory`);
+      throw new DebFormatError(
+        file,
+        `${size} bytes is more than the ${MAX_DEB_IN_MEMORY} bytes kiln reads into memory`,
+      );
     }
     buf = Buffer.alloc(size);
     let off = 0;
@@ -69,7 +79,11 @@ export async function readDebFile(file: string, opts: { withContents?: boolean }
   return readDebBuffer(buf, file, opts);
 }
 
-export async function readDebBuffer(buf: Buffer, file: string, opts: { withContents?: boolean } = {}): Promise<DebInfo> {
+export async function readDebBuffer(
+  buf: Buffer,
+  file: string,
+  opts: { withContents?: boolean } = {},
+): Promise<DebInfo> {
   let members;
   try {
     members = readAr(buf);
@@ -102,9 +116,11 @@ export async function readDebControl(file: string): Promise<DebInfo> {
       let name = h.slice(0, 16).trimEnd();
       if (name.endsWith('/')) name = name.slice(0, -1);
       const len = Number.parseInt(h.slice(48, 58).trim(), 10);
-      if (!Number.isFinite(len) || len < 0 || off + 60 + len > size) throw new DebFormatError(file, `member "${name}" truncated`);
+      if (!Number.isFinite(len) || len < 0 || off + 60 + len > size)
+        throw new DebFormatError(file, `member "${name}" truncated`);
       const wanted = name === 'debian-binary' || name.startsWith('control.tar');
-      if (wanted && len > MAX_CONTROL_MEMBER) throw new DebFormatError(file, `member "${name}" is ${len} bytes (limit ${MAX_CONTROL_MEMBER})`);
+      if (wanted && len > MAX_CONTROL_MEMBER)
+        throw new DebFormatError(file, `member "${name}" is ${len} bytes (limit ${MAX_CONTROL_MEMBER})`);
       // data.tar's content is not read: only its header, so the layout check sees it.
       members.push({ name, data: wanted ? await read(off + 60, len) : Buffer.alloc(0) });
       off += 60 + len + (len % 2);
@@ -138,7 +154,12 @@ async function parseMembers(members: ArMember[], file: string, opts: { withConte
   validateBinaryControl(control, where);
 
   const info: DebInfo = {
-    file, control, controlText, controlMembers, controlMember: ctlMember.name, dataMember: dataMember.name,
+    file,
+    control,
+    controlText,
+    controlMembers,
+    controlMember: ctlMember.name,
+    dataMember: dataMember.name,
   };
   if (opts.withContents) info.contents = await untar(file, dataMember.name, dataMember.data);
   return info;

@@ -35,8 +35,12 @@ function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function header(name: string, typeflag: string, e: { mode: number; size: number; mtime: number; linkname?: string },
-  prefix = ''): Buffer {
+function header(
+  name: string,
+  typeflag: string,
+  e: { mode: number; size: number; mtime: number; linkname?: string },
+  prefix = '',
+): Buffer {
   const h = Buffer.alloc(BLOCK, 0);
   h.write(name, 0, 100, 'utf8');
   h.write(octal(e.mode & 0o7777, 8), 100, 'latin1');
@@ -134,8 +138,14 @@ export function readTar(buf: Buffer): TarReadEntry[] {
     if (dataStart + size > buf.length) throw new Error(`tar entry at byte ${off} is truncated`);
     const data = buf.subarray(dataStart, dataStart + size);
     off = dataStart + size + pad(size).length;
-    if (flag === 'L') { longName = str(data, 0, data.length); continue; }
-    if (flag === 'K') { longLinkName = str(data, 0, data.length); continue; }
+    if (flag === 'L') {
+      longName = str(data, 0, data.length);
+      continue;
+    }
+    if (flag === 'K') {
+      longLinkName = str(data, 0, data.length);
+      continue;
+    }
     if (flag === 'x') {
       for (const line of data.toString('utf8').split('\n')) {
         const m = /^\d+ (path|linkpath)=(.*)$/.exec(line);
@@ -148,12 +158,27 @@ export function readTar(buf: Buffer): TarReadEntry[] {
     const prefix = h.toString('latin1', 257, 262) === 'ustar' ? str(h, 345, 155) : '';
     const base = str(h, 0, 100);
     const path = longName ?? (prefix ? `${prefix}/${base}` : base);
-    const type: TarReadEntry['type'] = flag === '0' || flag === '\0' || flag === '7' ? 'file'
-      : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : flag === '1' ? 'hardlink' : 'other';
+    const type: TarReadEntry['type'] =
+      flag === '0' || flag === '\0' || flag === '7'
+        ? 'file'
+        : flag === '5'
+          ? 'dir'
+          : flag === '2'
+            ? 'symlink'
+            : flag === '1'
+              ? 'hardlink'
+              : 'other';
     out.push({
-      path, type, size, data,
-      mode: num(h, 100, 8), uid: num(h, 108, 8), gid: num(h, 116, 8), mtime: num(h, 136, 12),
-      uname: str(h, 265, 32), gname: str(h, 297, 32),
+      path,
+      type,
+      size,
+      data,
+      mode: num(h, 100, 8),
+      uid: num(h, 108, 8),
+      gid: num(h, 116, 8),
+      mtime: num(h, 136, 12),
+      uname: str(h, 265, 32),
+      gname: str(h, 297, 32),
       linkname: longLinkName ?? str(h, 157, 100),
     });
     longName = undefined;

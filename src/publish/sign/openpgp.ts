@@ -61,7 +61,9 @@ export async function loadSigner(src: SigningKeySource, now: Date): Promise<Sign
     try {
       key = await pgp.decryptKey({ privateKey: key, passphrase });
     } catch (e) {
-      throw new SigningError(`${where}: cannot unlock the key with the passphrase from $${passEnv} (${(e as Error).message})`);
+      throw new SigningError(
+        `${where}: cannot unlock the key with the passphrase from $${passEnv} (${(e as Error).message})`,
+      );
     }
   }
   const fingerprint = key.getFingerprint().toUpperCase();
@@ -71,7 +73,9 @@ export async function loadSigner(src: SigningKeySource, now: Date): Promise<Sign
   } catch (e) {
     const exp = await key.getExpirationTime().catch(() => null);
     if (exp instanceof Date && exp.getTime() <= now.getTime()) {
-      throw new SigningError(`${where}: signing key ${fingerprint} expired on ${exp.toISOString()}; extend or replace it`);
+      throw new SigningError(
+        `${where}: signing key ${fingerprint} expired on ${exp.toISOString()}; extend or replace it`,
+      );
     }
     throw new SigningError(`${where}: key ${fingerprint} cannot sign at ${now.toISOString()}: ${(e as Error).message}`);
   }

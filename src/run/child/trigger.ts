@@ -51,30 +51,69 @@ export interface TriggerOutcome {
   downstream?: Promise<PipelineSummary>;
 }
 
-export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutput, signal: AbortSignal, pipelineSignal: AbortSignal): Promise<TriggerOutcome> {
+export async function runTriggerAttempt(
+  env: TriggerEnv,
+  job: Job,
+  out: JobOutput,
+  signal: AbortSignal,
+  pipelineSignal: AbortSignal,
+): Promise<TriggerOutcome> {
   const t = job.trigger!;
   const waits = t.strategy === 'depend' || t.strategy === 'mirror';
   if (t.project !== undefined) {
     const what = `multi-project pipeline (trigger:project ${t.project}${t.branch ? ` branch ${t.branch}` : ''})`;
     const why = `${what}: it runs in another project on GitLab; kiln cannot run it locally`;
     out.info(`WARNING: not run: ${why}`, 'yellow');
-    if (!waits) return { result: { exitCode: 0, cancelled: false, failureReason: 'not_run', message: `not run: ${what}`, pipelineUnaffected: true } };
+    if (!waits)
+      return {
+        result: {
+          exitCode: 0,
+          cancelled: false,
+          failureReason: 'not_run',
+          message: `not run: ${what}`,
+          pipelineUnaffected: true,
+        },
+      };
     if (env.allowMultiProject) {
       out.info(`strategy: ${t.strategy}: skipped (--allow-multi-project)`, 'yellow');
       return { result: { exitCode: 0, cancelled: false, skipped: `not run: ${what} (--allow-multi-project)` } };
     }
-    out.info(`ERROR: strategy: ${t.strategy} makes this pipeline's status depend on it; run with --allow-multi-project to skip it`, 'red');
-    return { result: { exitCode: 1, cancelled: false, failureReason: 'not_run', message: `not run: ${what}; strategy: ${t.strategy} fails the pipeline (--allow-multi-project skips it)` } };
+    out.info(
+      `ERROR: strategy: ${t.strategy} makes this pipeline's status depend on it; run with --allow-multi-project to skip it`,
+      'red',
+    );
+    return {
+      result: {
+        exitCode: 1,
+        cancelled: false,
+        failureReason: 'not_run',
+        message: `not run: ${what}; strategy: ${t.strategy} fails the pipeline (--allow-multi-project skips it)`,
+      },
+    };
   }
   const fail = (message: string): TriggerOutcome => {
     out.info(`ERROR: Downstream pipeline cannot be created: ${message}`, 'red');
-    return { result: { exitCode: 1, cancelled: false, failureReason: 'unknown_failure', message: `child pipeline not created: ${message}` } };
+    return {
+      result: {
+        exitCode: 1,
+        cancelled: false,
+        failureReason: 'unknown_failure',
+        message: `child pipeline not created: ${message}`,
+      },
+    };
   };
   if (env.depth >= MAX_CHILD_DEPTH) return fail(`child pipelines nest at most ${MAX_CHILD_DEPTH} levels deep`);
 
   let source: ChildSource = { kind: 'include' };
   const art = t.include?.find((i) => i.artifact)?.artifact;
-  const deps = await artifactSources({ store: env.store, pipelineId: env.pipelineId, pipelinesRoot: pipelinesRoot(env.kilnDir), from: env.artifactsFrom, inRun: env.inRun, artifactsOf: env.artifactsOf });
+  const deps = await artifactSources({
+    store: env.store,
+    pipelineId: env.pipelineId,
+    pipelinesRoot: pipelinesRoot(env.kilnDir),
+    from: env.artifactsFrom,
+    inRun: env.inRun,
+    artifactsOf: env.artifactsOf,
+  });
   if (art) {
     try {
       source = { kind: 'artifact', path: art.path, text: await readArtifactFile(env, art.job, art.path, deps) };
@@ -93,7 +132,11 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
   if (loaded.errors.length || !child) {
     await rm(dir, { recursive: true, force: true });
     for (const e of loaded.errors) out.info(e.message, 'red');
-    return fail(loaded.errors.length ? `${loaded.errors.length} error${loaded.errors.length > 1 ? 's' : ''} in its configuration (${loaded.errors[0].message})` : 'no pipeline');
+    return fail(
+      loaded.errors.length
+        ? `${loaded.errors.length} error${loaded.errors.length > 1 ? 's' : ''} in its configuration (${loaded.errors[0].message})`
+        : 'no pipeline',
+    );
   }
   try {
     selectJobs(child, {}); // workflow:rules and "no jobs" make GitLab refuse to create the pipeline too
@@ -101,8 +144,15 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
     await rm(dir, { recursive: true, force: true });
     return fail((e as Error).message);
   }
-  if (triggerInputsUnused(job)) out.info('WARNING: trigger:inputs not used: kiln gives them to a child made of one file without include:inputs of its own; use include:inputs per file', 'yellow');
-  out.info(`Created child pipeline ${id} (${child.jobs.length} jobs)${waits ? `; strategy: ${t.strategy}: waiting for it` : '; the trigger job succeeds now (no strategy), the child runs on'}`, 'cyan');
+  if (triggerInputsUnused(job))
+    out.info(
+      'WARNING: trigger:inputs not used: kiln gives them to a child made of one file without include:inputs of its own; use include:inputs per file',
+      'yellow',
+    );
+  out.info(
+    `Created child pipeline ${id} (${child.jobs.length} jobs)${waits ? `; strategy: ${t.strategy}: waiting for it` : '; the trigger job succeeds now (no strategy), the child runs on'}`,
+    'cyan',
+  );
   const summary = env.runChild(child, id, dir, waits ? signal : pipelineSignal);
   child = undefined;
   if (!waits) return { result: { exitCode: 0, cancelled: false }, downstream: summary };
@@ -110,7 +160,14 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
   const warnings = s.jobs.some((j) => j.allowedFailure && j.status.startsWith('failed'));
   if (s.status === 'passed') {
     out.info(`Child pipeline ${id} passed${warnings && t.strategy === 'mirror' ? ' with warnings' : ''}`, 'green');
-    return { result: { exitCode: 0, cancelled: false, message: warnings && t.strategy === 'mirror' ? `child pipeline ${id} passed with warnings` : undefined }, downstream: summary };
+    return {
+      result: {
+        exitCode: 0,
+        cancelled: false,
+        message: warnings && t.strategy === 'mirror' ? `child pipeline ${id} passed with warnings` : undefined,
+      },
+      downstream: summary,
+    };
   }
   if (s.status === 'blocked') {
     // GitLab's trigger job would wait on the blocked child (depend) or show it blocked (mirror); a local run cannot
@@ -125,16 +182,29 @@ export async function runTriggerAttempt(env: TriggerEnv, job: Job, out: JobOutpu
     return { result: { exitCode: 1, cancelled: true, message: `child pipeline ${id} canceled` }, downstream: summary };
   }
   out.info(`ERROR: Child pipeline ${id} failed (strategy: ${t.strategy})`, 'red');
-  return { result: { exitCode: 1, cancelled: false, failureReason: 'unknown_failure', message: `child pipeline ${id} failed` }, downstream: summary };
+  return {
+    result: { exitCode: 1, cancelled: false, failureReason: 'unknown_failure', message: `child pipeline ${id} failed` },
+    downstream: summary,
+  };
 }
 
 /** One file of an earlier job's artifacts (GitLab: the job must be one whose artifacts the trigger job gets). */
-async function readArtifactFile(env: TriggerEnv, jobName: string, rel: string, deps: { job: string; key: string }[]): Promise<string> {
+async function readArtifactFile(
+  env: TriggerEnv,
+  jobName: string,
+  rel: string,
+  deps: { job: string; key: string }[],
+): Promise<string> {
   const clean = normalize(rel).replace(/^\.\//, '');
-  if (isAbsolute(rel) || clean === '..' || clean.startsWith('../')) throw new Error(`artifact path ${rel} leaves the artifacts`);
-  if (!env.artifactsFrom.includes(jobName)) throw new Error(`job ${jobName} must be in an earlier stage or in the trigger job's needs (with artifacts) to provide ${rel}`);
+  if (isAbsolute(rel) || clean === '..' || clean.startsWith('../'))
+    throw new Error(`artifact path ${rel} leaves the artifacts`);
+  if (!env.artifactsFrom.includes(jobName))
+    throw new Error(
+      `job ${jobName} must be in an earlier stage or in the trigger job's needs (with artifacts) to provide ${rel}`,
+    );
   const src = deps.find((d) => d.job === jobName);
-  if (!src) throw new Error(`job ${jobName} has no artifacts in this pipeline (it did not run, failed, or stored nothing)`);
+  if (!src)
+    throw new Error(`job ${jobName} has no artifacts in this pipeline (it did not run, failed, or stored nothing)`);
   const entry = await env.store.readEntry('artifacts', src.key);
   const file = entry?.files.find((f) => normalize(f.path) === clean);
   if (!entry || !file) throw new Error(`the artifacts of job ${jobName} have no file ${rel}`);
@@ -143,7 +213,8 @@ async function readArtifactFile(env: TriggerEnv, jobName: string, rel: string, d
     await restoreTree(env.store, [file], tmp);
     const st = await lstat(join(tmp, clean));
     if (!st.isFile()) throw new Error(`artifact ${rel} of job ${jobName} is not a regular file`);
-    if (st.size > MAX_CHILD_CONFIG_BYTES) throw new Error(`artifact ${rel} of job ${jobName} is larger than ${MAX_CHILD_CONFIG_BYTES} bytes`);
+    if (st.size > MAX_CHILD_CONFIG_BYTES)
+      throw new Error(`artifact ${rel} of job ${jobName} is larger than ${MAX_CHILD_CONFIG_BYTES} bytes`);
     return await readFile(join(tmp, clean), 'utf8');
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -33,7 +33,10 @@ export function shouldUploadArtifacts(spec: ArtifactsSpec, jobSucceeded: boolean
  * uploaded whatever the job's status (GitLab sends each report to the runner with `when: always`, so a failing
  * test job still has its JUnit report). Undefined when nothing is to be uploaded.
  */
-export function artifactsToUpload(spec: ArtifactsSpec, jobSucceeded: boolean): { spec: ArtifactsSpec; reportsOnly: boolean } | undefined {
+export function artifactsToUpload(
+  spec: ArtifactsSpec,
+  jobSucceeded: boolean,
+): { spec: ArtifactsSpec; reportsOnly: boolean } | undefined {
   if (shouldUploadArtifacts(spec, jobSucceeded)) return { spec, reportsOnly: false };
   const reports = Object.values(spec.reports).some((paths) => paths.length > 0);
   if (!reports) return undefined;
@@ -42,13 +45,30 @@ export function artifactsToUpload(spec: ArtifactsSpec, jobSucceeded: boolean): {
 
 export async function uploadArtifacts(
   spec: ArtifactsSpec,
-  o: { store: Store; ws: string; out: JobOutput; key: string; untracked: () => Promise<string[]>; ci: Record<string, string> },
+  o: {
+    store: Store;
+    ws: string;
+    out: JobOutput;
+    key: string;
+    untracked: () => Promise<string[]>;
+    ci: Record<string, string>;
+  },
 ): Promise<ArtifactsResult> {
   const result: ArtifactsResult = { stored: false, files: 0, bytes: 0, dotenv: {} };
   const reportPaths = Object.values(spec.reports).flat();
   const extra = spec.untracked ? await o.untracked() : [];
-  const { paths, unmatched } = await resolvePaths(o.ws, [...spec.paths, ...reportPaths], spec.exclude, extra, 'artifacts:paths');
-  for (const u of unmatched) o.out.info(`WARNING: ${u}: no matching files. Ensure that the artifact path is relative to the working directory`, 'yellow');
+  const { paths, unmatched } = await resolvePaths(
+    o.ws,
+    [...spec.paths, ...reportPaths],
+    spec.exclude,
+    extra,
+    'artifacts:paths',
+  );
+  for (const u of unmatched)
+    o.out.info(
+      `WARNING: ${u}: no matching files. Ensure that the artifact path is relative to the working directory`,
+      'yellow',
+    );
   if (paths.length === 0) {
     o.out.info('ERROR: No files to upload', 'yellow');
     return result;
@@ -77,9 +97,14 @@ export async function uploadArtifacts(
     }
   }
   const now = Date.now();
-  const expireAt = spec.expireInSeconds === null ? null : new Date(now + (spec.expireInSeconds ?? 30 * 86400) * 1000).toISOString();
+  const expireAt =
+    spec.expireInSeconds === null ? null : new Date(now + (spec.expireInSeconds ?? 30 * 86400) * 1000).toISOString();
   await o.store.writeEntry({
-    version: 2, kind: 'artifacts', key: o.key, createdAt: new Date(now).toISOString(), files,
+    version: 2,
+    kind: 'artifacts',
+    key: o.key,
+    createdAt: new Date(now).toISOString(),
+    files,
     meta: { name: spec.name ?? 'artifacts', expireAt, dotenv: result.dotenv, junit: result.junit ?? null },
   });
   result.stored = true;
@@ -87,7 +112,12 @@ export async function uploadArtifacts(
   return result;
 }
 
-export async function downloadArtifacts(o: { store: Store; ws: string; out: JobOutput; from: { job: string; key: string }[] }): Promise<void> {
+export async function downloadArtifacts(o: {
+  store: Store;
+  ws: string;
+  out: JobOutput;
+  from: { job: string; key: string }[];
+}): Promise<void> {
   for (const src of o.from) {
     const entry = await o.store.readEntry('artifacts', src.key);
     if (!entry) continue;

@@ -18,7 +18,13 @@ import { JobOutput } from '../output/job-output.js';
 import type { Console } from '../output/console.js';
 import { restoreCache, restoredTree, saveCache, shouldSaveCache, type CacheRestore, type CacheTree } from './cache.js';
 import { park } from '../../store/pool.js';
-import { artifactsKey, artifactsToUpload, downloadArtifacts, uploadArtifacts, type ArtifactsResult } from './artifacts.js';
+import {
+  artifactsKey,
+  artifactsToUpload,
+  downloadArtifacts,
+  uploadArtifacts,
+  type ArtifactsResult,
+} from './artifacts.js';
 import { coverageFromLog } from './coverage.js';
 import { untrackedFiles } from './untracked.js';
 import { artifactSources } from './dependencies.js';
@@ -98,7 +104,11 @@ function withExtraPaths(spec: ArtifactsSpec | undefined, extra: string[]): Artif
 }
 
 /** Secret values into the job's variables: file secrets are written as files (0600) and the variable holds the path. */
-async function applySecrets(values: { name: string; value: string; file: boolean }[], env: { env: Record<string, string>; ci: Record<string, string> }, fileDir: string): Promise<void> {
+async function applySecrets(
+  values: { name: string; value: string; file: boolean }[],
+  env: { env: Record<string, string>; ci: Record<string, string> },
+  fileDir: string,
+): Promise<void> {
   for (const v of values) {
     let value = v.value;
     if (v.file) {
@@ -117,7 +127,13 @@ export async function runAttempt(ctx: RunContext, job: Job, attempt: number, sig
   return { result, ...kept };
 }
 
-async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal, kept: Omit<JobOutcome, 'result'>): Promise<AttemptResult> {
+async function attemptSteps(
+  ctx: RunContext,
+  job: Job,
+  attempt: number,
+  signal: AbortSignal,
+  kept: Omit<JobOutcome, 'result'>,
+): Promise<AttemptResult> {
   const info = ctx.info.get(job.name)!;
   const out = new JobOutput(job.name, info.logPath, ctx.console, []);
   const jobDir = join(ctx.pipelineDir, 'ws', `${info.slug}${attempt > 1 ? `-${attempt}` : ''}`);
@@ -130,12 +146,22 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
   let scriptRan = false;
   let held: HeldResource | undefined;
   try {
-    out.info(`${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`, 'cyan');
+    out.info(
+      `${attempt > 1 ? `Retrying (attempt ${attempt}): ` : ''}Running job ${job.name} (stage ${job.stage}) with the ${ctx.executor.name} executor`,
+      'cyan',
+    );
     if (job.resourceGroup && ctx.resourceLocks) {
-      const group = expandString(job.resourceGroup, (n) => ctx.pipeline.context.predefined[n] ?? job.variables[n]?.value);
+      const group = expandString(
+        job.resourceGroup,
+        (n) => ctx.pipeline.context.predefined[n] ?? job.variables[n]?.value,
+      );
       const locks = ctx.resourceLocks;
       held = await acquireResource({
-        dir: locks.dir, scope: locks.scope, group, mode: locks.modes[group] ?? 'unordered', signal,
+        dir: locks.dir,
+        scope: locks.scope,
+        group,
+        mode: locks.modes[group] ?? 'unordered',
+        signal,
         holder: `pipeline ${ctx.pipelineId}, job ${job.name} (pid ${process.pid})`,
         onWait: (by) => out.info(`Waiting for resource: ${group}${by ? ` (held by ${by})` : ''}`, 'yellow'),
       }).catch((e: Error) => {
@@ -154,16 +180,32 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
 
     const node = ctx.graph.nodes.get(job.name)!;
     const deps = await artifactSources({
-      store: ctx.store, pipelineId: ctx.pipelineId, pipelinesRoot: dirname(ctx.pipelineDir), from: node.artifactsFrom, inRun: (n) => ctx.graph.nodes.has(n), artifactsOf: ctx.artifactsOf,
+      store: ctx.store,
+      pipelineId: ctx.pipelineId,
+      pipelinesRoot: dirname(ctx.pipelineDir),
+      from: node.artifactsFrom,
+      inRun: (n) => ctx.graph.nodes.has(n),
+      artifactsOf: ctx.artifactsOf,
     });
     const dotenv: Record<string, string> = dict();
     for (const d of deps) Object.assign(dotenv, d.dotenv);
     const jobEnv = await buildJobEnv({
-      ctx: ctx.pipeline.context, job, jobId: info.jobId, projectDir: ws, fileVarDir: `${ws}.tmp`,
-      dotenv, maskedNames: ctx.maskedNames, hostEnv: ctx.hostEnv, runnerEnv: ctx.runnerEnv,
+      ctx: ctx.pipeline.context,
+      job,
+      jobId: info.jobId,
+      projectDir: ws,
+      fileVarDir: `${ws}.tmp`,
+      dotenv,
+      maskedNames: ctx.maskedNames,
+      hostEnv: ctx.hostEnv,
+      runnerEnv: ctx.runnerEnv,
       run: {
-        startedAt: new Date(startedAt), timeoutSeconds: job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S, manual: job.when === 'manual',
-        pipelineName: ctx.pipeline.workflowName, executor: ctx.executor.name, version: KILN_VERSION,
+        startedAt: new Date(startedAt),
+        timeoutSeconds: job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S,
+        manual: job.when === 'manual',
+        pipelineName: ctx.pipeline.workflowName,
+        executor: ctx.executor.name,
+        version: KILN_VERSION,
       },
     });
     // secrets: / id_tokens: come from the user (no server to read them from); masked, files where asked.
@@ -194,18 +236,38 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     const restores: CacheRestore[] = [];
     if (job.cache.length) {
       o.sectionStart('restore_cache', 'Restoring cache');
-      for (const spec of job.cache) restores.push(await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked, pool: ctx.cachePool > 0 }));
+      for (const spec of job.cache)
+        restores.push(
+          await restoreCache(spec, { store: ctx.store, ws, ci: jobEnv.ci, out: o, untracked, pool: ctx.cachePool > 0 }),
+        );
       o.sectionEnd('restore_cache');
       kept.cache = restores.map((r) => r.outcome).join(',');
     }
     if (deps.length) {
       o.sectionStart('download_artifacts', 'Downloading artifacts');
-      await downloadArtifacts({ store: ctx.store, ws, out: o, from: deps.map((d) => ({ job: d.pipelineId === ctx.pipelineId ? d.job : `${d.job} (pipeline ${d.pipelineId})`, key: d.key })) });
+      await downloadArtifacts({
+        store: ctx.store,
+        ws,
+        out: o,
+        from: deps.map((d) => ({
+          job: d.pipelineId === ctx.pipelineId ? d.job : `${d.job} (pipeline ${d.pipelineId})`,
+          key: d.key,
+        })),
+      });
       o.sectionEnd('download_artifacts');
     }
 
     trace(`${job.name}: env, caches, artifacts ready`);
-    prepared = await ctx.executor.prepare({ job: expandJobForExecutor(job, jobEnv.ci), workspaceDir: ws, env: jobEnv.env, runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt), onInfo: (l) => o.info(l) }, signal);
+    prepared = await ctx.executor.prepare(
+      {
+        job: expandJobForExecutor(job, jobEnv.ci),
+        workspaceDir: ws,
+        env: jobEnv.env,
+        runId: attemptRunId(ctx.pipeline.projectDir, ctx.pipelineId, info.slug, attempt),
+        onInfo: (l) => o.info(l),
+      },
+      signal,
+    );
     for (const w of prepared.warnings ?? []) o.info(w, 'yellow');
     const timeoutS = job.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_S;
     const limits = stepLimits(timeoutS * 1000, jobEnv.ci);
@@ -215,9 +277,14 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     const preGet = job.local?.preGetSourcesScript ?? [];
     if (preGet.length) {
       // GitLab Runner runs this hook before it fetches the sources; kiln copies them before the executor starts.
-      o.sectionStart('pre_get_sources_script', 'Running hooks:pre_get_sources_script (kiln runs it after the sources are copied: nothing is fetched)');
+      o.sectionStart(
+        'pre_get_sources_script',
+        'Running hooks:pre_get_sources_script (kiln runs it after the sources are copied: nothing is fetched)',
+      );
       const pre = await ctx.executor.runScript(prepared, 'main', preGet, {
-        timeoutMs: Math.max(1, timeoutS * 1000 - (Date.now() - startedAt)), signal, onOutput: (c, s) => o.write(c, s),
+        timeoutMs: Math.max(1, timeoutS * 1000 - (Date.now() - startedAt)),
+        signal,
+        onOutput: (c, s) => o.write(c, s),
       });
       o.flushStreams();
       o.sectionEnd('pre_get_sources_script');
@@ -227,13 +294,17 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     o.sectionStart('step_script', 'Executing "step_script" stage of the job script');
     scriptRan = true;
     const lines = [
-      ...(ctx.preBuildScript ? [ctx.preBuildScript] : []), ...job.beforeScript, ...job.script,
+      ...(ctx.preBuildScript ? [ctx.preBuildScript] : []),
+      ...job.beforeScript,
+      ...job.script,
       ...(ctx.postBuildScript ? [ctx.postBuildScript] : []),
     ];
     const jobLeftMs = Math.max(1, timeoutS * 1000 - (Date.now() - startedAt));
     const ownLimit = limits.scriptLimitOwn && limits.scriptMs < jobLeftMs;
     const main = await ctx.executor.runScript(prepared, 'main', lines, {
-      timeoutMs: ownLimit ? limits.scriptMs : jobLeftMs, signal, onOutput: (c, s) => o.write(c, s),
+      timeoutMs: ownLimit ? limits.scriptMs : jobLeftMs,
+      signal,
+      onOutput: (c, s) => o.write(c, s),
     });
     o.flushStreams();
     trace(`${job.name}: script done`);
@@ -241,7 +312,10 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     const succeeded = main.exitCode === 0 && !main.timedOut && !main.cancelled;
     const wasCanceled = main.cancelled || signal.aborted;
     if (main.timedOut && !wasCanceled) {
-      o.info('WARNING: step_script could not run to completion because the timeout was exceeded. For more control over job and script timeouts see: https://docs.gitlab.com/ci/runners/configure_runners/#set-script-and-after_script-timeouts', 'yellow');
+      o.info(
+        'WARNING: step_script could not run to completion because the timeout was exceeded. For more control over job and script timeouts see: https://docs.gitlab.com/ci/runners/configure_runners/#set-script-and-after_script-timeouts',
+        'yellow',
+      );
       // The job's own time is up: like GitLab Runner, nothing else of the job runs.
       if (!ownLimit) return finishAttempt(o, main, timeoutS);
     }
@@ -254,7 +328,9 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
       const env = prepared.setup.env;
       env.CI_JOB_STATUS = wasCanceled ? 'canceled' : succeeded ? 'success' : 'failed';
       const after = await ctx.executor.runScript(prepared, 'after', job.afterScript, {
-        timeoutMs: limits.afterMs(Date.now() - startedAt), signal: ctx.hardStop, onOutput: (c, s) => o.write(c, s),
+        timeoutMs: limits.afterMs(Date.now() - startedAt),
+        signal: ctx.hardStop,
+        onOutput: (c, s) => o.write(c, s),
       });
       o.flushStreams();
       if (after.cancelled) o.info('WARNING: after_script stopped', 'yellow');
@@ -284,10 +360,20 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     const upload = artifactsSpec ? artifactsToUpload(artifactsSpec, succeeded) : undefined;
     if (upload) {
       o.sectionStart('upload_artifacts', 'Uploading artifacts');
-      if (upload.reportsOnly) o.info(`Uploading reports only (artifacts:when is ${artifactsSpec!.when}; reports are uploaded whatever the job's status)`);
+      if (upload.reportsOnly)
+        o.info(
+          `Uploading reports only (artifacts:when is ${artifactsSpec!.when}; reports are uploaded whatever the job's status)`,
+        );
       const spec = expandArtifacts(upload.spec, (n) => jobEnv.ci[n]);
       try {
-        kept.artifacts = await uploadArtifacts(spec, { store: ctx.store, ws, out: o, key: artifactsKey(ctx.pipelineId, job.name), untracked, ci: jobEnv.ci });
+        kept.artifacts = await uploadArtifacts(spec, {
+          store: ctx.store,
+          ws,
+          out: o,
+          key: artifactsKey(ctx.pipelineId, job.name),
+          untracked,
+          ci: jobEnv.ci,
+        });
       } catch (e) {
         uploadFailed = (e as Error).message;
         o.info(`ERROR: Uploading artifacts failed: ${uploadFailed}`, 'red');
@@ -297,7 +383,12 @@ async function attemptSteps(ctx: RunContext, job: Job, attempt: number, signal: 
     return finishAttempt(o, main, timeoutS, uploadFailed, ownLimit ? limits.scriptMs : undefined);
   } catch (e) {
     out.info(`ERROR: ${(e as Error).message}`, 'red');
-    return { exitCode: 1, cancelled: signal.aborted, failureReason: 'runner_system_failure', message: (e as Error).message };
+    return {
+      exitCode: 1,
+      cancelled: signal.aborted,
+      failureReason: 'runner_system_failure',
+      message: (e as Error).message,
+    };
   } finally {
     if (prepared) await ctx.executor.cleanup(prepared).catch(() => undefined);
     await held?.release();
@@ -321,11 +412,18 @@ function canceled(o: JobOutput, signal: AbortSignal, exitCode: number): AttemptR
   return { exitCode, cancelled: true, message: why ?? 'canceled' };
 }
 
-function finishAttempt(o: JobOutput, main: StepResult, timeoutS: number, uploadFailed?: string, scriptLimitMs?: number): AttemptResult {
+function finishAttempt(
+  o: JobOutput,
+  main: StepResult,
+  timeoutS: number,
+  uploadFailed?: string,
+  scriptLimitMs?: number,
+): AttemptResult {
   if (main.timedOut) {
-    const message = scriptLimitMs !== undefined
-      ? `script timed out after ${formatDuration(scriptLimitMs)} (RUNNER_SCRIPT_TIMEOUT)`
-      : `job timed out after ${formatDuration(timeoutS * 1000)}`;
+    const message =
+      scriptLimitMs !== undefined
+        ? `script timed out after ${formatDuration(scriptLimitMs)} (RUNNER_SCRIPT_TIMEOUT)`
+        : `job timed out after ${formatDuration(timeoutS * 1000)}`;
     o.info(`ERROR: Job failed: ${message}`, 'red');
     return { exitCode: main.exitCode, cancelled: false, failureReason: 'job_execution_timeout', message };
   }
@@ -334,7 +432,8 @@ function finishAttempt(o: JobOutput, main: StepResult, timeoutS: number, uploadF
     o.info(`ERROR: Job failed: ${message}`, 'red');
     return { exitCode: main.exitCode, cancelled: false, failureReason: 'script_failure', message };
   }
-  if (uploadFailed) return { exitCode: 1, cancelled: false, failureReason: 'unknown_failure', message: `artifacts: ${uploadFailed}` };
+  if (uploadFailed)
+    return { exitCode: 1, cancelled: false, failureReason: 'unknown_failure', message: `artifacts: ${uploadFailed}` };
   o.info('Job succeeded', 'green');
   return { exitCode: 0, cancelled: false };
 }

@@ -14,8 +14,11 @@ import { expandString } from '../../pipeline/variables/expand.js';
 import { resolvePaths } from './paths.js';
 
 /** The hex digest of the key's files (40 characters), or undefined when none matched. */
-export async function keyFilesDigest(key: CacheKeyFiles, ws: string, lookup: (name: string) => string | undefined):
-  Promise<string | undefined> {
+export async function keyFilesDigest(
+  key: CacheKeyFiles,
+  ws: string,
+  lookup: (name: string) => string | undefined,
+): Promise<string | undefined> {
   const h = createHash('sha256');
   let found = 0;
   for (const f of key.files) {

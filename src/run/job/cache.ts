@@ -54,7 +54,10 @@ export async function restoreCache(spec: CacheSpec, ctx: CacheContext): Promise<
     ctx.out.info(`Not downloading cache ${key} due to policy`);
     return { key, outcome: 'push' };
   }
-  const fallbacks = [...spec.fallbackKeys.map((k) => expandString(k, (n) => ctx.ci[n])), ...(ctx.ci.CACHE_FALLBACK_KEY ? [ctx.ci.CACHE_FALLBACK_KEY] : [])];
+  const fallbacks = [
+    ...spec.fallbackKeys.map((k) => expandString(k, (n) => ctx.ci[n])),
+    ...(ctx.ci.CACHE_FALLBACK_KEY ? [ctx.ci.CACHE_FALLBACK_KEY] : []),
+  ];
   const candidates = [key, ...fallbacks.filter((k) => k && k !== key)];
   for (let i = 0; i < candidates.length; i++) {
     const k = candidates[i];
@@ -87,7 +90,10 @@ export async function restoreCache(spec: CacheSpec, ctx: CacheContext): Promise<
       return { key, outcome: 'error' };
     }
     const count = entry.files.filter((f) => f.sha256).length;
-    ctx.out.info(`Successfully extracted cache ${k} (${count} files${parked ? ', a parked tree moved in' : ''})`, 'green');
+    ctx.out.info(
+      `Successfully extracted cache ${k} (${count} files${parked ? ', a parked tree moved in' : ''})`,
+      'green',
+    );
     return { key, outcome: i === 0 ? 'hit' : 'fallback', restored: entry, identity };
   }
   ctx.out.info(`WARNING: cache ${key} not found; continuing without it`, 'yellow');
@@ -114,7 +120,9 @@ export interface CacheSave {
 
 /** The restored tree, for jobs that do not save (policy pull, `when` not met). */
 export function restoredTree(restore: CacheRestore): CacheTree | undefined {
-  return restore.restored && restore.identity ? { files: restore.restored.files, identity: restore.identity } : undefined;
+  return restore.restored && restore.identity
+    ? { files: restore.restored.files, identity: restore.identity }
+    : undefined;
 }
 
 /** Saves under `restore.key`, the key computed before the scripts ran (never recomputed from the job's files). */
@@ -124,7 +132,11 @@ export async function saveCache(spec: CacheSpec, restore: CacheRestore, ctx: Cac
   try {
     const extra = spec.untracked ? await ctx.untracked() : [];
     const { paths, unmatched } = await resolvePaths(ctx.ws, spec.paths, [], extra, 'cache:paths');
-    for (const u of unmatched) ctx.out.info(`WARNING: ${u}: no matching files. Ensure that the cache path is relative to the project directory`, 'yellow');
+    for (const u of unmatched)
+      ctx.out.info(
+        `WARNING: ${u}: no matching files. Ensure that the cache path is relative to the project directory`,
+        'yellow',
+      );
     if (paths.length === 0) {
       ctx.out.info('WARNING: no files to cache; not saving', 'yellow');
       return { status: 'empty', tree: restoredTree(restore) };
@@ -139,7 +151,9 @@ export async function saveCache(spec: CacheSpec, restore: CacheRestore, ctx: Cac
       }
     }
     const identity = new Map<string, string>();
-    const files = (await saveTree(ctx.store, ctx.ws, paths, known, identity)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const files = (await saveTree(ctx.store, ctx.ws, paths, known, identity)).sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+    );
     if (same && sameFiles(same.files, files)) {
       ctx.out.info(`Cache ${key} is unchanged; not saving`, 'green');
       return { status: 'unchanged', tree: { files: same.files, identity } };
@@ -161,6 +175,12 @@ function sameFiles(a: FileRecord[], b: FileRecord[]): boolean {
   const m = new Map(a.map((f) => [f.path, f]));
   return b.every((f) => {
     const o = m.get(f.path);
-    return o !== undefined && o.sha256 === f.sha256 && o.symlink === f.symlink && Boolean(o.dir) === Boolean(f.dir) && o.mode === f.mode;
+    return (
+      o !== undefined &&
+      o.sha256 === f.sha256 &&
+      o.symlink === f.symlink &&
+      Boolean(o.dir) === Boolean(f.dir) &&
+      o.mode === f.mode
+    );
   });
 }

@@ -32,7 +32,7 @@ export function coverageInLine(line: string, re: CoverageRegex): string | undefi
   const last = lastRe2Match(re.body, re.flags, line);
   if (!last) return undefined;
   const groups = last.slice(1).filter((g): g is string => g !== null && g !== undefined);
-  const text = groups.length ? groups[groups.length - 1] : last[0] ?? '';
+  const text = groups.length ? groups[groups.length - 1] : (last[0] ?? '');
   return /\d+(?:\.\d+)?/.exec(text)?.[0];
 }
 

@@ -33,7 +33,8 @@ export async function artifactSources(o: {
   for (const job of o.from) {
     if (o.inRun(job)) {
       const a = o.artifactsOf(job);
-      if (a?.stored) out.push({ job, key: artifactsKey(o.pipelineId, job), dotenv: a.dotenv, pipelineId: o.pipelineId });
+      if (a?.stored)
+        out.push({ job, key: artifactsKey(o.pipelineId, job), dotenv: a.dotenv, pipelineId: o.pipelineId });
       continue;
     }
     // This pipeline first: a continued pipeline (--pipeline) reuses the artifacts of its jobs that finished before.
@@ -65,7 +66,10 @@ async function pipelinesUpTo(root: string, id: number): Promise<number[]> {
   } catch {
     return [id];
   }
-  const ids = names.filter((n) => /^\d+$/.test(n)).map(Number).filter((n) => n <= id);
+  const ids = names
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((n) => n <= id);
   if (!ids.includes(id)) ids.push(id);
   return ids.sort((a, b) => b - a).slice(0, LOOKBACK + 1);
 }

@@ -71,7 +71,11 @@ export async function buildJobEnv(input: JobEnvInput): Promise<JobEnv> {
   }
   const secrets: string[] = [];
   for (const name of masked) {
-    const def = hasEntry(ctx.userVariables, name) ? ctx.userVariables[name] : hasEntry(job.variables, name) ? job.variables[name] : undefined;
+    const def = hasEntry(ctx.userVariables, name)
+      ? ctx.userVariables[name]
+      : hasEntry(job.variables, name)
+        ? job.variables[name]
+        : undefined;
     const value = def?.file ? def.value : vars[name];
     if (value) secrets.push(value);
   }

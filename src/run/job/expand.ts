@@ -7,7 +7,11 @@ type Lookup = (name: string) => string | undefined;
 
 function expandImage<T extends ImageSpec>(spec: T, lookup: Lookup): T {
   // image:docker:platform too (`platform: linux/$ARCH` in a matrix job), as GitLab Runner expands it.
-  return { ...spec, name: expandString(spec.name, lookup), ...(spec.platform === undefined ? {} : { platform: expandString(spec.platform, lookup) }) };
+  return {
+    ...spec,
+    name: expandString(spec.name, lookup),
+    ...(spec.platform === undefined ? {} : { platform: expandString(spec.platform, lookup) }),
+  };
 }
 
 function expandService(spec: ServiceSpec, lookup: Lookup): ServiceSpec {

@@ -15,12 +15,14 @@ export interface ExportResult {
 
 export async function exportArtifacts(store: Store, key: string, dest: string): Promise<ExportResult> {
   const entry = await store.readEntry('artifacts', key);
-  if (!entry) throw new ExportError(`no artifacts stored for ${key} (the job kept none, they expired, or the store was pruned)`);
+  if (!entry)
+    throw new ExportError(`no artifacts stored for ${key} (the job kept none, they expired, or the store was pruned)`);
   const existing = await readdir(dest).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
     throw new ExportError(`cannot use ${dest}: ${e.message}`);
   });
-  if (existing && existing.length) throw new ExportError(`${dest} exists and is not empty; choose another directory with -o`);
+  if (existing && existing.length)
+    throw new ExportError(`${dest} exists and is not empty; choose another directory with -o`);
   await mkdir(dirname(dest), { recursive: true });
   const tmp = join(dirname(dest), `.${basename(dest)}.kiln-tmp-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });

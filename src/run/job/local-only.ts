@@ -31,21 +31,34 @@ export function planLocalKeywords(job: Job, executor: string): LocalPlan {
   }
   if (local.pages) {
     plan.extraArtifactPaths.push(local.pages.publish);
-    plan.warnings.push(`pages: the site in ${local.pages.publish}/ is kept as the job's artifacts (export it with \`kiln artifacts ${job.name}\`); kiln does not deploy it`);
+    plan.warnings.push(
+      `pages: the site in ${local.pages.publish}/ is kept as the job's artifacts (export it with \`kiln artifacts ${job.name}\`); kiln does not deploy it`,
+    );
   }
   if (executor === 'shell') {
-    if (job.image) plan.warnings.push(`image: ${job.image.name} is not used: the shell executor runs the job on this machine (set executor = "docker" or "auto" in kiln.toml, or pass --executor docker)`);
-    if (job.services.length) plan.warnings.push(`services: ${job.services.map((s) => s.alias ?? s.name).join(', ')} not started: the shell executor has no services (use the docker executor)`);
+    if (job.image)
+      plan.warnings.push(
+        `image: ${job.image.name} is not used: the shell executor runs the job on this machine (set executor = "docker" or "auto" in kiln.toml, or pass --executor docker)`,
+      );
+    if (job.services.length)
+      plan.warnings.push(
+        `services: ${job.services.map((s) => s.alias ?? s.name).join(', ')} not started: the shell executor has no services (use the docker executor)`,
+      );
   }
   for (const need of local.externalNeeds ?? []) {
-    plan.warnings.push(`${need}: kiln cannot fetch artifacts from another project or pipeline on GitLab; the job runs without them`);
+    plan.warnings.push(
+      `${need}: kiln cannot fetch artifacts from another project or pipeline on GitLab; the job runs without them`,
+    );
   }
   plan.warnings.push(...(local.unsupported ?? []));
   if (job.environment) {
-    plan.warnings.push(`environment: ${job.environment.name}: kiln sets CI_ENVIRONMENT_* but records no deployment${job.environment.action === 'stop' ? ' and stops nothing' : ''}`);
+    plan.warnings.push(
+      `environment: ${job.environment.name}: kiln sets CI_ENVIRONMENT_* but records no deployment${job.environment.action === 'stop' ? ' and stops nothing' : ''}`,
+    );
   }
   // Last, so the summary's NOTE column shows a more telling difference first.
-  if (job.tags.length) plan.warnings.push(`tags: ${job.tags.join(', ')} pick a runner on GitLab; kiln runs the job on this machine`);
+  if (job.tags.length)
+    plan.warnings.push(`tags: ${job.tags.join(', ')} pick a runner on GitLab; kiln runs the job on this machine`);
   return plan;
 }
 

@@ -27,11 +27,13 @@ export interface ResolvedPaths {
 
 function cleanPattern(pattern: string, what: string): string {
   let p = pattern.trim().replace(/\\/g, '/');
-  if (p.startsWith('/') ) throw new PathEscapeError(`${what} "${pattern}" is an absolute path; paths must be inside the project directory`);
+  if (p.startsWith('/'))
+    throw new PathEscapeError(`${what} "${pattern}" is an absolute path; paths must be inside the project directory`);
   while (p.startsWith('./')) p = p.slice(2);
   p = p.replace(/\/+$/, '');
   const n = posix.normalize(p || '.');
-  if (n === '..' || n.startsWith('../')) throw new PathEscapeError(`${what} "${pattern}" points outside the project directory`);
+  if (n === '..' || n.startsWith('../'))
+    throw new PathEscapeError(`${what} "${pattern}" points outside the project directory`);
   return n;
 }
 
@@ -44,7 +46,11 @@ async function walk(root: string, rel: string, out: Entry[]): Promise<void> {
   } catch {
     return;
   }
-  await refuseNonUtf8Names(rel ? join(root, rel) : root, rel, dirents.map((d) => d.name));
+  await refuseNonUtf8Names(
+    rel ? join(root, rel) : root,
+    rel,
+    dirents.map((d) => d.name),
+  );
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const subdirs: string[] = [];
   for (const d of dirents) {
@@ -72,7 +78,9 @@ async function checkSymlink(root: string, rel: string): Promise<void> {
   const target = await readlink(join(root, rel));
   const r = relative(resolve(root), resolve(dirname(join(root, rel)), target));
   if (r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)) {
-    throw new PathEscapeError(`"${rel}" is a symlink to ${target}, outside the project directory; refusing to store it`);
+    throw new PathEscapeError(
+      `"${rel}" is a symlink to ${target}, outside the project directory; refusing to store it`,
+    );
   }
 }
 
@@ -96,13 +104,21 @@ async function checkParents(root: string, rels: string[], what: string): Promise
       seen.set(parent, real);
     }
     if (real === null || !isInside(realRoot, real)) {
-      throw new PathEscapeError(`${what}: "${rel}" goes through a symlink that leads outside the project directory${real ? ` (to ${real})` : ''}; refusing to store it`);
+      throw new PathEscapeError(
+        `${what}: "${rel}" goes through a symlink that leads outside the project directory${real ? ` (to ${real})` : ''}; refusing to store it`,
+      );
     }
   }
 }
 
 /** Expands patterns in `root`, minus excludes; extra literal paths (e.g. untracked files) are added as given. */
-export async function resolvePaths(root: string, patterns: string[], exclude: string[] = [], extra: string[] = [], what = 'path'): Promise<ResolvedPaths> {
+export async function resolvePaths(
+  root: string,
+  patterns: string[],
+  exclude: string[] = [],
+  extra: string[] = [],
+  what = 'path',
+): Promise<ResolvedPaths> {
   const selected = new Map<string, Entry>();
   const unmatched: string[] = [];
   const addWithChildren = async (e: Entry) => {
@@ -159,7 +175,10 @@ export async function resolvePaths(root: string, patterns: string[], exclude: st
   await checkParents(root, paths, what);
   for (const e of selected.values()) {
     if (e.kind === 'symlink') await checkSymlink(root, e.rel);
-    if (e.kind === 'special') throw new PathEscapeError(`${what}: "${e.rel}" is a device file, fifo or socket; only files, directories and symlinks can be stored`);
+    if (e.kind === 'special')
+      throw new PathEscapeError(
+        `${what}: "${e.rel}" is a device file, fifo or socket; only files, directories and symlinks can be stored`,
+      );
   }
   return { paths, unmatched };
 }

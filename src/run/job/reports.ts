@@ -22,7 +22,8 @@ export function parseDotenvReport(text: string): { vars: Record<string, string>;
       return;
     }
     let v = m[2];
-    if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) v = v.slice(1, -1);
+    if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))))
+      v = v.slice(1, -1);
     vars[m[1]] = v;
   });
   return { vars, warnings };

@@ -8,7 +8,16 @@ import { AFTER_SCRIPT_DEFAULT_MS } from '../../executors/types.js';
 
 export { AFTER_SCRIPT_DEFAULT_MS };
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** A Go `time.ParseDuration` string in milliseconds, or undefined when it is not one (or not positive). */
 export function parseGoDuration(text: string): number | undefined {

@@ -10,7 +10,11 @@ import { listTree } from '../../workspace/copy.js';
 export async function untrackedFiles(ws: string, sourceFiles: Set<string>): Promise<string[]> {
   if (existsSync(join(ws, '.git'))) {
     const r = await git(ws, ['ls-files', '-o', '-z']);
-    if (r.code === 0) return r.stdout.toString().split('\0').filter((p) => p && !sourceFiles.has(p));
+    if (r.code === 0)
+      return r.stdout
+        .toString()
+        .split('\0')
+        .filter((p) => p && !sourceFiles.has(p));
   }
   const all = await listTree(ws, ['.git']);
   return all.filter((e) => e.kind !== 'dir' && !sourceFiles.has(e.rel)).map((e) => e.rel);

@@ -43,7 +43,10 @@ export class Console {
 
   setNames(names: string[]): void {
     names = names.map((n) => this.prefix + n);
-    this.width = Math.min(30, names.reduce((m, n) => Math.max(m, n.length), 0));
+    this.width = Math.min(
+      30,
+      names.reduce((m, n) => Math.max(m, n.length), 0),
+    );
     names.forEach((n, i) => this.colorOf.set(n, COLORS[i % COLORS.length]));
   }
 

@@ -76,7 +76,8 @@ export function maskStrings<T>(value: T, masker: StreamMasker): T {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return masker.maskString(v);
     if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [masker.maskString(k), walk(x)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [masker.maskString(k), walk(x)]));
     return v;
   };
   return walk(value) as T;

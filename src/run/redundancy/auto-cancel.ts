@@ -25,13 +25,17 @@ export function decideOnNewCommit(strategy: OnNewCommit, states: JobState[]): Au
     const names = active.filter((s) => s.job.interruptible).map((s) => s.job.name);
     return {
       cancel: names,
-      note: names.length ? `on_new_commit: interruptible, canceling ${names.length} interruptible job${names.length > 1 ? 's' : ''}`
+      note: names.length
+        ? `on_new_commit: interruptible, canceling ${names.length} interruptible job${names.length > 1 ? 's' : ''}`
         : 'on_new_commit: interruptible, and no pending or running job is interruptible',
     };
   }
   const blocker = states.find((s) => !s.job.interruptible && STARTED.has(s.state));
   if (blocker) {
-    return { cancel: [], note: `on_new_commit: conservative, and job ${blocker.job.name} (interruptible: false) has started` };
+    return {
+      cancel: [],
+      note: `on_new_commit: conservative, and job ${blocker.job.name} (interruptible: false) has started`,
+    };
   }
   return { cancel: 'all', note: 'on_new_commit: conservative, and no job with interruptible: false has started' };
 }

@@ -34,8 +34,11 @@ export class CancelRequestWatcher {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly dir: string, private readonly onRequest: (req: CancelRequest) => void,
-    private readonly options: WatchOptions = {}) {}
+  constructor(
+    private readonly dir: string,
+    private readonly onRequest: (req: CancelRequest) => void,
+    private readonly options: WatchOptions = {},
+  ) {}
 
   start(): void {
     try {

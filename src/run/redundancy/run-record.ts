@@ -40,8 +40,14 @@ export function processStartTime(pid: number): string | undefined {
 
 export function ownRecord(pipelineId: number, ref: string, onNewCommit: OnNewCommit, cancelsOlder: boolean): RunRecord {
   return {
-    pipelineId, pid: process.pid, host: hostname(), processStart: processStartTime(process.pid), ref, onNewCommit,
-    cancelsOlder, startedAt: new Date().toISOString(),
+    pipelineId,
+    pid: process.pid,
+    host: hostname(),
+    processStart: processStartTime(process.pid),
+    ref,
+    onNewCommit,
+    cancelsOlder,
+    startedAt: new Date().toISOString(),
   };
 }
 
@@ -72,13 +78,15 @@ export async function readRunRecords(kilnDir: string): Promise<RunRecord[]> {
     return [];
   }
   const out: RunRecord[] = [];
-  await Promise.all(names.map(async (n) => {
-    try {
-      const rec = JSON.parse(await readFile(join(root, n, RUN_FILE), 'utf8')) as RunRecord;
-      if (rec && rec.pipelineId === Number(n) && typeof rec.ref === 'string') out.push(rec);
-    } catch {
-      /* no record: finished, or never started */
-    }
-  }));
+  await Promise.all(
+    names.map(async (n) => {
+      try {
+        const rec = JSON.parse(await readFile(join(root, n, RUN_FILE), 'utf8')) as RunRecord;
+        if (rec && rec.pipelineId === Number(n) && typeof rec.ref === 'string') out.push(rec);
+      } catch {
+        /* no record: finished, or never started */
+      }
+    }),
+  );
   return out.sort((a, b) => a.pipelineId - b.pipelineId);
 }

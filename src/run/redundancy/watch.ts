@@ -40,34 +40,46 @@ export async function watchRedundancy(o: RedundancyOptions): Promise<Redundancy>
   process.on('exit', onExit);
   let canceledBy: number | undefined;
 
-  const handle = (req: CancelRequest) => o.control.whenActive(() => {
-    const d = decideOnNewCommit(o.onNewCommit, o.control.states());
-    const who = `pipeline ${req.by} (a newer pipeline for ${req.ref})`;
-    if (d.cancel !== 'all' && d.cancel.length === 0) {
-      o.console.plain(`kiln: ${who} started; nothing canceled here: ${d.note}`);
-      return;
-    }
-    canceledBy ??= req.by;
-    o.console.plain(`kiln: ${who} makes this pipeline redundant: auto-canceling (${d.note})`);
-    const reason = `auto-canceled by ${who}`;
-    if (d.cancel === 'all') o.control.cancelAll(reason);
-    else o.control.cancel(d.cancel, reason);
-  });
+  const handle = (req: CancelRequest) =>
+    o.control.whenActive(() => {
+      const d = decideOnNewCommit(o.onNewCommit, o.control.states());
+      const who = `pipeline ${req.by} (a newer pipeline for ${req.ref})`;
+      if (d.cancel !== 'all' && d.cancel.length === 0) {
+        o.console.plain(`kiln: ${who} started; nothing canceled here: ${d.note}`);
+        return;
+      }
+      canceledBy ??= req.by;
+      o.console.plain(`kiln: ${who} makes this pipeline redundant: auto-canceling (${d.note})`);
+      const reason = `auto-canceled by ${who}`;
+      if (d.cancel === 'all') o.control.cancelAll(reason);
+      else o.control.cancel(d.cancel, reason);
+    });
   const watcher = new CancelRequestWatcher(o.pipelineDir, handle, { pollMs: o.pollMs });
   watcher.start();
 
-  const others = (await readRunRecords(o.kilnDir))
-    .filter((r) => r.pipelineId !== o.pipelineId && r.ref === o.ref && isLive(r));
+  const others = (await readRunRecords(o.kilnDir)).filter(
+    (r) => r.pipelineId !== o.pipelineId && r.ref === o.ref && isLive(r),
+  );
   for (const r of others) {
     if (r.pipelineId < o.pipelineId && o.cancelOlder) {
-      await requestCancel(join(pipelinesRoot(o.kilnDir), String(r.pipelineId)),
-        { by: o.pipelineId, ref: o.ref, pid: process.pid, at: new Date().toISOString() }).catch(() => undefined);
-      o.console.plain(`kiln: pipeline ${r.pipelineId} is still running for ${o.ref}: asked it to auto-cancel ` +
-        `(its workflow:auto_cancel:on_new_commit is ${r.onNewCommit})`);
+      await requestCancel(join(pipelinesRoot(o.kilnDir), String(r.pipelineId)), {
+        by: o.pipelineId,
+        ref: o.ref,
+        pid: process.pid,
+        at: new Date().toISOString(),
+      }).catch(() => undefined);
+      o.console.plain(
+        `kiln: pipeline ${r.pipelineId} is still running for ${o.ref}: asked it to auto-cancel ` +
+          `(its workflow:auto_cancel:on_new_commit is ${r.onNewCommit})`,
+      );
     } else if (r.pipelineId > o.pipelineId && r.cancelsOlder) {
       // A newer run recorded itself before this one did and could not see it: the request comes from here.
-      await requestCancel(o.pipelineDir, { by: r.pipelineId, ref: r.ref, pid: r.pid, at: new Date().toISOString() })
-        .catch(() => undefined);
+      await requestCancel(o.pipelineDir, {
+        by: r.pipelineId,
+        ref: r.ref,
+        pid: r.pid,
+        at: new Date().toISOString(),
+      }).catch(() => undefined);
     }
   }
 

@@ -101,7 +101,9 @@ function tryLock(file: string): Promise<ChildProcess | undefined> {
   return new Promise((resolve, reject) => {
     // -n: fail at once when held (exit 1); -E 75 tells "held" apart from other failures. The child keeps the lock
     // until its stdin reaches end of file, which also happens when kiln dies.
-    const child = spawn('flock', ['-n', '-E', '75', file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('flock', ['-n', '-E', '75', file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout!.on('data', (d) => {
@@ -109,7 +111,9 @@ function tryLock(file: string): Promise<ChildProcess | undefined> {
       if (out.includes('locked')) resolve(child);
     });
     child.stderr!.on('data', (d) => (err += d));
-    child.on('error', (e) => reject(new ResourceLockError(`cannot run flock (util-linux) for resource_group: ${e.message}`)));
+    child.on('error', (e) =>
+      reject(new ResourceLockError(`cannot run flock (util-linux) for resource_group: ${e.message}`)),
+    );
     child.on('exit', (code) => {
       if (out.includes('locked')) return;
       if (code === 75) resolve(undefined);
@@ -137,9 +141,13 @@ async function readHolder(base: string): Promise<string | undefined> {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -59,7 +59,11 @@ export interface ScheduleResult {
 
 const PIPELINE_CANCELED = 'pipeline canceled';
 
-export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: ScheduleOptions): Promise<ScheduleResult> {
+export async function schedule(
+  graph: JobGraph,
+  hooks: SchedulerHooks,
+  options: ScheduleOptions,
+): Promise<ScheduleResult> {
   const { nodes, order } = graph;
   const records = new Map<string, JobRecord>();
   /** What the jobs before each job ended as (drives on_success/on_failure/always). */
@@ -124,10 +128,11 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       else outer.addEventListener('abort', onAbort, { once: true });
     }
 
-    const states = (): JobState[] => order.map((name) => ({
-      job: nodes.get(name)!.job,
-      state: records.get(name)?.status ?? (running.has(name) ? 'running' : 'pending'),
-    }));
+    const states = (): JobState[] =>
+      order.map((name) => ({
+        job: nodes.get(name)!.job,
+        state: records.get(name)?.status ?? (running.has(name) ? 'running' : 'pending'),
+      }));
     const maybeDone = () => {
       if (running.size > 0 || delayedJobs.size > 0 || waiting.size > 0 || inReady.size > 0) return;
       outer?.removeEventListener('abort', onAbort);
@@ -140,9 +145,19 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
     };
 
     const skip = (job: Job, upstream: Upstream) => {
-      const reason = upstream === 'canceled' ? 'an earlier job was canceled'
-        : job.when === 'on_failure' ? 'when: on_failure and nothing failed' : 'an earlier job failed';
-      const rec: JobRecord = { name: job.name, status: 'skipped', allowedFailure: false, attempts: 0, skipReason: reason };
+      const reason =
+        upstream === 'canceled'
+          ? 'an earlier job was canceled'
+          : job.when === 'on_failure'
+            ? 'when: on_failure and nothing failed'
+            : 'an earlier job failed';
+      const rec: JobRecord = {
+        name: job.name,
+        status: 'skipped',
+        allowedFailure: false,
+        attempts: 0,
+        skipReason: reason,
+      };
       settle(job.name, rec);
       hooks.onSkip?.(job, rec);
     };
@@ -153,7 +168,9 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
       for (let name = waits.nextReleased(); name !== undefined; name = waits.nextReleased()) {
         if (!waiting.delete(name)) continue;
         const node = nodes.get(name)!;
-        const upstream = node.stageBarrier ? waits.upstreamBefore(node.job.stageIndex) : composite(node.waitsFor.map((d) => upstreamOf.get(d) ?? 'success'));
+        const upstream = node.stageBarrier
+          ? waits.upstreamBefore(node.job.stageIndex)
+          : composite(node.waitsFor.map((d) => upstreamOf.get(d) ?? 'success'));
         // A skipped job passes on what it was skipped for.
         upstreamOf.set(name, upstream);
         if (!shouldRun(node.job, upstream)) {
@@ -220,7 +237,13 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
     };
 
     const runWithRetries = async (job: Job, signal: AbortSignal): Promise<JobRecord> => {
-      const rec: JobRecord = { name: job.name, status: 'failed', allowedFailure: false, attempts: 0, startedAt: Date.now() };
+      const rec: JobRecord = {
+        name: job.name,
+        status: 'failed',
+        allowedFailure: false,
+        attempts: 0,
+        startedAt: Date.now(),
+      };
       for (let attempt = 1; ; attempt++) {
         rec.attempts = attempt;
         hooks.onStart?.(job, attempt);
@@ -228,7 +251,12 @@ export async function schedule(graph: JobGraph, hooks: SchedulerHooks, options: 
         try {
           result = await hooks.runAttempt(job, attempt, signal);
         } catch (err) {
-          result = { exitCode: 1, cancelled: signal.aborted, failureReason: 'runner_system_failure', message: (err as Error).message };
+          result = {
+            exitCode: 1,
+            cancelled: signal.aborted,
+            failureReason: 'runner_system_failure',
+            message: (err as Error).message,
+          };
         }
         rec.exitCode = result.exitCode;
         rec.message = result.message;

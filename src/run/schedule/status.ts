@@ -5,7 +5,11 @@ import type { Job } from '../../pipeline/model.js';
 export type JobStatus = 'success' | 'failed' | 'skipped' | 'canceled';
 
 /** GitLab failure reasons (the ones a local run can produce). */
-export type FailureReason = 'script_failure' | 'job_execution_timeout' | 'runner_system_failure' | 'unknown_failure'
+export type FailureReason =
+  | 'script_failure'
+  | 'job_execution_timeout'
+  | 'runner_system_failure'
+  | 'unknown_failure'
   // kiln's own: the job needs something only GitLab has (see run/job/local-only.ts; a multi-project trigger); it never counts as a success.
   | 'not_run'
   // GitLab's reason when a job's `secrets:` cannot be read.
@@ -47,7 +51,8 @@ export function shouldRun(job: Job, upstream: Upstream): boolean {
 
 export function failureAllowed(job: Job, attempt: AttemptResult): boolean {
   const af = job.allowFailure;
-  if (af.exitCodes.length > 0) return attempt.failureReason === 'script_failure' && af.exitCodes.includes(attempt.exitCode);
+  if (af.exitCodes.length > 0)
+    return attempt.failureReason === 'script_failure' && af.exitCodes.includes(attempt.exitCode);
   return af.allowed;
 }
 

@@ -95,7 +95,10 @@ export class WaitCounts {
   private advance(): void {
     while (this.open < this.stages.length && this.pending.get(this.stages[this.open]) === 0) {
       const s = this.stages[this.open];
-      this.before = composite([this.before, this.failed.has(s) ? 'failed' : this.canceled.has(s) ? 'canceled' : 'success']);
+      this.before = composite([
+        this.before,
+        this.failed.has(s) ? 'failed' : this.canceled.has(s) ? 'canceled' : 'success',
+      ]);
       this.open++;
       if (this.open < this.stages.length) this.upstreamAt.set(this.stages[this.open], this.before);
     }
@@ -108,7 +111,7 @@ export class WaitCounts {
   private push(i: number): void {
     const h = this.heap;
     h.push(i);
-    for (let k = h.length - 1; k > 0; ) {
+    for (let k = h.length - 1; k > 0;) {
       const parent = (k - 1) >> 1;
       if (h[parent] <= h[k]) break;
       [h[parent], h[k]] = [h[k], h[parent]];
@@ -123,7 +126,7 @@ export class WaitCounts {
     const last = h.pop()!;
     if (h.length > 0) {
       h[0] = last;
-      for (let k = 0; ; ) {
+      for (let k = 0; ;) {
         const l = 2 * k + 1;
         const r = l + 1;
         let m = k;

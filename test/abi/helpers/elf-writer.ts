@@ -45,8 +45,16 @@ const BASE = 0x10000;
 export function buildElf(spec: FixtureSpec): Buffer {
   const { is64, littleEndian: le } = spec;
   const W = is64 ? 8 : 4;
-  const u16 = (v: number) => { const b = Buffer.alloc(2); le ? b.writeUInt16LE(v) : b.writeUInt16BE(v); return b; };
-  const u32 = (v: number) => { const b = Buffer.alloc(4); le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0); return b; };
+  const u16 = (v: number) => {
+    const b = Buffer.alloc(2);
+    le ? b.writeUInt16LE(v) : b.writeUInt16BE(v);
+    return b;
+  };
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    le ? b.writeUInt32LE(v >>> 0) : b.writeUInt32BE(v >>> 0);
+    return b;
+  };
   const word = (v: number) => {
     if (!is64) return u32(v);
     const b = Buffer.alloc(8);
@@ -96,9 +104,15 @@ export function buildElf(spec: FixtureSpec): Buffer {
     const shndx = s.defined ? 1 : 0;
     const value = s.defined ? BASE + 0x100 : 0;
     if (is64) {
-      u32(nameOff).copy(dynsym, o); dynsym[o + 4] = info; u16(shndx).copy(dynsym, o + 6); word(value).copy(dynsym, o + 8);
+      u32(nameOff).copy(dynsym, o);
+      dynsym[o + 4] = info;
+      u16(shndx).copy(dynsym, o + 6);
+      word(value).copy(dynsym, o + 8);
     } else {
-      u32(nameOff).copy(dynsym, o); u32(value).copy(dynsym, o + 4); dynsym[o + 12] = info; u16(shndx).copy(dynsym, o + 14);
+      u32(nameOff).copy(dynsym, o);
+      u32(value).copy(dynsym, o + 4);
+      dynsym[o + 12] = info;
+      u16(shndx).copy(dynsym, o + 14);
     }
     const vi = s.version ? versionIndex.get(s.version) : 1;
     if (vi === undefined) throw new Error(`fixture symbol ${s.name}: unknown version ${s.version}`);
@@ -109,12 +123,26 @@ export function buildElf(spec: FixtureSpec): Buffer {
   const vparts: Buffer[] = [];
   needs.forEach((n, i) => {
     const last = i === needs.length - 1;
-    vparts.push(Buffer.concat([u16(1), u16(n.versions.length), u32(strOff.get(n.file) as number), u32(16),
-      u32(last ? 0 : 16 + 16 * n.versions.length)]));
+    vparts.push(
+      Buffer.concat([
+        u16(1),
+        u16(n.versions.length),
+        u32(strOff.get(n.file) as number),
+        u32(16),
+        u32(last ? 0 : 16 + 16 * n.versions.length),
+      ]),
+    );
     n.versions.forEach((v, j) => {
       const lastAux = j === n.versions.length - 1;
-      vparts.push(Buffer.concat([u32(elfHash(v.name)), u16(v.weak ? 2 : 0), u16(versionIndex.get(`${n.file}:${v.name}`) as number),
-        u32(strOff.get(v.name) as number), u32(lastAux ? 0 : 16)]));
+      vparts.push(
+        Buffer.concat([
+          u32(elfHash(v.name)),
+          u16(v.weak ? 2 : 0),
+          u16(versionIndex.get(`${n.file}:${v.name}`) as number),
+          u32(strOff.get(v.name) as number),
+          u32(lastAux ? 0 : 16),
+        ]),
+      );
     });
   });
   const verneed = Buffer.concat(vparts);
@@ -128,14 +156,24 @@ export function buildElf(spec: FixtureSpec): Buffer {
     const firstDefined = symbols.findIndex((s) => s.defined);
     const symoffset = firstDefined < 0 ? nsyms : firstDefined + 1;
     const chain = Array.from({ length: nsyms - symoffset }, (_, k) => u32(k === nsyms - symoffset - 1 ? 1 : 0));
-    hash = Buffer.concat([u32(1), u32(symoffset), u32(1), u32(6), word(0), u32(firstDefined < 0 ? 0 : symoffset), ...chain]);
+    hash = Buffer.concat([
+      u32(1),
+      u32(symoffset),
+      u32(1),
+      u32(6),
+      word(0),
+      u32(firstDefined < 0 ? 0 : symoffset),
+      ...chain,
+    ]);
   }
 
   // Notes.
-  const notes = Buffer.concat((spec.notes ?? []).map((n) => {
-    const name = Buffer.concat([Buffer.from(n.name), Buffer.from([0])]);
-    return Buffer.concat([u32(name.length), u32(n.desc.length), u32(n.type), pad4(name), pad4(n.desc)]);
-  }));
+  const notes = Buffer.concat(
+    (spec.notes ?? []).map((n) => {
+      const name = Buffer.concat([Buffer.from(n.name), Buffer.from([0])]);
+      return Buffer.concat([u32(name.length), u32(n.desc.length), u32(n.type), pad4(name), pad4(n.desc)]);
+    }),
+  );
 
   const interp = spec.interp ? Buffer.concat([Buffer.from(spec.interp), Buffer.from([0])]) : Buffer.alloc(0);
   const ehsize = is64 ? 64 : 52;
@@ -144,7 +182,12 @@ export function buildElf(spec: FixtureSpec): Buffer {
 
   // Layout.
   let off = ehsize + phnum * phentsize;
-  const place = (b: Buffer): number => { off = align(off, 8); const at = off; off += b.length; return at; };
+  const place = (b: Buffer): number => {
+    off = align(off, 8);
+    const at = off;
+    off += b.length;
+    return at;
+  };
   const interpOff = place(interp);
   const strOffFile = place(dynstr);
   const symOff = place(dynsym);
@@ -166,9 +209,28 @@ export function buildElf(spec: FixtureSpec): Buffer {
   const dynOff = spec.noDynamic ? 0 : place(dynamic);
   const total = off;
 
-  const phdr = (type: number, flags: number, o: number, size: number, alignment: number): Buffer => is64
-    ? Buffer.concat([u32(type), u32(flags), word(o), word(BASE + o), word(BASE + o), word(size), word(size), word(alignment)])
-    : Buffer.concat([u32(type), u32(o), u32(BASE + o), u32(BASE + o), u32(size), u32(size), u32(flags), u32(alignment)]);
+  const phdr = (type: number, flags: number, o: number, size: number, alignment: number): Buffer =>
+    is64
+      ? Buffer.concat([
+          u32(type),
+          u32(flags),
+          word(o),
+          word(BASE + o),
+          word(BASE + o),
+          word(size),
+          word(size),
+          word(alignment),
+        ])
+      : Buffer.concat([
+          u32(type),
+          u32(o),
+          u32(BASE + o),
+          u32(BASE + o),
+          u32(size),
+          u32(size),
+          u32(flags),
+          u32(alignment),
+        ]);
   const phdrs: Buffer[] = [phdr(1, 5, 0, total, 0x1000)];
   if (spec.interp) phdrs.push(phdr(3, 4, interpOff, interp.length, 1));
   if (!spec.noDynamic) phdrs.push(phdr(2, 6, dynOff, dynamic.length, W));
@@ -178,10 +240,38 @@ export function buildElf(spec: FixtureSpec): Buffer {
   ident.set([0x7f, 0x45, 0x4c, 0x46, is64 ? 2 : 1, le ? 1 : 2, 1, 0]);
   const type = spec.type ?? 3;
   const header = is64
-    ? Buffer.concat([ident, u16(type), u16(spec.machine), u32(1), word(BASE + 0x100), word(ehsize), word(0), u32(0),
-        u16(ehsize), u16(phentsize), u16(phnum), u16(64), u16(0), u16(0)])
-    : Buffer.concat([ident, u16(type), u16(spec.machine), u32(1), u32(BASE + 0x100), u32(ehsize), u32(0), u32(0),
-        u16(ehsize), u16(phentsize), u16(phnum), u16(40), u16(0), u16(0)]);
+    ? Buffer.concat([
+        ident,
+        u16(type),
+        u16(spec.machine),
+        u32(1),
+        word(BASE + 0x100),
+        word(ehsize),
+        word(0),
+        u32(0),
+        u16(ehsize),
+        u16(phentsize),
+        u16(phnum),
+        u16(64),
+        u16(0),
+        u16(0),
+      ])
+    : Buffer.concat([
+        ident,
+        u16(type),
+        u16(spec.machine),
+        u32(1),
+        u32(BASE + 0x100),
+        u32(ehsize),
+        u32(0),
+        u32(0),
+        u16(ehsize),
+        u16(phentsize),
+        u16(phnum),
+        u16(40),
+        u16(0),
+        u16(0),
+      ]);
 
   const out = Buffer.alloc(total);
   header.copy(out, 0);

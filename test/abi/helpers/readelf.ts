@@ -56,7 +56,9 @@ export function assertMatchesReadelf(file: string, r: AbiReport): void {
   assert.equal(r.runpath, dyn.runpath);
   assert.equal(r.rpath, dyn.rpath);
   const required = new Set(ref.map((x) => x.version));
-  const refSyms = [...readelfVersionedSymbols(file)].filter((s) => required.has(s.slice(s.lastIndexOf('@') + 1))).sort();
+  const refSyms = [...readelfVersionedSymbols(file)]
+    .filter((s) => required.has(s.slice(s.lastIndexOf('@') + 1)))
+    .sort();
   const ourSyms = r.requirements.flatMap((q) => q.symbols.map((s) => `${s}@${q.version}`)).sort();
   assert.deepEqual(ourSyms, refSyms, `symbols per version of ${file}`);
 }

@@ -28,7 +28,14 @@ export function tempDir(prefix: string): string {
 }
 
 /** Writes `source` to dir/name.ext and compiles it with `compiler args`; returns the output path. */
-export function compile(dir: string, name: string, ext: string, source: string, compiler: string, args: string[] = []): string {
+export function compile(
+  dir: string,
+  name: string,
+  ext: string,
+  source: string,
+  compiler: string,
+  args: string[] = [],
+): string {
   const src = join(dir, `${name}.${ext}`);
   const out = join(dir, name);
   writeFileSync(src, source);
@@ -37,12 +44,15 @@ export function compile(dir: string, name: string, ext: string, source: string, 
 }
 
 export const HELLO_C = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n';
-export const EXP_C = '#include <stdio.h>\n#include <math.h>\n#include <stdlib.h>\n' +
+export const EXP_C =
+  '#include <stdio.h>\n#include <math.h>\n#include <stdlib.h>\n' +
   'int main(int argc, char **argv) { printf("%f\\n", exp(atof(argc > 1 ? argv[1] : "1"))); return 0; }\n';
-export const CXX_SRC = '#include <iostream>\n#include <string>\n#include <stdexcept>\n' +
-  'int main(int argc, char **) { std::string s(argc, \'x\'); try { if (argc > 5) throw std::runtime_error(s); } ' +
+export const CXX_SRC =
+  '#include <iostream>\n#include <string>\n#include <stdexcept>\n' +
+  "int main(int argc, char **) { std::string s(argc, 'x'); try { if (argc > 5) throw std::runtime_error(s); } " +
   'catch (const std::exception &e) { std::cout << e.what(); } std::cout << s << std::endl; return 0; }\n';
-export const FS_CXX = '#include <filesystem>\n#include <iostream>\n' +
+export const FS_CXX =
+  '#include <filesystem>\n#include <iostream>\n' +
   'int main(int argc, char **argv) { std::cout << std::filesystem::exists(argv[0]) << std::endl; return argc > 3; }\n';
 export const LIB_C = 'int kiln_answer(void) { return 42; }\n';
 
@@ -53,8 +63,15 @@ export function bullseyeArm64Sysroot(): string {
   if (existsSync(join(dir, '.complete'))) return dir;
   const work = `${dir}.tmp-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
-  run('mmdebstrap', ['--quiet', '--variant=extract', '--architectures=arm64', '--include=libc6-dev,libgcc-s1', 'bullseye', work,
-    'http://deb.debian.org/debian']);
+  run('mmdebstrap', [
+    '--quiet',
+    '--variant=extract',
+    '--architectures=arm64',
+    '--include=libc6-dev,libgcc-s1',
+    'bullseye',
+    work,
+    'http://deb.debian.org/debian',
+  ]);
   writeFileSync(join(work, '.complete'), spec);
   try {
     renameSync(work, dir);

@@ -20,7 +20,8 @@ export function makeCopy(): string {
 }
 
 export function build(root: string): void {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--no-check', '--root', root], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--no-check', '--root', root], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
 }
-

@@ -28,7 +28,11 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A repository with one commit on `branch`, user Ada Lovelace <ada@example.org>. */
-export function initRepo(dir: string, branch = 'main', files: Record<string, string> = { 'README.md': 'hi\n' }): string {
+export function initRepo(
+  dir: string,
+  branch = 'main',
+  files: Record<string, string> = { 'README.md': 'hi\n' },
+): string {
   git(dir, 'init', '-q', '-b', branch);
   git(dir, 'config', 'user.name', 'Ada Lovelace');
   git(dir, 'config', 'user.email', 'ada@example.org');

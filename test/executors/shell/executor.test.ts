@@ -8,20 +8,35 @@ import { createShellExecutor } from '../../../src/executors/shell/executor.js';
 import type { StepResult } from '../../../src/executors/types.js';
 import { makeJob } from '../../run/helpers/model.js';
 
-async function run(lines: string[], o: { kind?: 'main' | 'after'; timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> } = {}) {
+async function run(
+  lines: string[],
+  o: { kind?: 'main' | 'after'; timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> } = {},
+) {
   const ws = await mkdtemp(join(tmpdir(), 'kiln-shell-'));
   const ex = createShellExecutor({ killGraceMs: 300 });
-  const prepared = await ex.prepare({ job: makeJob('j'), workspaceDir: ws, env: { PATH: process.env.PATH!, ...o.env }, runId: 't' });
+  const prepared = await ex.prepare({
+    job: makeJob('j'),
+    workspaceDir: ws,
+    env: { PATH: process.env.PATH!, ...o.env },
+    runId: 't',
+  });
   let out = '';
   const r: StepResult = await ex.runScript(prepared, o.kind ?? 'main', lines, {
-    timeoutMs: o.timeoutMs, signal: o.signal, onOutput: (c) => (out += c.toString()),
+    timeoutMs: o.timeoutMs,
+    signal: o.signal,
+    onOutput: (c) => (out += c.toString()),
   });
   await ex.cleanup(prepared);
   return { r, out: out.replace(/\x1b\[[0-9;]*m/g, ''), ws };
 }
 
 test('commands are echoed, run in the workspace, and state carries between lines', async () => {
-  const { r, out, ws } = await run(['export X=hello', 'cd sub 2>/dev/null || mkdir sub', 'echo "$X from $(pwd)"', 'echo "multi\nline"']);
+  const { r, out, ws } = await run([
+    'export X=hello',
+    'cd sub 2>/dev/null || mkdir sub',
+    'echo "$X from $(pwd)"',
+    'echo "multi\nline"',
+  ]);
   assert.equal(r.exitCode, 0);
   assert.match(out, /^\$ export X=hello\n/);
   assert.ok(out.includes(`hello from ${ws}\n`), out);

@@ -16,9 +16,18 @@ import { makeJob } from '../../run/helpers/model.js';
 async function run(lines: string[], o: { timeoutMs?: number; signal?: AbortSignal } = {}) {
   const ws = await mkdtemp(join(tmpdir(), 'kiln-shell-'));
   const ex = createShellExecutor({ killGraceMs: 300 });
-  const prepared = await ex.prepare({ job: makeJob('j'), workspaceDir: ws, env: { PATH: process.env.PATH! }, runId: 't' });
+  const prepared = await ex.prepare({
+    job: makeJob('j'),
+    workspaceDir: ws,
+    env: { PATH: process.env.PATH! },
+    runId: 't',
+  });
   let out = '';
-  const r = await ex.runScript(prepared, 'main', lines, { timeoutMs: o.timeoutMs, signal: o.signal, onOutput: (c) => (out += c.toString()) });
+  const r = await ex.runScript(prepared, 'main', lines, {
+    timeoutMs: o.timeoutMs,
+    signal: o.signal,
+    onOutput: (c) => (out += c.toString()),
+  });
   await ex.cleanup(prepared);
   return { r, out: out.replace(/\x1b\[[0-9;]*m/g, '') };
 }
@@ -30,14 +39,21 @@ const alive = (pid: number) => {
 };
 
 test('/dev/stdout and /dev/stderr can be opened by a job, and both streams keep their order', async () => {
-  const { r, out } = await run(['echo to-stderr > /dev/stderr', 'echo to-stdout > /dev/stdout', 'for i in 1 2 3; do echo "o$i"; echo "e$i" >&2; done']);
+  const { r, out } = await run([
+    'echo to-stderr > /dev/stderr',
+    'echo to-stdout > /dev/stdout',
+    'for i in 1 2 3; do echo "o$i"; echo "e$i" >&2; done',
+  ]);
   assert.equal(r.exitCode, 0, out);
   assert.match(out, /^to-stderr$/m);
   assert.match(out, /^to-stdout$/m);
   assert.match(out, /o1\ne1\no2\ne2\no3\ne3\n/);
 });
 
-async function setsidSurvivor(lines: (pidFile: string, marker: string) => string[], o: { timeoutMs?: number; abortAfterMs?: number } = {}) {
+async function setsidSurvivor(
+  lines: (pidFile: string, marker: string) => string[],
+  o: { timeoutMs?: number; abortAfterMs?: number } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-setsid-'));
   const pidFile = join(dir, 'pid');
   const marker = join(dir, 'survived');
@@ -71,8 +87,12 @@ test('without a cgroup, the environment sweep ends a setsid child too', async ()
   const marker = join(dir, 'survived');
   let out = '';
   const r = await runInProcessGroup({
-    command: 'bash', args: ['-c', setsidChild(pidFile, marker).join('\n')], cwd: dir, env: { PATH: process.env.PATH! },
-    onOutput: (c) => (out += c), cgroup: false,
+    command: 'bash',
+    args: ['-c', setsidChild(pidFile, marker).join('\n')],
+    cwd: dir,
+    env: { PATH: process.env.PATH! },
+    onOutput: (c) => (out += c),
+    cgroup: false,
   });
   assert.equal(r.exitCode, 0, out);
   const pid = Number(spawnSync('cat', [pidFile], { encoding: 'utf8' }).stdout.trim());
@@ -85,7 +105,8 @@ test('a step runs in a cgroup of its own where cgroup v2 is writable', (t) => {
   const tree = createProcessTree();
   if (tree.mode !== 'cgroup') {
     // Not every host delegates cgroups; the sweep above covers those. CI runs as root with cgroup v2.
-    if (process.env.CI === 'true' && process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/cgroup.controllers')) assert.fail('cgroup v2 is writable here but was not used');
+    if (process.env.CI === 'true' && process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/cgroup.controllers'))
+      assert.fail('cgroup v2 is writable here but was not used');
     t.skip('no writable cgroup v2 here');
   }
   return tree.kill();

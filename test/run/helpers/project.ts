@@ -9,8 +9,10 @@ import type { JobSummary, PipelineSummary } from '../../../src/run/summary.js';
 export const KILN_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/kiln.js');
 
 const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'kiln test', GIT_AUTHOR_EMAIL: 'test@kiln.invalid',
-  GIT_COMMITTER_NAME: 'kiln test', GIT_COMMITTER_EMAIL: 'test@kiln.invalid',
+  GIT_AUTHOR_NAME: 'kiln test',
+  GIT_AUTHOR_EMAIL: 'test@kiln.invalid',
+  GIT_COMMITTER_NAME: 'kiln test',
+  GIT_COMMITTER_EMAIL: 'test@kiln.invalid',
 };
 
 export function gitIn(dir: string, ...args: string[]): string {
@@ -51,7 +53,9 @@ export interface RunKilnOptions {
 export function runKiln(args: string[], o: RunKilnOptions = {}): Promise<KilnRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KILN_BIN, ...args], {
-      cwd: o.cwd, env: { ...process.env, KILN_FROM_SOURCE: '1', NO_COLOR: '1', ...GIT_ENV, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: o.cwd,
+      env: { ...process.env, KILN_FROM_SOURCE: '1', NO_COLOR: '1', ...GIT_ENV, ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -97,7 +101,10 @@ export async function readLog(s: Summary, name: string): Promise<string> {
 }
 
 /** Follows a kiln run's output: `waitFor` resolves when a pattern shows up, and fails if the run ends first. */
-export function outputWatch(): { onOutput: (soFar: string) => void; waitFor: (re: RegExp, run: Promise<KilnRun>) => Promise<void> } {
+export function outputWatch(): {
+  onOutput: (soFar: string) => void;
+  waitFor: (re: RegExp, run: Promise<KilnRun>) => Promise<void>;
+} {
   let text = '';
   const waiters: Array<{ re: RegExp; resolve: () => void }> = [];
   return {
@@ -114,7 +121,9 @@ export function outputWatch(): { onOutput: (soFar: string) => void; waitFor: (re
       if (re.test(text)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         waiters.push({ re, resolve });
-        void run.then((r) => reject(new Error(`the run ended (code ${r.code}) without printing ${re}:\n${r.stdout}${r.stderr}`)));
+        void run.then((r) =>
+          reject(new Error(`the run ended (code ${r.code}) without printing ${re}:\n${r.stdout}${r.stderr}`)),
+        );
       });
     },
   };

@@ -74,7 +74,14 @@ test('artifacts and dotenv flow per needs/dependencies; missing path warns; juni
   // Nothing was written into the user's tree (only .kiln/).
   assert.equal(existsSync(join(dir, 'out')), false);
   assert.equal(existsSync(join(dir, 'written-by-job.txt')), false);
-  assert.deepEqual((await readdir(dir)).sort(), ['.git', '.gitignore', '.gitlab-ci.yml', '.kiln', 'ignored.log', 'untracked-input.txt']);
+  assert.deepEqual((await readdir(dir)).sort(), [
+    '.git',
+    '.gitignore',
+    '.gitlab-ci.yml',
+    '.kiln',
+    'ignored.log',
+    'untracked-input.txt',
+  ]);
   assert.match(await readFile(join(dir, '.git/info/exclude'), 'utf8'), /^\.kiln\/$/m);
   // kiln logs prints the job's log.
   const logs = await runKiln(['logs', '--dir', dir, 'consume']);
@@ -83,7 +90,10 @@ test('artifacts and dotenv flow per needs/dependencies; missing path warns; juni
 });
 
 test('--source committed leaves out uncommitted files', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': 'check:\n  script:\n    - test ! -e new.txt\n    - test "$(cat tracked.txt)" = committed\n', 'tracked.txt': 'committed' });
+  const dir = await makeProject({
+    '.gitlab-ci.yml': 'check:\n  script:\n    - test ! -e new.txt\n    - test "$(cat tracked.txt)" = committed\n',
+    'tracked.txt': 'committed',
+  });
   await writeFile(join(dir, 'new.txt'), 'x');
   await writeFile(join(dir, 'tracked.txt'), 'edited');
   const r = await runKiln(['run', '--dir', dir, '--json', '--source', 'committed']);
@@ -93,17 +103,27 @@ test('--source committed leaves out uncommitted files', async () => {
 });
 
 test('works outside git and in a subdirectory of a repository', async () => {
-  const plain = await makeProject({ '.gitlab-ci.yml': 'j:\n  script: [test -e data.txt, echo "$CI_PROJECT_DIR"]\n', 'data.txt': 'x' }, { git: false });
+  const plain = await makeProject(
+    { '.gitlab-ci.yml': 'j:\n  script: [test -e data.txt, echo "$CI_PROJECT_DIR"]\n', 'data.txt': 'x' },
+    { git: false },
+  );
   const r = await runKiln(['run', '--dir', plain, '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const repo = await makeProject({ 'sub/.gitlab-ci.yml': 'j:\n  script: [test -e data.txt, git log --oneline -1]\n', 'sub/data.txt': 'x', 'top.txt': 'y' });
+  const repo = await makeProject({
+    'sub/.gitlab-ci.yml': 'j:\n  script: [test -e data.txt, git log --oneline -1]\n',
+    'sub/data.txt': 'x',
+    'top.txt': 'y',
+  });
   const s = await runKiln(['run', '--dir', join(repo, 'sub'), '--json']);
   assert.equal(s.code, 0, s.stderr + s.stdout);
   assert.match(await readLog(parseSummary(s.stdout), 'j'), /initial/);
 });
 
 test('artifact paths escaping the project dir are refused with a clear error', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': 'leak:\n  script: [ln -s /etc etc-link]\n  artifacts:\n    paths: [etc-link]\nup:\n  script: [true]\n  artifacts:\n    paths: [../outside]\n' });
+  const dir = await makeProject({
+    '.gitlab-ci.yml':
+      'leak:\n  script: [ln -s /etc etc-link]\n  artifacts:\n    paths: [etc-link]\nup:\n  script: [true]\n  artifacts:\n    paths: [../outside]\n',
+  });
   const r = await runKiln(['run', '--dir', dir, '--json']);
   assert.equal(r.code, 1);
   const s = parseSummary(r.stdout);
@@ -111,7 +131,7 @@ test('artifact paths escaping the project dir are refused with a clear error', a
   assert.match(job(s, 'up').message!, /"\.\.\/outside" points outside the project directory/);
 });
 
-test('a job run alone gets its dependencies\' artifacts and dotenv from the latest earlier pipeline', async () => {
+test("a job run alone gets its dependencies' artifacts and dotenv from the latest earlier pipeline", async () => {
   const yaml = `
 build:
   stage: build
@@ -124,7 +144,10 @@ use:
   script: [test "$(cat out.txt)" = "v-$EXPECT", test "$FROM_BUILD" = "$EXPECT"]
 `;
   const dir = await makeProject({ '.gitlab-ci.yml': yaml });
-  assert.equal((await runKiln(['run', '--dir', dir, '--json', '--variable', 'RUN=1', '--variable', 'EXPECT=1'])).code, 0);
+  assert.equal(
+    (await runKiln(['run', '--dir', dir, '--json', '--variable', 'RUN=1', '--variable', 'EXPECT=1'])).code,
+    0,
+  );
   assert.equal((await runKiln(['run', '--dir', dir, '--json', 'build', '--variable', 'RUN=2'])).code, 0);
   const r = await runKiln(['run', '--dir', dir, '--json', 'use', '--variable', 'EXPECT=2']);
   assert.equal(r.code, 0, r.stdout);
@@ -132,7 +155,8 @@ use:
 });
 
 test('artifact paths, exclude and name expand variables, matrix values included', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': `
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
 build:
   stage: build
   parallel:
@@ -152,7 +176,8 @@ check:
     - test "$(cat out/amd64/app)" = "bin for amd64"
     - test "$(cat out/arm64/app)" = "bin for arm64"
     - test ! -e out/amd64/app.o
-` });
+`,
+  });
   const r = await runKiln(['run', '--dir', dir, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const s = parseSummary(r.stdout);

@@ -31,10 +31,16 @@ async function startOlder(yaml: string, started: string[]): Promise<Older> {
   const mark = join(dir, '.kiln', 'mark');
   await mkdir(mark, { recursive: true });
   const out = outputWatch();
-  const run = runKiln(['run', '--dir', dir, '--json', '--variable', `MARK=${mark}`, '-j', '4'], { onOutput: out.onOutput });
-  for (const s of started) await Promise.race([waitForFile(join(mark, `${s}-started`)), run.then((r) => {
-    throw new Error(`older run ended early (code ${r.code}):\n${r.stdout}${r.stderr}`);
-  })]);
+  const run = runKiln(['run', '--dir', dir, '--json', '--variable', `MARK=${mark}`, '-j', '4'], {
+    onOutput: out.onOutput,
+  });
+  for (const s of started)
+    await Promise.race([
+      waitForFile(join(mark, `${s}-started`)),
+      run.then((r) => {
+        throw new Error(`older run ended early (code ${r.code}):\n${r.stdout}${r.stderr}`);
+      }),
+    ]);
   return { dir, mark, run, out };
 }
 
@@ -43,7 +49,8 @@ function newer(dir: string, ...extra: string[]): Promise<KilnRun> {
 }
 
 test('conservative (default): every started job interruptible → the older pipeline is canceled, after_script runs', async () => {
-  const old = await startOlder(`
+  const old = await startOlder(
+    `
 stages: [one, two]
 long:
   stage: one
@@ -54,7 +61,9 @@ long:
 next:
   stage: two
   script: [echo next]
-`, ['long']);
+`,
+    ['long'],
+  );
   const b = await newer(old.dir);
   assert.equal(b.code, 0, b.stdout + b.stderr);
   const bs = parseSummary(b.stdout);
@@ -68,18 +77,28 @@ next:
   assert.equal(job(s, 'long').message, `auto-canceled by pipeline ${bs.pipelineId} (a newer pipeline for main)`);
   assert.equal(job(s, 'next').status, 'canceled', 'a pending job is canceled too');
   assert.equal(job(s, 'next').attempts, 0);
-  assert.equal((await readFile(join(old.mark, 'long-after'), 'utf8')).trim(), 'canceled', 'after_script ran with CI_JOB_STATUS=canceled');
+  assert.equal(
+    (await readFile(join(old.mark, 'long-after'), 'utf8')).trim(),
+    'canceled',
+    'after_script ran with CI_JOB_STATUS=canceled',
+  );
   assert.equal(existsSync(join(old.dir, '.kiln/pipelines/1/run.json')), false, 'the run record is gone');
 });
 
 test('conservative: a started job with interruptible: false keeps the older pipeline running', async () => {
-  const old = await startOlder(`
+  const old = await startOlder(
+    `
 deploy:
   script:${wait('deploy')}
-`, ['deploy']);
+`,
+    ['deploy'],
+  );
   const b = await newer(old.dir);
   assert.equal(b.code, 0, b.stdout + b.stderr);
-  await old.out.waitFor(/nothing canceled here: on_new_commit: conservative, and job deploy \(interruptible: false\) has started/, old.run);
+  await old.out.waitFor(
+    /nothing canceled here: on_new_commit: conservative, and job deploy \(interruptible: false\) has started/,
+    old.run,
+  );
   await writeFile(join(old.mark, 'release'), '');
   const a = await old.run;
   assert.equal(a.code, 0, a.stdout + a.stderr);
@@ -89,7 +108,8 @@ deploy:
 });
 
 test('on_new_commit: interruptible cancels only interruptible jobs; the others run on', async () => {
-  const old = await startOlder(`
+  const old = await startOlder(
+    `
 workflow:
   auto_cancel:
     on_new_commit: interruptible
@@ -114,7 +134,9 @@ after-keep:
   stage: two
   needs: [keep]
   script: [echo after-keep]
-`, ['int', 'keep']);
+`,
+    ['int', 'keep'],
+  );
   const b = await newer(old.dir);
   assert.equal(b.code, 0, b.stdout + b.stderr);
   await old.out.waitFor(/auto-canceling \(on_new_commit: interruptible, canceling 2 interruptible jobs\)/, old.run);
@@ -123,21 +145,30 @@ after-keep:
   assert.equal(a.code, 130, a.stdout + a.stderr);
   const s = parseSummary(a.stdout);
   const st = Object.fromEntries(s.jobs.map((j) => [j.name, j.status]));
-  assert.deepEqual(st, { int: 'canceled', keep: 'success', 'after-int': 'skipped', 'pending-int': 'canceled', 'after-keep': 'success' });
+  assert.deepEqual(st, {
+    int: 'canceled',
+    keep: 'success',
+    'after-int': 'skipped',
+    'pending-int': 'canceled',
+    'after-keep': 'success',
+  });
   assert.equal(job(s, 'after-int').message, 'an earlier job was canceled');
   assert.equal(s.status, 'canceled');
   assert.equal(s.canceledBy, parseSummary(b.stdout).pipelineId);
 });
 
 test('on_new_commit: none cancels nothing', async () => {
-  const old = await startOlder(`
+  const old = await startOlder(
+    `
 workflow:
   auto_cancel:
     on_new_commit: none
 build:
   interruptible: true
   script:${wait('build')}
-`, ['build']);
+`,
+    ['build'],
+  );
   const b = await newer(old.dir);
   assert.equal(b.code, 0, b.stdout + b.stderr);
   await old.out.waitFor(/nothing canceled here: workflow:auto_cancel:on_new_commit is none/, old.run);
@@ -150,12 +181,22 @@ build:
 test('another ref, --no-auto-cancel and records of dead runs cancel nothing', async () => {
   // A record left by a killed kiln (its pid no longer runs) in pipeline 1: ignored.
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  const dir = await makeProject({ '.gitlab-ci.yml': HEAD + `build:\n  interruptible: true\n  script:${wait('build')}\n` });
+  const dir = await makeProject({
+    '.gitlab-ci.yml': HEAD + `build:\n  interruptible: true\n  script:${wait('build')}\n`,
+  });
   await mkdir(join(dir, '.kiln/pipelines/1'), { recursive: true });
-  await writeFile(join(dir, '.kiln/pipelines/1/run.json'), JSON.stringify({
-    pipelineId: 1, pid: Number(dead.stdout), host: hostname(), ref: 'main', onNewCommit: 'conservative', cancelsOlder: true,
-    startedAt: new Date().toISOString(),
-  }));
+  await writeFile(
+    join(dir, '.kiln/pipelines/1/run.json'),
+    JSON.stringify({
+      pipelineId: 1,
+      pid: Number(dead.stdout),
+      host: hostname(),
+      ref: 'main',
+      onNewCommit: 'conservative',
+      cancelsOlder: true,
+      startedAt: new Date().toISOString(),
+    }),
+  );
   const mark = join(dir, '.kiln', 'mark');
   await mkdir(mark, { recursive: true });
   const out = outputWatch();
@@ -173,11 +214,15 @@ test('another ref, --no-auto-cancel and records of dead runs cancel nothing', as
   assert.equal(parseSummary(a.stdout).pipelineId, 2);
   assert.doesNotMatch(a.stderr, /pipeline 1 is still running/, 'the dead run is not asked');
   assert.deepEqual(readdirSync(join(dir, '.kiln/pipelines/1')), ['run.json'], 'no request written for the dead run');
-  assert.deepEqual(readdirSync(join(dir, '.kiln/pipelines/2')).filter((n) => n.startsWith('cancel-request')), []);
+  assert.deepEqual(
+    readdirSync(join(dir, '.kiln/pipelines/2')).filter((n) => n.startsWith('cancel-request')),
+    [],
+  );
 });
 
 test('on_job_failure: all — a failed job cancels the rest; the pipeline fails', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': `
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
 workflow:
   auto_cancel:
     on_job_failure: all
@@ -194,7 +239,8 @@ bad:
 optional:
   allow_failure: true
   script: [exit 4]
-` });
+`,
+  });
   const mark = join(dir, '.kiln', 'mark');
   await mkdir(mark, { recursive: true });
   const r = await runKiln(['run', '--dir', dir, '--json', '--variable', `MARK=${mark}`, '-j', '3']);

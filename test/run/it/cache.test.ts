@@ -50,7 +50,11 @@ reader:
   assert.equal(job(s2, 'deps').cache, 'hit');
   assert.match(await readLog(s2, 'deps'), /lock-v1/);
   const r3 = await runKiln(['run', '--dir', dir, '--json', 'counter']);
-  assert.match(await readLog(parseSummary(r3.stdout), 'counter'), /runs=3/, 'the pull-policy reader did not save its change');
+  assert.match(
+    await readLog(parseSummary(r3.stdout), 'counter'),
+    /runs=3/,
+    'the pull-policy reader did not save its change',
+  );
   // A changed lock file is a new key: miss (no fallback entry exists yet).
   await writeFile(join(dir, 'lock.txt'), 'lock-v2');
   const r4 = await runKiln(['run', '--dir', dir, '--json', 'deps']);
@@ -77,7 +81,10 @@ use:
   assert.equal(r.code, 0, r.stdout);
   assert.equal(job(parseSummary(r.stdout), 'use').cache, 'fallback');
   // An unreadable entry is a warning and a miss, never a crash.
-  await writeFile(new Store(join(dir, '.kiln/store'), projectId(dir)).entryPath('cache', 'base'), '{"version": 1, "files": [');
+  await writeFile(
+    new Store(join(dir, '.kiln/store'), projectId(dir)).entryPath('cache', 'base'),
+    '{"version": 1, "files": [',
+  );
   const broken = await runKiln(['run', '--dir', dir, '--json', 'use']);
   assert.equal(broken.code, 1, 'the job itself fails: its script needs the cache');
   const s = parseSummary(broken.stdout);
@@ -86,14 +93,17 @@ use:
 });
 
 test('8 jobs racing on one cache key leave one complete, consistent entry', async () => {
-  const jobs = Array.from({ length: 8 }, (_, i) => `
+  const jobs = Array.from(
+    { length: 8 },
+    (_, i) => `
 racer${i}:
   needs: []
   cache: { key: shared, paths: [c/] }
   script:
     - mkdir -p c
     - for f in $(seq 1 40); do echo "racer${i}" > c/f$f; done
-`).join('');
+`,
+  ).join('');
   const check = `
 check:
   stage: deploy
@@ -178,19 +188,41 @@ fill:
 `;
     const dir = await makeProject({ '.gitlab-ci.yml': yaml });
     const run = (version: string, size: number, part = 10) =>
-      runKiln(['run', '--dir', dir, '--json', '--store', join(storeDir, 'store'), '--variable', `VERSION=${version}`,
-        '--variable', `SIZE=${size}`, '--variable', `PART=${part}`]);
+      runKiln([
+        'run',
+        '--dir',
+        dir,
+        '--json',
+        '--store',
+        join(storeDir, 'store'),
+        '--variable',
+        `VERSION=${version}`,
+        '--variable',
+        `SIZE=${size}`,
+        '--variable',
+        `PART=${part}`,
+      ]);
     assert.equal((await run('v1', 1000)).code, 0);
     // One large file (a blob of its own), then several small ones that overflow the pack.
-    for (const [version, size, part] of [['v2', 4 * 1024 * 1024, 10], ['v2b', 10, 900 * 1024]] as const) {
+    for (const [version, size, part] of [
+      ['v2', 4 * 1024 * 1024, 10],
+      ['v2b', 10, 900 * 1024],
+    ] as const) {
       const full = await run(version, size, part);
       assert.equal(full.code, 0, 'a failed cache save does not fail the job');
       const log = await readLog(parseSummary(full.stdout), 'fill');
-      assert.match(log, /ERROR: cannot save cache k: .*(no space left|ENOSPC).*\(the previous entry is intact\)/i, `${version}: ${log}`);
+      assert.match(
+        log,
+        /ERROR: cannot save cache k: .*(no space left|ENOSPC).*\(the previous entry is intact\)/i,
+        `${version}: ${log}`,
+      );
       assert.deepEqual(await readdir(join(storeDir, 'store/tmp')), [], 'no temp file left behind');
       // The failed save's tree is no entry's content: nothing was parked for it.
       const parked = await readdir(join(storeDir, 'store/pool'), { recursive: true }).catch(() => [] as string[]);
-      assert.deepEqual(parked.filter((p) => p.endsWith('meta.json')), []);
+      assert.deepEqual(
+        parked.filter((p) => p.endsWith('meta.json')),
+        [],
+      );
     }
     const after = await run('v3', 10);
     assert.match(await readLog(parseSummary(after.stdout), 'fill'), /O v1$/m, 'the previous entry is restored');
@@ -220,7 +252,10 @@ gen:
   assert.equal(r2.code, 0, r2.stderr);
   const s2 = parseSummary(r2.stdout);
   const log2 = await readLog(s2, 'gen');
-  assert.match(log2, /WARNING: cache gen is damaged \(damaged store pack .* c\/data does not match its hash\); dropping it/);
+  assert.match(
+    log2,
+    /WARNING: cache gen is damaged \(damaged store pack .* c\/data does not match its hash\); dropping it/,
+  );
   assert.match(log2, /had=nothing/, 'damaged content was not restored');
   assert.equal(job(s2, 'gen').cache, 'miss');
   const r3 = await runKiln(['run', '--dir', dir, '--json']);
@@ -247,7 +282,11 @@ use:
   const dir = await makeProject({ '.gitlab-ci.yml': yaml });
   const r1 = await runKiln(['run', '--dir', dir, '--json']);
   assert.equal(r1.code, 0, r1.stdout + r1.stderr);
-  assert.match(await readLog(parseSummary(r1.stdout), 'use'), /Successfully extracted cache tree \(30 files, a parked tree moved in\)/, 'the tree fill saved was parked and taken');
+  assert.match(
+    await readLog(parseSummary(r1.stdout), 'use'),
+    /Successfully extracted cache tree \(30 files, a parked tree moved in\)/,
+    'the tree fill saved was parked and taken',
+  );
   // `use` changed its copy: that one was not parked, so the next run's first job writes the files from the store.
   const r2 = await runKiln(['run', '--dir', dir, '--json']);
   assert.equal(r2.code, 0, r2.stdout + r2.stderr);

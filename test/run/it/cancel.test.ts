@@ -39,16 +39,22 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const pids = join(dir, '.kiln', 'test-pids');
     const marker = join(dir, '.kiln', 'later-ran');
     let pid = 0;
-    const run = runKiln(['run', '--dir', dir, '--variable', `PIDS=${pids}`, '--variable', `MARKER=${marker}`, '-j', '2'], {
-      onSpawn: (p) => (pid = p),
-    });
+    const run = runKiln(
+      ['run', '--dir', dir, '--variable', `PIDS=${pids}`, '--variable', `MARKER=${marker}`, '-j', '2'],
+      {
+        onSpawn: (p) => (pid = p),
+      },
+    );
     const deadline = Date.now() + 60_000;
     while (!(existsSync(join(pids, 'a-child')) && existsSync(join(pids, 'b')))) {
       if (Date.now() > deadline) throw new Error('jobs did not start');
-      if (!existsSync(pids)) await import('node:fs/promises').then((f) => f.mkdir(pids, { recursive: true })).catch(() => undefined);
+      if (!existsSync(pids))
+        await import('node:fs/promises').then((f) => f.mkdir(pids, { recursive: true })).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 20));
     }
-    const jobPids = await Promise.all(['a', 'a-child', 'b'].map(async (n) => Number((await readFile(join(pids, n), 'utf8')).trim())));
+    const jobPids = await Promise.all(
+      ['a', 'a-child', 'b'].map(async (n) => Number((await readFile(join(pids, n), 'utf8')).trim())),
+    );
     process.kill(pid, sig);
     const r = await run;
     assert.equal(r.code, 130, r.stdout + r.stderr);
@@ -102,7 +108,9 @@ test('a second Ctrl-C stops a long after_script too and leaves no process', asyn
   const pids = join(dir, '.kiln', 'test-pids');
   await import('node:fs/promises').then((f) => f.mkdir(pids, { recursive: true }));
   let pid = 0;
-  const run = runKiln(['run', '--dir', dir, '--variable', `PIDS=${pids}`, '--variable', 'SLOW_AFTER=1'], { onSpawn: (p) => (pid = p) });
+  const run = runKiln(['run', '--dir', dir, '--variable', `PIDS=${pids}`, '--variable', 'SLOW_AFTER=1'], {
+    onSpawn: (p) => (pid = p),
+  });
   await waitFile(join(pids, 'main'));
   process.kill(pid, 'SIGINT');
   await waitFile(join(pids, 'after-child'));

@@ -60,7 +60,13 @@ second:
   assert.equal(job(s, 'deploy-child').status, 'success');
   const c = child(s, 'deploy-child');
   assert.notEqual(c.pipelineId, s.pipelineId, 'the child is a pipeline of its own');
-  assert.deepEqual(c.jobs.map((j) => [j.name, j.stage, j.status]), [['first', 'one', 'success'], ['second', 'two', 'success']]);
+  assert.deepEqual(
+    c.jobs.map((j) => [j.name, j.stage, j.status]),
+    [
+      ['first', 'one', 'success'],
+      ['second', 'two', 'success'],
+    ],
+  );
   assert.ok(Date.parse(job(c, 'second').startedAt!) >= Date.parse(job(c, 'first').finishedAt!));
   // Pipeline variables (--variable) are not forwarded without forward:pipeline_variables.
   // Forwarded variables are trigger variables in the child: they win over the child's own YAML variables.
@@ -99,7 +105,10 @@ run-generated:
   assert.equal(r.code, 0, r.stderr);
   const s = parseSummary(r.stdout);
   const c = child(s, 'run-generated');
-  assert.deepEqual(c.jobs.map((j) => [j.name, j.status]), [['made', 'success']]);
+  assert.deepEqual(
+    c.jobs.map((j) => [j.name, j.status]),
+    [['made', 'success']],
+  );
   assert.match(await logOf(c, 'made'), /generated-job-ran/);
 });
 
@@ -119,7 +128,10 @@ trig:
   assert.equal(r.code, 1, r.stderr);
   const t = job(parseSummary(r.stdout), 'trig');
   assert.equal(t.status, 'failed');
-  assert.match(t.message!, /child pipeline not created: job gen must be in an earlier stage or in the trigger job's needs/);
+  assert.match(
+    t.message!,
+    /child pipeline not created: job gen must be in an earlier stage or in the trigger job's needs/,
+  );
 });
 
 test('strategy: depend: a failing child fails the trigger job and the parent; without strategy the trigger job succeeds (GitLab does not wait)', async () => {
@@ -178,7 +190,7 @@ ok:
   assert.equal(job(child(s, 'trig'), 'soft').status, 'failed (allowed)');
 });
 
-test('forward: pipeline_variables true passes --variable values; yaml_variables false keeps the trigger job\'s variables back', async () => {
+test("forward: pipeline_variables true passes --variable values; yaml_variables false keeps the trigger job's variables back", async () => {
   const dir = await makeProject({
     '.gitlab-ci.yml': `
 variables:
@@ -205,12 +217,14 @@ show:
 });
 
 test('trigger:project (multi-project) is never run nor a success: "not run"; with strategy: depend it fails the pipeline unless --allow-multi-project (then skipped)', async () => {
-  const plain = await makeProject({ '.gitlab-ci.yml': `
+  const plain = await makeProject({
+    '.gitlab-ci.yml': `
 build:
   script: [echo b]
 downstream:
   trigger: group/other-project
-` });
+`,
+  });
   const r = await runKiln(['run', '--dir', plain, '--json']);
   const s = parseSummary(r.stdout);
   // "not run (allowed)": never a success, and (as GitLab's parent would not wait for it) not a pipeline failure.
@@ -219,13 +233,15 @@ downstream:
   // GitLab's parent does not wait for a trigger job without strategy: the pipeline's status does not depend on it.
   assert.equal(r.code, 0, r.stderr);
 
-  const dep = await makeProject({ '.gitlab-ci.yml': `
+  const dep = await makeProject({
+    '.gitlab-ci.yml': `
 downstream:
   trigger:
     project: group/other-project
     branch: main
     strategy: depend
-` });
+`,
+  });
   const r2 = await runKiln(['run', '--dir', dep, '--json']);
   assert.equal(r2.code, 1, r2.stderr);
   const s2 = parseSummary(r2.stdout);
@@ -240,7 +256,7 @@ downstream:
   assert.match(d3.message!, /not run: multi-project pipeline .*--allow-multi-project/);
 });
 
-test('kiln lint checks the child pipeline\'s file and its includes, with the error at the child file\'s line', async () => {
+test("kiln lint checks the child pipeline's file and its includes, with the error at the child file's line", async () => {
   const dir = await makeProject({
     '.gitlab-ci.yml': `
 trig:
@@ -267,11 +283,13 @@ bad:
   assert.equal(out.errors[0].file, 'ci/more.yml');
   assert.equal(out.errors[0].line, 4);
 
-  const missing = await makeProject({ '.gitlab-ci.yml': `
+  const missing = await makeProject({
+    '.gitlab-ci.yml': `
 trig:
   trigger:
     include: ci/nope.yml
-` });
+`,
+  });
   const r2 = await runKiln(['lint', '--dir', missing]);
   assert.equal(r2.code, 1);
   assert.match(r2.stderr, /\.gitlab-ci\.yml:4:\d+.*ci\/nope\.yml.*does not exist/);
@@ -282,36 +300,42 @@ trig:
 });
 
 test('trigger: keyword errors are reported at their line (strategy, forward)', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': `
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
 trig:
   trigger:
     include: child.yml
     strategy: wait
     forward:
       yaml_variables: maybe
-`, 'child.yml': 'x:\n  script: [true]\n' });
+`,
+    'child.yml': 'x:\n  script: [true]\n',
+  });
   const r = await runKiln(['lint', '--dir', dir]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /\.gitlab-ci\.yml:5:\d+.*strategy/);
   assert.match(r.stderr, /\.gitlab-ci\.yml:7:\d+.*yaml_variables/);
 });
 
-test('a trigger job with runner-only keys (script, image, ...) is refused as GitLab does, at the key\'s line', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': `
+test("a trigger job with runner-only keys (script, image, ...) is refused as GitLab does, at the key's line", async () => {
+  const dir = await makeProject({
+    '.gitlab-ci.yml': `
 default:
   image: alpine
 trig:
   script: [echo never]
   trigger:
     include: child.yml
-`, 'child.yml': 'x:\n  script: [true]\n' });
+`,
+    'child.yml': 'x:\n  script: [true]\n',
+  });
   const r = await runKiln(['lint', '--dir', dir]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /\.gitlab-ci\.yml:5:\d+.*config contains unknown keys: script/);
   assert.doesNotMatch(r.stderr, /image/, 'default: image is not inherited by a trigger job, so it is no error');
 });
 
-test('child pipelines nest two levels deep (GitLab\'s limit): a third level fails its trigger job; an artifact path leaving the artifacts is refused', async () => {
+test("child pipelines nest two levels deep (GitLab's limit): a third level fails its trigger job; an artifact path leaving the artifacts is refused", async () => {
   const dir = await makeProject({
     '.gitlab-ci.yml': `
 level0:
@@ -336,7 +360,8 @@ level2:
   assert.match(job(l2, 'level2').message!, /nest at most 2 levels/);
   assert.equal(job(s, 'level0').status, 'failed', 'depend carries the failure up');
 
-  const esc = await makeProject({ '.gitlab-ci.yml': `
+  const esc = await makeProject({
+    '.gitlab-ci.yml': `
 gen:
   stage: build
   script: ['echo "x: {script: [true]}" > g.yml']
@@ -345,13 +370,14 @@ trig:
   stage: test
   trigger:
     include: [{artifact: ../../g.yml, job: gen}]
-` });
+`,
+  });
   const r2 = await runKiln(['run', '--dir', esc, '--json']);
   assert.equal(r2.code, 1, r2.stderr);
   assert.match(job(parseSummary(r2.stdout), 'trig').message!, /leaves the artifacts/);
 });
 
-test('Ctrl-C while a child pipeline runs (strategy: depend) cancels the child\'s jobs and the trigger job; the run exits 130', async () => {
+test("Ctrl-C while a child pipeline runs (strategy: depend) cancels the child's jobs and the trigger job; the run exits 130", async () => {
   const dir = await makeProject({
     '.gitlab-ci.yml': `
 trig:
@@ -377,7 +403,11 @@ slow:
   assert.equal(s.status, 'canceled');
   assert.equal(job(s, 'trig').status, 'canceled');
   assert.equal(job(child(s, 'trig'), 'slow').status, 'canceled');
-  assert.ok(Date.parse(job(child(s, 'trig'), 'slow').finishedAt!) - Date.parse(job(child(s, 'trig'), 'slow').startedAt!) < 50_000, 'the sleep was stopped');
+  assert.ok(
+    Date.parse(job(child(s, 'trig'), 'slow').finishedAt!) - Date.parse(job(child(s, 'trig'), 'slow').startedAt!) <
+      50_000,
+    'the sleep was stopped',
+  );
 });
 
 test('a child blocked by a blocking manual job: a depend trigger job is "not run" and holds what follows; kiln run --manual plays the child\'s manual job', async () => {
@@ -416,7 +446,7 @@ deploy:
   assert.equal(job(p, 'later').status, 'success');
 });
 
-test('inputs: include:inputs and trigger:inputs fill the child file\'s spec:inputs (GitLab: include:inputs, trigger:inputs)', async () => {
+test("inputs: include:inputs and trigger:inputs fill the child file's spec:inputs (GitLab: include:inputs, trigger:inputs)", async () => {
   const dir = await makeProject({
     '.gitlab-ci.yml': `
 by-include:

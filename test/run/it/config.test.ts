@@ -34,6 +34,7 @@ b:
   assert.match(log, /pre-build-ran[\s\S]*runner=runner[\s\S]*post-build-ran/);
   assert.ok(!r.stderr.includes('hide-me-please'));
   const [a, b] = s.jobs;
-  const overlap = Date.parse(a.startedAt!) < Date.parse(b.finishedAt!) && Date.parse(b.startedAt!) < Date.parse(a.finishedAt!);
+  const overlap =
+    Date.parse(a.startedAt!) < Date.parse(b.finishedAt!) && Date.parse(b.startedAt!) < Date.parse(a.finishedAt!);
   assert.equal(overlap, false, 'concurrent = 1 from kiln.toml serialises the jobs');
 });

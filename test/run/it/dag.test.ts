@@ -35,9 +35,15 @@ test('--concurrency 1 serialises; named job with --needs runs its needs; --stage
   const dir = await makeProject({ '.gitlab-ci.yml': YAML });
   const r = await runKiln(['run', '--dir', dir, '--json', '--needs', 'needs-a']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(parseSummary(r.stdout).jobs.map((j) => j.name), ['a', 'needs-a']);
+  assert.deepEqual(
+    parseSummary(r.stdout).jobs.map((j) => j.name),
+    ['a', 'needs-a'],
+  );
   const st = await runKiln(['run', '--dir', dir, '--json', '--stage', 'test', '-j', '1']);
   const s = parseSummary(st.stdout);
-  assert.deepEqual(s.jobs.map((j) => j.name), ['needs-a', 'stage-order']);
+  assert.deepEqual(
+    s.jobs.map((j) => j.name),
+    ['needs-a', 'stage-order'],
+  );
   assert.ok(Date.parse(job(s, 'stage-order').startedAt!) >= Date.parse(job(s, 'needs-a').finishedAt!));
 });

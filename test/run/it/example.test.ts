@@ -18,7 +18,16 @@ test('the bundled example (examples/hello) runs green with the shell executor, a
   const first = await runKiln(['run', '--dir', dir, '--json']);
   assert.equal(first.code, 0, first.stderr);
   const s1 = parseSummary(first.stdout);
-  assert.deepEqual(s1.jobs.map((j) => [j.name, j.status]), [['build', 'success'], ['test', 'success'], ['lint', 'success'], ['package', 'success'], ['verify', 'success']]);
+  assert.deepEqual(
+    s1.jobs.map((j) => [j.name, j.status]),
+    [
+      ['build', 'success'],
+      ['test', 'success'],
+      ['lint', 'success'],
+      ['package', 'success'],
+      ['verify', 'success'],
+    ],
+  );
   assert.deepEqual(job(s1, 'test').junit, { tests: 3, failures: 0, errors: 0, skipped: 0 });
   assert.deepEqual(job(s1, 'package').artifacts!.dotenv, ['PACKAGE']);
   assert.match(await readLog(s1, 'verify'), /Hello, verified!/);

@@ -72,7 +72,10 @@ test('coverage, reports of a failing job, Pages artifacts, kiln artifacts, and j
   const steps = job(s, 'steps');
   assert.equal(steps.status, 'not run');
   assert.match(steps.message ?? '', /not run: run: CI steps are not supported by kiln/);
-  assert.match(job(s, 'release-only').warnings?.[0] ?? '', /release: kiln runs the script but does not create the release/);
+  assert.match(
+    job(s, 'release-only').warnings?.[0] ?? '',
+    /release: kiln runs the script but does not create the release/,
+  );
   // A job kiln could not run fails the pipeline: it is never reported as a pass.
   assert.equal(s.status, 'failed');
   assert.notEqual(r.code, 0);
@@ -83,16 +86,23 @@ test('coverage, reports of a failing job, Pages artifacts, kiln artifacts, and j
 
   // kiln artifacts: the site comes out of the store; an existing non-empty directory is refused.
   const out = join(dir, 'exported');
-  const exp = await runKiln(['artifacts', 'pages', '-o', out, '--pipeline', String(s.pipelineId), '--json'], { cwd: dir });
+  const exp = await runKiln(['artifacts', 'pages', '-o', out, '--pipeline', String(s.pipelineId), '--json'], {
+    cwd: dir,
+  });
   assert.equal(exp.code, 0, exp.stderr);
   assert.deepEqual(JSON.parse(exp.stdout).files, 1);
   assert.equal(await readFile(join(out, 'public/index.html'), 'utf8'), '<h1>site</h1>\n');
   const again = await runKiln(['artifacts', 'pages', '-o', out, '--pipeline', String(s.pipelineId)], { cwd: dir });
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /exists and is not empty/);
-  const none = await runKiln(['artifacts', 'steps', '-o', join(dir, 'x'), '--pipeline', String(s.pipelineId)], { cwd: dir });
+  const none = await runKiln(['artifacts', 'steps', '-o', join(dir, 'x'), '--pipeline', String(s.pipelineId)], {
+    cwd: dir,
+  });
   assert.match(none.stderr, /kept no artifacts/);
-  assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('.exported')), []);
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.startsWith('.exported')),
+    [],
+  );
 });
 
 test('secrets and id_tokens: missing ones fail the job before its script; given ones are masked, files where asked', async () => {
@@ -120,12 +130,28 @@ deploy:
   assert.match(log, /id_tokens: VAULT_ID_TOKEN/);
   assert.doesNotMatch(log, /script ran/);
 
-  const given = parseSummary((await runKiln(['run', '--json',
-    '--variable', 'DB_PASSWORD=s3cret-db-pass', '--variable', 'API_KEY=key-4711-abcd', '--variable', 'VAULT_ID_TOKEN=eyJhbGciOi.token'], { cwd: dir })).stdout);
+  const given = parseSummary(
+    (
+      await runKiln(
+        [
+          'run',
+          '--json',
+          '--variable',
+          'DB_PASSWORD=s3cret-db-pass',
+          '--variable',
+          'API_KEY=key-4711-abcd',
+          '--variable',
+          'VAULT_ID_TOKEN=eyJhbGciOi.token',
+        ],
+        { cwd: dir },
+      )
+    ).stdout,
+  );
   const ok = await readLog(given, 'deploy');
   assert.equal(job(given, 'deploy').status, 'success', ok);
   assert.match(ok, /script ran/);
-  for (const secret of ['s3cret-db-pass', 'key-4711-abcd', 'eyJhbGciOi.token']) assert.ok(!ok.includes(secret), `${secret} leaked:\n${ok}`);
+  for (const secret of ['s3cret-db-pass', 'key-4711-abcd', 'eyJhbGciOi.token'])
+    assert.ok(!ok.includes(secret), `${secret} leaked:\n${ok}`);
 });
 
 test('hooks:pre_get_sources_script runs before the script and fails the job when it fails; image under shell is reported', async () => {
@@ -196,18 +222,25 @@ deploy:
     - test "$(cat "$DB_PASSWORD")" = "from-a-file-123"
     - test "$API_KEY" = "from-env-456"
 `,
-    'kiln.toml': '[secrets]\nDB_PASSWORD = { file = "db.secret" }\nAPI_KEY = { env = "KILN_TEST_API_KEY" }\n\n[resource_groups]\nproduction = "oldest_first"\n',
+    'kiln.toml':
+      '[secrets]\nDB_PASSWORD = { file = "db.secret" }\nAPI_KEY = { env = "KILN_TEST_API_KEY" }\n\n[resource_groups]\nproduction = "oldest_first"\n',
     'db.secret': 'from-a-file-123\n',
   });
   // The file path is relative to where kiln runs: give an absolute one.
-  await writeFile(join(dir, 'kiln.toml'), `[secrets]\nDB_PASSWORD = { file = "${join(dir, 'db.secret')}" }\nAPI_KEY = { env = "KILN_TEST_API_KEY" }\n\n[resource_groups]\nproduction = "oldest_first"\n`);
+  await writeFile(
+    join(dir, 'kiln.toml'),
+    `[secrets]\nDB_PASSWORD = { file = "${join(dir, 'db.secret')}" }\nAPI_KEY = { env = "KILN_TEST_API_KEY" }\n\n[resource_groups]\nproduction = "oldest_first"\n`,
+  );
   const r = await runKiln(['run', '--json'], { cwd: dir, env: { KILN_TEST_API_KEY: 'from-env-456' } });
   const s = parseSummary(r.stdout);
   const log = await readLog(s, 'deploy');
   assert.equal(job(s, 'deploy').status, 'success', log);
   assert.ok(!log.includes('from-env-456') && !log.includes('from-a-file-123'));
 
-  await writeFile(join(dir, 'kiln.toml'), '[secrets]\nDB_PASSWORD = "plain"\n\n[resource_groups]\nproduction = "fifo"\n');
+  await writeFile(
+    join(dir, 'kiln.toml'),
+    '[secrets]\nDB_PASSWORD = "plain"\n\n[resource_groups]\nproduction = "fifo"\n',
+  );
   const bad = await runKiln(['run'], { cwd: dir });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /kiln\.toml:2:\d+.*secrets.*DB_PASSWORD.*expected \{ env = "VARIABLE" \}/s);

@@ -104,7 +104,17 @@ test('a directory passed as a .deb is a usage error naming it', async () => {
   const apt = await runKiln(['publish', 'apt', '--repo', join(dir, 'repo'), '--suite', 'stable', '--unsigned', deb]);
   assert.equal(apt.code, 2, apt.stderr);
   assert.equal(apt.stderr.trim(), `kiln: ${deb}: is a directory, not a .deb file`);
-  const aptly = await runKiln(['publish', 'aptly', '--url', 'http://127.0.0.1:9', '--repo', 'r', '--distribution', 'd', deb]);
+  const aptly = await runKiln([
+    'publish',
+    'aptly',
+    '--url',
+    'http://127.0.0.1:9',
+    '--repo',
+    'r',
+    '--distribution',
+    'd',
+    deb,
+  ]);
   assert.equal(aptly.code, 2, aptly.stderr);
   assert.equal(aptly.stderr.trim(), `kiln: ${deb}: is a directory, not a .deb file`);
 });

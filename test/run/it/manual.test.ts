@@ -57,12 +57,15 @@ test('a blocking manual job holds later stages and its dependents: the pipeline 
   assert.match(text.stdout, /continue with kiln run --pipeline \d+ --manual "approve"/);
 
   // Continue the first pipeline: approve is played, deploy gets build's artifacts from that pipeline.
-  const cont = await runKiln(['run', '--json', '--pipeline', String(s.pipelineId), '--manual', 'approve'], { cwd: dir });
+  const cont = await runKiln(['run', '--json', '--pipeline', String(s.pipelineId), '--manual', 'approve'], {
+    cwd: dir,
+  });
   assert.equal(cont.code, 0, cont.stderr + cont.stdout);
   const c = parseSummary(cont.stdout);
   assert.equal(c.pipelineId, s.pipelineId);
   assert.equal(c.status, 'passed');
-  for (const name of ['build', 'approve', 'deploy', 'notify', 'independent']) assert.equal(job(c, name).status, 'success', name);
+  for (const name of ['build', 'approve', 'deploy', 'notify', 'independent'])
+    assert.equal(job(c, name).status, 'success', name);
   assert.equal(job(c, 'optional-docs').status, 'manual');
   assert.match(await readLog(c, 'deploy'), /v1/);
   // build ran once, in the first run: its record is the earlier one.
@@ -90,7 +93,11 @@ test('holdForManual: optional manual jobs hold only their dependents; blocking o
   ];
   const r = holdForManual(jobs, () => false);
   assert.deepEqual(r.blocking, []);
-  assert.deepEqual(r.held.map((h) => [h.name, h.kind]).sort(), [['chain', 'blocked'], ['m-opt', 'manual'], ['needs-opt', 'blocked']]);
+  assert.deepEqual(r.held.map((h) => [h.name, h.kind]).sort(), [
+    ['chain', 'blocked'],
+    ['m-opt', 'manual'],
+    ['needs-opt', 'blocked'],
+  ]);
   assert.match(r.held.find((h) => h.name === 'chain')!.reason, /needs "needs-opt", which waits for manual job "m-opt"/);
   assert.deepEqual(holdForManual(jobs, () => true).held, []);
 });

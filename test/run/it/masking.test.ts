@@ -24,8 +24,22 @@ test('masked values never appear in console, log or summary, even split across c
   await writeFile(vars, `API_TOKEN=${SECRET}\n`);
   const json = join(dirname(vars), 'more.json');
   await writeFile(json, JSON.stringify({ SSH_KEY: { value: 'private-key-data', file: true, masked: true } }));
-  const r = await runKiln(['run', '--dir', dir, '--json', '--variables-file', vars, '--variables-file', json, '--masked', 'API_TOKEN',
-    '--variable', 'DEPLOY_KEY=key-material-xyz', '--masked', 'DEPLOY_KEY']);
+  const r = await runKiln([
+    'run',
+    '--dir',
+    dir,
+    '--json',
+    '--variables-file',
+    vars,
+    '--variables-file',
+    json,
+    '--masked',
+    'API_TOKEN',
+    '--variable',
+    'DEPLOY_KEY=key-material-xyz',
+    '--masked',
+    'DEPLOY_KEY',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const log = await readLog(parseSummary(r.stdout), 'leak');
   for (const text of [r.stdout, r.stderr, log]) {
@@ -38,7 +52,10 @@ test('masked values never appear in console, log or summary, even split across c
   // The shell executor gives a job one pipe for stdout and stderr (as GitLab Runner does): one stream.
   assert.match(log, /[OE] whole=\[MASKED\]$/m);
   assert.match(log, /O file=\[MASKED\]$/m);
-  const summary = await readFile(join(dir, '.kiln/pipelines', String(parseSummary(r.stdout).pipelineId), 'summary.json'), 'utf8');
+  const summary = await readFile(
+    join(dir, '.kiln/pipelines', String(parseSummary(r.stdout).pipelineId), 'summary.json'),
+    'utf8',
+  );
   assert.ok(!summary.includes(SECRET));
 });
 
@@ -66,8 +83,17 @@ retried:
   assert.match(message, /\[MASKED\]/, 'the message is there, masked');
   const table = await runKiln(args);
   assert.match(table.stdout, /leak-in-error.*\[MASKED\]/);
-  const files = [join(dir, '.kiln/pipelines', String(s.pipelineId), 'summary.json'), join(dir, '.kiln/pipelines', String(s.pipelineId + 1), 'summary.json')];
-  for (const text of [json.stdout, json.stderr, table.stdout, table.stderr, ...(await Promise.all(files.map((f) => readFile(f, 'utf8'))))]) {
+  const files = [
+    join(dir, '.kiln/pipelines', String(s.pipelineId), 'summary.json'),
+    join(dir, '.kiln/pipelines', String(s.pipelineId + 1), 'summary.json'),
+  ];
+  for (const text of [
+    json.stdout,
+    json.stderr,
+    table.stdout,
+    table.stderr,
+    ...(await Promise.all(files.map((f) => readFile(f, 'utf8')))),
+  ]) {
     assert.ok(!text.includes(secret), `secret leaked in:\n${text}`);
   }
 });

@@ -24,13 +24,33 @@ mr-only:
 test('kiln run takes the same pipeline-source flags as kiln jobs: merge request and schedule pipelines', async () => {
   const dir = await makeProject({ '.gitlab-ci.yml': SHOW });
   gitIn(dir, 'branch', 'develop');
-  const mr = parseSummary((await runKiln(['run', '--json', '--source', 'merge_request_event', '--target-branch', 'develop',
-    '--variable', 'BASE=x', '--variable', 'FROM=$BASE-y'], { cwd: dir })).stdout);
+  const mr = parseSummary(
+    (
+      await runKiln(
+        [
+          'run',
+          '--json',
+          '--source',
+          'merge_request_event',
+          '--target-branch',
+          'develop',
+          '--variable',
+          'BASE=x',
+          '--variable',
+          'FROM=$BASE-y',
+        ],
+        { cwd: dir },
+      )
+    ).stdout,
+  );
   assert.deepEqual(mr.jobs.map((j) => j.name).sort(), ['mr-only', 'show']);
   assert.match(await readLog(mr, 'show'), /source=merge_request_event target=develop branch=none from=x-y/);
 
   const sched = parseSummary((await runKiln(['run', '--json', '--source', 'schedule'], { cwd: dir })).stdout);
-  assert.deepEqual(sched.jobs.map((j) => j.name), ['show']);
+  assert.deepEqual(
+    sched.jobs.map((j) => j.name),
+    ['show'],
+  );
   assert.match(await readLog(sched, 'show'), /source=schedule target= branch=main/);
 
   // kiln jobs reads --variable the same way (values are expanded).
@@ -58,7 +78,8 @@ docs:
     - changes: [docs/**/*]
   script: [echo docs]
 `,
-    'src/main.c': 'int main(void) { return 0; }\n', 'docs/index.md': '# docs\n',
+    'src/main.c': 'int main(void) { return 0; }\n',
+    'docs/index.md': '# docs\n',
   });
   gitIn(dir, 'remote', 'add', 'origin', origin);
   gitIn(dir, 'push', '-q', '-u', 'origin', 'main');
@@ -75,7 +96,10 @@ test('rules:changes on a push compares the commits the push would carry (upstrea
   gitIn(dir, 'commit', '-qam', 'docs only');
   const upstream = gitIn(dir, 'rev-parse', 'origin/main').trim();
   const docsOnly = parseSummary((await runKiln(['run', '--json'], { cwd: dir })).stdout);
-  assert.deepEqual(docsOnly.jobs.map((j) => j.name), ['docs']);
+  assert.deepEqual(
+    docsOnly.jobs.map((j) => j.name),
+    ['docs'],
+  );
   const jobs = await runKiln(['jobs', '--all'], { cwd: dir });
   assert.match(jobs.stdout, /build.*changes .*not matched/s);
 
@@ -124,7 +148,12 @@ deploy:
   assert.equal(job(s, 'second').status, 'success', log);
   assert.match(log, /id=1002/);
   assert.match(log, /name=nightly for main/);
-  assert.match(log, new RegExp(`env=review/main slug=${environmentSlug('review/main')} tier=development action=start url=https://main.example.test`));
+  assert.match(
+    log,
+    new RegExp(
+      `env=review/main slug=${environmentSlug('review/main')} tier=development action=start url=https://main.example.test`,
+    ),
+  );
   assert.match(log, /timeout=1200 runner=0\.1\.0 manual=no/);
   assert.match(await readLog(s, 'deploy'), /manual=true/);
 });

@@ -28,7 +28,10 @@ deploy:
   const sb = parseSummary(b.stdout);
   assert.equal(job(sa, 'deploy').status, 'success');
   assert.equal(job(sb, 'deploy').status, 'success');
-  const lines = (await readFile(trace, 'utf8')).trim().split('\n').map((l) => l.split(' ')[0]);
+  const lines = (await readFile(trace, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ')[0]);
   // One job's start and end, then the other's: never two starts in a row.
   assert.deepEqual(lines, ['start', 'end', 'start', 'end']);
   const logs = (await readLog(sa, 'deploy')) + (await readLog(sb, 'deploy'));

@@ -82,7 +82,9 @@ test('retry, timeout, allow_failure, after_script and when semantics end to end'
 });
 
 test('a missing command fails the job with exit code 127; exit code of the pipeline is 1; console shows prefixed lines', async () => {
-  const dir = await makeProject({ '.gitlab-ci.yml': 'broken:\n  script: [kiln-no-such-command --x]\nfine:\n  script: [echo fine-output]\n' });
+  const dir = await makeProject({
+    '.gitlab-ci.yml': 'broken:\n  script: [kiln-no-such-command --x]\nfine:\n  script: [echo fine-output]\n',
+  });
   const r = await runKiln(['run', '--dir', dir]);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^broken \| .*kiln-no-such-command: command not found$/m);
@@ -126,5 +128,8 @@ bad-value:
   assert.match(log, /WARNING: after_script timed out/);
   assert.match(log, /Uploaded 1 files/);
   assert.equal(job(s, 'bad-value').status, 'success');
-  assert.match(await readLog(s, 'bad-value'), /WARNING: RUNNER_SCRIPT_TIMEOUT "soon" is not a duration such as 10m or 1h30m; ignoring it/);
+  assert.match(
+    await readLog(s, 'bad-value'),
+    /WARNING: RUNNER_SCRIPT_TIMEOUT "soon" is not a duration such as 10m or 1h30m; ignoring it/,
+  );
 });

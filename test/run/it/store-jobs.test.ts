@@ -76,8 +76,11 @@ big:
   assert.match(await readLog(s2, 'big'), new RegExp(`restored ${saved}`));
   const blobsDir = join(dir, '.kiln/store/blobs');
   const blobs: string[] = [];
-  for (const sub of await readdir(blobsDir)) for (const b of await readdir(join(blobsDir, sub))) blobs.push(join(blobsDir, sub, b));
-  const newest = (await Promise.all(blobs.map(async (b) => ({ b, t: (await stat(b)).mtimeMs })))).sort((x, y) => y.t - x.t)[0].b;
+  for (const sub of await readdir(blobsDir))
+    for (const b of await readdir(join(blobsDir, sub))) blobs.push(join(blobsDir, sub, b));
+  const newest = (await Promise.all(blobs.map(async (b) => ({ b, t: (await stat(b)).mtimeMs })))).sort(
+    (x, y) => y.t - x.t,
+  )[0].b;
   // Flip one byte in the middle, size and mtime kept.
   const before = await stat(newest);
   const fh = await open(newest, 'r+');
@@ -92,7 +95,10 @@ big:
   const s3 = parseSummary(third.stdout);
   const log = await readLog(s3, 'big');
   assert.equal(job(s3, 'big').cache, 'miss');
-  assert.match(log, /WARNING: cache big is damaged \(damaged store blob [0-9a-f]{64}: c\/big\.bin does not match its hash\); dropping it/);
+  assert.match(
+    log,
+    /WARNING: cache big is damaged \(damaged store blob [0-9a-f]{64}: c\/big\.bin does not match its hash\); dropping it/,
+  );
   assert.match(log, /no cache/);
   assert.doesNotMatch(log, /Successfully extracted cache/);
 });

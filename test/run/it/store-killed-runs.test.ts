@@ -17,10 +17,19 @@ wait:
 `;
 
 /** Starts `kiln run` and returns once its job is running (pipeline id, kiln's pid, the job shell's pid). */
-async function startBlockedRun(dir: string, mark: string, id: number): Promise<{ run: Promise<KilnRun>; kiln: number; jobShell: number }> {
+async function startBlockedRun(
+  dir: string,
+  mark: string,
+  id: number,
+): Promise<{ run: Promise<KilnRun>; kiln: number; jobShell: number }> {
   let kiln = 0;
   const run = runKiln(['run', '--dir', dir, '--variable', `MARK=${mark}`], { onSpawn: (p) => (kiln = p) });
-  await Promise.race([waitForFile(join(mark, `started-${id}`)), run.then((r) => { throw new Error(`run ended early: ${r.stdout}${r.stderr}`); })]);
+  await Promise.race([
+    waitForFile(join(mark, `started-${id}`)),
+    run.then((r) => {
+      throw new Error(`run ended early: ${r.stdout}${r.stderr}`);
+    }),
+  ]);
   return { run, kiln, jobShell: Number((await readFile(join(mark, `pid-${id}`), 'utf8')).trim()) };
 }
 
@@ -36,7 +45,8 @@ async function killHard(r: { run: Promise<KilnRun>; kiln: number; jobShell: numb
   assert.equal(done.signal, 'SIGKILL');
 }
 
-const leftovers = (dir: string, id: number) => ['snapshot', 'ws'].filter((d) => existsSync(join(dir, '.kiln/pipelines', String(id), d)));
+const leftovers = (dir: string, id: number) =>
+  ['snapshot', 'ws'].filter((d) => existsSync(join(dir, '.kiln/pipelines', String(id), d)));
 
 test('snapshot and workspaces of a kill -9ed run are reclaimed by kiln store gc and kiln run, never those of a live run', async () => {
   const dir = await makeProject({ '.gitlab-ci.yml': yaml });
@@ -56,7 +66,7 @@ test('snapshot and workspaces of a kill -9ed run are reclaimed by kiln store gc 
     assert.equal(gc.code, 0, gc.stderr);
     assert.deepEqual((JSON.parse(gc.stdout) as { killedRuns: number[] }).killedRuns, [2]);
     assert.deepEqual(leftovers(dir, 2), []);
-    assert.ok(existsSync(join(dir, '.kiln/pipelines/2/wait.log')), 'the killed run\'s log stays');
+    assert.ok(existsSync(join(dir, '.kiln/pipelines/2/wait.log')), "the killed run's log stays");
     assert.deepEqual(leftovers(dir, 1), ['snapshot', 'ws'], 'the live run is untouched');
   } finally {
     // The live one is killed too; the next kiln run reclaims it, and itself ends normally.
@@ -74,7 +84,9 @@ test('workspaces kept on purpose (--keep-workspaces) are not reclaimed, even aft
   const dir = await makeProject({ '.gitlab-ci.yml': yaml });
   const mark = await mkdtemp(join(tmpdir(), 'kiln-killed-keep-'));
   let kiln = 0;
-  const run = runKiln(['run', '--dir', dir, '--keep-workspaces', '--variable', `MARK=${mark}`], { onSpawn: (p) => (kiln = p) });
+  const run = runKiln(['run', '--dir', dir, '--keep-workspaces', '--variable', `MARK=${mark}`], {
+    onSpawn: (p) => (kiln = p),
+  });
   await waitForFile(join(mark, 'started-1'));
   await killHard({ run, kiln, jobShell: Number((await readFile(join(mark, 'pid-1'), 'utf8')).trim()) });
   const gc = await runKiln(['store', 'gc', '--dir', dir, '--json']);

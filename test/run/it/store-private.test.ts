@@ -6,7 +6,11 @@ import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { makeProject, parseSummary, runKiln } from '../helpers/project.js';
 
-async function walk(dir: string, skip: (rel: string) => boolean, root = dir): Promise<{ rel: string; mode: number; isDir: boolean }[]> {
+async function walk(
+  dir: string,
+  skip: (rel: string) => boolean,
+  root = dir,
+): Promise<{ rel: string; mode: number; isDir: boolean }[]> {
   const out: { rel: string; mode: number; isDir: boolean }[] = [];
   for (const name of await readdir(dir)) {
     const p = join(dir, name);
@@ -48,10 +52,15 @@ test:
   // Parked trees keep the modes of the job's files (they are handed back by a rename); their directories are private.
   const items = await walk(store, (rel) => /^pool\/[^/]+\/[^/]+\/tree\//.test(rel));
   const kinds = new Set(items.map((i) => i.rel.split('/')[0]));
-  for (const k of ['packs', 'blobs', 'entries', 'tmp', 'pool', 'pipeline-ids']) assert.ok(kinds.has(k), `the run wrote ${k}/`);
+  for (const k of ['packs', 'blobs', 'entries', 'tmp', 'pool', 'pipeline-ids'])
+    assert.ok(kinds.has(k), `the run wrote ${k}/`);
   assert.ok(items.some((i) => i.rel.endsWith('.pack')) && items.some((i) => i.rel.startsWith('blobs/') && !i.isDir));
   const open = items.filter((i) => (i.isDir ? i.mode !== 0o700 : (i.mode & 0o077) !== 0));
-  assert.deepEqual(open.map((i) => `${i.rel} ${i.mode.toString(8)}`), [], 'nothing in the store is open to others');
+  assert.deepEqual(
+    open.map((i) => `${i.rel} ${i.mode.toString(8)}`),
+    [],
+    'nothing in the store is open to others',
+  );
   for (const p of ['.kiln/pipelines', `.kiln/pipelines/${id}`]) {
     assert.equal((await stat(join(dir, p))).mode & 0o777, 0o700, `${p} is private`);
   }

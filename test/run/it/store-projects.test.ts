@@ -26,10 +26,13 @@ test:
     - echo "pipeline id $CI_PIPELINE_ID"
 `;
 
-test('two projects sharing a store never see each other\'s artifacts or caches, and get distinct pipeline ids', async () => {
+test("two projects sharing a store never see each other's artifacts or caches, and get distinct pipeline ids", async () => {
   const store = await mkdtemp(join(tmpdir(), 'kiln-shared-store-'));
   // P names the store in its kiln.toml (runner.cache_dir), Q with --store.
-  const p = await makeProject({ '.gitlab-ci.yml': yaml('P'), 'kiln.toml': `[runner]\ncache_dir = ${JSON.stringify(store)}\n` });
+  const p = await makeProject({
+    '.gitlab-ci.yml': yaml('P'),
+    'kiln.toml': `[runner]\ncache_dir = ${JSON.stringify(store)}\n`,
+  });
   const q = await makeProject({ '.gitlab-ci.yml': yaml('Q') });
   const run = async (dir: string, ...jobs: string[]) => {
     const r = await runKiln(['run', '--dir', dir, ...(dir === q ? ['--store', store] : []), '--json', ...jobs]);
@@ -91,20 +94,31 @@ test('runs starting at once in a new project agree on one id', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-project-race-'));
   const script = `import { projectId } from ${JSON.stringify(new URL('../../../src/run/project-id.ts', import.meta.url).href)}; process.stdout.write(projectId(${JSON.stringify(dir)}));`;
   const { execFile } = await import('node:child_process');
-  const one = () => new Promise<string>((res, rej) => execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], (e, out) => (e ? rej(e) : res(out))));
+  const one = () =>
+    new Promise<string>((res, rej) =>
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], (e, out) =>
+        e ? rej(e) : res(out),
+      ),
+    );
   const ids = await Promise.all(Array.from({ length: 4 }, one));
   assert.equal(new Set(ids).size, 1, ids.join(' '));
   assert.equal(projectId(dir), ids[0]);
 });
 
-test('a store opened for one project does not read another project\'s entry of the same key', async () => {
+test("a store opened for one project does not read another project's entry of the same key", async () => {
   const root = await mkdtemp(join(tmpdir(), 'kiln-scoped-'));
   const { writeFile, mkdir } = await import('node:fs/promises');
   await mkdir(join(root, 'src'));
   await writeFile(join(root, 'src/f'), 'm');
   const m = new Store(join(root, 'store'), 'm'.repeat(32));
   const n = new Store(join(root, 'store'), 'n'.repeat(32));
-  await m.writeEntry({ version: 2, kind: 'cache', key: 'default', createdAt: 'now', files: await saveTree(m, join(root, 'src'), ['f']) });
+  await m.writeEntry({
+    version: 2,
+    kind: 'cache',
+    key: 'default',
+    createdAt: 'now',
+    files: await saveTree(m, join(root, 'src'), ['f']),
+  });
   assert.ok(await m.readEntry('cache', 'default'));
   assert.equal(await n.readEntry('cache', 'default'), null);
   assert.notEqual(m.entryPath('cache', 'default'), n.entryPath('cache', 'default'));

@@ -54,12 +54,19 @@ reader:
   const dir = await makeProject({ '.gitlab-ci.yml': yaml });
   const r = await runKiln(['run', '--dir', dir, '--json']);
   const s = parseSummary(r.stdout);
-  for (const [name, path] of [['through-dir', 'out/secret.env'], ['through-relative', 'a/b/up/secret.env'], ['through-glob', 'e2/secret.env']]) {
+  for (const [name, path] of [
+    ['through-dir', 'out/secret.env'],
+    ['through-relative', 'a/b/up/secret.env'],
+    ['through-glob', 'e2/secret.env'],
+  ]) {
     const j = job(s, name);
     assert.equal(j.status, 'failed', `${name} must fail`);
     assert.ok(j.message?.includes(`"${path}" goes through a symlink`), `${name}: ${j.message}`);
   }
-  assert.match(await readLog(s, 'through-cache'), /cannot save cache k: cache:paths: "c\/secret.env" goes through a symlink/);
+  assert.match(
+    await readLog(s, 'through-cache'),
+    /cannot save cache k: cache:paths: "c\/secret.env" goes through a symlink/,
+  );
   assert.equal(job(s, 'reader').status, 'success', await readLog(s, 'reader'));
   assert.doesNotMatch(JSON.stringify(s), /from-the-host/);
 });

@@ -32,7 +32,7 @@ check:
 `;
 
 async function project(): Promise<string> {
-  const dir = await makeProject({ '.gitlab-ci.yml': YAML, '.gitignore': '*.log\nbuild/\n', 'README': 'tracked' });
+  const dir = await makeProject({ '.gitlab-ci.yml': YAML, '.gitignore': '*.log\nbuild/\n', README: 'tracked' });
   await writeFile(join(dir, 'notes.txt'), 'untracked source\n');
   await mkdir(join(dir, 'src'));
   await writeFile(join(dir, 'src/new.c'), 'int main(void) { return 0; }\n');
@@ -75,9 +75,13 @@ restore:
 });
 
 test('outside git, every file that was not a source counts as untracked', async () => {
-  const dir = await makeProject({
-    '.gitlab-ci.yml': 'j:\n  script: [echo x > made.txt, echo y >> data.txt]\n  artifacts:\n    untracked: true\n', 'data.txt': 'src\n',
-  }, { git: false });
+  const dir = await makeProject(
+    {
+      '.gitlab-ci.yml': 'j:\n  script: [echo x > made.txt, echo y >> data.txt]\n  artifacts:\n    untracked: true\n',
+      'data.txt': 'src\n',
+    },
+    { git: false },
+  );
   const r = await runKiln(['run', '--dir', dir, '--json']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(job(parseSummary(r.stdout), 'j').artifacts?.files, 1);

@@ -12,8 +12,15 @@ import type { CacheSpec } from '../../../src/pipeline/model.js';
 const root = mkdtempSync(join(tmpdir(), 'kiln-keyfiles-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const spec = (key: CacheSpec['key']): CacheSpec => ({ key, paths: ['x/'], untracked: false, policy: 'pull-push',
-  when: 'on_success', fallbackKeys: [], unprotect: false });
+const spec = (key: CacheSpec['key']): CacheSpec => ({
+  key,
+  paths: ['x/'],
+  untracked: false,
+  policy: 'pull-push',
+  when: 'on_success',
+  fallbackKeys: [],
+  unprotect: false,
+});
 
 function write(dir: string, files: Record<string, string>): void {
   for (const [name, text] of Object.entries(files)) {
@@ -24,7 +31,7 @@ function write(dir: string, files: Record<string, string>): void {
 
 test('cache:key:files with a glob hashes every matching file, top level included; no match gives default', async () => {
   const ws = join(root, 'glob');
-  write(ws, { 'package-lock.json': '{"a":1}', 'web/package-lock.json': '{"b":1}', 'README': 'x' });
+  write(ws, { 'package-lock.json': '{"a":1}', 'web/package-lock.json': '{"b":1}', README: 'x' });
   const s = spec({ files: ['**/package-lock.json'], prefix: 'npm' });
   const k1 = await cacheKey(s, ws, {});
   assert.match(k1, /^npm-[0-9a-f]{40}$/);
@@ -33,7 +40,7 @@ test('cache:key:files with a glob hashes every matching file, top level included
   assert.notEqual(k2, k1, 'a nested match changes the key');
   write(ws, { 'package-lock.json': '{"a":2}' });
   assert.notEqual(await cacheKey(s, ws, {}), k2, 'the top-level file matches **/ too');
-  write(ws, { 'README': 'changed' });
+  write(ws, { README: 'changed' });
   const k3 = await cacheKey(s, ws, {});
   assert.equal(await cacheKey(s, ws, {}), k3);
   assert.equal(await cacheKey(spec({ files: ['**/*.lock'] }), ws, {}), 'default');
@@ -41,9 +48,13 @@ test('cache:key:files with a glob hashes every matching file, top level included
 
 test('cache:key:files_commits follows the last commit of each path, not the content of the checkout', async () => {
   const ws = join(root, 'commits');
-  write(ws, { 'Gemfile.lock': 'v1', 'other': 'o' });
-  const git = (...args: string[]) => execFileSync('git', ['-C', ws, '-c', 'user.name=t', '-c', 'user.email=t@e',
-    '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' });
+  write(ws, { 'Gemfile.lock': 'v1', other: 'o' });
+  const git = (...args: string[]) =>
+    execFileSync(
+      'git',
+      ['-C', ws, '-c', 'user.name=t', '-c', 'user.email=t@e', '-c', 'commit.gpgsign=false', ...args],
+      { encoding: 'utf8' },
+    );
   git('init', '-q', '-b', 'main');
   git('add', '.');
   git('commit', '-qm', 'one');
@@ -53,7 +64,7 @@ test('cache:key:files_commits follows the last commit of each path, not the cont
   write(ws, { 'Gemfile.lock': 'edited, not committed' });
   assert.equal(await cacheKey(s, ws, {}), k1, 'an uncommitted edit does not change the key');
   git('checkout', '-q', 'Gemfile.lock');
-  write(ws, { 'other': 'o2' });
+  write(ws, { other: 'o2' });
   git('commit', '-qam', 'two');
   assert.equal(await cacheKey(s, ws, {}), k1, 'a commit that does not touch the file keeps the key');
   git('commit', '-q', '--allow-empty', '-m', 'three');

@@ -17,14 +17,25 @@ test('precedence: predefined < YAML < dotenv < user; CI_PROJECT_DIR is the works
       RAW: { value: '$A', expand: false },
     },
   });
-  const p = makePipeline([job], {}, {
-    C: { value: 'user', expand: true },
-    KEY: { value: 'secret-file-content', expand: true, file: true, masked: true },
-    TOKEN: { value: 'tok-123', expand: true },
-  });
+  const p = makePipeline(
+    [job],
+    {},
+    {
+      C: { value: 'user', expand: true },
+      KEY: { value: 'secret-file-content', expand: true, file: true, masked: true },
+      TOKEN: { value: 'tok-123', expand: true },
+    },
+  );
   const env = await buildJobEnv({
-    ctx: p.context, job: p.jobs[0], jobId: 7, projectDir: ws, fileVarDir: `${ws}.tmp`,
-    dotenv: { B: 'dotenv', C: 'dotenv' }, maskedNames: ['TOKEN'], hostEnv: { PATH: '/usr/bin', A: 'host' }, runnerEnv: { A: 'runner', R: 'runner' },
+    ctx: p.context,
+    job: p.jobs[0],
+    jobId: 7,
+    projectDir: ws,
+    fileVarDir: `${ws}.tmp`,
+    dotenv: { B: 'dotenv', C: 'dotenv' },
+    maskedNames: ['TOKEN'],
+    hostEnv: { PATH: '/usr/bin', A: 'host' },
+    runnerEnv: { A: 'runner', R: 'runner' },
   });
   assert.equal(env.env.A, 'yaml');
   assert.equal(env.env.R, 'runner');

@@ -8,7 +8,15 @@ import { resolvePaths, PathEscapeError } from '../../../src/run/job/paths.js';
 
 async function tree(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'kiln-paths-'));
-  for (const f of ['build/app', 'build/obj/a.o', 'build/obj/b.o', 'build/obj/deep/c.o', 'docs/readme.md', 'top.txt', '.hidden/x']) {
+  for (const f of [
+    'build/app',
+    'build/obj/a.o',
+    'build/obj/b.o',
+    'build/obj/deep/c.o',
+    'docs/readme.md',
+    'top.txt',
+    '.hidden/x',
+  ]) {
     await mkdir(join(root, f, '..'), { recursive: true });
     await writeFile(join(root, f), f);
   }
@@ -34,11 +42,17 @@ test('patterns that match nothing are reported (GitLab warns)', async () => {
 
 test('paths escaping the project dir are refused', async () => {
   const root = await tree();
-  await assert.rejects(resolvePaths(root, ['../etc']), (e: Error) => e instanceof PathEscapeError && /outside the project directory/.test(e.message));
+  await assert.rejects(
+    resolvePaths(root, ['../etc']),
+    (e: Error) => e instanceof PathEscapeError && /outside the project directory/.test(e.message),
+  );
   await assert.rejects(resolvePaths(root, ['/etc/passwd']), /absolute path/);
   await assert.rejects(resolvePaths(root, ['build/../../x']), PathEscapeError);
   await symlink('/etc', join(root, 'build', 'etc-link'));
-  await assert.rejects(resolvePaths(root, ['build/']), (e: Error) => e instanceof PathEscapeError && /symlink to \/etc/.test(e.message));
+  await assert.rejects(
+    resolvePaths(root, ['build/']),
+    (e: Error) => e instanceof PathEscapeError && /symlink to \/etc/.test(e.message),
+  );
   await symlink('obj/a.o', join(root, 'build', 'ok-link'));
   const r = await resolvePaths(root, ['build/ok-link']);
   assert.deepEqual(r.paths, ['build/ok-link']);
@@ -52,7 +66,8 @@ test('a path THROUGH a symlinked directory that leads outside is refused, naming
   await mkdir(join(root, 'a', 'b'), { recursive: true });
   await symlink(relative(join(root, 'a', 'b'), outside), join(root, 'a', 'b', 'up'));
   await symlink(outside, join(root, 'e2'));
-  const through = (e: Error, path: string) => e instanceof PathEscapeError && e.message.includes(`"${path}"`) && /goes through a symlink/.test(e.message);
+  const through = (e: Error, path: string) =>
+    e instanceof PathEscapeError && e.message.includes(`"${path}"`) && /goes through a symlink/.test(e.message);
   await assert.rejects(resolvePaths(root, ['out/passwd']), (e: Error) => through(e, 'out/passwd'));
   await assert.rejects(resolvePaths(root, ['a/b/up/secret.env']), (e: Error) => through(e, 'a/b/up/secret.env'));
   await assert.rejects(resolvePaths(root, ['e2/*']), (e: Error) => through(e, 'e2/secret.env'));
@@ -66,6 +81,9 @@ test('a path THROUGH a symlinked directory that leads outside is refused, naming
 test('device files and fifos are refused, naming the path (issue 15 item 9a)', async () => {
   const root = await tree();
   execFileSync('mkfifo', [join(root, 'build', 'pipe')]);
-  await assert.rejects(resolvePaths(root, ['build/']), (e: Error) => e instanceof PathEscapeError && /"build\/pipe" is a device file, fifo or socket/.test(e.message));
+  await assert.rejects(
+    resolvePaths(root, ['build/']),
+    (e: Error) => e instanceof PathEscapeError && /"build\/pipe" is a device file, fifo or socket/.test(e.message),
+  );
   await assert.rejects(resolvePaths(root, ['build/pipe']), PathEscapeError);
 });

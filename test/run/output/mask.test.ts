@@ -19,7 +19,13 @@ test('a secret split across chunks at every possible boundary is masked', () => 
   }
   // One byte at a time.
   const m = new StreamMasker([secret]);
-  assert.equal(feed(m, [...data].map((b) => Buffer.from([b]))), expected);
+  assert.equal(
+    feed(
+      m,
+      [...data].map((b) => Buffer.from([b])),
+    ),
+    expected,
+  );
 });
 
 test('random chunking with several secrets (one containing another) never leaks', () => {
@@ -28,11 +34,12 @@ test('random chunking with several secrets (one containing another) never leaks'
   const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let round = 0; round < 200; round++) {
     const parts: string[] = [];
-    for (let i = 0; i < 20; i++) parts.push(['x', 'ab', 'abcabcabd', 'token-123', 'abcab', 'token-12', ' '][Math.floor(rnd() * 7)]);
+    for (let i = 0; i < 20; i++)
+      parts.push(['x', 'ab', 'abcabcabd', 'token-123', 'abcab', 'token-12', ' '][Math.floor(rnd() * 7)]);
     const text = parts.join('');
     const data = Buffer.from(text);
     const chunks: Buffer[] = [];
-    for (let i = 0; i < data.length; ) {
+    for (let i = 0; i < data.length;) {
       const n = 1 + Math.floor(rnd() * 6);
       chunks.push(data.subarray(i, i + n));
       i += n;

@@ -7,14 +7,27 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { decideOnNewCommit } from '../../../src/run/redundancy/auto-cancel.js';
-import { CancelRequestWatcher, requestCancel, type CancelRequest } from '../../../src/run/redundancy/cancel-requests.js';
-import { isLive, ownRecord, processStartTime, readRunRecords, writeRunRecord } from '../../../src/run/redundancy/run-record.js';
+import {
+  CancelRequestWatcher,
+  requestCancel,
+  type CancelRequest,
+} from '../../../src/run/redundancy/cancel-requests.js';
+import {
+  isLive,
+  ownRecord,
+  processStartTime,
+  readRunRecords,
+  writeRunRecord,
+} from '../../../src/run/redundancy/run-record.js';
 import { SchedulerControl, type JobState } from '../../../src/run/schedule/control.js';
 import { watchRedundancy } from '../../../src/run/redundancy/watch.js';
 import { Console } from '../../../src/run/output/console.js';
 import { makeJob } from '../helpers/model.js';
 
-const st = (name: string, state: JobState['state'], interruptible: boolean): JobState => ({ job: makeJob(name, { interruptible }), state });
+const st = (name: string, state: JobState['state'], interruptible: boolean): JobState => ({
+  job: makeJob(name, { interruptible }),
+  state,
+});
 
 test('conservative: cancel all unless a job with interruptible: false has started (running, success, failed)', () => {
   const pendingOnly = [st('a', 'pending', false), st('b', 'pending', false)];
@@ -30,8 +43,13 @@ test('conservative: cancel all unless a job with interruptible: false has starte
 });
 
 test('interruptible: only pending or running interruptible jobs; none: nothing', () => {
-  const states = [st('a', 'running', true), st('b', 'running', false), st('c', 'pending', true), st('d', 'pending', false),
-    st('e', 'success', true)];
+  const states = [
+    st('a', 'running', true),
+    st('b', 'running', false),
+    st('c', 'pending', true),
+    st('d', 'pending', false),
+    st('e', 'success', true),
+  ];
   assert.deepEqual(decideOnNewCommit('interruptible', states).cancel, ['a', 'c']);
   assert.deepEqual(decideOnNewCommit('none', states).cancel, []);
 });
@@ -39,9 +57,14 @@ test('interruptible: only pending or running interruptible jobs; none: nothing',
 test('run records: a live process with the same start time is live; a dead pid or another start time is not', async () => {
   const me = ownRecord(1, 'main', 'conservative', true);
   assert.equal(isLive(me), true);
-  assert.equal(isLive({ ...me, processStart: processStartTime(process.pid) === undefined ? undefined : 'not-the-same' }),
-    processStartTime(process.pid) === undefined, 'a reused pid (other start time) is not the recorded run');
-  const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  assert.equal(
+    isLive({ ...me, processStart: processStartTime(process.pid) === undefined ? undefined : 'not-the-same' }),
+    processStartTime(process.pid) === undefined,
+    'a reused pid (other start time) is not the recorded run',
+  );
+  const dead = Number(
+    spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+  );
   assert.equal(isLive({ ...me, pid: dead, processStart: undefined }), false);
   assert.equal(isLive({ ...me, host: `${hostname()}-elsewhere`, pid: dead }), true, 'another host cannot be checked');
   const kiln = await mkdtemp(join(tmpdir(), 'kiln-rec-'));
@@ -49,7 +72,10 @@ test('run records: a live process with the same start time is live; a dead pid o
   await writeRunRecord(join(kiln, 'pipelines', '3'), ownRecord(3, 'main', 'none', true));
   await mkdir(join(kiln, 'pipelines', '4'), { recursive: true });
   await writeFile(join(kiln, 'pipelines', '4', 'run.json'), '{"pipelineId": 9, "ref": "main"}');
-  assert.deepEqual((await readRunRecords(kiln)).map((r) => [r.pipelineId, r.onNewCommit]), [[3, 'none']]);
+  assert.deepEqual(
+    (await readRunRecords(kiln)).map((r) => [r.pipelineId, r.onNewCommit]),
+    [[3, 'none']],
+  );
 });
 
 test('cancel requests: each requester is handed over once', async () => {
@@ -57,10 +83,14 @@ test('cancel requests: each requester is handed over once', async () => {
   const got: CancelRequest[] = [];
   let notify!: () => void;
   let arrived = new Promise<void>((r) => (notify = r));
-  const w = new CancelRequestWatcher(dir, (req) => {
-    got.push(req);
-    notify();
-  }, { pollMs: 50 });
+  const w = new CancelRequestWatcher(
+    dir,
+    (req) => {
+      got.push(req);
+      notify();
+    },
+    { pollMs: 50 },
+  );
   w.start();
   await requestCancel(dir, { by: 7, ref: 'main', pid: 1, at: 'now' });
   await arrived;
@@ -70,7 +100,10 @@ test('cancel requests: each requester is handed over once', async () => {
   await arrived;
   await w.scan();
   w.stop();
-  assert.deepEqual(got.map((r) => r.by), [7, 8]);
+  assert.deepEqual(
+    got.map((r) => r.by),
+    [7, 8],
+  );
 });
 
 test('a newer run that recorded itself first makes this run cancel itself when its schedule starts', async () => {
@@ -85,8 +118,17 @@ test('a newer run that recorded itself first makes this run cancel itself when i
   let notify!: () => void;
   const done = new Promise<void>((r) => (notify = r));
   const quiet = new Console({ color: false, quiet: true });
-  const r = await watchRedundancy({ kilnDir: kiln, pipelineId: 1, pipelineDir: older, ref: 'main', onNewCommit: 'conservative',
-    control, console: quiet, cancelOlder: true, pollMs: 50 });
+  const r = await watchRedundancy({
+    kilnDir: kiln,
+    pipelineId: 1,
+    pipelineDir: older,
+    ref: 'main',
+    onNewCommit: 'conservative',
+    control,
+    console: quiet,
+    cancelOlder: true,
+    pollMs: 50,
+  });
   assert.deepEqual((await readdir(older)).sort(), ['cancel-request-2.json', 'run.json']);
   control.attach({
     states: () => [{ job: makeJob('a'), state: 'pending' }],

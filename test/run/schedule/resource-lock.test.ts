@@ -23,7 +23,8 @@ async function order(mode: ProcessMode): Promise<string[]> {
   });
   // Every waiter has its ticket before the holder lets go (the machine may be slow: wait for the files).
   const { readdir } = await import('node:fs/promises');
-  const ticketsDir = async () => (await readdir(dir, { recursive: true })).filter((p) => String(p).includes('tickets/'));
+  const ticketsDir = async () =>
+    (await readdir(dir, { recursive: true })).filter((p) => String(p).includes('tickets/'));
   for (let i = 0; i < 500 && (await ticketsDir()).length < 4; i++) await new Promise((r) => setTimeout(r, 20));
   await first.release();
   await Promise.all(waiters);
@@ -52,10 +53,18 @@ test('a holder killed with SIGKILL releases the group at once (kernel lock, no s
     console.log('held');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('held') && resolve()));
   let waitedFor: string | undefined;
-  const pending = acquireResource({ ...base, dir, mode: 'oldest_first', pollMs: 20, onWait: (by) => (waitedFor = by ?? 'unknown') });
+  const pending = acquireResource({
+    ...base,
+    dir,
+    mode: 'oldest_first',
+    pollMs: 20,
+    onWait: (by) => (waitedFor = by ?? 'unknown'),
+  });
   for (let i = 0; i < 500 && waitedFor === undefined; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(waitedFor, 'child');
   child.kill('SIGKILL');

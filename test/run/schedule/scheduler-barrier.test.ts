@@ -44,9 +44,15 @@ function randomPipeline(rnd: () => number): { jobs: Job[]; fails: Set<string> } 
 }
 
 /** The reference: one job at a time, every release a full scan of `order` until nothing changes. */
-function reference(jobs: Job[], graph: JobGraph, fails: Set<string>): { events: string[]; statuses: Record<string, string> } {
-  const waitsFor = (job: Job): string[] => job.needs !== null ? job.needs.map((n) => n.job)
-    : jobs.filter((j) => j.stageIndex < job.stageIndex).map((j) => j.name);
+function reference(
+  jobs: Job[],
+  graph: JobGraph,
+  fails: Set<string>,
+): { events: string[]; statuses: Record<string, string> } {
+  const waitsFor = (job: Job): string[] =>
+    job.needs !== null
+      ? job.needs.map((n) => n.job)
+      : jobs.filter((j) => j.stageIndex < job.stageIndex).map((j) => j.name);
   const status = new Map<string, string>();
   const upstreamOf = new Map<string, Upstream>();
   const waiting = new Set(graph.order);
@@ -63,7 +69,11 @@ function reference(jobs: Job[], graph: JobGraph, fails: Set<string>): { events: 
         waiting.delete(name);
         changed = true;
         const before = deps.map((d) => upstreamOf.get(d) ?? 'success');
-        const up: Upstream = before.includes('failed') ? 'failed' : before.includes('canceled') ? 'canceled' : 'success';
+        const up: Upstream = before.includes('failed')
+          ? 'failed'
+          : before.includes('canceled')
+            ? 'canceled'
+            : 'success';
         upstreamOf.set(name, up);
         if (!shouldRun(job, up)) {
           status.set(name, 'skipped');
@@ -88,7 +98,9 @@ async function actual(graph: JobGraph, fails: Set<string>, concurrency: number) 
   const hooks: SchedulerHooks = {
     async runAttempt(job): Promise<AttemptResult> {
       events.push(`start ${job.name}`);
-      return fails.has(job.name) ? { exitCode: 1, cancelled: false, failureReason: 'script_failure' } : { exitCode: 0, cancelled: false };
+      return fails.has(job.name)
+        ? { exitCode: 1, cancelled: false, failureReason: 'script_failure' }
+        : { exitCode: 0, cancelled: false };
     },
     onSkip: (job) => events.push(`skip ${job.name}`),
   };
@@ -106,14 +118,23 @@ test('400 random pipelines: same starts, skips and order as a full scan; same st
     const graph = buildGraph(jobs);
     const want = reference(jobs, graph, fails);
     const one = await actual(graph, fails, 1);
-    assert.deepEqual(one.events, want.events, `pipeline ${k}: ${jobs.map((j) => `${j.name}@${j.stage}${j.needs ? `[${j.needs.map((n) => n.job)}]` : ''}:${j.when}`).join(' ')}`);
+    assert.deepEqual(
+      one.events,
+      want.events,
+      `pipeline ${k}: ${jobs.map((j) => `${j.name}@${j.stage}${j.needs ? `[${j.needs.map((n) => n.job)}]` : ''}:${j.when}`).join(' ')}`,
+    );
     assert.deepEqual(one.statuses, want.statuses);
     const three = await actual(graph, fails, 3);
     assert.deepEqual(three.statuses, want.statuses);
     skips += want.events.filter((e) => e.startsWith('skip')).length;
-    barrierJobsAfterFailure += jobs.filter((j) => j.needs === null && j.when !== 'on_success' && want.statuses[j.name] !== 'skipped').length;
+    barrierJobsAfterFailure += jobs.filter(
+      (j) => j.needs === null && j.when !== 'on_success' && want.statuses[j.name] !== 'skipped',
+    ).length;
   }
-  assert.ok(skips > 200 && barrierJobsAfterFailure > 100, `the random pipelines exercise skips (${skips}) and when: (${barrierJobsAfterFailure})`);
+  assert.ok(
+    skips > 200 && barrierJobsAfterFailure > 100,
+    `the random pipelines exercise skips (${skips}) and when: (${barrierJobsAfterFailure})`,
+  );
 });
 
 test('a failure two stages back still decides a barrier job; a needs job of an earlier stage holds the barrier', async () => {
@@ -125,15 +146,27 @@ test('a failure two stages back still decides a barrier job; a needs job of an e
     makeJob('report', { stage: 'deploy', when: 'on_failure' }),
   ]);
   const events: string[] = [];
-  const res = await schedule(buildGraph(p.jobs), {
-    async runAttempt(job) {
-      events.push(`start ${job.name}`);
-      if (job.name === 'slow') await new Promise((r) => setTimeout(r, 50));
-      events.push(`end ${job.name}`);
-      return job.name === 'lint' ? { exitCode: 1, cancelled: false, failureReason: 'script_failure' } : { exitCode: 0, cancelled: false };
+  const res = await schedule(
+    buildGraph(p.jobs),
+    {
+      async runAttempt(job) {
+        events.push(`start ${job.name}`);
+        if (job.name === 'slow') await new Promise((r) => setTimeout(r, 50));
+        events.push(`end ${job.name}`);
+        return job.name === 'lint'
+          ? { exitCode: 1, cancelled: false, failureReason: 'script_failure' }
+          : { exitCode: 0, cancelled: false };
+      },
     },
-  }, { concurrency: 4 });
-  assert.ok(events.indexOf('start test') > events.indexOf('end slow'), 'test waited for slow (needs: [] in an earlier stage)');
+    { concurrency: 4 },
+  );
+  assert.ok(
+    events.indexOf('start test') > events.indexOf('end slow'),
+    'test waited for slow (needs: [] in an earlier stage)',
+  );
   const st = (n: string) => res.records.get(n)!.status;
-  assert.deepEqual([st('lint'), st('slow'), st('test'), st('deploy'), st('report')], ['failed', 'success', 'success', 'skipped', 'success']);
+  assert.deepEqual(
+    [st('lint'), st('slow'), st('test'), st('deploy'), st('report')],
+    ['failed', 'success', 'success', 'skipped', 'success'],
+  );
 });

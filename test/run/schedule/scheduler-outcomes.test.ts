@@ -15,16 +15,26 @@ test('not_run with pipelineUnaffected: allowed, never retried, later stages run;
   ]);
   const attempts = new Map<string, number>();
   const results: Record<string, AttemptResult> = {
-    multi: { exitCode: 0, cancelled: false, failureReason: 'not_run', message: 'not run: multi-project pipeline', pipelineUnaffected: true },
+    multi: {
+      exitCode: 0,
+      cancelled: false,
+      failureReason: 'not_run',
+      message: 'not run: multi-project pipeline',
+      pipelineUnaffected: true,
+    },
     skipme: { exitCode: 0, cancelled: false, skipped: 'not run: multi-project pipeline (--allow-multi-project)' },
     later: { exitCode: 0, cancelled: false },
   };
-  const r = await schedule(buildGraph(p.jobs), {
-    async runAttempt(job) {
-      attempts.set(job.name, (attempts.get(job.name) ?? 0) + 1);
-      return results[job.name];
+  const r = await schedule(
+    buildGraph(p.jobs),
+    {
+      async runAttempt(job) {
+        attempts.set(job.name, (attempts.get(job.name) ?? 0) + 1);
+        return results[job.name];
+      },
     },
-  }, { concurrency: 2 });
+    { concurrency: 2 },
+  );
   const multi = r.records.get('multi')!;
   assert.equal(multi.status, 'failed');
   assert.equal(multi.failureReason, 'not_run');

@@ -116,8 +116,16 @@ test('retry: max attempts, when and exit_codes', async () => {
   });
   const res = await schedule(buildGraph(p.jobs), r.hooks, { concurrency: 4 });
   assert.deepEqual(
-    ['flaky', 'never-ok', 'timeout-only', 'code-42'].map((n) => [res.records.get(n)!.status, res.records.get(n)!.attempts]),
-    [['success', 3], ['failed', 2], ['failed', 1], ['failed', 2]],
+    ['flaky', 'never-ok', 'timeout-only', 'code-42'].map((n) => [
+      res.records.get(n)!.status,
+      res.records.get(n)!.attempts,
+    ]),
+    [
+      ['success', 3],
+      ['failed', 2],
+      ['failed', 1],
+      ['failed', 2],
+    ],
   );
 });
 
@@ -183,7 +191,14 @@ test('control: cancel some jobs; running ones stop, pending ones are canceled, w
     started.add(job.name);
     if (started.has('a') && started.has('b') && job.name !== 'e') {
       const st = Object.fromEntries(control.states().map((s) => [s.job.name, s.state]));
-      assert.deepEqual(st, { a: 'running', b: 'running', 'after-a': 'pending', d: 'pending', e: 'pending', f: 'pending' });
+      assert.deepEqual(st, {
+        a: 'running',
+        b: 'running',
+        'after-a': 'pending',
+        d: 'pending',
+        e: 'pending',
+        f: 'pending',
+      });
       control.cancel(['a', 'd'], 'canceled by pipeline 9');
       releaseB();
     }

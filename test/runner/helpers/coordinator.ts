@@ -11,7 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import type { JobPayload, PayloadArtifact, PayloadCache, PayloadImage, PayloadVariable } from '../../../src/runner/api-types.js';
+import type {
+  JobPayload,
+  PayloadArtifact,
+  PayloadCache,
+  PayloadImage,
+  PayloadVariable,
+} from '../../../src/runner/api-types.js';
 
 export interface JobSpec {
   name: string;
@@ -47,7 +53,12 @@ export interface JobRecord {
   /** 416 answers sent (the runner's offset differed from the stored trace). */
   rangeMismatches: number;
   artifacts: StoredArtifact[];
-  updates: { state: string; failure_reason?: string; exit_code?: number; output?: { checksum: string; bytesize: number } }[];
+  updates: {
+    state: string;
+    failure_reason?: string;
+    exit_code?: number;
+    output?: { checksum: string; bytesize: number };
+  }[];
   final?: { state: string; failure_reason?: string; exit_code?: number; checksum: string; bytesize: number };
   traceResetAllowed: boolean;
   dotenv: Record<string, string>;
@@ -88,7 +99,12 @@ export class Coordinator {
   private waiters: (() => void)[] = [];
   private readonly sha: string;
 
-  constructor(readonly repoRoot: string, readonly projectPath: string, sha: string, readonly ref = 'main') {
+  constructor(
+    readonly repoRoot: string,
+    readonly projectPath: string,
+    sha: string,
+    readonly ref = 'main',
+  ) {
     this.sha = sha;
   }
 
@@ -112,8 +128,17 @@ export class Coordinator {
 
   enqueue(spec: JobSpec): JobRecord {
     const job: JobRecord = {
-      id: this.nextId++, token: `glcbt-${randomBytes(10).toString('hex')}`, spec, status: 'pending', trace: Buffer.alloc(0), patches: 0, rangeMismatches: 0,
-      artifacts: [], updates: [], traceResetAllowed: false, dotenv: {},
+      id: this.nextId++,
+      token: `glcbt-${randomBytes(10).toString('hex')}`,
+      spec,
+      status: 'pending',
+      trace: Buffer.alloc(0),
+      patches: 0,
+      rangeMismatches: 0,
+      artifacts: [],
+      updates: [],
+      traceResetAllowed: false,
+      dotenv: {},
     };
     this.jobs.push(job);
     this.changed();
@@ -138,7 +163,10 @@ export class Coordinator {
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);
-        this.waiters.push(() => { clearTimeout(t); r(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
       });
     }
   }
@@ -148,7 +176,9 @@ export class Coordinator {
   }
 
   private ready(): JobRecord | undefined {
-    return this.jobs.find((j) => j.status === 'pending' && (j.spec.needs ?? []).every((n) => this.job(n).status === 'success'));
+    return this.jobs.find(
+      (j) => j.status === 'pending' && (j.spec.needs ?? []).every((n) => this.job(n).status === 'success'),
+    );
   }
 
   private payload(job: JobRecord): JobPayload {
@@ -157,27 +187,66 @@ export class Coordinator {
     repoUrl.password = job.token;
     const deps = (job.spec.needs ?? []).map((n) => this.job(n));
     const pre: PayloadVariable[] = [
-      { key: 'CI_JOB_ID', value: String(job.id), public: true }, { key: 'CI_JOB_NAME', value: job.spec.name, public: true },
-      { key: 'CI_JOB_STAGE', value: job.spec.stage ?? 'test', public: true }, { key: 'CI_JOB_TOKEN', value: job.token, public: false, masked: true },
-      { key: 'CI_PROJECT_ID', value: '7', public: true }, { key: 'CI_PROJECT_PATH', value: this.projectPath, public: true },
+      { key: 'CI_JOB_ID', value: String(job.id), public: true },
+      { key: 'CI_JOB_NAME', value: job.spec.name, public: true },
+      { key: 'CI_JOB_STAGE', value: job.spec.stage ?? 'test', public: true },
+      { key: 'CI_JOB_TOKEN', value: job.token, public: false, masked: true },
+      { key: 'CI_PROJECT_ID', value: '7', public: true },
+      { key: 'CI_PROJECT_PATH', value: this.projectPath, public: true },
       { key: 'CI_PROJECT_NAME', value: this.projectPath.split('/').pop()!, public: true },
       { key: 'CI_PROJECT_NAMESPACE', value: this.projectPath.split('/').slice(0, -1).join('/'), public: true },
-      { key: 'CI_COMMIT_SHA', value: this.sha, public: true }, { key: 'CI_COMMIT_REF_NAME', value: this.ref, public: true },
-      { key: 'CI_PIPELINE_ID', value: '55', public: true }, { key: 'CI_SERVER_URL', value: this.url, public: true },
-      { key: 'CI', value: 'true', public: true }, { key: 'GITLAB_CI', value: 'true', public: true },
-      ...(job.spec.gitDepth !== undefined ? [{ key: 'GIT_DEPTH', value: String(job.spec.gitDepth), public: true }] : []),
+      { key: 'CI_COMMIT_SHA', value: this.sha, public: true },
+      { key: 'CI_COMMIT_REF_NAME', value: this.ref, public: true },
+      { key: 'CI_PIPELINE_ID', value: '55', public: true },
+      { key: 'CI_SERVER_URL', value: this.url, public: true },
+      { key: 'CI', value: 'true', public: true },
+      { key: 'GITLAB_CI', value: 'true', public: true },
+      ...(job.spec.gitDepth !== undefined
+        ? [{ key: 'GIT_DEPTH', value: String(job.spec.gitDepth), public: true }]
+        : []),
     ];
     // GitLab puts the dotenv variables of the jobs this one needs into its variables.
     const dotenv = deps.flatMap((d) => Object.entries(d.dotenv).map(([key, value]) => ({ key, value, public: true })));
     return {
-      id: job.id, token: job.token, allow_git_fetch: true,
-      job_info: { name: job.spec.name, stage: job.spec.stage ?? 'test', project_id: 7, project_name: this.projectPath.split('/').pop()!, project_full_path: this.projectPath },
-      git_info: { repo_url: repoUrl.toString(), ref: this.ref, sha: this.sha, ref_type: 'branch', refspecs: [`+refs/heads/${this.ref}:refs/remotes/origin/${this.ref}`], depth: 20 },
+      id: job.id,
+      token: job.token,
+      allow_git_fetch: true,
+      job_info: {
+        name: job.spec.name,
+        stage: job.spec.stage ?? 'test',
+        project_id: 7,
+        project_name: this.projectPath.split('/').pop()!,
+        project_full_path: this.projectPath,
+      },
+      git_info: {
+        repo_url: repoUrl.toString(),
+        ref: this.ref,
+        sha: this.sha,
+        ref_type: 'branch',
+        refspecs: [`+refs/heads/${this.ref}:refs/remotes/origin/${this.ref}`],
+        depth: 20,
+      },
       runner_info: { timeout: job.spec.timeout ?? 3600 },
       variables: [...pre, ...(job.spec.variables ?? []), ...dotenv],
       steps: [
-        { name: 'script', script: job.spec.script, timeout: job.spec.timeout ?? 3600, when: 'on_success', allow_failure: false },
-        ...(job.spec.afterScript ? [{ name: 'after_script', script: job.spec.afterScript, timeout: 3600, when: 'always' as const, allow_failure: true }] : []),
+        {
+          name: 'script',
+          script: job.spec.script,
+          timeout: job.spec.timeout ?? 3600,
+          when: 'on_success',
+          allow_failure: false,
+        },
+        ...(job.spec.afterScript
+          ? [
+              {
+                name: 'after_script',
+                script: job.spec.afterScript,
+                timeout: 3600,
+                when: 'always' as const,
+                allow_failure: true,
+              },
+            ]
+          : []),
       ],
       ...(job.spec.image ? { image: job.spec.image } : {}),
       services: job.spec.services ?? [],
@@ -185,9 +254,17 @@ export class Coordinator {
       cache: job.spec.cache ?? null,
       dependencies: deps.map((d) => {
         const a = d.artifacts.find((x) => x.type === 'archive');
-        return { id: d.id, name: d.spec.name, token: job.token, ...(a ? { artifacts_file: { filename: a.filename, size: a.data.length } } : {}) };
+        return {
+          id: d.id,
+          name: d.spec.name,
+          token: job.token,
+          ...(a ? { artifacts_file: { filename: a.filename, size: a.data.length } } : {}),
+        };
       }),
-      features: { trace_sections: true, failure_reasons: ['script_failure', 'runner_system_failure', 'job_execution_timeout', 'unknown_failure'] },
+      features: {
+        trace_sections: true,
+        failure_reasons: ['script_failure', 'runner_system_failure', 'job_execution_timeout', 'unknown_failure'],
+      },
     };
   }
 
@@ -208,7 +285,7 @@ export class Coordinator {
       res.end(data !== undefined ? JSON.stringify(data) : undefined);
       this.changed();
     };
-    const json = () => (body.length ? JSON.parse(body.toString('utf8')) as Record<string, unknown> : {});
+    const json = () => (body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {});
     const p = url.pathname;
     if (p.includes('.git/') || p.endsWith('.git')) return this.git(req, res, url, body);
     let m: RegExpExecArray | null;
@@ -235,7 +312,13 @@ export class Coordinator {
       const fault = this.faults.requestStatuses.shift();
       if (fault !== undefined) {
         this.requests.push({ at: Date.now(), status: fault, body: b });
-        return send(fault, { message: 'fault' }, fault === 429 && this.faults.retryAfterS !== undefined ? { 'Retry-After': String(this.faults.retryAfterS) } : {});
+        return send(
+          fault,
+          { message: 'fault' },
+          fault === 429 && this.faults.retryAfterS !== undefined
+            ? { 'Retry-After': String(this.faults.retryAfterS) }
+            : {},
+        );
       }
       if (!this.runnerTokens.has(String(b.token))) {
         this.requests.push({ at: Date.now(), status: 403, body: b });
@@ -245,7 +328,13 @@ export class Coordinator {
       const until = Date.now() + this.faults.longPollMs;
       if (!job && Date.now() < until) this.held++;
       while (!job && Date.now() < until && !req.socket.destroyed) {
-        await new Promise<void>((r) => { const t = setTimeout(r, 50); this.waiters.push(() => { clearTimeout(t); r(); }); });
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, 50);
+          this.waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
         job = this.ready();
       }
       if (this.faults.longPollMs) this.held = Math.max(0, this.held - 1);
@@ -262,7 +351,8 @@ export class Coordinator {
     if ((m = /^\/api\/v4\/jobs\/(\d+)\/trace$/.exec(p)) && req.method === 'PATCH') {
       const job = this.byToken(req, Number(m[1]));
       if (!job) return send(403, { message: '403 Forbidden' });
-      if (!['running', 'canceling'].includes(job.status)) return send(403, { message: '403 Forbidden - Job is not running' }, this.jobHeaders(job));
+      if (!['running', 'canceling'].includes(job.status))
+        return send(403, { message: '403 Forbidden - Job is not running' }, this.jobHeaders(job));
       const range = /^(\d+)-(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
       if (!range) return send(400, { message: 'Content-Range required' });
       const start = Number(range[1]);
@@ -274,8 +364,14 @@ export class Coordinator {
         job.traceResetAllowed = false;
       }
       if (start !== job.trace.length) job.rangeMismatches++;
-      if (start !== job.trace.length) return send(416, { message: '416 Range Not Satisfiable' }, { ...this.jobHeaders(job), Range: `0-${job.trace.length}` });
-      if (Number(range[2]) - start + 1 !== body.length) return send(400, { message: 'Content-Range does not match the body' });
+      if (start !== job.trace.length)
+        return send(
+          416,
+          { message: '416 Range Not Satisfiable' },
+          { ...this.jobHeaders(job), Range: `0-${job.trace.length}` },
+        );
+      if (Number(range[2]) - start + 1 !== body.length)
+        return send(400, { message: 'Content-Range does not match the body' });
       job.trace = Buffer.concat([job.trace, body]);
       if (drop === 'after-store') return void req.socket.destroy();
       return send(202, undefined, { ...this.jobHeaders(job), Range: `0-${job.trace.length}` });
@@ -300,7 +396,13 @@ export class Coordinator {
         job.traceResetAllowed = true;
         return send(412, { message: 'trace validation failed' }, this.jobHeaders(job));
       }
-      job.final = { state: b.state, failure_reason: b.failure_reason, exit_code: b.exit_code, checksum: b.output.checksum, bytesize: b.output.bytesize };
+      job.final = {
+        state: b.state,
+        failure_reason: b.failure_reason,
+        exit_code: b.exit_code,
+        checksum: b.output.checksum,
+        bytesize: b.output.bytesize,
+      };
       job.status = job.status === 'canceling' ? 'canceled' : b.state === 'success' ? 'success' : 'failed';
       job.finishedAt = Date.now();
       return send(200, undefined, this.jobHeaders(job));
@@ -311,8 +413,11 @@ export class Coordinator {
       const file = multipartFile(String(req.headers['content-type'] ?? ''), body);
       if (!file) return send(400, { message: 'file is missing' });
       const a: StoredArtifact = {
-        type: url.searchParams.get('artifact_type') ?? 'archive', format: url.searchParams.get('artifact_format') ?? 'zip',
-        expireIn: url.searchParams.get('expire_in') ?? undefined, filename: file.filename, data: file.data,
+        type: url.searchParams.get('artifact_type') ?? 'archive',
+        format: url.searchParams.get('artifact_format') ?? 'zip',
+        expireIn: url.searchParams.get('expire_in') ?? undefined,
+        filename: file.filename,
+        data: file.data,
       };
       job.artifacts.push(a);
       if (a.type === 'dotenv') {
@@ -324,7 +429,9 @@ export class Coordinator {
       return send(201, {});
     }
     if ((m = /^\/api\/v4\/jobs\/(\d+)\/artifacts$/.exec(p)) && req.method === 'GET') {
-      const asker = this.jobs.find((j) => j.token === req.headers['job-token'] && ['running', 'canceling'].includes(j.status));
+      const asker = this.jobs.find(
+        (j) => j.token === req.headers['job-token'] && ['running', 'canceling'].includes(j.status),
+      );
       if (!asker) return send(403, { message: '403 Forbidden' });
       const a = this.jobs.find((j) => j.id === Number(m![1]))?.artifacts.find((x) => x.type === 'archive');
       if (!a) return send(404, { message: '404 Not Found' });
@@ -339,15 +446,25 @@ export class Coordinator {
   private async git(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer): Promise<void> {
     const auth = /^Basic (.+)$/.exec(String(req.headers.authorization ?? ''));
     const [user, pass] = auth ? Buffer.from(auth[1], 'base64').toString('utf8').split(':') : [];
-    if (user !== 'gitlab-ci-token' || !this.jobs.some((j) => j.token === pass && ['running', 'canceling'].includes(j.status))) {
+    if (
+      user !== 'gitlab-ci-token' ||
+      !this.jobs.some((j) => j.token === pass && ['running', 'canceling'].includes(j.status))
+    ) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="GitLab"' });
       res.end('HTTP Basic: Access denied');
       return;
     }
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_PROJECT_ROOT: this.repoRoot, GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: decodeURIComponent(url.pathname), QUERY_STRING: url.search.slice(1), REQUEST_METHOD: req.method ?? 'GET',
-      CONTENT_TYPE: String(req.headers['content-type'] ?? ''), CONTENT_LENGTH: String(body.length), REMOTE_USER: user, REMOTE_ADDR: '127.0.0.1',
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      GIT_PROJECT_ROOT: this.repoRoot,
+      GIT_HTTP_EXPORT_ALL: '1',
+      PATH_INFO: decodeURIComponent(url.pathname),
+      QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: req.method ?? 'GET',
+      CONTENT_TYPE: String(req.headers['content-type'] ?? ''),
+      CONTENT_LENGTH: String(body.length),
+      REMOTE_USER: user,
+      REMOTE_ADDR: '127.0.0.1',
       ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
       ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
     };
@@ -396,7 +513,11 @@ function multipartFile(contentType: string, body: Buffer): { filename: string; d
     const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), boundary]), headEnd);
     if (next < 0) return undefined;
     const name = /name="([^"]*)"/.exec(head)?.[1];
-    if (name === 'file') return { filename: /filename="([^"]*)"/.exec(head)?.[1] ?? '', data: Buffer.from(body.subarray(headEnd + 4, next)) };
+    if (name === 'file')
+      return {
+        filename: /filename="([^"]*)"/.exec(head)?.[1] ?? '',
+        data: Buffer.from(body.subarray(headEnd + 4, next)),
+      };
     pos = next + 2;
   }
   return undefined;

@@ -31,11 +31,31 @@ export interface Scenario {
 }
 
 function gitIn(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@e',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@e',
+    },
+  }).trim();
 }
 
 /** A project with a few files, pushed to a bare repository the double serves as group/app. */
-export async function scenario(files: Record<string, string> = {}, config: Partial<{ concurrent: number; limit: number; outputLimitKb: number; checkInterval: number; executor: string; extra: string }> = {}): Promise<Scenario> {
+export async function scenario(
+  files: Record<string, string> = {},
+  config: Partial<{
+    concurrent: number;
+    limit: number;
+    outputLimitKb: number;
+    checkInterval: number;
+    executor: string;
+    extra: string;
+  }> = {},
+): Promise<Scenario> {
   ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-runner-'));
   const work = join(dir, 'work');
@@ -56,21 +76,25 @@ export async function scenario(files: Record<string, string> = {}, config: Parti
   coordinator.runnerTokens.add(RUNNER_TOKEN);
   const url = await coordinator.start();
   const configFile = join(dir, 'kiln.toml');
-  writeFileSync(configFile, [
-    `concurrent = ${config.concurrent ?? 1}`,
-    `check_interval = ${config.checkInterval ?? 1}`,
-    '',
-    '[[runners]]',
-    '  name = "test-runner"',
-    `  url = "${url}"`,
-    '  id = 12',
-    `  token = "${RUNNER_TOKEN}"`,
-    `  executor = "${config.executor ?? 'shell'}"`,
-    ...(config.limit !== undefined ? [`  limit = ${config.limit}`] : []),
-    ...(config.outputLimitKb !== undefined ? [`  output_limit = ${config.outputLimitKb}`] : []),
-    ...(config.extra ? [config.extra] : []),
-    '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    configFile,
+    [
+      `concurrent = ${config.concurrent ?? 1}`,
+      `check_interval = ${config.checkInterval ?? 1}`,
+      '',
+      '[[runners]]',
+      '  name = "test-runner"',
+      `  url = "${url}"`,
+      '  id = 12',
+      `  token = "${RUNNER_TOKEN}"`,
+      `  executor = "${config.executor ?? 'shell'}"`,
+      ...(config.limit !== undefined ? [`  limit = ${config.limit}`] : []),
+      ...(config.outputLimitKb !== undefined ? [`  output_limit = ${config.outputLimitKb}`] : []),
+      ...(config.extra ? [config.extra] : []),
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   return { dir, coordinator, configFile, workDir: join(dir, 'runner-work') };
 }
 
@@ -83,12 +107,23 @@ export interface Running {
   child: ChildProcess;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
   /** Parsed --json lines seen so far. */
-  outcomes: { id: number; name: string; status: string; failureReason?: string; exitCode?: number; final: string; durationMs: number; sourcesMs: number; scriptMs: number }[];
+  outcomes: {
+    id: number;
+    name: string;
+    status: string;
+    failureReason?: string;
+    exitCode?: number;
+    final: string;
+    durationMs: number;
+    sourcesMs: number;
+    scriptMs: number;
+  }[];
 }
 
 export function kiln(args: string[], env: Record<string, string> = {}): Running {
   const child = spawn(process.execPath, [...kilnCommand(), ...args], {
-    env: { ...process.env, KILN_FROM_SOURCE: process.env.KILN_RUNNER_BIN ?? builtBin ? '' : '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KILN_FROM_SOURCE: (process.env.KILN_RUNNER_BIN ?? builtBin) ? '' : '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -101,17 +136,34 @@ export function kiln(args: string[], env: Record<string, string> = {}): Running 
       if (!l.startsWith('{"id"')) continue;
       try {
         outcomes.push(JSON.parse(l));
-      } catch { /* a line still being written */ }
+      } catch {
+        /* a line still being written */
+      }
     }
   });
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
   });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
+  );
   return { child, done, outcomes };
 }
 
 /** `kiln runner run` on the scenario until it has run `maxJobs` jobs. */
 export function runRunner(s: Scenario, maxJobs: number, extra: string[] = []): Running {
-  return kiln(['runner', 'run', '-c', s.configFile, '--work-dir', s.workDir, '--json', '--max-jobs', String(maxJobs), ...extra]);
+  return kiln([
+    'runner',
+    'run',
+    '-c',
+    s.configFile,
+    '--work-dir',
+    s.workDir,
+    '--json',
+    '--max-jobs',
+    String(maxJobs),
+    ...extra,
+  ]);
 }
