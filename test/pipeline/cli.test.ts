@@ -61,6 +61,8 @@ test("kiln jobs --json gives expected.json's shape; --all adds excluded jobs wit
     'push',
     '--default-branch',
     'main',
+    '--before-sha',
+    '0'.repeat(40),
   ]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);

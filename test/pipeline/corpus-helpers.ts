@@ -26,6 +26,9 @@ export function corpusOptions(folder: string) {
     ref: 'main',
     source: 'push',
     defaultBranch: 'main',
+    // The expected job lists are GitLab's for a new branch, where every `changes` rule holds. Said explicitly: the
+    // corpus lives inside kiln's own repository, whose upstream (in a clone) would otherwise give a push range.
+    beforeSha: '0'.repeat(40),
     projectUrl: `https://gitlab.example.com/group/${folder}`,
   };
 }
