@@ -1,4 +1,5 @@
-// Loads a feature fixture (test/pipeline/fixtures/features/<name>) in a fixed context: push on main.
+// Loads a feature fixture (test/pipeline/fixtures/features/<name>) in a fixed context: push on main, as a new branch
+// (before-SHA zeros: every `changes` rule holds), whatever the upstream of the repository the fixtures live in.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPipeline, type LoadOptions } from '../../src/pipeline/load.js';
@@ -12,6 +13,7 @@ export function load(name: string, extra: Partial<LoadOptions> = {}): Promise<Pi
     ref: 'main',
     source: 'push',
     defaultBranch: 'main',
+    beforeSha: '0'.repeat(40),
     projectUrl: 'https://gitlab.example.com/group/project',
     ...extra,
   });
