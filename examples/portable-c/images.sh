@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the example's images with `kiln image bootstrap` (mmdebstrap from deb.debian.org, loaded into the local
+# Makes the example's images with `kiln image bootstrap` (mmdebstrap from the host's Debian mirror, loaded into the local
 # Docker engine with the right architecture). kiln skips an image whose tag already holds the same spec, so running
 # this again is cheap.
 #

@@ -61,8 +61,8 @@ test('multiarch: pkg:arch adds the foreign architecture to mmdebstrap; extra sou
   const spec = parseBootstrapSpec({
     target: 'debian:bookworm',
     include: ['zlib1g-dev:arm64,busybox'],
-    sources: ['deb http://deb.debian.org/debian bookworm-updates main'],
-    mirror: 'http://deb.debian.org/debian',
+    sources: ['deb http://mirror.example/debian bookworm-updates main'],
+    mirror: 'http://mirror.example/debian',
   });
   assert.deepEqual(specArchitectures(spec), ['amd64', 'arm64']);
   assert.deepEqual(mmdebstrapArgs(spec, '/tmp/out.tar'), [
@@ -72,8 +72,8 @@ test('multiarch: pkg:arch adds the foreign architecture to mmdebstrap; extra sou
     '--include=busybox,zlib1g-dev:arm64',
     'bookworm',
     '/tmp/out.tar',
-    'http://deb.debian.org/debian',
-    'deb http://deb.debian.org/debian bookworm-updates main',
+    'http://mirror.example/debian',
+    'deb http://mirror.example/debian bookworm-updates main',
   ]);
   assert.deepEqual(splitTag('kiln/debian-bookworm-amd64:abc'), ['kiln/debian-bookworm-amd64', 'abc']);
   assert.deepEqual(splitTag('localhost:5000/img'), ['localhost:5000/img', 'latest']);

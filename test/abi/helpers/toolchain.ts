@@ -1,5 +1,6 @@
 // Test helpers: compile C/C++/Rust sources into a temp dir, build (once, cached) a bullseye arm64 sysroot with
 // mmdebstrap, and remove section headers from a copy of a binary.
+import { hostMirror } from '../../../src/images/host-mirror.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,6 +57,13 @@ export const FS_CXX =
   'int main(int argc, char **argv) { std::cout << std::filesystem::exists(argv[0]) << std::endl; return argc > 3; }\n';
 export const LIB_C = 'int kiln_answer(void) { return 42; }\n';
 
+/** The host's own Debian mirror (its apt sources), as kiln image bootstrap takes it. */
+function debianMirror(): string {
+  const m = hostMirror('debian');
+  if (!m) throw new Error("no Debian mirror in this host's apt sources: the sysroot cannot be made");
+  return m.mirror;
+}
+
 /** A bullseye arm64 sysroot (libc6-dev, libgcc-s1), built once and kept under a stable path keyed by its spec. */
 export function bullseyeArm64Sysroot(): string {
   const spec = 'mmdebstrap --variant=extract --architectures=arm64 --include=libc6-dev,libgcc-s1 bullseye';
@@ -70,7 +78,7 @@ export function bullseyeArm64Sysroot(): string {
     '--include=libc6-dev,libgcc-s1',
     'bullseye',
     work,
-    'http://deb.debian.org/debian',
+    debianMirror(),
   ]);
   writeFileSync(join(work, '.complete'), spec);
   try {
