@@ -6,14 +6,15 @@
 // An include that cannot be read is one error at the include, naming the `kiln vendor` command that fetches it
 // when that is the fix; every file must stay inside the project once symbolic links are followed; the loader stops after the include phase when there is any (as GitLab does), so a missing
 // file does not also show up as undefined jobs, stages and extends.
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { join, normalize, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError } from '../../errors.js';
 import type { RuleSpec } from '../rules/types.js';
 import { checkKeys, Problems, readString, readStrings, scalarText } from '../keywords/check.js';
 import { readRules } from '../keywords/rules.js';
-import { decodeUtf8Strict } from '../../util/utf8.js';
+import { isFile, listFiles, readProjectFile } from './project-file.js';
+
+export { readProjectFile };
 import { deepMerge, newMap, toPlain, type YMap, type YNode } from '../yaml/node.js';
 import { readCiText, type CiFileOptions, type ComponentContext } from '../inputs/load.js';
 import { expandIncludeLocation } from './include-vars.js';
@@ -23,6 +24,7 @@ import {
   fullVersion,
   integrityOf,
   parseComponent,
+  readMeta,
   remoteRest,
   VENDOR_DIR,
   vendorRel,
@@ -98,59 +100,6 @@ export function readConfigFile(
   return parseCiFile(text, rel, at, path, ci);
 }
 
-/**
- * A file of the project, as bytes and as strict UTF-8 text. It must be inside the project once symbolic links are
- * followed; invalid UTF-8 is an error at its line and column (never replaced by U+FFFD). Throws ConfigError.
- */
-export function readProjectFile(
-  projectDir: string,
-  rel: string,
-  at?: YNode,
-  path: string[] = [],
-): { bytes: Buffer; text: string } {
-  const abs = join(projectDir, rel);
-  let real: string;
-  try {
-    real = realpathSync(abs);
-  } catch {
-    throw new ConfigError(
-      at ? `file \`${rel}\` does not exist` : `${abs}: no such file (is this the project directory? use --dir)`,
-      at?.pos,
-      path,
-    );
-  }
-  if (!isInside(realpathSync(projectDir), real)) {
-    throw new ConfigError(
-      `file \`${rel}\` leads outside the project through a symbolic link; kiln reads only files inside the project`,
-      at?.pos,
-      path,
-    );
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(real);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      code === 'EISDIR'
-        ? `\`${rel}\` is a directory, not a file`
-        : `file \`${rel}\` cannot be read (${code ?? String(err)})`,
-      at?.pos,
-      path,
-    );
-  }
-  const decoded = decodeUtf8Strict(bytes);
-  if ('problem' in decoded) {
-    const { line, col, byte } = decoded.problem;
-    throw new ConfigError(`invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}): the file must be UTF-8 text`, {
-      file: rel,
-      line,
-      col,
-    });
-  }
-  return { bytes, text: decoded.text };
-}
-
 function parseCiFile(text: string, rel: string, at: YNode | undefined, path: string[], ci?: CiFileOptions): YMap {
   const f = readCiText(text, rel, ci ?? { env: { variable: () => undefined } });
   if (f.inputErrors.length) {
@@ -166,12 +115,6 @@ function parseCiFile(text: string, rel: string, at: YNode | undefined, path: str
   if (root.kind !== 'map')
     throw new ConfigError('invalid configuration format: the file should contain a hash', root.pos);
   return root;
-}
-
-/** Whether real path `p` is `dir` or below it (both already resolved with realpath). */
-function isInside(dir: string, p: string): boolean {
-  const r = relative(dir, p);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
 /** Returns the main file's content with every include merged in and the `include` keys removed. */
@@ -417,18 +360,6 @@ function component(
   ];
 }
 
-function readMeta(file: string): { sha?: string; version?: string | null } {
-  try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as { sha?: unknown; version?: unknown };
-    return {
-      sha: typeof m.sha === 'string' ? m.sha : undefined,
-      version: typeof m.version === 'string' || m.version === null ? m.version : undefined,
-    };
-  } catch {
-    return {};
-  }
-}
-
 /**
  * The vendored copy's path, or undefined when it is not there: the include is recorded as missing and reported (one
  * error naming the fix), or added to `absent` for the caller to report.
@@ -479,41 +410,4 @@ function local(env: IncludeEnv, at: YNode, path: string[], raw: string, st: Stat
     return [];
   }
   return [rel];
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function listFiles(root: string, vendorDir: string): string[] {
-  const out: string[] = [];
-  const skip = new Set(['.git', 'node_modules', '.kiln', VENDOR_DIR, vendorDir.replace(/\/+$/, '')]);
-  const walk = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (skip.has(name)) continue;
-      const abs = join(dir, name);
-      let st;
-      try {
-        st = lstatSync(abs);
-      } catch {
-        continue;
-      }
-      // Symbolic links are listed as files and never walked into (GitLab lists the repository's entries, where a
-      // link is one entry); where a listed link leads is checked when the file is read.
-      if (st.isDirectory()) walk(abs);
-      else if (st.isFile() || st.isSymbolicLink()) out.push(relative(root, abs).split(sep).join('/'));
-    }
-  };
-  walk(root);
-  return out.sort();
 }

@@ -6,6 +6,7 @@
 //   component: component/<host/group/project/name>/<reference>.yml, and beside it <reference>.meta.json
 //              ({"sha": ..., "version": ...}: the commit and release `kiln vendor` resolved the reference to)
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { normalize, sep } from 'node:path';
 
 export const VENDOR_DIR = '.kiln-vendor';
@@ -77,4 +78,17 @@ export function integrityOf(data: Uint8Array | string): string {
 /** A release version kiln can name without asking the server: a full semantic version. */
 export function fullVersion(reference: string): string | null {
   return /^\d+\.\d+\.\d+$/.test(reference) ? reference : null;
+}
+
+/** A vendored component's `.meta.json` (commit and resolved version); {} when absent or unreadable. */
+export function readMeta(file: string): { sha?: string; version?: string | null } {
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { sha?: unknown; version?: unknown };
+    return {
+      sha: typeof m.sha === 'string' ? m.sha : undefined,
+      version: typeof m.version === 'string' || m.version === null ? m.version : undefined,
+    };
+  } catch {
+    return {};
+  }
 }

@@ -1,9 +1,8 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ArtifactsSpec, Job, Pipeline } from '../../pipeline/model.js';
-import { planLocalKeywords, resolveSecrets } from './local-only.js';
+import type { Job, Pipeline } from '../../pipeline/model.js';
+import { applySecrets, planLocalKeywords, resolveSecrets, withExtraPaths } from './local-only.js';
 import { acquireResource, type HeldResource, type ProcessMode } from '../schedule/resource-lock.js';
 import { expandString } from '../../pipeline/variables/expand.js';
 import type { Executor, PreparedJob, StepResult } from '../../executors/types.js';
@@ -94,31 +93,6 @@ export interface RunContext {
   secrets?: Record<string, string>;
   /** resource_group locks shared with other kiln runs (schedule/resource-lock.ts). */
   resourceLocks?: { dir: string; scope: string; modes: Record<string, ProcessMode> };
-}
-
-/** artifacts with extra paths (a Pages job's folder); a job without `artifacts:` gets a default spec for them. */
-function withExtraPaths(spec: ArtifactsSpec | undefined, extra: string[]): ArtifactsSpec | undefined {
-  if (extra.length === 0) return spec;
-  const base: ArtifactsSpec = spec ?? { paths: [], exclude: [], untracked: false, when: 'on_success', reports: {} };
-  return { ...base, paths: [...base.paths, ...extra.filter((p) => !base.paths.includes(p))] };
-}
-
-/** Secret values into the job's variables: file secrets are written as files (0600) and the variable holds the path. */
-async function applySecrets(
-  values: { name: string; value: string; file: boolean }[],
-  env: { env: Record<string, string>; ci: Record<string, string> },
-  fileDir: string,
-): Promise<void> {
-  for (const v of values) {
-    let value = v.value;
-    if (v.file) {
-      await mkdir(fileDir, { recursive: true, mode: 0o700 });
-      value = join(fileDir, v.name);
-      await writeFile(value, v.value, { mode: 0o600 });
-    }
-    env.env[v.name] = value;
-    env.ci[v.name] = value;
-  }
 }
 
 export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<JobOutcome> {

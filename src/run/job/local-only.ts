@@ -2,7 +2,9 @@
 // `LocalKeywords`, plus image/services under the shell executor). Pure decisions; the attempt applies them.
 // The rule is the project's: never silently wrong. Each keyword is either done locally, or done in part with a
 // warning in the job log (and `--json`), or the job is not run and ends as "not run: <reason>", never as success.
-import type { Job } from '../../pipeline/model.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactsSpec, Job } from '../../pipeline/model.js';
 
 export interface LocalPlan {
   /** The job cannot be run locally at all (it ends as "not run"). */
@@ -87,4 +89,29 @@ export function resolveSecrets(job: Job, given: (name: string) => string | undef
     else out.values.push({ name, value, file: false });
   }
   return out;
+}
+
+/** artifacts with extra paths (a Pages job's folder); a job without `artifacts:` gets a default spec for them. */
+export function withExtraPaths(spec: ArtifactsSpec | undefined, extra: string[]): ArtifactsSpec | undefined {
+  if (extra.length === 0) return spec;
+  const base: ArtifactsSpec = spec ?? { paths: [], exclude: [], untracked: false, when: 'on_success', reports: {} };
+  return { ...base, paths: [...base.paths, ...extra.filter((p) => !base.paths.includes(p))] };
+}
+
+/** Secret values into the job's variables: file secrets are written as files (0600) and the variable holds the path. */
+export async function applySecrets(
+  values: { name: string; value: string; file: boolean }[],
+  env: { env: Record<string, string>; ci: Record<string, string> },
+  fileDir: string,
+): Promise<void> {
+  for (const v of values) {
+    let value = v.value;
+    if (v.file) {
+      await mkdir(fileDir, { recursive: true, mode: 0o700 });
+      value = join(fileDir, v.name);
+      await writeFile(value, v.value, { mode: 0o600 });
+    }
+    env.env[v.name] = value;
+    env.ci[v.name] = value;
+  }
 }
