@@ -15,8 +15,9 @@ import { readRules } from '../keywords/rules.js';
 import { isFile, listFiles, readProjectFile } from './project-file.js';
 
 export { readProjectFile };
-import { deepMerge, newMap, toPlain, type YMap, type YNode } from '../yaml/node.js';
+import { deepMerge, newMap, type YMap, type YNode } from '../yaml/node.js';
 import { readCiText, type CiFileOptions, type ComponentContext } from '../inputs/load.js';
+import { inputValue } from '../inputs/reference-values.js';
 import { expandIncludeLocation } from './include-vars.js';
 import {
   componentFiles,
@@ -210,7 +211,7 @@ function targetsOf(env: IncludeEnv, item: YNode, path: string[], st: State): Tar
       p.add(inputsNode, [...path, 'inputs'], 'should be a hash');
       return [];
     }
-    inputs = toPlain(inputsNode) as Record<string, unknown>;
+    inputs = inputValue(inputsNode) as Record<string, unknown>;
   }
   const str = (k: string): string | undefined => {
     const n = get(k);

@@ -16,6 +16,7 @@
 import type { SourcePosition } from '../../errors.js';
 import type { YMap, YNode } from '../yaml/node.js';
 import { findFunction, MAX_FUNCTIONS, type FunctionEnv } from './functions.js';
+import { InputReference } from './reference-values.js';
 
 /** At least two non-blank characters inside. */
 const TREE_BLOCK = /\$\[\[\s*(\S.*?\S)\s*\]\]/g;
@@ -101,6 +102,7 @@ export function interpolateTree(root: YNode, ctx: Context, env: FunctionEnv): Tr
 
 /** A value from inputs as a tree node placed where the block was. */
 function fromPlain(v: unknown, pos: SourcePosition): YNode {
+  if (v instanceof InputReference) return v.node;
   if (Array.isArray(v)) return { kind: 'seq', items: v.map((x) => fromPlain(x, pos)), pos };
   if (v !== null && typeof v === 'object') {
     const m: YMap = { kind: 'map', entries: new Map(), pos };
@@ -115,13 +117,14 @@ function fromPlain(v: unknown, pos: SourcePosition): YNode {
 export function rubyToS(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v instanceof InputReference) return String(v);
   return inspect(v);
 }
 
 function inspect(v: unknown): string {
   if (v === null || v === undefined) return 'nil';
   if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof InputReference) return String(v);
   if (Array.isArray(v)) return `[${v.map(inspect).join(', ')}]`;
   if (typeof v === 'object') {
     return `{${Object.entries(v as Record<string, unknown>)

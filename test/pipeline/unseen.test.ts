@@ -1,0 +1,80 @@
+// Defects found by linting published pipelines that no one on the project had tried (test/corpus/published/
+// real-world-3/, see its README): each case reduced to a minimal pipeline, with GitLab's documented behaviour.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { lintPipeline, loadPipeline, type LoadOptions } from '../../src/pipeline/load.js';
+
+const work = mkdtempSync(join(tmpdir(), 'kiln-unseen-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+let n = 0;
+
+/** A project folder holding `files` (path → text). */
+function project(files: Record<string, string>): string {
+  const dir = join(work, `p${++n}`);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  return dir;
+}
+
+const context = (dir: string, extra: Partial<LoadOptions> = {}): LoadOptions => ({
+  projectDir: dir,
+  ref: 'main',
+  source: 'push',
+  defaultBranch: 'main',
+  beforeSha: '0'.repeat(40),
+  projectUrl: 'https://gitlab.example.com/group/project',
+  ...extra,
+});
+
+const messages = async (dir: string, extra: Partial<LoadOptions> = {}) =>
+  (await lintPipeline(context(dir, extra))).map((e) => e.message);
+
+test('a !reference inside include:inputs stays a reference where the input is interpolated (gnome-build-meta)', async () => {
+  // GitLab reads include:inputs with its YAML loader: the tag is a reference, resolved after includes like any
+  // other (docs: ci/yaml/yaml_optimization.md "!reference tags"; nested arrays in rules are flattened).
+  const dir = project({
+    '.gitlab-ci.yml': [
+      'include:',
+      '  - local: lint.yml',
+      '    inputs:',
+      '      extra-rules:',
+      '        - !reference [.only-main, rules]',
+      '.only-main:',
+      '  rules:',
+      '    - if: $CI_COMMIT_BRANCH == "main"',
+      '      when: manual',
+      '',
+    ].join('\n'),
+    'lint.yml': [
+      'spec:',
+      '  inputs:',
+      '    extra-rules:',
+      '      type: array',
+      '      default: []',
+      '---',
+      'lint:',
+      '  script: echo',
+      '  rules:',
+      '    - "$[[ inputs.extra-rules ]]"',
+      '    - changes: ["*.md"]',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(await messages(dir), []);
+  const main = await loadPipeline(context(dir));
+  assert.deepEqual(
+    main.jobs.map((j) => [j.name, j.when]),
+    [['lint', 'manual']],
+  );
+  const other = await loadPipeline(context(dir, { ref: 'other' }));
+  assert.deepEqual(
+    other.jobs.map((j) => [j.name, j.when]),
+    [['lint', 'on_success']],
+    'on another branch the referenced rule does not match; the changes rule does (a new branch)',
+  );
+});
