@@ -78,3 +78,34 @@ test('a !reference inside include:inputs stays a reference where the input is in
     'on another branch the referenced rule does not match; the changes rule does (a new branch)',
   );
 });
+
+test('a plain number with a leading zero is read as Psych reads it: octal when every digit is 0-7, else a string', async () => {
+  // GitLab docs (ci/variables): "VAR1: 012345 is interpreted as an octal value, so the value becomes 5349",
+  // "VAR1: 019 is parsed as the string "019"", "VAR1: "012345" is parsed as a string".
+  const dir = project({
+    '.gitlab-ci.yml': [
+      'variables:',
+      '  OCTAL: 012345',
+      '  NOT_OCTAL: 019',
+      '  QUOTED: "012345"',
+      '  NEGATIVE: -017',
+      '  ZERO: 0',
+      '  PLAIN: 12345',
+      'job:',
+      '  script: echo',
+      '',
+    ].join('\n'),
+  });
+  const p = await loadPipeline(context(dir));
+  const v = Object.fromEntries(
+    ['OCTAL', 'NOT_OCTAL', 'QUOTED', 'NEGATIVE', 'ZERO', 'PLAIN'].map((k) => [k, p.jobs[0].variables[k]?.value]),
+  );
+  assert.deepEqual(v, {
+    OCTAL: '5349',
+    NOT_OCTAL: '019',
+    QUOTED: '012345',
+    NEGATIVE: '-15',
+    ZERO: '0',
+    PLAIN: '12345',
+  });
+});

@@ -17,6 +17,7 @@ import {
 import type { Node as YamlNode } from 'yaml';
 import { ConfigError, type SourcePosition } from '../../errors.js';
 import { FLOW_INDENT_ERROR, reindentFlowCollections } from './flow-indent.js';
+import { leadingZeroInteger } from './psych-scalars.js';
 import type { YEntry, YMap, YNode } from './node.js';
 
 /** Upper bound on the size of a document once aliases are expanded (guards against "billion laughs"). */
@@ -277,6 +278,10 @@ function scalarValue(node: YamlScalar): string | number | boolean | null {
   if (node.type === 'PLAIN' && typeof v === 'string' && !node.tag) {
     if (YAML11_TRUE.test(v)) return true;
     if (YAML11_FALSE.test(v)) return false;
+  }
+  if (node.type === 'PLAIN' && !node.tag && typeof node.source === 'string') {
+    const zero = leadingZeroInteger(node.source);
+    if (zero !== undefined) return zero;
   }
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'boolean') return v;
