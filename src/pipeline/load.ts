@@ -21,6 +21,7 @@ import type { FileContext, RuleSpec } from './rules/types.js';
 import { Problems } from './keywords/check.js';
 import { readJob, type JobDef } from './keywords/job.js';
 import { checkTriggerJobKeys } from './keywords/trigger.js';
+import { checkJobName } from './keywords/job-name.js';
 import { isHidden, isJobKey, readStages, readWorkflow } from './keywords/top.js';
 import { resolveAutoCancel } from './keywords/auto-cancel.js';
 import { readVariables } from './keywords/variables.js';
@@ -222,6 +223,7 @@ function build(
   const invalid: string[] = [];
   for (const e of root.entries.values()) {
     if (!isJobKey(e.key) || isHidden(e.key)) continue;
+    if (!checkJobName(p, e.key, e.keyPos)) continue;
     if (e.value.kind !== 'map') {
       p.push(new ConfigError('config should be a hash', e.value.pos, ['jobs', e.key]));
       continue;

@@ -109,3 +109,24 @@ test('a plain number with a leading zero is read as Psych reads it: octal when e
     PLAIN: '12345',
   });
 });
+
+test('a job name longer than 255 characters is refused, as GitLab does; a hidden one is not a job', async () => {
+  // GitLab's job entry: "name is too long (maximum is 255 characters)" (docs: ci/jobs, job name limitations).
+  const long = 'j'.repeat(256);
+  const dir = project({
+    '.gitlab-ci.yml': [
+      `${long}:`,
+      '  script: echo',
+      `${'k'.repeat(255)}:`,
+      '  script: echo',
+      `.${'h'.repeat(300)}:`,
+      '  script: echo',
+      `${'é'.repeat(255)}:`,
+      '  script: echo',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(await messages(dir), [
+    `.gitlab-ci.yml:1:1: jobs:${long}: name is too long (maximum is 255 characters)`,
+  ]);
+});
