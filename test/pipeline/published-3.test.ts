@@ -1,8 +1,9 @@
-// real-world-3 (test/corpus/published/real-world-3/, see its README): 56 published pipelines tried as a new user
+// real-world-3 (test/corpus/published/real-world-3/, see its README): 58 published pipelines tried as a new user
 // would, none of them written or adjusted for kiln. Each folder lints with exactly the errors in its
 // expected-errors.json: none, or one "not vendored" error per remote/project/component include that this project
 // cannot fetch. The includes it can have for real are vendored first, as `kiln vendor` would: GitLab's templates
-// (gitlab-templates/) and GNOME's citemplates (real-world-3/_citemplates/), as listed in each folder's SOURCE.
+// (gitlab-templates/), GNOME's citemplates (real-world-3/_citemplates/) and Debian's Salsa CI
+// (real-world-3/_salsa-ci/), as listed in each folder's SOURCE.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { PUBLISHED_DIR } from './corpus-helpers.js';
 const RW3 = join(PUBLISHED_DIR, 'real-world-3');
 const TEMPLATES = join(PUBLISHED_DIR, 'gitlab-templates');
 const CITEMPLATES = join(RW3, '_citemplates');
+const SALSA_CI = join(RW3, '_salsa-ci');
 const work = mkdtempSync(join(tmpdir(), 'kiln-published-3-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -26,6 +28,9 @@ function vendoredSource(path: string): string {
   if (m) return join(CITEMPLATES, 'templates', `${m[1]}.yml`);
   m = /^project\/(?:GNOME|gnome)\/citemplates\/HEAD\/(.+)$/.exec(path);
   if (m) return join(CITEMPLATES, m[1]);
+  // Debian's Salsa CI (salsa-ci-team/pipeline at master): _salsa-ci/.
+  m = /^remote\/salsa\.debian\.org\/salsa-ci-team\/pipeline\/raw\/master\/(.+)$/.exec(path);
+  if (m) return join(SALSA_CI, m[1]);
   throw new Error(`no real file for .kiln-vendor/${path}`);
 }
 
@@ -38,7 +43,7 @@ const folders = readdirSync(RW3)
   .filter((d) => existsSync(join(RW3, d, '.gitlab-ci.yml')))
   .sort();
 
-test('real-world-3 has the 56 pipelines tried', () => assert.equal(folders.length, 56));
+test('real-world-3 has the 58 pipelines tried', () => assert.equal(folders.length, 58));
 
 for (const folder of folders) {
   test(`real-world-3 ${folder}: lints with exactly the expected errors`, async () => {
