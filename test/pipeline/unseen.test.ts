@@ -130,3 +130,65 @@ test('a job name longer than 255 characters is refused, as GitLab does; a hidden
     `.gitlab-ci.yml:1:1: jobs:${long}: name is too long (maximum is 255 characters)`,
   ]);
 });
+
+test('coverage must be a regular expression between slashes, checked when the file is read', async () => {
+  // GitLab docs (CI/CD YAML reference, `coverage`): "An RE2 regular expression. Must start and end with `/`."
+  const dir = project({
+    '.gitlab-ci.yml': [
+      'good:',
+      '  script: echo',
+      "  coverage: '/Code coverage: \\d+(?:\\.\\d+)?/'",
+      'plain:',
+      '  script: echo',
+      "  coverage: 'total: 80%'",
+      'broken:',
+      '  script: echo',
+      "  coverage: '/total: (\\d+/'",
+      '',
+    ].join('\n'),
+  });
+  const errors = await messages(dir);
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.match(
+    errors[0],
+    /^\.gitlab-ci\.yml:6:13: jobs:plain:coverage: should be a regular expression between slashes/,
+  );
+  assert.match(errors[1], /^\.gitlab-ci\.yml:9:13: jobs:broken:coverage: /);
+});
+
+test('cache:key and cache:key:prefix cannot contain "/" or be only dots, as GitLab documents', async () => {
+  // GitLab docs (CI/CD YAML reference, `cache:key`): the value can't contain "The `/` character, or the equivalent
+  // URI-encoded `%2F`" nor be "Only the `.` character (any number), or the equivalent URI-encoded `%2E`".
+  const job = (name: string, key: string) => [
+    `${name}:`,
+    '  script: echo',
+    '  cache:',
+    `    key: ${key}`,
+    '    paths: [x]',
+  ];
+  const dir = project({
+    '.gitlab-ci.yml': [
+      ...job('ok', 'deps-$CI_COMMIT_REF_SLUG'),
+      ...job('slash', 'a/b'),
+      ...job('encoded', 'a%2fb'),
+      ...job('dots', '".."'),
+      ...job('encoded-dots', '"%2E%2e"'),
+      ...job('dotted-name', 'v1.2'),
+      'prefix:',
+      '  script: echo',
+      '  cache:',
+      '    key:',
+      '      files: [Gemfile.lock]',
+      '      prefix: a/b',
+      '    paths: [x]',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(await messages(dir), [
+    '.gitlab-ci.yml:9:10: jobs:slash:cache:key: cannot contain the "/" character (or %2F)',
+    '.gitlab-ci.yml:14:10: jobs:encoded:cache:key: cannot contain the "/" character (or %2F)',
+    '.gitlab-ci.yml:19:10: jobs:dots:cache:key: cannot be made only of "." characters (or %2E)',
+    '.gitlab-ci.yml:24:10: jobs:encoded-dots:cache:key: cannot be made only of "." characters (or %2E)',
+    '.gitlab-ci.yml:36:15: jobs:prefix:cache:key:prefix: cannot contain the "/" character (or %2F)',
+  ]);
+});

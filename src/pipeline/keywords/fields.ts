@@ -22,6 +22,7 @@ import {
 } from './check.js';
 import { readExitCodes } from './rules.js';
 import { parseDuration } from './duration.js';
+import { checkCacheKeyText } from './value-checks.js';
 
 export { parseDuration };
 
@@ -170,8 +171,14 @@ export function readCache(p: Problems, n: YNode, path: string[]): CacheSpec[] {
             else if (files && commits) p.add(commits, [...kp, 'files_commits'], 'may not be used with files');
             else if (c.key.files.length < 1 || c.key.files.length > 2)
               p.add(list, [...kp, name], 'should have 1 or 2 entries');
-            if (prefix) c.key.prefix = readString(p, prefix, [...kp, 'prefix']);
-          } else c.key = readString(p, v, kp) ?? 'default';
+            if (prefix) {
+              c.key.prefix = readString(p, prefix, [...kp, 'prefix']);
+              if (c.key.prefix !== undefined) checkCacheKeyText(p, prefix, [...kp, 'prefix'], c.key.prefix);
+            }
+          } else {
+            c.key = readString(p, v, kp) ?? 'default';
+            checkCacheKeyText(p, v, kp, c.key);
+          }
           break;
         case 'paths':
           c.paths = readStrings(p, v, kp, false) ?? [];

@@ -16,6 +16,7 @@ import type {
 } from '../model.js';
 import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import { toPlain, type YMap, type YNode } from '../yaml/node.js';
+import { checkCoverage } from './value-checks.js';
 import { checkKeys, Problems, readBool, readEnum, readScript, readString, readStrings } from './check.js';
 import {
   parseDuration,
@@ -215,9 +216,11 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
       case 'environment':
         def.environment = readEnvironment(p, v, kp);
         break;
-      case 'coverage':
-        def.coverage = readString(p, v, kp);
+      case 'coverage': {
+        const pattern = readString(p, v, kp);
+        if (pattern !== undefined && checkCoverage(p, v, kp, pattern)) def.coverage = pattern;
         break;
+      }
       case 'trigger':
         def.trigger = readTrigger(p, v, kp);
         break;
