@@ -192,3 +192,53 @@ test('cache:key and cache:key:prefix cannot contain "/" or be only dots, as GitL
     '.gitlab-ci.yml:36:15: jobs:prefix:cache:key:prefix: cannot contain the "/" character (or %2F)',
   ]);
 });
+
+test('start_in is at most one week, in a job and in its rules', async () => {
+  // GitLab docs (CI/CD YAML reference, `start_in`): "Must be less than or equal to one week."
+  const dir = project({
+    '.gitlab-ci.yml': [
+      'week:',
+      '  script: echo',
+      '  when: delayed',
+      '  start_in: 1 week',
+      'fortnight:',
+      '  script: echo',
+      '  when: delayed',
+      '  start_in: 2 weeks',
+      'ruled:',
+      '  script: echo',
+      '  rules:',
+      '    - when: delayed',
+      '      start_in: 8 days',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(await messages(dir), [
+    '.gitlab-ci.yml:8:13: jobs:fortnight:start_in: should not exceed one week',
+    '.gitlab-ci.yml:13:17: jobs:ruled:rules:0:start_in: should not exceed one week',
+  ]);
+});
+
+test('environment names use only the characters GitLab allows', async () => {
+  // GitLab docs (CI/CD YAML reference, `environment:name`): "Plain text, including letters, digits, spaces, and
+  // these characters: `-`, `_`, `/`, `$`, `{`, `}`", or CI/CD variables. (A `.` is accepted too, as by GitLab's
+  // check; shell expansions such as `${VAR:-dev}` are not.)
+  const job = (name: string, env: string) => [`${name}:`, '  script: echo', `  environment: ${env}`];
+  const dir = project({
+    '.gitlab-ci.yml': [
+      ...job('ok', 'review/$CI_COMMIT_REF_SLUG'),
+      ...job('braces', '"review/${CI_COMMIT_REF_SLUG} app"'),
+      ...job('dotted', 'prod.example'),
+      ...job('colon', '"review:app"'),
+      'hash:',
+      '  script: echo',
+      '  environment:',
+      '    name: ${TF_ENV:-dev}',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(await messages(dir), [
+    ".gitlab-ci.yml:12:16: jobs:colon:environment: can contain only letters, digits, spaces and '-', '_', '/', '$', '{', '}', '.', got \"review:app\"",
+    ".gitlab-ci.yml:16:11: jobs:hash:environment:name: can contain only letters, digits, spaces and '-', '_', '/', '$', '{', '}', '.', got \"${TF_ENV:-dev}\"",
+  ]);
+});

@@ -22,7 +22,7 @@ import {
 } from './check.js';
 import { readExitCodes } from './rules.js';
 import { parseDuration } from './duration.js';
-import { checkCacheKeyText } from './value-checks.js';
+import { checkCacheKeyText, checkEnvironmentName } from './value-checks.js';
 
 export { parseDuration };
 
@@ -369,6 +369,11 @@ export function readEnvironment(p: Problems, n: YNode, path: string[]): Environm
     'deployment_tier',
     'kubernetes',
   ]);
+  if (named) {
+    const nameNode = n.kind === 'map' ? n.entries.get('name')?.value : n;
+    const namePath = n.kind === 'map' ? [...path, 'name'] : path;
+    if (nameNode) checkEnvironmentName(p, nameNode, namePath, named.name);
+  }
   if (!named?.map) return named && { name: named.name };
   const env: EnvironmentSpec = { name: named.name };
   const url = named.map.entries.get('url')?.value;

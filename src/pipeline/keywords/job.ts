@@ -16,7 +16,7 @@ import type {
 } from '../model.js';
 import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import { toPlain, type YMap, type YNode } from '../yaml/node.js';
-import { checkCoverage } from './value-checks.js';
+import { checkCoverage, checkStartIn } from './value-checks.js';
 import { checkKeys, Problems, readBool, readEnum, readScript, readString, readStrings } from './check.js';
 import {
   parseDuration,
@@ -249,6 +249,7 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
     p.add(at('start_in'), [...path, 'start_in'], 'should be blank unless when is delayed');
   if (def.startIn && parseDuration(def.startIn) === undefined)
     p.add(at('start_in'), [...path, 'start_in'], 'should be a duration');
+  else if (def.startIn) checkStartIn(p, at('start_in'), [...path, 'start_in'], parseDuration(def.startIn));
   return def;
 }
 

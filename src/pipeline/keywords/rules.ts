@@ -8,6 +8,8 @@ import type { YNode } from '../yaml/node.js';
 import { checkKeys, flattenSeq, Problems, readBool, readEnum, readInt, readString, readStrings } from './check.js';
 import { readVariables } from './variables.js';
 import { readAutoCancel } from './auto-cancel.js';
+import { parseDuration } from './duration.js';
+import { checkStartIn } from './value-checks.js';
 
 export const WHEN_VALUES: readonly When[] = ['on_success', 'on_failure', 'always', 'manual', 'delayed', 'never'];
 
@@ -85,6 +87,7 @@ export function readRules(p: Problems, n: YNode, path: string[], flavor: RuleFla
           break;
         case 'start_in':
           rule.startIn = readString(p, v, kp);
+          if (rule.startIn !== undefined) checkStartIn(p, v, kp, parseDuration(rule.startIn));
           break;
         case 'allow_failure': {
           if (v.kind === 'map') {

@@ -36,3 +36,23 @@ export function checkCacheKeyText(p: Problems, node: YNode, path: string[], key:
   }
   return true;
 }
+
+const ONE_WEEK = 7 * 24 * 3600;
+
+/** `start_in` (job or rule): GitLab docs, `start_in`: "Must be less than or equal to one week." */
+export function checkStartIn(p: Problems, node: YNode | undefined, path: string[], seconds: number | undefined): void {
+  if (seconds !== undefined && seconds > ONE_WEEK) p.add(node, path, 'should not exceed one week');
+}
+
+/**
+ * `environment` / `environment:name` as written (before variables are expanded). GitLab docs, `environment:name`:
+ * "letters, digits, spaces, and these characters: `-`, `_`, `/`, `$`, `{`, `}`"; GitLab's check also takes `.`.
+ */
+export function checkEnvironmentName(p: Problems, node: YNode, path: string[], name: string): void {
+  if (/^[A-Za-z0-9 _/${}.-]+$/.test(name)) return;
+  p.add(
+    node,
+    path,
+    `can contain only letters, digits, spaces and '-', '_', '/', '$', '{', '}', '.', got ${JSON.stringify(name)}`,
+  );
+}
