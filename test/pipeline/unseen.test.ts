@@ -242,3 +242,28 @@ test('environment names use only the characters GitLab allows', async () => {
     ".gitlab-ci.yml:16:11: jobs:hash:environment:name: can contain only letters, digits, spaces and '-', '_', '/', '$', '{', '}', '.', got \"${TF_ENV:-dev}\"",
   ]);
 });
+
+test('release needs a tag_name, as GitLab documents', async () => {
+  // GitLab docs (CI/CD YAML reference, `release:tag_name`): "Required. The Git tag for the release."
+  const dir = project({
+    '.gitlab-ci.yml': [
+      'good:',
+      '  script: echo',
+      '  release:',
+      '    tag_name: $CI_COMMIT_TAG',
+      '    description: notes',
+      'untagged:',
+      '  script: echo',
+      '  release:',
+      '    description: notes',
+      'text:',
+      '  script: echo',
+      '  release: v1',
+      '',
+    ].join('\n'),
+  });
+  assert.deepEqual(await messages(dir), [
+    '.gitlab-ci.yml:9:5: jobs:untagged:release: tag_name is required',
+    '.gitlab-ci.yml:12:12: jobs:text:release: should be a hash, got a string',
+  ]);
+});

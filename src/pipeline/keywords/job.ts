@@ -16,7 +16,7 @@ import type {
 } from '../model.js';
 import type { OnlyExceptSpec, RuleSpec } from '../rules/types.js';
 import { toPlain, type YMap, type YNode } from '../yaml/node.js';
-import { checkCoverage, checkStartIn } from './value-checks.js';
+import { checkCoverage, checkRelease, checkStartIn } from './value-checks.js';
 import { checkKeys, Problems, readBool, readEnum, readScript, readString, readStrings } from './check.js';
 import {
   parseDuration,
@@ -238,6 +238,9 @@ export function readJob(p: Problems, name: string, job: YMap): JobDef {
         break;
       case 'inherit':
         readInherit(p, v, kp, def);
+        break;
+      case 'release':
+        checkRelease(p, v, kp); // kept as a raw value; checked for what GitLab requires
         break;
       default:
         break; // parsed as raw values: hooks, id_tokens, secrets, release, pages, ...

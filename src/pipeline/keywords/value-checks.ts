@@ -5,7 +5,7 @@
 //   `%2F`. Only the `.` character (any number), or the equivalent URI-encoded `%2E`." Only the text as written is
 //   checked: variables are expanded when the job is created.
 import { compileRe2 } from '../expr/re2.js';
-import type { YNode } from '../yaml/node.js';
+import { describe, type YNode } from '../yaml/node.js';
 import type { Problems } from './check.js';
 
 /** False (and an error at the value) when `pattern` is not a `/regex/flags` RE2 accepts. */
@@ -55,4 +55,16 @@ export function checkEnvironmentName(p: Problems, node: YNode, path: string[], n
     path,
     `can contain only letters, digits, spaces and '-', '_', '/', '$', '{', '}', '.', got ${JSON.stringify(name)}`,
   );
+}
+
+/** `release`: a hash with a `tag_name` (GitLab docs, `release:tag_name`: "Required."). */
+export function checkRelease(p: Problems, node: YNode, path: string[]): void {
+  if (node.kind !== 'map') {
+    p.add(node, path, `should be a hash, got ${describe(node)}`);
+    return;
+  }
+  const tag = node.entries.get('tag_name')?.value;
+  if (!tag || (tag.kind === 'scalar' && (tag.value === null || tag.value === ''))) {
+    p.add(node, path, 'tag_name is required');
+  }
 }
