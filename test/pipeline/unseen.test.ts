@@ -267,3 +267,15 @@ test('release needs a tag_name, as GitLab documents', async () => {
     '.gitlab-ci.yml:12:12: jobs:text:release: should be a hash, got a string',
   ]);
 });
+
+test('include:local names a .yml or .yaml file, as GitLab documents', async () => {
+  // GitLab docs (CI/CD YAML reference, `include:local`): "The YAML file must have the extension `.yml` or `.yaml`."
+  const dir = project({
+    '.gitlab-ci.yml': ['include:', '  - local: ci.conf', '  - ci/UPPER.YML', 'job:', '  script: echo', ''].join('\n'),
+    'ci.conf': 'other:\n  script: echo\n',
+    'ci/UPPER.YML': 'upper:\n  script: echo\n',
+  });
+  assert.deepEqual(await messages(dir), [
+    '.gitlab-ci.yml:2:12: include:0:local: included file `ci.conf` does not have YAML extension (.yml or .yaml)',
+  ]);
+});

@@ -402,6 +402,11 @@ function local(env: IncludeEnv, at: YNode, path: string[], raw: string, st: Stat
     return found;
   }
   const rel = normalize(clean).split(sep).join('/');
+  // GitLab docs, include:local: "The YAML file must have the extension `.yml` or `.yaml`" (checked before the file).
+  if (!/.\.ya?ml$/i.test(rel)) {
+    env.problems.add(at, path, `included file \`${raw}\` does not have YAML extension (.yml or .yaml)`);
+    return [];
+  }
   if (rel.startsWith('..')) {
     env.problems.add(at, path, `local include \`${raw}\` is outside the project`);
     return [];
