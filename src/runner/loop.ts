@@ -22,6 +22,8 @@ export interface RunOptions {
   configFile: string;
   name?: string;
   workDir?: string;
+  /** Where `.runner_system_id` is kept (default: next to the config file). */
+  stateDir?: string;
   maxJobs?: number;
   json: boolean;
   /** Where progress lines go (default stderr). */
@@ -59,7 +61,7 @@ export async function runRunners(o: RunOptions): Promise<number> {
     ((layer.get('check_interval')?.value as number | undefined) || DEFAULT_CHECK_INTERVAL_S) * 1000;
   const shutdownS = (layer.get('shutdown_timeout')?.value as number | undefined) || 30;
   const workDir = resolve(o.workDir ?? join(homedir(), '.local', 'share', 'kiln', 'runner'));
-  const systemId = await systemIdFor(o.configFile);
+  const systemId = await systemIdFor(o.configFile, { stateDir: o.stateDir, warn: (l) => log(`kiln: ${l}`) });
 
   let signals = o.signals;
   const cleanup: (() => void)[] = [];
