@@ -1,0 +1,95 @@
+// kiln runner inside a Docker container, with the Docker executor: the job containers are made by the HOST's
+// engine (through the mounted socket), and an engine resolves a bind mount's source on its own file system, not
+// in the runner's container. The builds directory (each job's workspace and its .steps/.status/.tmp siblings, all
+// bind-mounted into the job) must therefore be at the same path inside the runner's container and on the host;
+// otherwise the job would start in an empty directory the engine made on the host. GitLab Runner's documentation
+// on running it in a container raises the same point for its own host-path mounts.
+//
+// This check finds the runner's own container (the engine bind-mounts /etc/hostname, /etc/hosts and
+// /etc/resolv.conf from /var/lib/docker/containers/<id>/, which /proc/self/mountinfo shows), asks the engine for
+// its mounts, and refuses to start when the builds directory is not mounted at its own host path. It is pure
+// decisions plus two reads; a runner not in a Docker container is not checked.
+import { existsSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { RunnerError } from './errors.js';
+
+/** The 64-hex id of the container this process runs in, from /proc/self/mountinfo's text. */
+export function ownContainerId(mountinfo: string): string | undefined {
+  return /\/containers\/([0-9a-f]{64})\/(?:hostname|hosts|resolv\.conf)\s/.exec(mountinfo)?.[1];
+}
+
+export interface ContainerMount {
+  /** The path on the engine's host (for a named volume: its _data directory). */
+  source: string;
+  /** The path inside the container. */
+  destination: string;
+}
+
+/** The host path that `path` inside the container is, or undefined when it lies in the container's own layer. */
+export function hostPathOf(path: string, mounts: ContainerMount[]): string | undefined {
+  const p = posix.normalize(path);
+  let best: ContainerMount | undefined;
+  for (const m of mounts) {
+    const d = posix.normalize(m.destination).replace(/\/$/, '');
+    const inside = d === '' || p === d || p.startsWith(`${d}/`);
+    if (inside && (!best || d.length > posix.normalize(best.destination).replace(/\/$/, '').length)) best = m;
+  }
+  if (!best) return undefined;
+  const d = posix.normalize(best.destination).replace(/\/$/, '');
+  return posix.join(best.source, p.slice(d.length));
+}
+
+/** Why the builds directory cannot be used by the host's engine, or undefined when it can. */
+export function buildsDirProblem(buildsDir: string, mounts: ContainerMount[]): string | undefined {
+  const host = hostPathOf(buildsDir, mounts);
+  if (host === buildsDir) return undefined;
+  const fix = `mount it at the same path: docker run ... -v ${buildsDir}:${buildsDir} ...`;
+  return host === undefined
+    ? `the builds directory ${buildsDir} is inside the runner's container only, but the Docker executor's job ` +
+        `containers are made by the host's engine, which mounts job directories by host path: ${fix}`
+    : `the builds directory ${buildsDir} is ${host} on the host, but the Docker executor's job containers are ` +
+        `made by the host's engine, which mounts job directories by host path: ${fix}`;
+}
+
+interface EngineLike {
+  getContainer(id: string): { inspect(): Promise<{ Mounts?: { Source?: string; Destination?: string }[] }> };
+}
+
+/**
+ * Throws when this process runs in a Docker container whose builds directory the engine cannot mount at the same
+ * path. `warn` gets the cases that cannot be checked (another engine, an id not found).
+ */
+export async function checkBuildsDirForEngine(
+  buildsDir: string,
+  engine: () => Promise<EngineLike>,
+  warn: (line: string) => void,
+  files: { dockerenv: string; mountinfo: string } = { dockerenv: '/.dockerenv', mountinfo: '/proc/self/mountinfo' },
+): Promise<void> {
+  if (!existsSync(files.dockerenv)) return;
+  let id: string | undefined;
+  try {
+    id = ownContainerId(readFileSync(files.mountinfo, 'utf8'));
+  } catch {
+    /* no /proc */
+  }
+  if (!id) {
+    warn(
+      `warning: kiln runs in a container whose id it cannot find; make sure ${buildsDir} is mounted at the same ` +
+        'path on the host (the Docker executor mounts job directories by host path)',
+    );
+    return;
+  }
+  let info;
+  try {
+    info = await (await engine()).getContainer(id).inspect();
+  } catch (e) {
+    warn(
+      `warning: the Docker engine does not know this container (${(e as Error).message}): it is not the engine ` +
+        `running kiln, so make sure ${buildsDir} exists at the same path where that engine runs`,
+    );
+    return;
+  }
+  const mounts = (info.Mounts ?? []).map((m) => ({ source: m.Source ?? '', destination: m.Destination ?? '' }));
+  const problem = buildsDirProblem(buildsDir, mounts);
+  if (problem) throw new RunnerError(problem, 'E_RUNNER_BUILDS_DIR');
+}
