@@ -2,13 +2,16 @@
 // engine (through the mounted socket), and an engine resolves a bind mount's source on its own file system, not
 // in the runner's container. The builds directory (each job's workspace and its .steps/.status/.tmp siblings, all
 // bind-mounted into the job) must therefore be at the same path inside the runner's container and on the host;
-// otherwise the job would start in an empty directory the engine made on the host. GitLab Runner's documentation
-// on running it in a container raises the same point for its own host-path mounts.
+// otherwise the job would start in an empty directory the engine made on the host. GitLab's documentation on Docker
+// socket binding states the rule ("volume mounting is done in the context of the host machine, not the build
+// container"); GitLab Runner's own Docker executor sidesteps it by keeping builds in Docker volumes filled by a
+// helper container, which kiln's executor (a bind-mounted workspace cloned by the runner) does not do.
 //
 // This check finds the runner's own container (the engine bind-mounts /etc/hostname, /etc/hosts and
 // /etc/resolv.conf from /var/lib/docker/containers/<id>/, which /proc/self/mountinfo shows), asks the engine for
 // its mounts, and refuses to start when the builds directory is not mounted at its own host path. It is pure
-// decisions plus two reads; a runner not in a Docker container is not checked.
+// decisions plus two reads; a runner not in a Docker container (no /.dockerenv, or no container id in its
+// mountinfo) is not checked.
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { RunnerError } from './errors.js';
@@ -57,7 +60,7 @@ interface EngineLike {
 
 /**
  * Throws when this process runs in a Docker container whose builds directory the engine cannot mount at the same
- * path. `warn` gets the cases that cannot be checked (another engine, an id not found).
+ * path. `warn` gets the case that cannot be checked (an engine that does not know this container).
  */
 export async function checkBuildsDirForEngine(
   buildsDir: string,
@@ -72,13 +75,9 @@ export async function checkBuildsDirForEngine(
   } catch {
     /* no /proc */
   }
-  if (!id) {
-    warn(
-      `warning: kiln runs in a container whose id it cannot find; make sure ${buildsDir} is mounted at the same ` +
-        'path on the host (the Docker executor mounts job directories by host path)',
-    );
-    return;
-  }
+  // Not made by a Docker engine (another runtime that still writes /.dockerenv, a sandbox): nothing to compare
+  // with, and such a runtime usually shares the engine's file system view; a warning would be noise.
+  if (!id) return;
   let info;
   try {
     info = await (await engine()).getContainer(id).inspect();

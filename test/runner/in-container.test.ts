@@ -66,6 +66,10 @@ test('the check: not in a container → nothing asked; in one → the engine is 
   await checkBuildsDirForEngine('/srv/kiln/builds', engine(same), (l) => warnings.push(l), files);
   assert.deepEqual(asked, [], 'no /.dockerenv: not a Docker container, nothing to check');
   writeFileSync(files.dockerenv, '');
+  writeFileSync(files.mountinfo, '812 700 0:52 / / rw - overlay overlay rw\n');
+  await checkBuildsDirForEngine('/srv/kiln/builds', engine(same), (l) => warnings.push(l), files);
+  assert.deepEqual(asked, [], 'a /.dockerenv but no container id: another runtime, not checked');
+  writeFileSync(files.mountinfo, MOUNTINFO);
   await checkBuildsDirForEngine('/srv/kiln/builds', engine(same), (l) => warnings.push(l), files);
   assert.deepEqual(asked, [ID]);
   const volume = [{ Source: '/var/lib/docker/volumes/v/_data', Destination: '/srv/kiln' }];
