@@ -27,6 +27,7 @@ const check = args.includes('--no-check')
 if (check.status !== 0) process.exit(check.status ?? 1);
 
 const PLACEHOLDER = 'kiln-build:0000000000000000';
+const RELEASE_PLACEHOLDER = 'kiln-release:0000000000000000';
 const common = {
   bundle: true,
   format: 'cjs',
@@ -58,8 +59,11 @@ for (const [entry, file] of [
     },
     define: { 'import.meta.url': '__kilnImportMetaUrl' },
   });
-  stampBuildId(join(out, file));
 }
+// The release id, shared by both bundles (src/util/build-id.ts: what is cached across commands is keyed by it):
+// the full bundle's hash, which covers every source file.
+const release = hashOf(readFileSync(join(out, 'kiln.cjs'), 'utf8'));
+for (const file of ['kiln.cjs', 'kiln-plan.cjs']) stampBuildId(join(out, file), release);
 
 await build({
   ...common,
@@ -71,8 +75,15 @@ const made = makeCodeCache(target);
 if (!made.ok)
   console.warn(`build: no code cache in ${out}/cache (kiln still works, only starts slower): ${made.reason}`);
 
-/** Replaces the placeholder on the bundle's first line with a hash of the bundle (same length: the map stays valid). */
-function stampBuildId(file) {
+function hashOf(text) {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * Replaces the placeholder on the bundle's first line with a hash of the bundle, and the release placeholder with
+ * `release` (same lengths: the source map stays valid).
+ */
+function stampBuildId(file, release) {
   const text = readFileSync(file, 'utf8');
   if (!text.startsWith(`// ${PLACEHOLDER}\n`)) throw new Error(`${file}: build id placeholder missing`);
   // boot.ts reads the bundle as latin1 (one byte per character, no UTF-8 decoding): that is only the same text
@@ -85,6 +96,7 @@ function stampBuildId(file) {
   // `{import('./x.js').T}` is a JSDoc type in a bundled library's comments (re2js), not code.
   if (/(?<!\{)\bimport\s*\(/.test(text.replace(/\/\/.*$/gm, '')))
     throw new Error(`${file}: a dynamic import() is left in the bundle`);
-  const id = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  writeFileSync(file, text.replace(PLACEHOLDER, `kiln-build:${id}`));
+  const stamped = text.replace(PLACEHOLDER, `kiln-build:${hashOf(text)}`);
+  if (!stamped.includes(RELEASE_PLACEHOLDER)) throw new Error(`${file}: release id placeholder missing`);
+  writeFileSync(file, stamped.replaceAll(RELEASE_PLACEHOLDER, `kiln-release:${release}`));
 }
