@@ -120,8 +120,9 @@ test('the image holds kiln and its runtime, runs `kiln runner run` on the mounte
   if (!(await dockerOrSkip(t))) return;
   const { tag } = await runnerImage();
   const inspect = JSON.parse(await docker('image', 'inspect', tag))[0] as {
-    Config: { Entrypoint: string[]; Env: string[]; Labels: Record<string, string> };
+    Config: { Entrypoint: string[]; Env: string[]; Labels: Record<string, string>; StopSignal?: string };
   };
+  assert.equal(inspect.Config.StopSignal, 'SIGQUIT', "`docker stop` drains, as with GitLab Runner's image");
   assert.deepEqual(inspect.Config.Entrypoint, [
     'tini',
     '--',
