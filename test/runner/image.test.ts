@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -168,6 +168,11 @@ test('in the container: a 2-job shell pipeline passes an artifact through the do
   const s = await scenario({ 'src/input.txt': 'from the repository\n' });
   scenarios.push(s);
   const c = s.coordinator;
+  const cache = [{ key: 'deps', paths: ['vendor/'], policy: 'pull-push' as const, when: 'on_success' as const }];
+  // A toolchain directory from the host, mounted read-only as the seeds' runners mount theirs.
+  const toolchain = join(s.dir, 'toolchain');
+  mkdirSync(join(toolchain, 'bin'), { recursive: true });
+  writeFileSync(join(toolchain, 'bin', 'tool'), '#!/bin/sh\necho "toolchain from the host"\n', { mode: 0o755 });
   const build = c.enqueue({
     name: 'build',
     stage: 'build',
@@ -178,13 +183,28 @@ test('in the container: a 2-job shell pipeline passes an artifact through the do
       'cat src/input.txt > out/result.txt',
       'echo "built by job $CI_JOB_ID" >> out/result.txt',
       'if touch /etc/kiln/probe 2>/dev/null; then echo "config dir writable"; else echo "config dir read-only"; fi',
+      '/opt/toolchain/bin/tool',
+      'if touch /opt/toolchain/probe 2>/dev/null; then echo "toolchain writable"; else echo "toolchain read-only"; fi',
+      'mkdir -p vendor && echo "cached by $CI_JOB_NAME" > vendor/dep.txt',
     ],
     artifacts: [{ name: 'out', paths: ['out/'], when: 'on_success', artifact_type: 'archive', artifact_format: 'zip' }],
+    cache,
   });
-  const tst = c.enqueue({ name: 'test', stage: 'test', needs: ['build'], script: ['cat out/result.txt'] });
+  const tst = c.enqueue({
+    name: 'test',
+    stage: 'test',
+    needs: ['build'],
+    script: ['cat out/result.txt', 'cat vendor/dep.txt'],
+    cache,
+  });
   const volume = uniqueName('state');
   volumes.push(volume);
-  const name = await startRunner(tag, configDir(s), [`${volume}:/var/lib/kiln`], ['--max-jobs', '2', '--json']);
+  const name = await startRunner(
+    tag,
+    configDir(s),
+    [`${volume}:/var/lib/kiln`, `${toolchain}:/opt/toolchain:ro`],
+    ['--max-jobs', '2', '--json'],
+  );
   const r = await finish(name);
   const buildTrace = build.trace.toString();
   assert.equal(r.code, 0, `${r.stderr}\n${buildTrace}\n${tst.trace.toString()}`);
@@ -199,6 +219,9 @@ test('in the container: a 2-job shell pipeline passes an artifact through the do
     /runner os: trixie, node v2\d\.\d+\.\d+, pwd \/var\/lib\/kiln\/builds\/test-runner\/0\/group\/app\n/,
   );
   assert.match(buildTrace, /config dir read-only/);
+  assert.match(buildTrace, /\ntoolchain from the host\n/);
+  assert.match(buildTrace, /\ntoolchain read-only\n/);
+  assert.match(tst.trace.toString(), /Successfully extracted cache[^]*cached by build\n/);
   assert.equal(
     Buffer.from(unzipSync(build.artifacts[0].data)['out/result.txt']).toString(),
     `from the repository\nbuilt by job ${build.id}\n`,
@@ -220,6 +243,20 @@ test('in the container: a 2-job shell pipeline passes an artifact through the do
   assert.match(saved, /^s_[0-9a-f]{12}$/);
   const seen = new Set(c.requests.map((q) => q.body.system_id));
   assert.deepEqual([...seen], [saved]);
+  // The cache store is in the volume too: it outlives the container.
+  const store = await docker(
+    'run',
+    '--rm',
+    '-v',
+    `${volume}:/state`,
+    '--entrypoint',
+    'find',
+    tag,
+    '/state/cache',
+    '-type',
+    'f',
+  );
+  assert.ok(store.trim().split('\n').length > 0 && store.includes('/state/cache/'), store);
 });
 
 test('in the container: a Docker-executor job through the mounted socket, builds at the same path on host and in the container', async (t) => {
