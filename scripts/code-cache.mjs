@@ -1,4 +1,4 @@
-// Makes dist/cache/: runs the freshly built `kiln jobs` once on a small sample pipeline, with the code cache
+// Makes dist/cache/: runs the freshly built `kiln jobs` once per bundle on a small sample pipeline, with the code cache
 // directory pointed at dist/cache, so dist/boot.cjs writes the V8 code cache of that run there (see
 // src/boot/boot.ts). The cache fits the node running the build; another node makes its own at run time.
 import { spawnSync } from 'node:child_process';
@@ -50,12 +50,16 @@ export function makeCodeCache(root) {
     const env = { ...process.env, KILN_CODE_CACHE_DIR: cacheDir };
     delete env.KILN_FROM_SOURCE;
     delete env.KILN_NO_CODE_CACHE;
-    const r = spawnSync(
-      process.execPath,
-      [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--dir', dir, '--ref', 'main'],
-      { env, encoding: 'utf8' },
-    );
-    if (r.status !== 0) return { ok: false, reason: `kiln jobs exited with ${r.status}: ${(r.stderr || '').trim()}` };
+    // Once per bundle (src/boot/bundle.ts): `kiln jobs` runs kiln-plan.cjs, and with KILN_FULL_BUNDLE=1 kiln.cjs,
+    // whose cache then holds the pipeline loading that `kiln run` does first.
+    for (const full of [false, true]) {
+      const r = spawnSync(
+        process.execPath,
+        [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--dir', dir, '--ref', 'main'],
+        { env: { ...env, KILN_FULL_BUNDLE: full ? '1' : '' }, encoding: 'utf8' },
+      );
+      if (r.status !== 0) return { ok: false, reason: `kiln jobs exited with ${r.status}: ${(r.stderr || '').trim()}` };
+    }
     const made = existsSync(cacheDir) && readdirSync(cacheDir).some((n) => n.endsWith('.v8cache'));
     return made ? { ok: true } : { ok: false, reason: 'this node has no zlib.crc32 (Node.js < 20.15)' };
   } catch (err) {

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { readCacheFile, writeCacheFile } from './cache-file.js';
+import { bundleFor } from './bundle.js';
 import { bundleBuildId, cacheFileName, currentRuntime } from './cache-key.js';
 import { v8FlagsFor } from './v8-flags.js';
 
@@ -31,6 +32,8 @@ export interface BootReport {
   read?: string;
   /** The cache file written after the run. */
   wrote?: string;
+  /** The bundle that ran (bundle.ts). */
+  bundle: string;
 }
 
 /** Runs the CLI of the kiln installation at `root` with `argv` (process.argv layout). */
@@ -39,14 +42,18 @@ export async function boot(root: string, argv: string[]): Promise<void> {
   if (process.env.KILN_DEBUG_BOOT) {
     process.stderr.write(
       `kiln boot: code cache ${report.state}${report.read ? ` (${report.read})` : ''}` +
-        `${report.wrote ? `; wrote ${report.wrote}` : ''}${report.flags ? `; v8 flags ${report.flags}` : ''}\n`,
+        `${report.wrote ? `; wrote ${report.wrote}` : ''}${report.flags ? `; v8 flags ${report.flags}` : ''}` +
+        `; bundle ${report.bundle}\n`,
     );
   }
 }
 
 export async function runBundle(root: string, argv: string[], env: NodeJS.ProcessEnv): Promise<BootReport> {
-  const file = join(root, 'dist', 'kiln.cjs');
-  const source = readFileSync(file, 'utf8');
+  const bundle = bundleFor(join(root, 'dist'), argv, env);
+  const file = join(root, 'dist', bundle);
+  // The build makes the bundles ASCII-only (scripts/build.mjs): latin1 gives the same text without UTF-8 decoding,
+  // as a one-byte string (half the memory of the two-byte string one non-ASCII character would force).
+  const source = readFileSync(file, 'latin1');
   const buildId = env.KILN_NO_CODE_CACHE ? undefined : bundleBuildId(source);
   const name = buildId ? cacheFileName(buildId, currentRuntime()) : undefined;
   const dirs = cacheDirs(root, env);
@@ -82,7 +89,7 @@ export async function runBundle(root: string, argv: string[], env: NodeJS.Proces
     const target = join(dirs.write, name);
     if (writeCacheFile(target, script.createCachedData())) wrote = target;
   }
-  return { state, flags: flags?.set, read, wrote };
+  return { state, flags: flags?.set, read, wrote, bundle };
 }
 
 /** Where caches are looked for, in order, and where a new one is written (none when no user directory is known). */

@@ -9,6 +9,8 @@
 // generation up to 2 x 16 MiB: measured on the 9-job / 50 MB cache bench pipeline, peak RSS 82-90 MB with
 // growth, 72-74 MB without, at the same wall time. The heap's maximum cannot be changed once node runs, but the
 // growth factor is read each time the young generation would grow.
+import { commandOf } from './bundle.js';
+
 const ONE_SHOT = new Set(['jobs', 'lint']);
 const JIT_FLAGS = /--(?:no-)?(?:opt|turbofan|jitless|max-opt)\b/;
 const YOUNG_GEN_FLAGS = /--(?:max-)?semi-space|--semi-space-growth-factor|--min-semi-space/;
@@ -18,7 +20,7 @@ const YOUNG_GEN_FLAGS = /--(?:max-)?semi-space|--semi-space-growth-factor|--min-
  * `nodeFlags`: the node's own flags (execArgv and NODE_OPTIONS).
  */
 export function v8FlagsFor(argv: readonly string[], nodeFlags: string): { set: string; reset: string } | undefined {
-  const command = argv.slice(2).find((a) => !a.startsWith('-'));
+  const command = commandOf(argv);
   if (command === 'run')
     return YOUNG_GEN_FLAGS.test(nodeFlags)
       ? undefined

@@ -1,12 +1,10 @@
 // The list of command modules. Each module exports `register(program)` and keeps its imports light:
 // heavy libraries are loaded inside the action so `kiln jobs` does not pay for `kiln publish`.
-import type { Command } from 'commander';
+import { planCommandModules, type RegisterCommand } from './registry-plan.js';
 import { register as configCommand } from './commands/config.js';
 import { register as imageCommand } from './commands/image.js';
 import { register as pruneCommand } from './commands/prune.js';
 import { register as debCommand } from './commands/deb.js';
-import { register as lintCommand } from './commands/lint.js';
-import { register as jobsCommand } from './commands/jobs.js';
 import { register as publishCommand } from './commands/publish.js';
 import { register as runCommand } from './commands/run.js';
 import { register as logsCommand } from './commands/logs.js';
@@ -16,11 +14,10 @@ import { register as vendorCommand } from './commands/vendor.js';
 import { register as artifactsCommand } from './commands/artifacts.js';
 import { register as runnerCommand } from './commands/runner.js';
 
-export type RegisterCommand = (program: Command) => void;
+export type { RegisterCommand };
 
 export const commandModules: RegisterCommand[] = [
-  lintCommand,
-  jobsCommand,
+  ...planCommandModules,
   runCommand,
   logsCommand,
   configCommand,

@@ -1,5 +1,5 @@
 // User variables from the command line: `--variable K=V` and `--variables-file F` (dotenv or JSON).
-import { readFile } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import type { Variables } from '../pipeline/model.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { lineLocator, scanJson } from '../util/json-scan.js';
@@ -31,7 +31,7 @@ function unquote(v: string, file: string, line: number, col: number): string {
 export async function readVariablesFile(file: string): Promise<Variables> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await fsp.readFile(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read variables file ${file}: ${(e as Error).message}`);
   }

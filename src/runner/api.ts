@@ -161,7 +161,7 @@ export class CoordinatorClient {
     });
   }
 
-  /** Legacy registration token → a new runner (POST /api/v4/runners). */
+  /** Legacy registration token -> a new runner (POST /api/v4/runners). */
   async register(
     registrationToken: string,
     params: { description: string; tagList?: string; runUntagged?: boolean; locked?: boolean; executor: string },

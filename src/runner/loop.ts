@@ -17,11 +17,14 @@ import { sleep } from './http.js';
 import { runJob, type JobOutcome } from './job.js';
 import { selectRunners, systemIdFor } from './register.js';
 import { permissionWarning } from './config-file.js';
+import { checkBuildsDirForEngine } from './in-container.js';
 
 export interface RunOptions {
   configFile: string;
   name?: string;
   workDir?: string;
+  /** Where `.runner_system_id` is kept (default: next to the config file). */
+  stateDir?: string;
   maxJobs?: number;
   json: boolean;
   /** Where progress lines go (default stderr). */
@@ -44,6 +47,10 @@ async function executorFor(r: RunnerEntry): Promise<Executor> {
   return createShellExecutor({ shell: r.shell });
 }
 
+function buildsDirOf(r: RunnerEntry, workDir: string): string {
+  return resolve(r.buildsDir ?? join(workDir, 'builds'));
+}
+
 /** Runs until stopped (or --max-jobs); returns the exit code. */
 export async function runRunners(o: RunOptions): Promise<number> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -59,7 +66,16 @@ export async function runRunners(o: RunOptions): Promise<number> {
     ((layer.get('check_interval')?.value as number | undefined) || DEFAULT_CHECK_INTERVAL_S) * 1000;
   const shutdownS = (layer.get('shutdown_timeout')?.value as number | undefined) || 30;
   const workDir = resolve(o.workDir ?? join(homedir(), '.local', 'share', 'kiln', 'runner'));
-  const systemId = await systemIdFor(o.configFile);
+  for (const r of runners) {
+    if (r.executor !== 'docker') continue;
+    const { connectDocker } = await import('../executors/docker/client.js');
+    await checkBuildsDirForEngine(
+      buildsDirOf(r, workDir),
+      () => connectDocker(),
+      (l) => log(`kiln: ${r.name}: ${l}`),
+    );
+  }
+  const systemId = await systemIdFor(o.configFile, { stateDir: o.stateDir, warn: (l) => log(`kiln: ${l}`) });
 
   let signals = o.signals;
   const cleanup: (() => void)[] = [];

@@ -2,7 +2,7 @@
 // Registration as GitLab Runner's `register` (commands/register.go): a runner authentication token (glrt-...,
 // made in GitLab's UI) is checked with POST /runners/verify and stored as it is; a legacy registration token is
 // exchanged for a runner token with POST /runners. The token is written to kiln.toml (mode 0600), never printed.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { redactToken, type RunnerEntry } from '../config/runners.js';
@@ -13,9 +13,22 @@ import { RunnerError, RunnerForbiddenError } from './errors.js';
 /** GitLab Runner's prefix for runner authentication tokens (network/gitlab.go TokenIsCreatedRunnerToken). */
 export const CREATED_RUNNER_TOKEN_PREFIX = 'glrt-';
 
-/** The machine's system id, kept next to the config file like GitLab Runner's .runner_system_id. */
-export async function systemIdFor(configFile: string): Promise<string> {
-  const file = join(dirname(configFile), '.runner_system_id');
+/** Where the system id is kept: `stateDir` when given, else next to the config file (GitLab Runner's place). */
+export function systemIdFile(configFile: string, stateDir?: string): string {
+  return join(stateDir ?? dirname(configFile), '.runner_system_id');
+}
+
+/**
+ * The machine's system id, kept in `.runner_system_id` like GitLab Runner's. When the file cannot be written (a
+ * config directory mounted read-only, say) the new id is used for this run with a warning, as GitLab Runner does
+ * ("Couldn't save new system ID on state file"): GitLab then sees a new runner manager after each restart, which
+ * the warning says, but jobs still run. `kiln runner run --state-dir DIR` keeps the id somewhere writable.
+ */
+export async function systemIdFor(
+  configFile: string,
+  o: { stateDir?: string; warn?: (line: string) => void } = {},
+): Promise<string> {
+  const file = systemIdFile(configFile, o.stateDir);
   try {
     const id = readFileSync(file, 'utf8').trim();
     if (/^[rs]_[0-9a-zA-Z]{12}$/.test(id)) return id;
@@ -23,7 +36,17 @@ export async function systemIdFor(configFile: string): Promise<string> {
     /* made below */
   }
   const id = newSystemId();
-  await writeFileAtomic(file, `${id}\n`, 0o600);
+  try {
+    if (o.stateDir) mkdirSync(o.stateDir, { recursive: true });
+    await writeFileAtomic(file, `${id}\n`, 0o600);
+  } catch (e) {
+    if (!o.warn) throw new RunnerError(`cannot save the system id in ${file}: ${(e as Error).message}`);
+    o.warn(
+      `warning: cannot save the system id in ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ` +
+        `using ${id} for this run only, so GitLab lists a new machine after each restart; ` +
+        'give --state-dir a writable directory',
+    );
+  }
   return id;
 }
 

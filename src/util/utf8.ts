@@ -6,7 +6,8 @@
 // not, so such a name cannot be opened again by the string. kiln stores and copies names as strings: it refuses
 // a name that is not UTF-8 with an error naming it, instead of failing on an unrelated ENOENT or leaving it out.
 import { isUtf8 } from 'node:buffer';
-import { readdir } from 'node:fs/promises';
+// fs.promises through node:fs: read when first used, so start-up does not load node:fs/promises for a rare case.
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { KilnError } from '../errors.js';
 
@@ -90,7 +91,7 @@ export async function refuseNonUtf8Names(dir: string, shownDir: string, names: s
   if (!names.some((n) => n.includes('\ufffd'))) return;
   let raw: Buffer[];
   try {
-    raw = await readdir(dir, { encoding: 'buffer' });
+    raw = await fsp.readdir(dir, { encoding: 'buffer' });
   } catch {
     return;
   }

@@ -17,9 +17,10 @@ function run(bin: string, args: string[], env: Record<string, string | undefined
     encoding: 'utf8',
     env: { ...process.env, KILN_FROM_SOURCE: undefined, KILN_DEBUG_BOOT: '1', ...env },
   });
-  const report = /kiln boot: code cache (\w+)(?: \(([^)]*)\))?(?:; wrote ([^;\n]*))?(?:; v8 flags (\S+))?\n/.exec(
-    r.stderr,
-  );
+  const report =
+    /kiln boot: code cache (\w+)(?: \(([^)]*)\))?(?:; wrote ([^;\n]*))?(?:; v8 flags ([^;\s]+))?; bundle (\S+)\n/.exec(
+      r.stderr,
+    );
   return {
     code: r.status,
     out: r.stdout,
@@ -28,6 +29,7 @@ function run(bin: string, args: string[], env: Record<string, string | undefined
     read: report?.[2],
     wrote: report?.[3],
     flags: report?.[4],
+    bundle: report?.[5],
   };
 }
 
@@ -42,26 +44,64 @@ const fromSource = (() => {
   };
 })();
 
-test("the build makes a code cache that the next run accepts; output equals the sources'", async (t) => {
+function cacheOf(root: string, bundle: string): string {
+  const id = /^\/\/ kiln-build:([0-9a-f]{16})\n/.exec(readFileSync(join(root, 'dist', bundle), 'latin1'))![1];
+  const names = readdirSync(join(root, 'dist', 'cache')).filter((n) => n.startsWith(`kiln-${id}-`));
+  assert.equal(names.length, 1, `one cache for ${bundle}`);
+  return names[0];
+}
+
+test("the build makes a code cache per bundle that the next run accepts; output equals the sources'", async (t) => {
   const root = makeCopy();
   t.after(() => rmSync(root, { recursive: true, force: true }));
   build(root);
-  const caches = readdirSync(join(root, 'dist', 'cache'));
-  assert.equal(caches.length, 1);
+  assert.equal(readdirSync(join(root, 'dist', 'cache')).length, 2, 'kiln.cjs and kiln-plan.cjs each have one');
+  const caches = [cacheOf(root, 'kiln-plan.cjs')];
+  const planModules = [...readFileSync(join(root, 'dist', 'kiln-plan.cjs'), 'latin1').matchAll(/^\/\/ (src\/\S+)$/gm)];
+  assert.ok(
+    planModules.some((m) => m[1] === 'src/pipeline/load.ts'),
+    'the plan bundle loads pipelines',
+  );
+  assert.deepEqual(
+    planModules
+      .map((m) => m[1])
+      .filter((f) => /^src\/(run|executors|abi|publish|images|store|runner|workspace)\//.test(f)),
+    [],
+    'the plan bundle leaves out the code of the other commands',
+  );
   const userDir = join(root, 'user-cache');
   const r = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
   assert.equal(r.code, 0, r.err);
   assert.equal(r.state, 'accepted');
+  assert.equal(r.bundle, 'kiln-plan.cjs', '`kiln jobs` runs the plan bundle');
   assert.equal(r.read, join(root, 'dist', 'cache', caches[0]));
   assert.equal(r.wrote, undefined);
   assert.equal(r.flags, '--no-opt', 'a one-shot command runs without the optimizing compiler');
   assert.equal(r.out, fromSource());
+  const full = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir, KILN_FULL_BUNDLE: '1' });
+  assert.deepEqual(
+    [full.bundle, full.state, full.read],
+    ['kiln.cjs', 'accepted', join(root, 'dist', 'cache', cacheOf(root, 'kiln.cjs'))],
+  );
+  assert.equal(full.out, r.out, 'both bundles print the same jobs');
   const other = run(join(root, 'bin', 'kiln.js'), ['--version'], { KILN_CODE_CACHE_DIR: userDir });
   assert.deepEqual(
-    [other.out, other.state, other.flags],
-    ['0.1.0\n', 'accepted', undefined],
-    'the cache made by a one-shot command fits every command',
+    [other.out, other.state, other.flags, other.bundle],
+    ['0.1.0\n', 'accepted', undefined, 'kiln.cjs'],
+    "the full bundle's cache, made from a one-shot command, fits every command",
   );
+  for (const [args, bundle] of [
+    [['lint', '--help'], 'kiln-plan.cjs'],
+    [['--debug', 'lint', '--help'], 'kiln-plan.cjs'],
+    [['run', '--help'], 'kiln.cjs'],
+    [['help', 'jobs'], 'kiln.cjs'],
+  ] as const) {
+    const h = run(join(root, 'bin', 'kiln.js'), [...args], { KILN_CODE_CACHE_DIR: userDir });
+    assert.deepEqual([h.code, h.bundle], [0, bundle], args.join(' '));
+  }
+  const lintHelp = (env: Record<string, string>) =>
+    run(join(root, 'bin', 'kiln.js'), ['lint', '--help'], { KILN_CODE_CACHE_DIR: userDir, ...env }).out;
+  assert.equal(lintHelp({}), lintHelp({ KILN_FULL_BUNDLE: '1' }), 'the same help from both bundles');
 
   await t.test('a damaged cache file is not handed to V8: a normal start, then a fresh cache', () => {
     const file = join(root, 'dist', 'cache', caches[0]);

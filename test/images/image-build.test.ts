@@ -158,6 +158,44 @@ describe('Dockerfile images ([images.<name>])', () => {
   );
 
   it(
+    'a .dockerignore that ignores everything but a few paths still sends the Dockerfile (as Docker does), and nothing else',
+    { timeout: 10 * 60_000 },
+    async (t) => {
+      if (!(await ready(t))) return;
+      const dir = project(
+        'ignore-all',
+        `${repo}:ignore-all`,
+        { BASE: base },
+        `ARG BASE\nFROM \${BASE}\nCOPY . /ctx/\nRUN cd /ctx && find . -type f | sort > /listing\n`,
+      );
+      writeFileSync(join(dir, 'ctx', '.dockerignore'), '*\n!payload.txt\n!keep\n');
+      mkdirSync(join(dir, 'ctx', 'keep', 'a-long-directory-name-'.repeat(4), 'x'.repeat(90)), { recursive: true });
+      const deep = join('keep', 'a-long-directory-name-'.repeat(4), 'x'.repeat(90), 'deep-file-name.txt');
+      writeFileSync(join(dir, 'ctx', deep), 'deep\n');
+      writeFileSync(join(dir, 'ctx', 'secret.env'), 'TOKEN=not-for-the-image\n');
+      const built = await build(dir);
+      assert.equal(built.built, true);
+      const run = await docker!.createContainer({
+        Image: built.tag,
+        Cmd: ['cat', '/listing', `/ctx/${deep}`],
+        Tty: true,
+      });
+      try {
+        await run.start();
+        await run.wait();
+        const out = (await run.logs({ stdout: true, stderr: true })).toString('utf8');
+        const lines = out.trim().split(/\r?\n/);
+        assert.ok(lines.includes('./payload.txt'), out);
+        assert.ok(lines.includes(`./${deep}`), `a path longer than ustar's fields arrives whole: ${out}`);
+        assert.equal(lines.at(-1), 'deep');
+        assert.ok(!lines.some((l) => l.includes('secret')), `an ignored file is not sent: ${out}`);
+      } finally {
+        await run.remove({ force: true });
+      }
+    },
+  );
+
+  it(
     'kiln run builds the image before the first job that uses it, and not again',
     { timeout: 20 * 60_000 },
     async (t) => {

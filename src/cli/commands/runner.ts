@@ -142,9 +142,13 @@ export function register(program: Command): void {
       '--work-dir <dir>',
       'where builds and caches live (default: builds_dir / cache_dir or ~/.local/share/kiln/runner)',
     )
+    .option(
+      '--state-dir <dir>',
+      "where the machine's system id (.runner_system_id) is kept (default: next to the config file)",
+    )
     .option('--max-jobs <n>', 'exit after this many jobs (for tests and one-shot machines)')
     .option('--json', 'print one JSON line per finished job')
-    .action(async (opts: Common & { name?: string; workDir?: string; maxJobs?: string }) => {
+    .action(async (opts: Common & { name?: string; workDir?: string; stateDir?: string; maxJobs?: string }) => {
       const { runRunners } = await import('../../runner/loop.js');
       const { UsageError } = await import('../../errors.js');
       const maxJobs = opts.maxJobs === undefined ? undefined : Number(opts.maxJobs);
@@ -154,6 +158,7 @@ export function register(program: Command): void {
         configFile: await configFile(opts),
         name: opts.name,
         workDir: opts.workDir,
+        stateDir: opts.stateDir,
         maxJobs,
         json: opts.json ?? false,
       });

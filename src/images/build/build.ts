@@ -19,6 +19,7 @@ import { KilnError } from '../../errors.js';
 import { dockerMessage, LABEL, statusCode } from '../../executors/docker/client.js';
 import { withSpecLock } from '../lock.js';
 import { readBuildContext } from './context.js';
+import { contextTar } from './context-tar.js';
 import { dockerfileBases, platformArgs } from './dockerfile.js';
 import { decodeStatus, TraceFormatter } from './trace.js';
 
@@ -206,10 +207,8 @@ async function runBuild(
   };
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.buildImage(
-      { context: plan.config.context, src: plan.files },
-      query as Docker.ImageBuildOptions,
-    );
+    // kiln's own tar of the listed files: dockerode, given a directory, would apply .dockerignore again.
+    stream = await docker.buildImage(contextTar(plan.config.context, plan.files), query as Docker.ImageBuildOptions);
   } catch (e) {
     throw new ImageBuildError(`[images.${plan.config.name}]: the engine refused the build: ${dockerMessage(e)}`);
   }

@@ -5,9 +5,9 @@
 //   template:  template/<name>                              (e.g. Jobs/Build.gitlab-ci.yml)
 //   component: component/<host/group/project/name>/<reference>.yml, and beside it <reference>.meta.json
 //              ({"sha": ..., "version": ...}: the commit and release `kiln vendor` resolved the reference to)
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { normalize, sep } from 'node:path';
+import { lazyCrypto } from '../../util/lazy-crypto.js';
 
 export const VENDOR_DIR = '.kiln-vendor';
 
@@ -72,7 +72,7 @@ export function componentFiles(name: string): string[] {
 
 /** `sha256-<base64>` of the content, the form include:integrity takes. */
 export function integrityOf(data: Uint8Array | string): string {
-  return `sha256-${createHash('sha256').update(data).digest('base64')}`;
+  return `sha256-${lazyCrypto().createHash('sha256').update(data).digest('base64')}`;
 }
 
 /** A release version kiln can name without asking the server: a full semantic version. */

@@ -39,7 +39,12 @@ export interface CiFile {
 
 /** Parses `text` (display path `file`). YAML syntax and header structure problems throw ConfigError. */
 export function readCiText(text: string, file: string, o: CiFileOptions): CiFile {
-  const split = splitDocuments(text, (piece) => isSpecHash(piece, file));
+  // The first piece is parsed once: to tell whether it is a header, and then as the header.
+  let firstPiece: { piece: string; node: YNode | undefined } | undefined;
+  const split = splitDocuments(text, (piece) => {
+    firstPiece = { piece, node: specHash(piece, file) };
+    return firstPiece.node !== undefined;
+  });
   const given: Record<string, unknown> = { ...o.inputs, ...o.cliInputs };
   if (!split.header) {
     if (Object.keys(given).length > 0) {
@@ -50,7 +55,10 @@ export function readCiText(text: string, file: string, o: CiFileOptions): CiFile
     }
     return { root: parseYaml(inPlace(text, split.content), file), inputErrors: [], hasHeader: false };
   }
-  const headerNode = parseYaml(inPlace(text, split.header), file)!;
+  const headerNode =
+    firstPiece?.piece === split.header.text && split.header.start === 0
+      ? firstPiece.node!
+      : parseYaml(inPlace(text, split.header), file)!;
   const structural: ConfigError[] = [];
   const header = readHeader(headerNode, structural);
   if (structural.length === 1) throw structural[0];
@@ -69,13 +77,14 @@ export function readCiText(text: string, file: string, o: CiFileOptions): CiFile
   return { root: out.root, inputErrors: [], hasHeader: true };
 }
 
-function isSpecHash(piece: string, file: string): boolean {
-  if (!looksLikeHeader(piece)) return false;
+/** The piece parsed, when it is a hash with a `spec` key (a header); undefined otherwise. */
+function specHash(piece: string, file: string): YNode | undefined {
+  if (!looksLikeHeader(piece)) return undefined;
   try {
     const n = parseYaml(piece, file);
-    return n?.kind === 'map' && n.entries.has('spec');
+    return n?.kind === 'map' && n.entries.has('spec') ? n : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

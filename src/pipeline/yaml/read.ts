@@ -19,6 +19,7 @@ import { ConfigError, type SourcePosition } from '../../errors.js';
 import { FLOW_INDENT_ERROR, reindentFlowCollections } from './flow-indent.js';
 import { leadingZeroInteger } from './psych-scalars.js';
 import type { YEntry, YMap, YNode } from './node.js';
+import { cachedParse, storeParse } from './parse-cache.js';
 
 /** Upper bound on the size of a document once aliases are expanded (guards against "billion laughs"). */
 const MAX_EXPANDED_NODES = 2_000_000;
@@ -35,6 +36,14 @@ type AnyDoc = ReturnType<typeof parseAllDocuments> extends infer R ? (R extends 
  * undefined for an empty document. Syntax errors become ConfigErrors with the position of the problem.
  */
 export function parseYaml(text: string, file: string): YNode | undefined {
+  const cached = cachedParse(file, text);
+  if (cached !== 'miss') return cached;
+  const root = parseFresh(text, file);
+  storeParse(file, text, root);
+  return root;
+}
+
+function parseFresh(text: string, file: string): YNode | undefined {
   let source = text;
   let added: Map<number, number> | undefined;
   let lc = new LineCounter();

@@ -84,28 +84,46 @@ function longLink(kind: 'L' | 'K', value: string): Buffer[] {
   return [header('././@LongLink', kind, { mode: 0o644, size: data.length, mtime: 0 }), data, pad(data.length)];
 }
 
+/**
+ * The header blocks of one entry (a GNU long-name entry first when the path or link does not fit ustar); a file's
+ * `size` bytes and `tarPadding(size)` follow. For writers that stream the content (image build contexts).
+ */
+export function entryHeaders(e: Omit<TarEntry, 'data'> & { size: number }): Buffer[] {
+  const parts: Buffer[] = [];
+  const typeflag = e.type === 'file' ? '0' : e.type === 'dir' ? '5' : '2';
+  let linkname = e.linkname;
+  if (linkname && Buffer.byteLength(linkname) > 100) {
+    parts.push(...longLink('K', linkname));
+    linkname = linkname.slice(0, 100);
+  }
+  const split = splitName(e.path);
+  let name: string;
+  let prefix = '';
+  if (split) [prefix, name] = split;
+  else {
+    parts.push(...longLink('L', e.path));
+    name = e.path.slice(0, 100);
+  }
+  parts.push(header(name, typeflag, { mode: e.mode, size: e.size, mtime: e.mtime, linkname }, prefix));
+  return parts;
+}
+
+/** Zero bytes up to the next 512-byte block after `len` bytes of content. */
+export const tarPadding = pad;
+
+/** The two zero blocks that end an archive. */
+export function tarEnd(): Buffer {
+  return Buffer.alloc(BLOCK * 2, 0);
+}
+
 export function writeTar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
-    const typeflag = e.type === 'file' ? '0' : e.type === 'dir' ? '5' : '2';
     const data = e.type === 'file' ? (e.data ?? Buffer.alloc(0)) : Buffer.alloc(0);
-    let linkname = e.linkname;
-    if (linkname && Buffer.byteLength(linkname) > 100) {
-      parts.push(...longLink('K', linkname));
-      linkname = linkname.slice(0, 100);
-    }
-    const split = splitName(e.path);
-    let name: string;
-    let prefix = '';
-    if (split) [prefix, name] = split;
-    else {
-      parts.push(...longLink('L', e.path));
-      name = e.path.slice(0, 100);
-    }
-    parts.push(header(name, typeflag, { mode: e.mode, size: data.length, mtime: e.mtime, linkname }, prefix));
+    parts.push(...entryHeaders({ ...e, size: data.length }));
     if (data.length) parts.push(data, pad(data.length));
   }
-  parts.push(Buffer.alloc(BLOCK * 2, 0));
+  parts.push(tarEnd());
   return Buffer.concat(parts);
 }
 

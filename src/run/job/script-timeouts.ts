@@ -23,7 +23,7 @@ const UNIT_MS: Record<string, number> = {
 export function parseGoDuration(text: string): number | undefined {
   const s = text.trim();
   if (s === '' || s === '0') return undefined;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
   let total = 0;
   let pos = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {

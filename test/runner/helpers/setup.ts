@@ -13,7 +13,7 @@ import { build, makeCopy } from '../../cli/helpers/built-copy.js';
 let builtBin: string | undefined;
 
 /** The built CLI (made on first use). */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   if (builtBin || process.env.KILN_RUNNER_BIN || process.env.KILN_RUNNER_FROM_SOURCE === '1') return;
   const copy = makeCopy();
   build(copy);
