@@ -71,7 +71,7 @@ export async function acquireResource(o: AcquireOptions): Promise<HeldResource> 
       }
       if (!waited) {
         waited = true;
-        o.onWait?.(await readHolder(base));
+        o.onWait?.(await readHolder(base, tickets, ticket));
       }
       await sleep(o.pollMs ?? POLL_MS, o.signal);
     }
@@ -130,12 +130,26 @@ function unlock(child: ChildProcess): Promise<void> {
   });
 }
 
-async function readHolder(base: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(base, 'holder'), 'utf8')).trim() || undefined;
-  } catch {
-    return undefined;
+/**
+ * Who holds the group: its holder note, or, between a job taking its turn and writing that note (or while the
+ * turn passes), the oldest other ticket: tickets carry the same text, and that job is the one the lock goes to.
+ */
+async function readHolder(base: string, tickets: string, own: string): Promise<string | undefined> {
+  const read = async (file: string) => {
+    try {
+      return (await readFile(file, 'utf8')).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const note = await read(join(base, 'holder'));
+  if (note) return note;
+  for (const t of (await readdir(tickets).catch(() => [] as string[])).sort()) {
+    if (t === own) continue;
+    const text = await read(join(tickets, t));
+    if (text) return text;
   }
+  return undefined;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -73,3 +73,28 @@ test('a holder killed with SIGKILL releases the group at once (kernel lock, no s
   assert.ok(Date.now() - t0 < 5000);
   await h.release();
 });
+
+test('a waiter names the job ahead of it even before that job has written its holder note', async () => {
+  // The job ahead has its ticket but has not taken the lock yet (the window in which a second `kiln run` once
+  // printed "Waiting for resource: production" with no holder).
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-rg-'));
+  const { createHash } = await import('node:crypto');
+  const { mkdir, writeFile, rm } = await import('node:fs/promises');
+  const key = createHash('sha256').update(`${base.scope}\0${base.group}`).digest('hex').slice(0, 32);
+  const ahead = join(dir, key, 'tickets', `${'1'.padStart(15, '0')}-00000001-${process.pid}-00000000`);
+  await mkdir(join(dir, key, 'tickets'), { recursive: true });
+  await writeFile(ahead, 'pipeline 7, job deploy\n');
+  let heldBy: string | undefined = 'not called';
+  const waiting = acquireResource({
+    ...base,
+    dir,
+    mode: 'oldest_first',
+    pollMs: 20,
+    holder: 'pipeline 8, job deploy',
+    onWait: (by) => (heldBy = by),
+  });
+  for (let i = 0; i < 200 && heldBy === 'not called'; i++) await new Promise((r) => setTimeout(r, 10));
+  await rm(ahead);
+  await (await waiting).release();
+  assert.equal(heldBy, 'pipeline 7, job deploy');
+});
