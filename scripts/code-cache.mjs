@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 // A little of everything `kiln jobs` reads: stages, variables, default, extends, rules, needs, parallel:matrix.
 const SAMPLE = `stages: [build, test, deploy]
@@ -52,12 +52,14 @@ export function makeCodeCache(root) {
     delete env.KILN_NO_CODE_CACHE;
     // Once per bundle (src/boot/bundle.ts): `kiln jobs` runs kiln-plan.cjs, and with KILN_FULL_BUNDLE=1 kiln.cjs,
     // whose cache then holds the pipeline loading that `kiln run` does first.
+    // Through the `kiln` launcher (bin/kiln), as users run kiln: V8 accepts a code cache only under the flags it
+    // was made with, and the launcher sets one. The node running the build goes first on PATH.
+    env.PATH = `${dirname(process.execPath)}${delimiter}${env.PATH ?? ''}`;
     for (const full of [false, true]) {
-      const r = spawnSync(
-        process.execPath,
-        [join(root, 'bin', 'kiln.js'), 'jobs', '--json', '--dir', dir, '--ref', 'main'],
-        { env: { ...env, KILN_FULL_BUNDLE: full ? '1' : '' }, encoding: 'utf8' },
-      );
+      const r = spawnSync('/bin/sh', [join(root, 'bin', 'kiln'), 'jobs', '--json', '--dir', dir, '--ref', 'main'], {
+        env: { ...env, KILN_FULL_BUNDLE: full ? '1' : '' },
+        encoding: 'utf8',
+      });
       if (r.status !== 0) return { ok: false, reason: `kiln jobs exited with ${r.status}: ${(r.stderr || '').trim()}` };
     }
     const made = existsSync(cacheDir) && readdirSync(cacheDir).some((n) => n.endsWith('.v8cache'));

@@ -12,11 +12,23 @@ import { build, makeCopy, ROOT } from './helpers/built-copy.js';
 const FIXTURE = join(ROOT, 'test', 'pipeline', 'fixtures', 'features', 'rules');
 const JOBS = ['jobs', '--json', '--dir', FIXTURE, '--ref', 'main', '--default-branch', 'main'];
 
+/** Runs `bin`: the `kiln` launcher (bin/kiln, a shell script, with this node first on PATH) or a .js through node. */
 function run(bin: string, args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []) {
-  const r = spawnSync(process.execPath, [...nodeArgs, bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, KILN_FROM_SOURCE: undefined, KILN_DEBUG_BOOT: '1', ...env },
-  });
+  const launcher = !bin.endsWith('.js');
+  const r = spawnSync(
+    launcher ? '/bin/sh' : process.execPath,
+    launcher ? [bin, ...args] : [...nodeArgs, bin, ...args],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+        KILN_FROM_SOURCE: undefined,
+        KILN_DEBUG_BOOT: '1',
+        ...env,
+      },
+    },
+  );
   const report =
     /kiln boot: code cache (\w+)(?: \(([^)]*)\))?(?:; wrote ([^;\n]*))?(?:; v8 flags ([^;\s]+))?; bundle (\S+)\n/.exec(
       r.stderr,
@@ -70,7 +82,7 @@ test("the build makes a code cache per bundle that the next run accepts; output 
     'the plan bundle leaves out the code of the other commands',
   );
   const userDir = join(root, 'user-cache');
-  const r = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
+  const r = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
   assert.equal(r.code, 0, r.err);
   assert.equal(r.state, 'accepted');
   assert.equal(r.bundle, 'kiln-plan.cjs', '`kiln jobs` runs the plan bundle');
@@ -78,13 +90,19 @@ test("the build makes a code cache per bundle that the next run accepts; output 
   assert.equal(r.wrote, undefined);
   assert.equal(r.flags, '--no-opt', 'a one-shot command runs without the optimizing compiler');
   assert.equal(r.out, fromSource());
-  const full = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir, KILN_FULL_BUNDLE: '1' });
+  const direct = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
+  assert.deepEqual(
+    [direct.code, direct.state, direct.out],
+    [0, 'missing', r.out],
+    "`node bin/kiln.js` runs without the launcher's heap flag: the same output, its own code cache",
+  );
+  const full = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir, KILN_FULL_BUNDLE: '1' });
   assert.deepEqual(
     [full.bundle, full.state, full.read],
     ['kiln.cjs', 'accepted', join(root, 'dist', 'cache', cacheOf(root, 'kiln.cjs'))],
   );
   assert.equal(full.out, r.out, 'both bundles print the same jobs');
-  const other = run(join(root, 'bin', 'kiln.js'), ['--version'], { KILN_CODE_CACHE_DIR: userDir });
+  const other = run(join(root, 'bin', 'kiln'), ['--version'], { KILN_CODE_CACHE_DIR: userDir });
   assert.deepEqual(
     [other.out, other.state, other.flags, other.bundle],
     ['0.1.0\n', 'accepted', undefined, 'kiln.cjs'],
@@ -96,11 +114,11 @@ test("the build makes a code cache per bundle that the next run accepts; output 
     [['run', '--help'], 'kiln.cjs'],
     [['help', 'jobs'], 'kiln.cjs'],
   ] as const) {
-    const h = run(join(root, 'bin', 'kiln.js'), [...args], { KILN_CODE_CACHE_DIR: userDir });
+    const h = run(join(root, 'bin', 'kiln'), [...args], { KILN_CODE_CACHE_DIR: userDir });
     assert.deepEqual([h.code, h.bundle], [0, bundle], args.join(' '));
   }
   const lintHelp = (env: Record<string, string>) =>
-    run(join(root, 'bin', 'kiln.js'), ['lint', '--help'], { KILN_CODE_CACHE_DIR: userDir, ...env }).out;
+    run(join(root, 'bin', 'kiln'), ['lint', '--help'], { KILN_CODE_CACHE_DIR: userDir, ...env }).out;
   assert.equal(lintHelp({}), lintHelp({ KILN_FULL_BUNDLE: '1' }), 'the same help from both bundles');
 
   await t.test('a damaged cache file is not handed to V8: a normal start, then a fresh cache', () => {
@@ -108,12 +126,12 @@ test("the build makes a code cache per bundle that the next run accepts; output 
     const bytes = readFileSync(file);
     bytes[bytes.length - 100] ^= 0xff;
     writeFileSync(file, bytes);
-    const d = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
+    const d = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
     assert.equal(d.code, 0, d.err);
     assert.equal(d.state, 'missing');
     assert.equal(d.out, fromSource());
     assert.equal(d.wrote, join(userDir, caches[0]));
-    const again = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
+    const again = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
     assert.deepEqual([again.state, again.read], ['accepted', join(userDir, caches[0])]);
   });
 
@@ -128,17 +146,17 @@ test("the build makes a code cache per bundle that the next run accepts; output 
     mkdirSync(userDir);
     copyFileSync(made.wrote!, join(userDir, caches[0]));
     rmSync(join(root, 'dist', 'cache'), { recursive: true, force: true });
-    const r2 = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
+    const r2 = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
     assert.equal(r2.code, 0, r2.err);
     assert.equal(r2.state, 'rejected');
     assert.equal(r2.out, fromSource());
     assert.equal(r2.wrote, join(userDir, caches[0]));
-    assert.equal(run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir }).state, 'accepted');
+    assert.equal(run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir }).state, 'accepted');
   });
 
   await t.test('data that is not a V8 cache, with a valid header, is rejected by V8 and replaced', () => {
     writeFileSync(join(userDir, caches[0]), encodeCacheFile(Buffer.alloc(4096, 7))!);
-    const r3 = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
+    const r3 = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
     assert.equal(r3.code, 0, r3.err);
     assert.equal(r3.state, 'rejected');
     assert.equal(r3.out, fromSource());
@@ -146,7 +164,7 @@ test("the build makes a code cache per bundle that the next run accepts; output 
 
   await t.test('KILN_NO_CODE_CACHE=1 neither reads nor writes a cache', () => {
     const off = join(root, 'off-cache');
-    const r4 = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: off, KILN_NO_CODE_CACHE: '1' });
+    const r4 = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: off, KILN_NO_CODE_CACHE: '1' });
     assert.deepEqual([r4.code, r4.state, r4.wrote], [0, 'off', undefined]);
     assert.equal(r4.out, fromSource());
   });
@@ -154,7 +172,7 @@ test("the build makes a code cache per bundle that the next run accepts; output 
   await t.test('the launcher works through a symlink (as npm links it), run directly and through node', () => {
     const linkDir = join(root, 'global-bin');
     mkdirSync(linkDir);
-    symlinkSync(join(root, 'bin', 'kiln.js'), join(linkDir, 'kiln'));
+    symlinkSync(join(root, 'bin', 'kiln'), join(linkDir, 'kiln'));
     const viaNode = run(join(linkDir, 'kiln'), ['--version'], { KILN_CODE_CACHE_DIR: userDir });
     assert.equal(viaNode.code, 0, viaNode.err);
     assert.equal(viaNode.out, '0.1.0\n');
@@ -173,7 +191,7 @@ test("the build makes a code cache per bundle that the next run accepts; output 
 
   await t.test('without dist/ the launcher runs the sources', () => {
     rmSync(join(root, 'dist'), { recursive: true, force: true });
-    const r5 = run(join(root, 'bin', 'kiln.js'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
+    const r5 = run(join(root, 'bin', 'kiln'), JOBS, { KILN_CODE_CACHE_DIR: userDir });
     assert.equal(r5.code, 0, r5.err);
     assert.equal(r5.state, undefined, 'no boot report: the sources ran through tsx');
     assert.equal(r5.out, fromSource());
