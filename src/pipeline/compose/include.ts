@@ -9,28 +9,19 @@
 import { join, normalize, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError } from '../../errors.js';
-import type { RuleSpec } from '../rules/types.js';
 import { checkKeys, Problems, readString, readStrings, scalarText } from '../keywords/check.js';
 import { readRules } from '../keywords/rules.js';
 import { isFile, listFiles, readProjectFile } from './project-file.js';
 
 export { readProjectFile };
 import { deepMerge, newMap, type YMap, type YNode } from '../yaml/node.js';
-import { readCiText, type CiFileOptions, type ComponentContext } from '../inputs/load.js';
+import { readCiText, type CiFileOptions } from '../inputs/load.js';
 import { inputValue } from '../inputs/reference-values.js';
 import { expandIncludeLocation } from './include-vars.js';
-import {
-  componentFiles,
-  componentRest,
-  fullVersion,
-  integrityOf,
-  parseComponent,
-  readMeta,
-  remoteRest,
-  VENDOR_DIR,
-  vendorRel,
-  type VendoredInclude,
-} from './vendored.js';
+import { component, remote, vendored, type IncludeEnv, type Target } from './include-target.js';
+
+export type { IncludeEnv };
+import { integrityOf, VENDOR_DIR } from './vendored.js';
 
 export { VENDOR_DIR };
 
@@ -49,37 +40,10 @@ const INCLUDE_KEYS = [
   'integrity',
 ];
 
-export interface IncludeEnv {
-  projectDir: string;
-  problems: Problems;
-  /** Folder of vendored remote/project/template/component files, relative to projectDir (default .kiln-vendor). */
-  vendorDir?: string;
-  /** Decides include:rules (true: include the file). */
-  includeByRules(rules: RuleSpec[]): boolean;
-  /** The variables includes may use (include-vars.ts); none when absent. */
-  variables?: Record<string, string>;
-  /** Masked variable names (interpolation's expand_vars refuses them). */
-  masked?: ReadonlySet<string>;
-  /** The command that vendors this pipeline's includes, quoted in "not vendored" errors (default `kiln vendor`). */
-  vendorCommand?: string;
-  /** Receives every remote/project/template/component include that is not vendored yet (for `kiln vendor`). */
-  missing?: VendoredInclude[];
-}
-
 interface State {
   count: number;
   files: string[] | undefined;
   stack: string[];
-}
-
-/** One file an include item stands for, with what reading it needs. */
-interface Target {
-  rel: string;
-  inputs?: Record<string, unknown>;
-  component?: ComponentContext;
-  integrity?: string;
-  /** Where a vendored target came from (so that a copy failing its integrity check is fetched again). */
-  vendored?: VendoredInclude;
 }
 
 /**
@@ -291,105 +255,6 @@ function targetsOf(env: IncludeEnv, item: YNode, path: string[], st: State): Tar
   }
   p.add(item, path, 'needs one of local, remote, project, template or component');
   return [];
-}
-
-function remote(
-  env: IncludeEnv,
-  at: YNode,
-  path: string[],
-  url: string,
-  inputs: Record<string, unknown> | undefined,
-  integrity: string | undefined,
-): Target[] {
-  if (integrity !== undefined && !/^sha256-[A-Za-z0-9+/]{43}=$/.test(integrity)) {
-    env.problems.add(at, path, 'include:integrity should be sha256-<base64 of the SHA-256 digest>');
-    return [];
-  }
-  const v = vendored(env, at, path, {
-    kind: 'remote',
-    rest: remoteRest(url),
-    address: url,
-    remote: { url },
-    integrity,
-  });
-  return v
-    ? [{ rel: v, inputs, integrity, vendored: { kind: 'remote', rel: v, address: url, remote: { url }, integrity } }]
-    : [];
-}
-
-function component(
-  env: IncludeEnv,
-  at: YNode,
-  path: string[],
-  address: string,
-  inputs?: Record<string, unknown>,
-): Target[] {
-  const c = parseComponent(address);
-  if (typeof c === 'string') {
-    env.problems.add(at, path, `\`${address}\`: ${c}`);
-    return [];
-  }
-  const vars = env.variables ?? {};
-  // A component of this very project at this very commit (CI_SERVER_FQDN/CI_PROJECT_PATH/x@CI_COMMIT_SHA, how a
-  // components project tests itself) is the working tree's own file.
-  if (c.host === vars.CI_SERVER_FQDN && c.project === vars.CI_PROJECT_PATH && c.reference === vars.CI_COMMIT_SHA) {
-    const own = componentFiles(c.name).find((f) => isFile(join(env.projectDir, f)));
-    if (!own) {
-      env.problems.add(
-        at,
-        path,
-        `component \`${address}\` is this project's own: none of ` + `${componentFiles(c.name).join(', ')} exists`,
-      );
-      return [];
-    }
-    return [{ rel: own, inputs, component: { name: c.name, reference: c.reference, sha: c.reference, version: null } }];
-  }
-  const v = vendored(env, at, path, { kind: 'component', rest: componentRest(c), address, component: c });
-  if (!v) return [];
-  const meta = readMeta(join(env.projectDir, v.replace(/\.yml$/, '.meta.json')));
-  return [
-    {
-      rel: v,
-      inputs,
-      component: {
-        name: c.name,
-        reference: c.reference,
-        sha: meta.sha ?? (/^[0-9a-f]{40}$/.test(c.reference) ? c.reference : undefined),
-        version: meta.version !== undefined ? meta.version : fullVersion(c.reference),
-      },
-    },
-  ];
-}
-
-/**
- * The vendored copy's path, or undefined when it is not there: the include is recorded as missing and reported (one
- * error naming the fix), or added to `absent` for the caller to report.
- */
-function vendored(
-  env: IncludeEnv,
-  at: YNode,
-  path: string[],
-  what: Omit<VendoredInclude, 'rel'> & { rest: string },
-  absent?: { address: string; rel: string }[],
-): string | undefined {
-  const { rest, ...info } = what;
-  const rel = vendorRel(env.vendorDir ?? VENDOR_DIR, info.kind, rest);
-  if (rel === undefined) {
-    env.problems.add(at, path, `include:${info.kind} \`${info.address}\` would be read from outside the vendor folder`);
-    return undefined;
-  }
-  if (isFile(join(env.projectDir, rel))) return rel;
-  env.missing?.push({ ...info, rel });
-  if (absent) absent.push({ address: info.address, rel });
-  else {
-    env.problems.add(
-      at,
-      path,
-      `include:${info.kind} \`${info.address}\` is not vendored (no ${rel}); ` +
-        `run \`${env.vendorCommand ?? 'kiln vendor'}\` to fetch it`,
-    );
-  }
-  return undefined;
 }
 
 function local(env: IncludeEnv, at: YNode, path: string[], raw: string, st: State): string[] {

@@ -1,29 +1,19 @@
 // One attempt of one job: private workspace, environment, caches, artifacts of its dependencies, the scripts
 // through the executor, then caches, artifacts and reports saved according to the job's outcome.
 import { basename, dirname, join } from 'node:path';
-import type { Job, Pipeline } from '../../pipeline/model.js';
+import type { Job } from '../../pipeline/model.js';
 import { applySecrets, planLocalKeywords, resolveSecrets, withExtraPaths } from './local-only.js';
-import { acquireResource, type HeldResource, type ProcessMode } from '../schedule/resource-lock.js';
+import { acquireResource, type HeldResource } from '../schedule/resource-lock.js';
 import { expandString } from '../../pipeline/variables/expand.js';
-import type { Executor, PreparedJob, StepResult } from '../../executors/types.js';
-import type { JobGraph } from '../../plan/graph.js';
-import type { Store } from '../../store/store.js';
-import type { Snapshot } from '../../workspace/snapshot.js';
+import type { PreparedJob, StepResult } from '../../executors/types.js';
 import { prepareSources } from '../../workspace/checkout.js';
 import { readGitSettings } from '../../workspace/git-settings.js';
 import { removeTree } from '../../workspace/remove.js';
 import { buildJobEnv } from './env.js';
 import { JobOutput } from '../output/job-output.js';
-import type { Console } from '../output/console.js';
 import { restoreCache, restoredTree, saveCache, shouldSaveCache, type CacheRestore, type CacheTree } from './cache.js';
 import { park } from '../../store/pool.js';
-import {
-  artifactsKey,
-  artifactsToUpload,
-  downloadArtifacts,
-  uploadArtifacts,
-  type ArtifactsResult,
-} from './artifacts.js';
+import { artifactsKey, artifactsToUpload, downloadArtifacts, uploadArtifacts } from './artifacts.js';
 import { coverageFromLog } from './coverage.js';
 import { untrackedFiles } from './untracked.js';
 import { artifactSources } from './dependencies.js';
@@ -34,66 +24,13 @@ import { expandArtifacts, expandJobForExecutor } from './expand.js';
 import { stepLimits } from './script-timeouts.js';
 import { dict } from '../../util/dict.js';
 import { attemptRunId } from './slug.js';
+import type { JobInfo, JobOutcome, RunContext } from './attempt-context.js';
+
+export type { JobInfo, JobOutcome, RunContext };
 
 export const DEFAULT_JOB_TIMEOUT_S = 3600;
 /** CI_RUNNER_VERSION: kiln's own. */
 const KILN_VERSION = '0.1.0';
-
-/** Who a job is in this pipeline; set before any job runs, never written by an attempt. */
-export interface JobInfo {
-  slug: string;
-  jobId: number;
-  logPath: string;
-}
-
-/** What one attempt reports back: its result, and what it left for later jobs and the summary. */
-export interface JobOutcome {
-  result: AttemptResult;
-  /** Cache outcome per cache entry (e.g. "hit,miss"), once the attempt got as far as restoring caches. */
-  cache?: string;
-  /** Artifacts uploaded by the attempt. */
-  artifacts?: ArtifactsResult;
-  /** Background removal of the attempt's workspace (absent with keepWorkspaces). */
-  removal?: Promise<unknown>;
-  /** What kiln did differently from GitLab for this job (local-only.ts), one sentence each. */
-  warnings?: string[];
-  /** `coverage:` read from the log (percent), and why it could not be read. */
-  coverage?: number;
-  coverageError?: string;
-}
-
-export interface RunContext {
-  pipeline: Pipeline;
-  pipelineId: number;
-  pipelineDir: string;
-  store: Store;
-  snapshot: Snapshot;
-  executor: Executor;
-  console: Console;
-  graph: JobGraph;
-  maskedNames: string[];
-  info: Map<string, JobInfo>;
-  /** Artifacts uploaded in this pipeline by an earlier job (what its last attempt that uploaded reported). */
-  artifactsOf: (job: string) => ArtifactsResult | undefined;
-  keepWorkspaces: boolean;
-  /** Host environment inherited by shell jobs. */
-  hostEnv: Record<string, string | undefined>;
-  /** kiln.toml runner environment. */
-  runnerEnv: Record<string, string>;
-  /** Runner config scripts around the job's own (GitLab Runner's pre_build_script / post_build_script). */
-  preBuildScript?: string;
-  postBuildScript?: string;
-  /** Cache trees parked per content (kiln.toml runner.cache_pool); 0: never park, never claim. */
-  cachePool: number;
-  /** Stops after_script of canceled jobs too (a second Ctrl-C); a cancel alone lets after_script run. */
-  hardStop?: AbortSignal;
-  /** Every masked value a job of this pipeline has seen: the pipeline masks its summary and messages with it. */
-  maskedSeen?: Set<string>;
-  /** Values for `secrets:` / `id_tokens:` from kiln.toml `[secrets]`. */
-  secrets?: Record<string, string>;
-  /** resource_group locks shared with other kiln runs (schedule/resource-lock.ts). */
-  resourceLocks?: { dir: string; scope: string; modes: Record<string, ProcessMode> };
-}
 
 export async function runAttempt(ctx: RunContext, job: Job, attempt: number, signal: AbortSignal): Promise<JobOutcome> {
   const kept: Omit<JobOutcome, 'result'> = {};
