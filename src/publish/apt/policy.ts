@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { PolicyError } from '../errors.js';
 import { UsageError } from '../../errors.js';
+import { parseDuration as parseGitLabDuration } from '../../pipeline/keywords/duration.js';
 
 export interface ExpirationPolicy {
   /** Seconds from the publish Date until Valid-Until. */
@@ -20,43 +21,14 @@ export interface ExpirationPolicy {
   roles?: { snapshot: number; targets: number; timestamp: number };
 }
 
-const UNITS: Record<string, number> = {
-  s: 1,
-  sec: 1,
-  secs: 1,
-  second: 1,
-  seconds: 1,
-  m: 60,
-  min: 60,
-  mins: 60,
-  minute: 60,
-  minutes: 60,
-  h: 3600,
-  hour: 3600,
-  hours: 3600,
-  d: 86400,
-  day: 86400,
-  days: 86400,
-  w: 604800,
-  week: 604800,
-  weeks: 604800,
-};
-
-/** Parses "14d", "12h", "2 weeks", "1 week 3 days", "90m". Returns seconds or undefined. */
+/**
+ * Parses "14d", "12h", "2 weeks", "1 week 3 days", "90m" with GitLab's duration words (keywords/duration.ts).
+ * Returns seconds, or undefined: a policy needs a unit (a bare number is a mistake here) and a positive length.
+ */
 export function parseDuration(text: string): number | undefined {
-  const s = text.trim().toLowerCase();
-  if (!s) return undefined;
-  const re = /(\d+)\s*([a-z]+)\s*/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(s)) !== null) {
-    const unit = UNITS[m[2]];
-    if (unit === undefined) return undefined;
-    total += Number.parseInt(m[1], 10) * unit;
-    consumed = re.lastIndex;
-  }
-  return consumed === s.length && total > 0 ? total : undefined;
+  if (!/[a-z]/i.test(text)) return undefined;
+  const seconds = parseGitLabDuration(text);
+  return seconds !== undefined && seconds > 0 ? seconds : undefined;
 }
 
 export function policyFromFlag(validFor: string): ExpirationPolicy {
